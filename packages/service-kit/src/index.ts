@@ -1,0 +1,7 @@
+export type { Component } from "./component.ts";
+export { type EnvSource, envBoolean, logLevel, parseEnv } from "./env.ts";
+export { ChainwatchError, ConfigError } from "./errors.ts";
+export { createHealthServer, type HealthServer, type HealthServerOptions } from "./health-server.ts";
+export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export { once } from "./once.ts";
+export { createShutdownRegistry, type ShutdownRegistry, type ShutdownRegistryOptions } from "./shutdown.ts";

@@ -1,0 +1,8 @@
+export {
+  describeWithServices,
+  isCI,
+  isServiceReachable,
+  type ServiceName,
+  serviceUrls,
+  uniqueName,
+} from "./services.ts";

@@ -1,0 +1,32 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * One vitest setup for every package: `unit` runs `*.test.ts` (fast, no services), `integration` runs
+ * `*.int.test.ts` against the real local Redis, PostgreSQL and Kafka, one file at a time.
+ */
+export function chainwatchVitestConfig() {
+  return defineConfig({
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: "unit",
+            include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+            exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: "integration",
+            include: ["src/**/*.int.test.ts", "test/**/*.int.test.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 90_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  });
+}

@@ -1,0 +1,3 @@
+import { chainwatchVitestConfig } from "./src/vitest.ts";
+
+export default chainwatchVitestConfig();
