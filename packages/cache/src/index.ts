@@ -1,0 +1,20 @@
+export {
+  type Cache,
+  type CacheHealth,
+  type CacheOptions,
+  type CacheStats,
+  type CacheTypeStats,
+  createCache,
+  type WarmResult,
+} from "./cache.ts";
+export {
+  CACHE_TYPES,
+  type CacheType,
+  cacheKey,
+  DEFAULT_TTL_SECONDS,
+  KEY_FORMAT_VERSION,
+  predictionCacheId,
+} from "./cache-types.ts";
+export { createMemoryStore, type MemoryStoreOptions } from "./memory-store.ts";
+export { createRedisStore, type RedisStore, type RedisStoreOptions } from "./redis-store.ts";
+export type { CacheStore, StoreEntry } from "./store.ts";

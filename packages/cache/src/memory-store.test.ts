@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryStore } from "./memory-store.ts";
+
+describe("memory store", () => {
+  it("evicts the least recently used entry when over the entry bound", async () => {
+    let evictions = 0;
+    const store = createMemoryStore({ maxEntries: 2, onEvict: () => (evictions += 1) });
+    await store.mset([
+      { key: "a", value: "1", ttlSeconds: 60 },
+      { key: "b", value: "2", ttlSeconds: 60 },
+    ]);
+    expect(await store.get("a")).toBe("1"); // a is now the most recently used
+    await store.mset([{ key: "c", value: "3", ttlSeconds: 60 }]);
+    expect(await store.mget(["a", "b", "c"])).toEqual(["1", null, "3"]);
+    expect(evictions).toBe(1);
+  });
+
+  it("stays within its byte bound", async () => {
+    const store = createMemoryStore({ maxBytes: 100 });
+    for (let index = 0; index < 20; index += 1) {
+      await store.mset([{ key: `k${index}`, value: "x".repeat(10), ttlSeconds: 60 }]);
+    }
+    expect(store.sizeBytes()).toBeLessThanOrEqual(100);
+    expect(await store.get("k19")).toBe("x".repeat(10));
+    expect(await store.get("k0")).toBeNull();
+  });
+
+  it("expires entries after their TTL", async () => {
+    let nowMs = 1_000;
+    const store = createMemoryStore({ now: () => nowMs });
+    await store.mset([{ key: "a", value: "1", ttlSeconds: 10 }]);
+    nowMs += 9_999;
+    expect(await store.get("a")).toBe("1");
+    nowMs += 1;
+    expect(await store.get("a")).toBeNull();
+    expect(store.sizeBytes()).toBe(0);
+  });
+
+  it("replaces a value without double-counting its bytes and deletes keys", async () => {
+    const store = createMemoryStore();
+    await store.mset([{ key: "a", value: "1", ttlSeconds: 60 }]);
+    await store.mset([{ key: "a", value: "22", ttlSeconds: 60 }]);
+    expect(store.sizeBytes()).toBe((1 + 2) * 2);
+    expect(await store.del(["a", "missing"])).toBe(1);
+    expect(store.sizeBytes()).toBe(0);
+  });
+});
