@@ -50,6 +50,11 @@ export function createHttpMetrics(registry: Registry) {
       labelNames: ["method", "route", "status", "code"],
       registers: [registry],
     }),
+    rateLimitStoreErrorsTotal: new Counter({
+      name: "rate_limit_store_errors_total",
+      help: "Rate-limit store failures; requests pass while the shared store is down (fail-open)",
+      registers: [registry],
+    }),
     slowRequestsTotal: new Counter({
       name: "slow_requests_total",
       help: "HTTP requests slower than SLOW_REQUEST_THRESHOLD seconds",

@@ -21,6 +21,7 @@ describe("metrics registry", () => {
       "http_response_size_bytes",
       "http_errors_total",
       "slow_requests_total",
+      "rate_limit_store_errors_total",
       "transactions_scored_total",
       "anomalies_detected_total",
       "model_inference_duration_seconds",

@@ -1,0 +1,72 @@
+import { type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
+import { z } from "zod";
+
+const seconds = z.coerce.number().positive();
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/** Every setting of the gateway; documented with examples in apps/api-gateway/.env.example. */
+export const GatewayEnvSchema = z.object({
+  // --- HTTP server
+  /** Interface to bind; 0.0.0.0 in containers, 127.0.0.1 for a laptop-only quick start. */
+  HOST: z.string().default("0.0.0.0"),
+  PORT: port.default(8080),
+  LOG_LEVEL: logLevel.default("info"),
+  /** Express "trust proxy": false, true, a hop count, or a comma list of subnets. Needed for client IPs behind a load balancer. */
+  TRUST_PROXY: z.string().default("false"),
+  /** Hard bound on graceful shutdown (drain HTTP, flush, close clients). */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000),
+
+  // --- Redis (cache and shared rate limits). Unset → in-process cache and limits.
+  REDIS_URL: z.string().url().optional(),
+  /** Defaults to true when REDIS_URL is set. */
+  REDIS_ENABLED: envBoolean.optional(),
+  /** Per-command timeout; a slower Redis reads as a cache miss. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(250),
+  /** When true, /health/ready answers 503 while Redis is down; by default Redis is optional (degraded). */
+  REDIS_REQUIRED: envBoolean.default(false),
+
+  // --- Cache
+  CACHE_TTL_PREDICTION_SECONDS: seconds.default(7_200),
+  CACHE_TTL_FEATURE_SECONDS: seconds.default(3_600),
+  CACHE_TTL_QUERY_SECONDS: seconds.default(300),
+  CACHE_TTL_MODEL_SECONDS: seconds.default(86_400),
+  /** Bounds of the in-process cache used when Redis is off. */
+  MEMORY_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
+  MEMORY_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+
+  // --- Model
+  /** Path to a model JSON file; unset → the model shipped with @chainwatch/model. */
+  MODEL_PATH: z.string().optional(),
+
+  // --- Middleware
+  /** Requests slower than this many seconds are counted in slow_requests_total and logged. */
+  SLOW_REQUEST_THRESHOLD: seconds.default(1.0),
+  /** Responses smaller than this many bytes are sent uncompressed (gzip costs more than it saves). */
+  GZIP_MIN_SIZE: z.coerce.number().int().min(0).default(1_000),
+  /** zlib level 1 (fast) .. 9 (small); 6 is zlib's own default trade-off. */
+  GZIP_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
+  /** Largest accepted request body in bytes; larger → 413 before the body is read. */
+  MAX_REQUEST_SIZE: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** Items accepted by one batch request. */
+  BATCH_MAX_ITEMS: z.coerce.number().int().positive().max(10_000).default(1_000),
+  ENABLE_RATE_LIMITING: envBoolean.default(true),
+  /** Requests per client per minute... */
+  RATE_LIMIT_RPM: z.coerce.number().int().positive().default(100),
+  /** ...plus this many on top, so short bursts from a well-behaved client pass. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(20),
+  /** Comma-separated allowed origins for browsers; empty → CORS off (no CORS headers at all). */
+  CORS_ORIGINS: z.string().default(""),
+});
+
+export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & { isRedisEnabled: boolean; corsOrigins: string[] };
+
+export function loadEnv(source: EnvSource = process.env): GatewayEnv {
+  const env = parseEnv(GatewayEnvSchema, source);
+  return {
+    ...env,
+    isRedisEnabled: env.REDIS_ENABLED ?? env.REDIS_URL !== undefined,
+    corsOrigins: env.CORS_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
+  };
+}

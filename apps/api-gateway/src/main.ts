@@ -1,0 +1,22 @@
+import { createLogger, createShutdownRegistry } from "@chainwatch/service-kit";
+import { loadEnv } from "./env.ts";
+import { createGateway } from "./gateway.ts";
+
+const env = loadEnv();
+const logger = createLogger({ name: "api-gateway", level: env.LOG_LEVEL });
+const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+shutdown.installSignalHandlers();
+
+const gateway = createGateway({ env, logger, isShuttingDown: () => shutdown.isShuttingDown });
+shutdown.register("gateway", () => gateway.stop());
+await gateway.start();
+
+const url = gateway.url();
+logger.info({ url, redis: env.isRedisEnabled }, "gateway listening");
+process.stdout.write(
+  `\nChainwatch gateway ready at ${url}\n` +
+    `  docs:   ${url}/docs\n` +
+    `  health: ${url}/health\n` +
+    `  try:    curl -s ${url}/api/v1/predict -H 'content-type: application/json' \\\n` +
+    `            -d '{"hash":"0x${"ab".repeat(32)}","value":1.5,"gas":21000,"gasPrice":30}'\n\n`,
+);

@@ -1,0 +1,75 @@
+import { safeNormalizeTransaction } from "@chainwatch/model";
+import type { ScoringService } from "@chainwatch/scoring";
+import { type Response, Router } from "express";
+import { validationError } from "../http/errors.ts";
+import { batchPredictRequestSchema } from "../http/schemas.ts";
+import { parseOrThrow } from "../http/validate.ts";
+import { methodNotAllowed } from "./method-not-allowed.ts";
+
+export interface PredictRoutesOptions {
+  scoring: ScoringService;
+  batchMaxItems: number;
+}
+
+/** A JSON body is required; anything else would otherwise reach validation as `undefined`. */
+function requireJsonBody(body: unknown): unknown {
+  if (body === undefined) {
+    throw validationError("request body must be JSON (Content-Type: application/json)", [
+      { path: "(root)", message: "missing JSON body" },
+    ]);
+  }
+  return body;
+}
+
+export function predictRoutes(options: PredictRoutesOptions): Router {
+  const router = Router();
+  const batchSchema = batchPredictRequestSchema(options.batchMaxItems);
+
+  router
+    .route("/api/v1/predict")
+    .post(async (req, res: Response) => {
+      const normalized = safeNormalizeTransaction(requireJsonBody(req.body));
+      if (!normalized.ok) throw validationError("invalid transaction", normalized.error.issues);
+      const { results } = await options.scoring.scoreBatch([normalized.value]);
+      res.json(results[0]);
+    })
+    .all(methodNotAllowed(["POST"]));
+
+  router
+    .route("/api/v1/batch/predict")
+    .post(async (req, res: Response) => {
+      const startedAt = performance.now();
+      const { transactions } = parseOrThrow(batchSchema, requireJsonBody(req.body), "batch request");
+      const parsed = transactions.map((item) => safeNormalizeTransaction(item));
+      const valid = parsed.flatMap((item) => (item.ok ? [item.value] : []));
+      if (valid.length === 0) {
+        const issues = parsed.flatMap((item, index) =>
+          item.ok ? [] : item.error.issues.map((issue) => ({ ...issue, path: `transactions.${index}.${issue.path}` })),
+        );
+        throw validationError("no valid transaction in the batch", issues);
+      }
+      const outcome = await options.scoring.scoreBatch(valid);
+      let next = 0;
+      const results = parsed.map((item, index) => {
+        if (item.ok) return outcome.results[next++];
+        const raw = transactions[index] as { hash?: unknown } | null;
+        return {
+          index,
+          hash: typeof raw?.hash === "string" ? raw.hash : null,
+          error: { code: "VALIDATION_ERROR", message: "invalid transaction", issues: item.error.issues },
+        };
+      });
+      res.json({
+        totalProcessed: valid.length,
+        totalAnomalies: outcome.results.filter((result) => result.isAnomaly).length,
+        totalErrors: parsed.length - valid.length,
+        processingTimeMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+        fromCache: outcome.fromCache,
+        computed: outcome.computed,
+        results,
+      });
+    })
+    .all(methodNotAllowed(["POST"]));
+
+  return router;
+}

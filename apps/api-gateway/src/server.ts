@@ -1,0 +1,125 @@
+import type { Cache } from "@chainwatch/cache";
+import type { HttpMetrics, Registry } from "@chainwatch/metrics";
+import type { ScoringService } from "@chainwatch/scoring";
+import type { Logger } from "@chainwatch/service-kit";
+import compression from "compression";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import helmet from "helmet";
+import type { GatewayEnv } from "./env.ts";
+import type { DependencyCheck } from "./http/dependencies.ts";
+import { logMappedError, mapError } from "./http/error-response.ts";
+import { HttpError } from "./http/errors.ts";
+import { cors } from "./middleware/cors.ts";
+import { createRateLimiter } from "./middleware/rate-limit.ts";
+import { requestId, requestIdOf } from "./middleware/request-id.ts";
+import { requestMetrics } from "./middleware/request-metrics.ts";
+import { sizeLimit } from "./middleware/size-limit.ts";
+import { buildOpenApiDocument } from "./openapi/document.ts";
+import { renderDocsPage } from "./openapi/docs-page.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { methodNotAllowed } from "./routes/method-not-allowed.ts";
+import { predictRoutes } from "./routes/predict.ts";
+
+export interface ServerDeps {
+  env: GatewayEnv;
+  logger: Logger;
+  registry: Registry;
+  httpMetrics: HttpMetrics;
+  cache: Cache;
+  scoring: ScoringService;
+  dependencies: readonly DependencyCheck[];
+  /** Redis client for shared rate limits; undefined → per-process limits. */
+  rateLimitRedis?: { call(command: string, ...args: string[]): Promise<unknown> };
+  onRateLimitStoreError?: () => void;
+  isShuttingDown?: () => boolean;
+  version?: string;
+}
+
+/** Routes that probes and scrapers call; never rate limited. */
+const isOperationalPath = (path: string) => path === "/metrics" || path === "/health" || path.startsWith("/health/");
+
+/** Builds the app without listening, so tests drive it on an ephemeral port. */
+export function createServer(deps: ServerDeps): Express {
+  const { env, logger } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", parseTrustProxy(env.TRUST_PROXY));
+  app.set("json spaces", 0);
+
+  app.use(requestId());
+  app.use(
+    requestMetrics({ metrics: deps.httpMetrics, logger, slowRequestThresholdSeconds: env.SLOW_REQUEST_THRESHOLD }),
+  );
+  app.use(helmet());
+  if (env.corsOrigins.length > 0) app.use(cors(env.corsOrigins));
+  app.use(compression({ threshold: env.GZIP_MIN_SIZE, level: env.GZIP_COMPRESSION_LEVEL }));
+  app.use(sizeLimit(env.MAX_REQUEST_SIZE));
+  if (env.ENABLE_RATE_LIMITING) {
+    app.use(
+      createRateLimiter({
+        requestsPerMinute: env.RATE_LIMIT_RPM,
+        burst: env.RATE_LIMIT_BURST,
+        ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+        logger,
+        ...(deps.onRateLimitStoreError ? { onStoreError: deps.onRateLimitStoreError } : {}),
+        isExempt: isOperationalPath,
+      }),
+    );
+  }
+  app.use(express.json({ limit: env.MAX_REQUEST_SIZE, strict: true }));
+
+  app.use(
+    healthRoutes({
+      dependencies: deps.dependencies,
+      cache: deps.cache,
+      registry: deps.registry,
+      modelVersion: deps.scoring.modelVersion,
+      isShuttingDown: deps.isShuttingDown ?? (() => false),
+      startedAt: new Date(),
+    }),
+  );
+  app.use(predictRoutes({ scoring: deps.scoring, batchMaxItems: env.BATCH_MAX_ITEMS }));
+
+  const openApi = buildOpenApiDocument({ batchMaxItems: env.BATCH_MAX_ITEMS, version: deps.version ?? "0.0.0" });
+  const docsPage = renderDocsPage(openApi);
+  app
+    .route("/openapi.json")
+    .get((_req, res) => {
+      res.json(openApi);
+    })
+    .all(methodNotAllowed(["GET"]));
+  app
+    .route("/docs")
+    .get((_req, res) => {
+      res.type("html").send(docsPage);
+    })
+    .all(methodNotAllowed(["GET"]));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, "NOT_FOUND", `no route for ${req.method} ${req.path.slice(0, 200)}`));
+};
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const mapped = mapError(error, requestIdOf(res));
+    res.locals.errorCode = mapped.body.code;
+    logMappedError(logger, error, mapped);
+    res.status(mapped.status).set(mapped.headers).json(mapped.body);
+  };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  const hops = Number(value);
+  return Number.isInteger(hops) ? hops : value;
+}
