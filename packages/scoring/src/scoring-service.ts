@@ -20,6 +20,11 @@ export interface BatchScoreOutcome {
   results: ScoreResult[];
   fromCache: number;
   computed: number;
+  /**
+   * The write-back of new results to the cache. APIs do not wait for it; the cache warmer does.
+   * Resolves false if the cache dropped the write (never rejects).
+   */
+  cacheWrite: Promise<boolean>;
 }
 
 export interface ScoringServiceOptions {
@@ -68,6 +73,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         if (missHashes.delete(tx.hash)) toCompute.push(tx);
       }
 
+      let cacheWrite = Promise.resolve(true);
       if (toCompute.length > 0) {
         const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
         const predictions = scorer.scoreTransactions(toCompute);
@@ -88,8 +94,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           if (prediction.isAnomaly) metrics?.anomaliesDetectedTotal.inc({ severity: prediction.severity });
         });
         metrics?.transactionsScoredTotal.inc(toCompute.length);
-        // The cache never rejects (failures are counted inside), so nothing is lost by not awaiting.
-        void cache.batchSet("prediction", writes);
+        // The cache never rejects (failures are counted inside), so callers may leave this unawaited.
+        cacheWrite = cache.batchSet("prediction", writes);
       }
 
       const results = transactions.map((tx) => {
@@ -97,7 +103,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         if (!result) throw new Error(`no result for ${tx.hash}`);
         return result;
       });
-      return { results, fromCache: uniqueHashes.length - toCompute.length, computed: toCompute.length };
+      return { results, fromCache: uniqueHashes.length - toCompute.length, computed: toCompute.length, cacheWrite };
     },
   };
 }

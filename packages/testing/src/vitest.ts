@@ -14,6 +14,8 @@ export function chainwatchVitestConfig() {
             name: "unit",
             include: ["src/**/*.test.ts", "test/**/*.test.ts"],
             exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+            // PGlite boots a WASM Postgres in beforeAll: seconds on a cold, busy 2-core machine.
+            hookTimeout: 30_000,
           },
         },
         {

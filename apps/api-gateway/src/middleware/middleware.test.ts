@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { simpleTransaction, startTestGateway, type TestGateway } from "../testing/test-gateway.ts";
+
+describe("middleware stack", () => {
+  let app: TestGateway | undefined;
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+  });
+
+  it("answers 429 JSON with Retry-After and rate-limit headers after RPM + burst, and never limits health", async () => {
+    app = await startTestGateway({ ENABLE_RATE_LIMITING: "true", RATE_LIMIT_RPM: "3", RATE_LIMIT_BURST: "2" });
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<TestGateway["send"]>> | undefined;
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      last = await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(attempt) });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(last?.json).toMatchObject({ code: "RATE_LIMITED" });
+    expect(Number(last?.headers["retry-after"])).toBeGreaterThan(0);
+    expect(last?.headers["x-ratelimit-limit"]).toBe("5");
+    expect(last?.headers["x-ratelimit-remaining"]).toBe("0");
+    expect(String(last?.headers.ratelimit)).toMatch(/limit=5/);
+    for (let attempt = 0; attempt < 10; attempt += 1) expect((await app.send("/health/live")).status).toBe(200);
+    expect((await app.send("/metrics")).status).toBe(200);
+  });
+
+  it("gzips a large batch response and leaves a small one uncompressed", async () => {
+    app = await startTestGateway();
+    const transactions = Array.from({ length: 200 }, (_, index) => simpleTransaction(index));
+    const large = await app.send("/api/v1/batch/predict", {
+      method: "POST",
+      body: { transactions },
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(large.status).toBe(200);
+    expect(large.headers["content-encoding"]).toBe("gzip");
+    expect(large.raw.length).toBeLessThan(Buffer.byteLength(large.text) / 3);
+    const small = await app.send("/health/live", { headers: { "accept-encoding": "gzip" } });
+    expect(small.headers["content-encoding"]).toBeUndefined();
+  });
+
+  it("counts requests by normalised route and lists every metric family on /metrics", async () => {
+    app = await startTestGateway({ SLOW_REQUEST_THRESHOLD: "0.000001" });
+    await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(1) });
+    await app.send("/api/v1/predict", { method: "POST", body: { bad: true } });
+    await app.send(`/api/v1/unknown/${"f".repeat(64)}`);
+    const metrics = (await app.send("/metrics")).text;
+    for (const name of [
+      "http_requests_total",
+      "http_request_duration_seconds",
+      "http_requests_in_progress",
+      "http_request_size_bytes",
+      "http_response_size_bytes",
+      "http_errors_total",
+      "slow_requests_total",
+      "transactions_scored_total",
+      "anomalies_detected_total",
+      "model_inference_duration_seconds",
+      "cache_hits_total",
+      "cache_misses_total",
+      "cache_hit_rate",
+      "cache_operation_duration_seconds",
+      "cache_size_bytes",
+      "cache_evictions_total",
+      "cache_errors_total",
+      "rate_limit_store_errors_total",
+    ]) {
+      expect(metrics).toContain(`# TYPE ${name} `);
+    }
+    expect(metrics).toMatch(/http_requests_total\{method="POST",route="\/api\/v1\/predict",status="200"[^}]*\} 1/);
+    expect(metrics).toMatch(/http_errors_total\{[^}]*code="VALIDATION_ERROR"[^}]*\} 1/);
+    expect(metrics).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"/);
+    expect(metrics).not.toContain("f".repeat(64));
+    expect(metrics).toMatch(/transactions_scored_total\{[^}]*\} 1/);
+    expect(app.logLines().some((line) => line.msg === "slow request" && typeof line.requestId === "string")).toBe(true);
+  });
+
+  it("sends security headers and CORS only for configured origins", async () => {
+    app = await startTestGateway({ CORS_ORIGINS: "https://console.example" });
+    const allowed = await app.send("/health/live", { headers: { origin: "https://console.example" } });
+    expect(allowed.headers["access-control-allow-origin"]).toBe("https://console.example");
+    expect(allowed.headers["x-content-type-options"]).toBe("nosniff");
+    expect(allowed.headers["x-powered-by"]).toBeUndefined();
+    const other = await app.send("/health/live", { headers: { origin: "https://evil.example" } });
+    expect(other.headers["access-control-allow-origin"]).toBeUndefined();
+    const preflight = await app.send("/api/v1/predict", {
+      method: "OPTIONS",
+      headers: { origin: "https://console.example", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+  });
+});

@@ -1,0 +1,51 @@
+import { Writable } from "node:stream";
+import { createLogger } from "@chainwatch/service-kit";
+import { type GatewayEnv, loadEnv } from "../env.ts";
+import { createGateway, type Gateway } from "../gateway.ts";
+import { type RawResponse, type SendOptions, send } from "./http-client.ts";
+
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  env: GatewayEnv;
+  send(path: string, options?: SendOptions): Promise<RawResponse>;
+  logLines(): Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/** A real gateway on an ephemeral loopback port, configured through the same env parsing as main.ts. */
+export async function startTestGateway(envOverrides: Record<string, string> = {}): Promise<TestGateway> {
+  const env = loadEnv({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ENABLE_RATE_LIMITING: "false", ...envOverrides });
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  const logger = createLogger({ name: "api-gateway-test", level: env.LOG_LEVEL, destination });
+  const gateway = createGateway({ env, logger });
+  await gateway.start();
+  const url = gateway.url();
+  return {
+    gateway,
+    url,
+    env,
+    send: (path, options) => send(url, path, options),
+    logLines: () => lines.flatMap((chunk) => chunk.trim().split("\n")).map((line) => JSON.parse(line)),
+    stop: () => gateway.stop(),
+  };
+}
+
+/** A deterministic, valid transaction in the simple shape; `index` varies the hash and the amounts. */
+export function simpleTransaction(index: number, overrides: Record<string, unknown> = {}) {
+  return {
+    hash: `0x${index.toString(16).padStart(64, "0")}`,
+    value: 0.01 + (index % 50) * 0.1,
+    gas: 21_000 + (index % 7) * 1_000,
+    gasPrice: 20 + (index % 30),
+    from: `0x${"1".repeat(39)}${index % 10}`,
+    to: `0x${"2".repeat(39)}${index % 10}`,
+    ...overrides,
+  };
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createCache, createRedisStore } from "@chainwatch/cache";
+import {
+  createCacheMetrics,
+  createMetricsRegistry,
+  createScoringMetrics,
+  createWarmerMetrics,
+} from "@chainwatch/metrics";
+import { createScorer, parseModelFile } from "@chainwatch/model";
+import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
+import { createHealthServer, createLogger, createShutdownRegistry } from "@chainwatch/service-kit";
+import { loadEnv } from "./env.ts";
+import { readJsonlBatches } from "./jsonl-batches.ts";
+import { createWarmer } from "./warmer.ts";
+
+const env = loadEnv();
+const logger = createLogger({ name: "cache-warmer", level: env.LOG_LEVEL });
+const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+shutdown.installSignalHandlers();
+
+const registry = createMetricsRegistry({ defaultLabels: { service: "cache-warmer" } });
+const modelPath = env.MODEL_PATH ?? fileURLToPath(import.meta.resolve("@chainwatch/model/default-model.json"));
+const modelFileJson = readFileSync(modelPath, "utf8");
+const scorer = createScorer(parseModelFile(modelFileJson));
+
+const store = createRedisStore({
+  url: env.REDIS_URL,
+  commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+  connectionName: "chainwatch-cache-warmer",
+});
+const cache = createCache({ store, logger: logger.child({ component: "cache" }), metrics: createCacheMetrics(registry) });
+shutdown.register("cache", () => cache.close());
+if (!(await store.waitUntilReady(5_000))) logger.warn({}, "redis not reachable yet; writes will be dropped until it is");
+
+const warmer = createWarmer({
+  scoring: createScoringService({
+    models: staticModelProvider(scorer),
+    cache,
+    metrics: createScoringMetrics(registry),
+  }),
+  cache,
+  metrics: createWarmerMetrics(registry),
+  logger,
+  concurrency: env.WARM_CONCURRENCY,
+  model: { version: scorer.modelVersion, fileJson: modelFileJson },
+});
+
+const runOnce = () =>
+  warmer.run(env.WARM_INPUT_FILE ? readJsonlBatches(env.WARM_INPUT_FILE, env.WARM_BATCH_SIZE) : undefined);
+
+if (env.WARM_INTERVAL_SECONDS === 0) {
+  // Job mode: one run, exit code says whether everything was written.
+  const report = await runOnce().catch((error: unknown) => {
+    logger.error({ err: error }, "cache warming failed");
+    return undefined;
+  });
+  await shutdown.shutdown("job finished", report?.modelWarmed && report.failed === 0 ? 0 : 1);
+} else {
+  let lastRunOk = false;
+  const health = createHealthServer({
+    port: env.HEALTH_PORT,
+    host: env.HEALTH_HOST,
+    isReady: () => !shutdown.isShuttingDown,
+    details: () => ({ lastRunOk, intervalSeconds: env.WARM_INTERVAL_SECONDS }),
+    metrics: { contentType: registry.contentType, text: () => registry.metrics() },
+  });
+  await health.start();
+  shutdown.register("health server", () => health.stop());
+  let timer: NodeJS.Timeout | undefined;
+  const loop = async () => {
+    try {
+      const report = await runOnce();
+      lastRunOk = report.modelWarmed && report.failed === 0;
+    } catch (error) {
+      lastRunOk = false;
+      logger.error({ err: error }, "cache warming failed");
+    }
+    if (!shutdown.isShuttingDown) timer = setTimeout(() => void loop(), env.WARM_INTERVAL_SECONDS * 1000);
+  };
+  shutdown.register("schedule", () => clearTimeout(timer));
+  logger.info({ intervalSeconds: env.WARM_INTERVAL_SECONDS, healthPort: health.port() }, "cache warmer scheduled");
+  await loop();
+}

@@ -1,0 +1,2 @@
+export { createKafkaClient, type KafkaClientOptions } from "./client.ts";
+export { TOPICS } from "./topics.ts";
