@@ -1,8 +1,8 @@
-import { createLogger, createShutdownRegistry } from "@chainwatch/service-kit";
+import { createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
 import { createGateway } from "./gateway.ts";
 
-const env = loadEnv();
+const env = loadEnvOrExit("api-gateway", () => loadEnv());
 const logger = createLogger({ name: "api-gateway", level: env.LOG_LEVEL });
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();

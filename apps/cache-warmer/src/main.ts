@@ -9,12 +9,12 @@ import {
 } from "@chainwatch/metrics";
 import { createScorer, parseModelFile } from "@chainwatch/model";
 import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
-import { createHealthServer, createLogger, createShutdownRegistry } from "@chainwatch/service-kit";
+import { createHealthServer, createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
 import { readJsonlBatches } from "./jsonl-batches.ts";
 import { createWarmer } from "./warmer.ts";
 
-const env = loadEnv();
+const env = loadEnvOrExit("cache-warmer", () => loadEnv());
 const logger = createLogger({ name: "cache-warmer", level: env.LOG_LEVEL });
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();

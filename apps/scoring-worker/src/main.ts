@@ -1,8 +1,8 @@
 import { createMetricsRegistry } from "@chainwatch/metrics";
-import { createHealthServer, createLogger, createShutdownRegistry } from "@chainwatch/service-kit";
+import { createHealthServer, createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
 
-const env = loadEnv();
+const env = loadEnvOrExit("scoring-worker", () => loadEnv());
 const logger = createLogger({ name: "scoring-worker", level: env.LOG_LEVEL });
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();

@@ -30,3 +30,19 @@ export const envBoolean = z
   );
 
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+/** Exit code for a configuration error (sysexits EX_CONFIG), so orchestrators can tell it from a crash. */
+export const EXIT_CONFIG_ERROR = 78;
+
+/**
+ * For main.ts: loads the configuration, or prints what is wrong with it (no stack trace) and exits.
+ */
+export function loadEnvOrExit<T>(appName: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${appName}: ${error.message}\n`);
+    process.exit(EXIT_CONFIG_ERROR);
+  }
+}
