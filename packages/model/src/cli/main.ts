@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { ModelFileError } from "../errors.ts";
+import { FEATURE_COUNT, writeFeatures } from "../features.ts";
+import { readModelFile, writeModelFile } from "../model-file.ts";
+import { createScorer, loadDefaultModel } from "../scorer.ts";
+import { trainModel } from "../train-model.ts";
+import { GrowableMatrix } from "./growable-matrix.ts";
+import { readTransactions } from "./read-transactions.ts";
+
+/** Exit codes: part of the CLI contract, documented in --help and docs/model.md. */
+const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3, badModel: 4 } as const;
+
+const HELP = `chainwatch-model — train and run the Chainwatch Isolation Forest
+
+Usage:
+  chainwatch-model train --input <file> --out <model.json> [options]
+  chainwatch-model score --input <file> [--model <model.json>]
+  chainwatch-model --help
+
+Input: .csv, .jsonl/.ndjson, optionally .gz. CSV is either the shipped training data
+(block_timestamp,block_number,gas,gas_price,value,… in wei) or headers named like the simple
+input shape (hash,value,gas,gasPrice,… in ETH/gwei). JSON Lines: one transaction per line, simple or
+JSON-RPC shape.
+
+train options:
+  --seed <uint32>            PRNG seed (default 42)
+  --trees <n>                number of trees (default 100)
+  --sample-size <n|auto>     rows per tree (default auto = min(256, rows))
+  --contamination <auto|f>   auto (threshold 0.5) or expected anomaly fraction in (0, 0.5] (default auto)
+  --on-bad-row <skip|fail>   skip and count bad rows, or stop at the first one (default fail)
+  --where <column=value>     CSV only: keep rows whose column equals value (e.g. class=0)
+  --created-at <iso date>    metadata; default: latest transaction timestamp in the input
+  --progress-every <rows>    progress line on stderr every n rows (default 1000000; also every 5 s)
+
+score options:
+  --model <file>             model file (default: the shipped default model)
+  --on-bad-row <skip|fail>   as above (default skip: the bad line is reported in the output)
+  Prints one JSON object per input row: { line, hash, anomalyScore, isAnomaly, severity, confidence,
+  explanation } or { line, error }.
+
+Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 bad input data (bad row with
+--on-bad-row fail, or no usable rows), 4 invalid model file.
+`;
+
+class UsageError extends Error {}
+class InputError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === "train") return train(rest);
+  if (command === "score") return score(rest);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+async function train(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      input: { type: "string" },
+      out: { type: "string" },
+      seed: { type: "string", default: "42" },
+      trees: { type: "string", default: "100" },
+      "sample-size": { type: "string", default: "auto" },
+      contamination: { type: "string", default: "auto" },
+      "on-bad-row": { type: "string", default: "fail" },
+      where: { type: "string" },
+      "created-at": { type: "string" },
+      "progress-every": { type: "string", default: "1000000" },
+    },
+  });
+  if (values.input === undefined || values.out === undefined)
+    throw new UsageError("--input and --out are required");
+  const seed = integerOption("--seed", values.seed, 0, 0xffffffff);
+  const nEstimators = integerOption("--trees", values.trees, 1, 100_000);
+  const maxSamples =
+    values["sample-size"] === "auto" ? "auto" : integerOption("--sample-size", values["sample-size"], 1);
+  const contamination = contaminationOption(values.contamination);
+  const onBadRow = badRowOption(values["on-bad-row"]);
+  const progressEvery = integerOption("--progress-every", values["progress-every"], 1);
+
+  const matrix = new GrowableMatrix(FEATURE_COUNT);
+  const progress = progressReporter(progressEvery);
+  let badRows = 0;
+  let latestTimestamp = 0;
+  for await (const row of readTransactions(values.input, { where: whereOption(values.where) })) {
+    if (!row.ok) {
+      if (onBadRow === "fail") throw new InputError(`line ${row.line}: ${row.message}`);
+      badRows++;
+      if (badRows <= 5) process.stderr.write(`skipping line ${row.line}: ${row.message}\n`);
+      continue;
+    }
+    const { data, offset } = matrix.reserveRow();
+    writeFeatures(row.tx, data, offset);
+    matrix.commitRow();
+    if (row.tx.timestamp !== null && row.tx.timestamp > latestTimestamp) latestTimestamp = row.tx.timestamp;
+    progress(matrix.rows);
+  }
+  if (badRows > 0) process.stderr.write(`skipped ${badRows} bad row(s)\n`);
+  if (matrix.rows === 0) throw new InputError("no usable rows in the input");
+
+  const started = performance.now();
+  const model = trainModel(
+    { data: matrix.view(), rows: matrix.rows, cols: FEATURE_COUNT },
+    {
+      seed,
+      nEstimators,
+      maxSamples,
+      contamination,
+      createdAt: values["created-at"] ?? new Date(latestTimestamp * 1000),
+      source: values.input.split("/").pop() ?? values.input,
+    },
+  );
+  writeModelFile(values.out, model);
+  const { scoring } = model.content;
+  process.stderr.write(
+    `trained ${model.modelVersion} on ${matrix.rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
+      `threshold ${scoring.threshold.toFixed(4)}, training anomaly rate ${(scoring.trainingAnomalyRate * 100).toFixed(2)} %\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, rows: matrix.rows, badRows })}\n`,
+  );
+  return EXIT.ok;
+}
+
+async function score(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      input: { type: "string" },
+      model: { type: "string" },
+      "on-bad-row": { type: "string", default: "skip" },
+    },
+  });
+  if (values.input === undefined) throw new UsageError("--input is required");
+  const onBadRow = badRowOption(values["on-bad-row"]);
+  const scorer = values.model === undefined ? loadDefaultModel() : createScorer(readModelFile(values.model));
+  for await (const row of readTransactions(values.input)) {
+    if (!row.ok) {
+      if (onBadRow === "fail") throw new InputError(`line ${row.line}: ${row.message}`);
+      process.stdout.write(`${JSON.stringify({ line: row.line, error: row.message })}\n`);
+      continue;
+    }
+    const [prediction] = scorer.scoreTransactions([row.tx]);
+    process.stdout.write(
+      `${JSON.stringify({ line: row.line, hash: row.tx.hash, modelVersion: scorer.modelVersion, ...prediction })}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+function progressReporter(everyRows: number): (rows: number) => void {
+  const started = performance.now();
+  let lastReportMs = started;
+  let lastReportRows = 0;
+  return (rows) => {
+    if (rows - lastReportRows < everyRows && (rows & 0x3fff) !== 0) return;
+    const now = performance.now();
+    if (rows - lastReportRows < everyRows && now - lastReportMs < 5000) return;
+    const rate = rows / ((now - started) / 1000);
+    process.stderr.write(`read ${rows} rows (${Math.round(rate)} rows/s)\n`);
+    lastReportMs = now;
+    lastReportRows = rows;
+  };
+}
+
+function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new UsageError(`${name} must be an integer in [${min}, ${max}]`);
+  return value;
+}
+
+function contaminationOption(raw: string): "auto" | number {
+  if (raw === "auto") return "auto";
+  const value = Number(raw);
+  if (!(value > 0 && value <= 0.5))
+    throw new UsageError("--contamination must be auto or a number in (0, 0.5]");
+  return value;
+}
+
+function badRowOption(raw: string): "skip" | "fail" {
+  if (raw !== "skip" && raw !== "fail") throw new UsageError("--on-bad-row must be skip or fail");
+  return raw;
+}
+
+function whereOption(raw: string | undefined): { column: string; value: string } | undefined {
+  if (raw === undefined) return undefined;
+  const at = raw.indexOf("=");
+  if (at <= 0) throw new UsageError("--where must look like column=value");
+  return { column: raw.slice(0, at), value: raw.slice(at + 1) };
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    process.stderr.write(`usage error: ${message}\nrun chainwatch-model --help\n`);
+    process.exitCode = EXIT.usage;
+  } else if (error instanceof InputError) {
+    process.stderr.write(`bad input: ${message}\n`);
+    process.exitCode = EXIT.badInput;
+  } else if (error instanceof ModelFileError) {
+    process.stderr.write(`invalid model (${error.code}): ${message}\n`);
+    process.exitCode = EXIT.badModel;
+  } else {
+    process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
+    process.exitCode = EXIT.failure;
+  }
+}

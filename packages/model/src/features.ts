@@ -1,0 +1,163 @@
+import type { NormalizedTransaction } from "./normalize-transaction.ts";
+
+/**
+ * The one feature spec shared by training and serving. Bump FEATURE_SPEC_VERSION whenever a feature is
+ * added, removed, reordered or computed differently: model files record the version and refuse to load
+ * under another one (MODEL_FEATURE_SPEC_MISMATCH), because a forest silently fed shifted columns still
+ * produces plausible-looking scores. docs/model.md explains each feature.
+ */
+export const FEATURE_SPEC_VERSION = 1;
+
+type FeatureDefinition = {
+  name: string;
+  description: string;
+  /** What the displayed value is, for explanations ("gas price 20 gwei"). */
+  label: string;
+  /** 0/1 features get "like most training transactions" explanations instead of percentiles. */
+  isFlag?: boolean;
+  /** Renders a feature value in the unit people read (ETH, gwei, bytes) for explanations. */
+  display: (featureValue: number) => string;
+};
+
+// Amounts span 0 … 10^25 wei; log10(1 + x) keeps zero at zero and spreads that range over 0 … 25 so
+// uniform split thresholds (the forest draws them between a node's min and max) resolve dust and whales
+// alike. log10(1 + ETH) would squash everything below 1 ETH into [0, 0.3].
+const log10p = (x: number): number => Math.log10(1 + x);
+const fromLog10p = (y: number): number => 10 ** y - 1;
+
+const weiDisplay = (unit: "ETH" | "gwei") => (y: number) => {
+  const wei = fromLog10p(y);
+  const amount = unit === "ETH" ? wei / 1e18 : wei / 1e9;
+  return `${formatNumber(amount)} ${unit}`;
+};
+
+const FEATURES: readonly FeatureDefinition[] = [
+  {
+    name: "value_log10_wei",
+    label: "value",
+    description: "log10(1 + value in wei)",
+    display: weiDisplay("ETH"),
+  },
+  {
+    name: "gas_limit_log10",
+    label: "gas limit",
+    description: "log10(1 + gas limit)",
+    display: (y) => `${formatNumber(fromLog10p(y))} gas`,
+  },
+  {
+    name: "gas_price_log10_wei",
+    label: "gas price",
+    description: "log10(1 + effective gas price in wei): gasPrice, else maxFeePerGas",
+    display: weiDisplay("gwei"),
+  },
+  {
+    name: "priority_fee_log10_wei",
+    label: "priority fee",
+    description:
+      "log10(1 + priority fee per gas in wei): maxPriorityFeePerGas, else gasPrice (EIP-1559 legacy rule)",
+    display: weiDisplay("gwei"),
+  },
+  {
+    name: "value_per_gas_log10_wei",
+    label: "value per gas",
+    description: "log10(1 + value in wei / gas limit)",
+    display: (y) => `${formatNumber(fromLog10p(y) / 1e9)} gwei/gas`,
+  },
+  {
+    name: "input_bytes_log10",
+    label: "call data",
+    description: "log10(1 + call data length in bytes)",
+    display: (y) => `${Math.round(fromLog10p(y))} bytes`,
+  },
+  {
+    name: "has_selector",
+    label: "call data",
+    isFlag: true,
+    description: "1 when call data holds at least a 4-byte function selector, else 0",
+    display: (y) => (y >= 0.5 ? "calls a function" : "no function selector"),
+  },
+  {
+    name: "is_contract_creation",
+    label: "recipient",
+    isFlag: true,
+    description: "1 when `to` is null and call data is present (init code), else 0",
+    display: (y) => (y >= 0.5 ? "creates a contract" : "not a contract creation"),
+  },
+  {
+    name: "fee_cap_log10_wei",
+    label: "fee cap",
+    description: "log10(1 + gas limit x effective gas price in wei): the most the sender can pay in fees",
+    display: weiDisplay("ETH"),
+  },
+];
+
+export const FEATURE_NAMES: readonly string[] = Object.freeze(FEATURES.map((feature) => feature.name));
+export const FEATURE_COUNT = FEATURES.length;
+
+export function describeFeature(index: number): { name: string; description: string } {
+  const feature = definition(index);
+  return { name: feature.name, description: feature.description };
+}
+
+export function displayFeatureValue(index: number, featureValue: number): string {
+  return definition(index).display(featureValue);
+}
+
+export function featureLabel(index: number): string {
+  return definition(index).label;
+}
+
+export function isFlagFeature(index: number): boolean {
+  return definition(index).isFlag === true;
+}
+
+export function extractFeatures(tx: NormalizedTransaction): Float64Array {
+  const out = new Float64Array(FEATURE_COUNT);
+  writeFeatures(tx, out, 0);
+  return out;
+}
+
+/** Row-major: feature j of row i is data[i * cols + j]. */
+export function extractFeatureMatrix(txs: readonly NormalizedTransaction[]): {
+  data: Float64Array;
+  rows: number;
+  cols: number;
+} {
+  const data = new Float64Array(txs.length * FEATURE_COUNT);
+  txs.forEach((tx, row) => {
+    writeFeatures(tx, data, row * FEATURE_COUNT);
+  });
+  return { data, rows: txs.length, cols: FEATURE_COUNT };
+}
+
+/** Writes one row in place so streaming trainers need no per-row allocation. */
+export function writeFeatures(tx: NormalizedTransaction, out: Float64Array, offset: number): void {
+  const value = Number(tx.valueWei);
+  const gas = Number(tx.gas);
+  const gasPrice = Number(tx.gasPriceWei);
+  const priority = Number(tx.maxPriorityFeePerGasWei ?? tx.gasPriceWei);
+  const inputBytes = Math.max(0, (tx.input.length - 2) / 2);
+  out[offset] = log10p(value);
+  out[offset + 1] = log10p(gas);
+  out[offset + 2] = log10p(gasPrice);
+  out[offset + 3] = log10p(priority);
+  // A zero gas limit cannot be mined; treat it as 1 so the ratio stays finite.
+  out[offset + 4] = log10p(value / Math.max(gas, 1));
+  out[offset + 5] = log10p(inputBytes);
+  out[offset + 6] = inputBytes >= 4 ? 1 : 0;
+  out[offset + 7] = tx.to === null && inputBytes > 0 ? 1 : 0;
+  out[offset + 8] = log10p(gas * gasPrice);
+}
+
+function definition(index: number): FeatureDefinition {
+  const feature = FEATURES[index];
+  if (feature === undefined) throw new RangeError(`no feature at index ${index}`);
+  return feature;
+}
+
+function formatNumber(x: number): string {
+  if (x === 0) return "0";
+  const abs = Math.abs(x);
+  if (abs >= 1e15 || abs < 1e-6) return x.toExponential(2);
+  return Number(x.toPrecision(4)).toLocaleString("en-US", { maximumFractionDigits: 9 });
+}
