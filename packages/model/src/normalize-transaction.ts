@@ -198,6 +198,10 @@ function toSafeInteger(path: string, parsed: ParseResult, issues: ValidationIssu
 function zodIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join("."),
-    message: issue.message,
+    // A union (number | decimal string) reports only "Invalid input"; its branches say what was expected.
+    message:
+      issue.code === "invalid_union" && issue.errors.length > 0
+        ? [...new Set(issue.errors.flat().map((branch) => branch.message))].join(" or ")
+        : issue.message,
   }));
 }
