@@ -6,6 +6,11 @@ export interface QueryResult<Row> {
 
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /**
+   * Runs a script of several statements without parameters (migrations). Separate from `query` because
+   * PGlite's `query` uses the extended protocol, which accepts one statement only.
+   */
+  exec(script: string): Promise<void>;
 }
 
 /**

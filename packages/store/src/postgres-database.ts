@@ -39,6 +39,10 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
   return {
     driver: "postgres",
     query,
+    // Without parameters pg uses the simple protocol, which accepts several statements.
+    async exec(script) {
+      await pool.query(script);
+    },
     async transaction(work) {
       const client = await pool.connect();
       try {
@@ -47,6 +51,9 @@ export async function createPostgresDatabase(options: PostgresDatabaseOptions): 
           query: async <Row>(sql: string, params: readonly unknown[] = []) => {
             const answer = await client.query(sql, [...params]);
             return { rows: answer.rows as Row[], rowCount: answer.rowCount ?? 0 };
+          },
+          async exec(script) {
+            await client.query(script);
           },
         });
         await client.query("COMMIT");

@@ -1,0 +1,5 @@
+import { initialMigration } from "./0001-initial.ts";
+import type { Migration } from "./migration.ts";
+
+/** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
+export const migrations: readonly Migration[] = [initialMigration];

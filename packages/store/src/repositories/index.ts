@@ -1,0 +1,44 @@
+import type { Database } from "../database.ts";
+import { anomalyStats, listAnomalies, reviewAnomaly } from "./anomalies.ts";
+import { recentPredictions } from "./predictions.ts";
+import { recordScored } from "./record-scored.ts";
+import { getTransaction, lookupTransactions } from "./transactions.ts";
+import type {
+  AnomalyPage,
+  AnomalyStats,
+  AnomalyView,
+  ListAnomaliesOptions,
+  RecentPrediction,
+  RecordScoredResult,
+  ReviewInput,
+  ScoredTransactionRecord,
+  TransactionView,
+} from "./types.ts";
+
+/** The data layer the apps use; every method is parameterised SQL through the `Database` port. */
+export interface Repositories {
+  recordScored(batch: ScoredTransactionRecord[]): Promise<RecordScoredResult>;
+  getTransaction(hash: string): Promise<TransactionView | null>;
+  lookupTransactions(hashes: string[]): Promise<TransactionView[]>;
+  listAnomalies(options: ListAnomaliesOptions): Promise<AnomalyPage>;
+  reviewAnomaly(id: string, review: ReviewInput): Promise<AnomalyView | null>;
+  anomalyStats(): Promise<AnomalyStats>;
+  recentPredictions(limit: number, modelVersion?: string): Promise<RecentPrediction[]>;
+}
+
+export function createRepositories(db: Database): Repositories {
+  return {
+    recordScored: (batch) => recordScored(db, batch),
+    getTransaction: (hash) => getTransaction(db, hash),
+    lookupTransactions: (hashes) => lookupTransactions(db, hashes),
+    listAnomalies: (options) => listAnomalies(db, options),
+    reviewAnomaly: (id, review) => reviewAnomaly(db, id, review),
+    anomalyStats: () => anomalyStats(db),
+    recentPredictions: (limit, modelVersion) => recentPredictions(db, limit, modelVersion),
+  };
+}
+
+export { MAX_ANOMALY_PAGE_SIZE } from "./anomalies.ts";
+export { MAX_RECENT_PREDICTIONS } from "./predictions.ts";
+export { MAX_LOOKUP_HASHES } from "./transactions.ts";
+export * from "./types.ts";

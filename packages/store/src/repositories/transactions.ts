@@ -1,0 +1,109 @@
+import type { Database } from "../database.ts";
+import { StoreValidationError } from "../store-errors.ts";
+import { isoOf, isoOrNull, jsonArrayOf, numberOrNull, severityOf } from "./row-mapping.ts";
+import type { PredictionView, TransactionView } from "./types.ts";
+
+/** Bounds one ANY($1) lookup; batch endpoints page above this. */
+export const MAX_LOOKUP_HASHES = 1_000;
+
+// The latest prediction per transaction comes from a LATERAL subquery on (tx_hash, created_at DESC, id DESC):
+// one index probe per hash inside the same statement, so a lookup of n hashes is one round trip, not n + 1.
+const LOOKUP = `
+SELECT t.hash, t.block_number::text AS block_number, t.block_timestamp, t.from_address, t.to_address,
+  t.value_wei::text AS value_wei, t.gas::text AS gas, t.gas_price_wei::text AS gas_price_wei,
+  t.max_fee_per_gas_wei::text AS max_fee_per_gas_wei,
+  t.max_priority_fee_per_gas_wei::text AS max_priority_fee_per_gas_wei,
+  t.nonce::text AS nonce, t.input_size, t.selector, t.tx_type, t.first_seen_at,
+  p.id AS p_id, p.model_version AS p_model_version, p.anomaly_score AS p_anomaly_score,
+  p.severity AS p_severity, p.is_anomaly AS p_is_anomaly, p.confidence AS p_confidence,
+  p.explanation AS p_explanation, p.created_at AS p_created_at
+FROM transactions t
+LEFT JOIN LATERAL (
+  SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation, created_at
+  FROM predictions
+  WHERE tx_hash = t.hash
+  ORDER BY created_at DESC, id DESC
+  LIMIT 1
+) p ON true
+WHERE t.hash = ANY($1::text[])`;
+
+interface LookupRow {
+  hash: string;
+  block_number: string | null;
+  block_timestamp: Date | null;
+  from_address: string | null;
+  to_address: string | null;
+  value_wei: string;
+  gas: string;
+  gas_price_wei: string;
+  max_fee_per_gas_wei: string | null;
+  max_priority_fee_per_gas_wei: string | null;
+  nonce: string | null;
+  input_size: number;
+  selector: string | null;
+  tx_type: number | null;
+  first_seen_at: Date;
+  p_id: string | null;
+  p_model_version: string | null;
+  p_anomaly_score: number | null;
+  p_severity: string | null;
+  p_is_anomaly: boolean | null;
+  p_confidence: number | null;
+  p_explanation: unknown;
+  p_created_at: Date | null;
+}
+
+/** Stored transactions among `hashes`, in request order, each with its latest prediction; unknown ones are absent. */
+export async function lookupTransactions(db: Database, hashes: string[]): Promise<TransactionView[]> {
+  if (hashes.length > MAX_LOOKUP_HASHES) {
+    throw new StoreValidationError(`at most ${MAX_LOOKUP_HASHES} hashes per lookup`, {
+      count: hashes.length,
+    });
+  }
+  const wanted = [...new Set(hashes.map((hash) => hash.toLowerCase()))];
+  if (wanted.length === 0) return [];
+  const { rows } = await db.query<LookupRow>(LOOKUP, [wanted]);
+  const byHash = new Map(rows.map((row) => [row.hash, toTransactionView(row)]));
+  return wanted.flatMap((hash) => byHash.get(hash) ?? []);
+}
+
+export async function getTransaction(db: Database, hash: string): Promise<TransactionView | null> {
+  const [view] = await lookupTransactions(db, [hash]);
+  return view ?? null;
+}
+
+function toTransactionView(row: LookupRow): TransactionView {
+  return {
+    hash: row.hash,
+    blockNumber: numberOrNull(row.block_number),
+    blockTimestamp: isoOrNull(row.block_timestamp),
+    from: row.from_address,
+    to: row.to_address,
+    valueWei: row.value_wei,
+    gas: row.gas,
+    gasPriceWei: row.gas_price_wei,
+    maxFeePerGasWei: row.max_fee_per_gas_wei,
+    maxPriorityFeePerGasWei: row.max_priority_fee_per_gas_wei,
+    nonce: numberOrNull(row.nonce),
+    inputSize: row.input_size,
+    selector: row.selector,
+    txType: row.tx_type,
+    firstSeenAt: isoOf(row.first_seen_at),
+    latestPrediction: toPredictionView(row),
+  };
+}
+
+function toPredictionView(row: LookupRow): PredictionView | null {
+  if (row.p_id === null || row.p_created_at === null) return null;
+  return {
+    id: row.p_id,
+    txHash: row.hash,
+    modelVersion: row.p_model_version ?? "",
+    anomalyScore: row.p_anomaly_score ?? 0,
+    severity: severityOf(row.p_severity ?? "low"),
+    isAnomaly: row.p_is_anomaly ?? false,
+    confidence: row.p_confidence ?? 0,
+    explanation: jsonArrayOf(row.p_explanation),
+    createdAt: isoOf(row.p_created_at),
+  };
+}
