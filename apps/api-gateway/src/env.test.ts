@@ -27,9 +27,9 @@ describe("gateway env", () => {
   });
 
   it("rejects invalid settings at start-up, naming each one", () => {
-    expect(() => loadEnv({ PORT: "http", GZIP_COMPRESSION_LEVEL: "11", ENABLE_RATE_LIMITING: "maybe" })).toThrow(
-      ConfigError,
-    );
+    expect(() =>
+      loadEnv({ PORT: "http", GZIP_COMPRESSION_LEVEL: "11", ENABLE_RATE_LIMITING: "maybe" }),
+    ).toThrow(ConfigError);
     try {
       loadEnv({ PORT: "http", GZIP_COMPRESSION_LEVEL: "11" });
     } catch (error) {

@@ -32,7 +32,11 @@ export const GatewayEnvSchema = z.object({
   CACHE_TTL_MODEL_SECONDS: seconds.default(86_400),
   /** Bounds of the in-process cache used when Redis is off. */
   MEMORY_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
-  MEMORY_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  MEMORY_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
 
   // --- Model
   /** Path to a model JSON file; unset → the model shipped with @chainwatch/model. */
@@ -46,7 +50,11 @@ export const GatewayEnvSchema = z.object({
   /** zlib level 1 (fast) .. 9 (small); 6 is zlib's own default trade-off. */
   GZIP_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
   /** Largest accepted request body in bytes; larger → 413 before the body is read. */
-  MAX_REQUEST_SIZE: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  MAX_REQUEST_SIZE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** Items accepted by one batch request. */
   BATCH_MAX_ITEMS: z.coerce.number().int().positive().max(10_000).default(1_000),
   ENABLE_RATE_LIMITING: envBoolean.default(true),
@@ -58,7 +66,10 @@ export const GatewayEnvSchema = z.object({
   CORS_ORIGINS: z.string().default(""),
 });
 
-export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & { isRedisEnabled: boolean; corsOrigins: string[] };
+export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
+  isRedisEnabled: boolean;
+  corsOrigins: string[];
+};
 
 export function loadEnv(source: EnvSource = process.env): GatewayEnv {
   const env = parseEnv(GatewayEnvSchema, source);

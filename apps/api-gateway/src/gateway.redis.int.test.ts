@@ -51,7 +51,10 @@ await describeWithServices("gateway with the real Redis", ["redis"], () => {
     const statuses: number[] = [];
     for (let index = 0; index < 6; index += 1) {
       const app = index % 2 === 0 ? first : second;
-      statuses.push((await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(base + 100 + index) })).status);
+      statuses.push(
+        (await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(base + 100 + index) }))
+          .status,
+      );
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
     const cleanup = await redis.keys("chainwatch:ratelimit:v1:*");
@@ -68,7 +71,10 @@ await describeWithServices("gateway with the real Redis", ["redis"], () => {
     started.push(app);
     const startedAt = performance.now();
     for (let index = 0; index < 20; index += 1) {
-      const response = await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(base + 200 + index) });
+      const response = await app.send("/api/v1/predict", {
+        method: "POST",
+        body: simpleTransaction(base + 200 + index),
+      });
       expect(response.status).toBe(200);
       expect(response.json).toMatchObject({ cached: false });
     }

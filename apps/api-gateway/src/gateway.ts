@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Cache, createCache, createMemoryStore, createRedisStore, type RedisStore } from "@chainwatch/cache";
+import {
+  type Cache,
+  createCache,
+  createMemoryStore,
+  createRedisStore,
+  type RedisStore,
+} from "@chainwatch/cache";
 import {
   createCacheMetrics,
   createHttpMetrics,
@@ -30,7 +36,9 @@ export interface Gateway extends Component {
 }
 
 export function loadScorer(env: GatewayEnv): Scorer {
-  return env.MODEL_PATH ? createScorer(parseModelFile(readFileSync(env.MODEL_PATH, "utf8"))) : loadDefaultModel();
+  return env.MODEL_PATH
+    ? createScorer(parseModelFile(readFileSync(env.MODEL_PATH, "utf8")))
+    : loadDefaultModel();
 }
 
 /** Builds every collaborator of the HTTP API from the env; `start()` listens, `stop()` drains and closes. */
@@ -38,7 +46,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const { env, logger } = options;
   const registry = createMetricsRegistry({ defaultLabels: { service: "api-gateway" } });
   const scorer = loadScorer(env);
-  logger.info({ modelVersion: scorer.modelVersion, featureSpecVersion: scorer.featureSpecVersion }, "model loaded");
+  logger.info(
+    { modelVersion: scorer.modelVersion, featureSpecVersion: scorer.featureSpecVersion },
+    "model loaded",
+  );
 
   let redisStore: RedisStore | undefined;
   if (env.isRedisEnabled) {

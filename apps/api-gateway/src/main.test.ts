@@ -7,7 +7,12 @@ const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 describe("api-gateway process", () => {
   it("starts on the embedded defaults, prints its URL, serves /health and exits 0 on SIGTERM", async () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const service = spawnService(mainPath, { PORT: port, HOST: "127.0.0.1", REDIS_URL: "", REDIS_ENABLED: "false" });
+    const service = spawnService(mainPath, {
+      PORT: port,
+      HOST: "127.0.0.1",
+      REDIS_URL: "",
+      REDIS_ENABLED: "false",
+    });
     await waitForHttp(`http://127.0.0.1:${port}/health`, { service });
     expect(service.output()).toContain(`ready at http://127.0.0.1:${port}`);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };

@@ -14,8 +14,8 @@ import { createRateLimiter } from "./middleware/rate-limit.ts";
 import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { requestMetrics } from "./middleware/request-metrics.ts";
 import { sizeLimit } from "./middleware/size-limit.ts";
-import { buildOpenApiDocument } from "./openapi/document.ts";
 import { renderDocsPage } from "./openapi/docs-page.ts";
+import { buildOpenApiDocument } from "./openapi/document.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { methodNotAllowed } from "./routes/method-not-allowed.ts";
 import { predictRoutes } from "./routes/predict.ts";
@@ -36,7 +36,8 @@ export interface ServerDeps {
 }
 
 /** Routes that probes and scrapers call; never rate limited. */
-const isOperationalPath = (path: string) => path === "/metrics" || path === "/health" || path.startsWith("/health/");
+const isOperationalPath = (path: string) =>
+  path === "/metrics" || path === "/health" || path.startsWith("/health/");
 
 /** Builds the app without listening, so tests drive it on an ephemeral port. */
 export function createServer(deps: ServerDeps): Express {
@@ -48,7 +49,11 @@ export function createServer(deps: ServerDeps): Express {
 
   app.use(requestId());
   app.use(
-    requestMetrics({ metrics: deps.httpMetrics, logger, slowRequestThresholdSeconds: env.SLOW_REQUEST_THRESHOLD }),
+    requestMetrics({
+      metrics: deps.httpMetrics,
+      logger,
+      slowRequestThresholdSeconds: env.SLOW_REQUEST_THRESHOLD,
+    }),
   );
   app.use(helmet());
   if (env.corsOrigins.length > 0) app.use(cors(env.corsOrigins));
@@ -80,7 +85,10 @@ export function createServer(deps: ServerDeps): Express {
   );
   app.use(predictRoutes({ scoring: deps.scoring, batchMaxItems: env.BATCH_MAX_ITEMS }));
 
-  const openApi = buildOpenApiDocument({ batchMaxItems: env.BATCH_MAX_ITEMS, version: deps.version ?? "0.0.0" });
+  const openApi = buildOpenApiDocument({
+    batchMaxItems: env.BATCH_MAX_ITEMS,
+    version: deps.version ?? "0.0.0",
+  });
   const docsPage = renderDocsPage(openApi);
   app
     .route("/openapi.json")

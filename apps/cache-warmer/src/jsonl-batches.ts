@@ -10,7 +10,10 @@ export interface SourceLine {
 
 /** Streams a JSON Lines file in batches, so a large file never sits in memory whole. */
 export async function* readJsonlBatches(path: string, batchSize: number): AsyncGenerator<SourceLine[]> {
-  const lines = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path, "utf8"),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let batch: SourceLine[] = [];
   let lineNumber = 0;
   for await (const line of lines) {

@@ -18,7 +18,12 @@ await describeWithServices("cache-warmer job against the real Redis", ["redis"],
 
   it("warms the model and the predictions of a file, then exits 0", async () => {
     const lines = Array.from({ length: 120 }, (_, index) =>
-      JSON.stringify({ hash: `0x${(base + index).toString(16).padStart(64, "0")}`, value: 1, gas: 21_000, gasPrice: 30 }),
+      JSON.stringify({
+        hash: `0x${(base + index).toString(16).padStart(64, "0")}`,
+        value: 1,
+        gas: 21_000,
+        gasPrice: 30,
+      }),
     );
     const input = join(mkdtempSync(join(tmpdir(), "warmer-")), "hot.jsonl");
     writeFileSync(input, lines.join("\n"));
@@ -34,7 +39,8 @@ await describeWithServices("cache-warmer job against the real Redis", ["redis"],
     const version = await redis.get("chainwatch:model:v1:active");
     expect(JSON.parse(version ?? "null")).toMatch(/\S/);
     const keys = lines.map(
-      (line) => `chainwatch:prediction:v1:${JSON.parse(version ?? "")}:${(JSON.parse(line) as { hash: string }).hash}`,
+      (line) =>
+        `chainwatch:prediction:v1:${JSON.parse(version ?? "")}:${(JSON.parse(line) as { hash: string }).hash}`,
     );
     const values = await redis.mget(...keys);
     expect(values.filter((value) => value !== null)).toHaveLength(120);

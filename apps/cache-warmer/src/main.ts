@@ -9,7 +9,12 @@ import {
 } from "@chainwatch/metrics";
 import { createScorer, parseModelFile } from "@chainwatch/model";
 import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
-import { createHealthServer, createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
+import {
+  createHealthServer,
+  createLogger,
+  createShutdownRegistry,
+  loadEnvOrExit,
+} from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
 import { readJsonlBatches } from "./jsonl-batches.ts";
 import { createWarmer } from "./warmer.ts";
@@ -20,7 +25,8 @@ const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOU
 shutdown.installSignalHandlers();
 
 const registry = createMetricsRegistry({ defaultLabels: { service: "cache-warmer" } });
-const modelPath = env.MODEL_PATH ?? fileURLToPath(import.meta.resolve("@chainwatch/model/default-model.json"));
+const modelPath =
+  env.MODEL_PATH ?? fileURLToPath(import.meta.resolve("@chainwatch/model/default-model.json"));
 const modelFileJson = readFileSync(modelPath, "utf8");
 const scorer = createScorer(parseModelFile(modelFileJson));
 
@@ -29,9 +35,14 @@ const store = createRedisStore({
   commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
   connectionName: "chainwatch-cache-warmer",
 });
-const cache = createCache({ store, logger: logger.child({ component: "cache" }), metrics: createCacheMetrics(registry) });
+const cache = createCache({
+  store,
+  logger: logger.child({ component: "cache" }),
+  metrics: createCacheMetrics(registry),
+});
 shutdown.register("cache", () => cache.close());
-if (!(await store.waitUntilReady(5_000))) logger.warn({}, "redis not reachable yet; writes will be dropped until it is");
+if (!(await store.waitUntilReady(5_000)))
+  logger.warn({}, "redis not reachable yet; writes will be dropped until it is");
 
 const warmer = createWarmer({
   scoring: createScoringService({
@@ -79,6 +90,9 @@ if (env.WARM_INTERVAL_SECONDS === 0) {
     if (!shutdown.isShuttingDown) timer = setTimeout(() => void loop(), env.WARM_INTERVAL_SECONDS * 1000);
   };
   shutdown.register("schedule", () => clearTimeout(timer));
-  logger.info({ intervalSeconds: env.WARM_INTERVAL_SECONDS, healthPort: health.port() }, "cache warmer scheduled");
+  logger.info(
+    { intervalSeconds: env.WARM_INTERVAL_SECONDS, healthPort: health.port() },
+    "cache warmer scheduled",
+  );
   await loop();
 }

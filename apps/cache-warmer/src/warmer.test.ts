@@ -25,7 +25,12 @@ function writeJsonl(lines: string[]): string {
 
 describe("cache warmer", () => {
   it("streams a JSON Lines file in batches, keeping line numbers and marking unparsable lines", async () => {
-    const path = writeJsonl([JSON.stringify(transaction(1)), "", "{not json", JSON.stringify(transaction(2))]);
+    const path = writeJsonl([
+      JSON.stringify(transaction(1)),
+      "",
+      "{not json",
+      JSON.stringify(transaction(2)),
+    ]);
     const batches = [];
     for await (const batch of readJsonlBatches(path, 2)) batches.push(batch);
     expect(batches.map((batch) => batch.length)).toEqual([2, 1]);
@@ -35,7 +40,10 @@ describe("cache warmer", () => {
 
   it("warms the model and every valid transaction's prediction, counting invalid lines", async () => {
     const scorer = loadDefaultModel();
-    const cache = createCache({ store: createMemoryStore(), logger: createLogger({ name: "t", level: "silent" }) });
+    const cache = createCache({
+      store: createMemoryStore(),
+      logger: createLogger({ name: "t", level: "silent" }),
+    });
     const registry = createMetricsRegistry({ collectProcessMetrics: false });
     const warmer = createWarmer({
       scoring: createScoringService({ models: staticModelProvider(scorer), cache }),
@@ -50,7 +58,9 @@ describe("cache warmer", () => {
     const report = await warmer.run(readJsonlBatches(writeJsonl(lines), 10));
     expect(report).toMatchObject({ modelWarmed: true, warmed: 95, alreadyCached: 0, invalid: 2, failed: 0 });
 
-    const ids = Array.from({ length: 95 }, (_, index) => predictionCacheId(scorer.modelVersion, transaction(index).hash));
+    const ids = Array.from({ length: 95 }, (_, index) =>
+      predictionCacheId(scorer.modelVersion, transaction(index).hash),
+    );
     const cached = await cache.batchGet("prediction", ids);
     expect(cached.every((value) => value !== undefined)).toBe(true);
     expect(await cache.get("model", "active")).toBe(scorer.modelVersion);

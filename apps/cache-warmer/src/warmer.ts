@@ -57,7 +57,10 @@ export function createWarmer(options: WarmerOptions) {
           report.invalid += 1;
           if (report.invalid <= 10) {
             logger.warn(
-              { line: line.lineNumber, reason: line.parseError ?? (parsed && !parsed.ok ? parsed.error.message : "") },
+              {
+                line: line.lineNumber,
+                reason: line.parseError ?? (parsed && !parsed.ok ? parsed.error.message : ""),
+              },
               "skipping invalid transaction",
             );
           }
@@ -98,7 +101,14 @@ export function createWarmer(options: WarmerOptions) {
   return {
     async run(batches?: AsyncIterable<SourceLine[]>): Promise<WarmReport> {
       const startedAt = performance.now();
-      const report: WarmReport = { modelWarmed: false, warmed: 0, alreadyCached: 0, invalid: 0, failed: 0, durationMs: 0 };
+      const report: WarmReport = {
+        modelWarmed: false,
+        warmed: 0,
+        alreadyCached: 0,
+        invalid: 0,
+        failed: 0,
+        durationMs: 0,
+      };
       try {
         report.modelWarmed = await warmModel();
         if (batches) await warmPredictions(batches, report);

@@ -1,5 +1,10 @@
 import { createMetricsRegistry } from "@chainwatch/metrics";
-import { createHealthServer, createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
+import {
+  createHealthServer,
+  createLogger,
+  createShutdownRegistry,
+  loadEnvOrExit,
+} from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
 
 const env = loadEnvOrExit("scoring-worker", () => loadEnv());

@@ -21,11 +21,17 @@ await describeWithServices("kafka (real broker)", ["kafka"], () => {
 
   it("smoke: Kafka produce → consume with a group → commit round-trip", async () => {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
 
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    const sent = Array.from({ length: 30 }, (_, index) => ({ key: `k${index}`, value: JSON.stringify({ index }) }));
+    const sent = Array.from({ length: 30 }, (_, index) => ({
+      key: `k${index}`,
+      value: JSON.stringify({ index }),
+    }));
     await producer.send({ topic, messages: sent });
     await producer.disconnect();
 
@@ -54,7 +60,10 @@ await describeWithServices("kafka (real broker)", ["kafka"], () => {
 
     expect(received.sort((a, b) => a - b)).toEqual(sent.map((_, index) => index));
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const committedTotal = (committed?.partitions ?? []).reduce((sum, partition) => sum + Number(partition.offset), 0);
+    const committedTotal = (committed?.partitions ?? []).reduce(
+      (sum, partition) => sum + Number(partition.offset),
+      0,
+    );
     expect(committedTotal).toBe(sent.length);
   });
 });

@@ -81,7 +81,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         const writes: { id: string; value: CachedPrediction }[] = [];
         toCompute.forEach((tx, index) => {
           const prediction = predictions[index];
-          if (!prediction) throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
+          if (!prediction)
+            throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
           const value: CachedPrediction = {
             isAnomaly: prediction.isAnomaly,
             anomalyScore: prediction.anomalyScore,
@@ -103,7 +104,12 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         if (!result) throw new Error(`no result for ${tx.hash}`);
         return result;
       });
-      return { results, fromCache: uniqueHashes.length - toCompute.length, computed: toCompute.length, cacheWrite };
+      return {
+        results,
+        fromCache: uniqueHashes.length - toCompute.length,
+        computed: toCompute.length,
+        cacheWrite,
+      };
     },
   };
 }

@@ -1,5 +1,5 @@
 export type { Component } from "./component.ts";
-export { EXIT_CONFIG_ERROR, type EnvSource, envBoolean, loadEnvOrExit, logLevel, parseEnv } from "./env.ts";
+export { type EnvSource, EXIT_CONFIG_ERROR, envBoolean, loadEnvOrExit, logLevel, parseEnv } from "./env.ts";
 export { ChainwatchError, ConfigError } from "./errors.ts";
 export { createHealthServer, type HealthServer, type HealthServerOptions } from "./health-server.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";

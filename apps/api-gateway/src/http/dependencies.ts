@@ -12,12 +12,18 @@ export interface DependencyReport {
 }
 
 /** Each check is bounded so a hung dependency cannot hang the probe. */
-export async function checkDependencies(checks: readonly DependencyCheck[], timeoutMs = 1_000): Promise<DependencyReport> {
+export async function checkDependencies(
+  checks: readonly DependencyCheck[],
+  timeoutMs = 1_000,
+): Promise<DependencyReport> {
   const entries = await Promise.all(
     checks.map(async (dependency) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<{ isUp: boolean; detail?: Record<string, unknown> }>((resolve) => {
-        timer = setTimeout(() => resolve({ isUp: false, detail: { error: "health check timed out" } }), timeoutMs);
+        timer = setTimeout(
+          () => resolve({ isUp: false, detail: { error: "health check timed out" } }),
+          timeoutMs,
+        );
       });
       const result = await Promise.race([
         dependency.check().catch(() => ({ isUp: false, detail: { error: "health check failed" } })),

@@ -39,7 +39,8 @@ export function mapError(error: unknown, requestId: string): MappedError {
     body: { code, message, requestId, ...(details === undefined ? {} : { details }) },
   });
 
-  if (error instanceof HttpError) return body(error.status, error.code, error.message, error.details, error.headers);
+  if (error instanceof HttpError)
+    return body(error.status, error.code, error.message, error.details, error.headers);
   if (error instanceof ChainwatchError && error.code in STATUS_BY_CODE) {
     return body(STATUS_BY_CODE[error.code] ?? 500, error.code, error.message, error.details);
   }

@@ -2,7 +2,11 @@ import type { z } from "zod";
 import { validationError } from "./errors.ts";
 
 /** Parses a request part with a zod schema; a failure is a 400 listing every offending field. */
-export function parseOrThrow<TSchema extends z.ZodType>(schema: TSchema, value: unknown, what: string): z.infer<TSchema> {
+export function parseOrThrow<TSchema extends z.ZodType>(
+  schema: TSchema,
+  value: unknown,
+  what: string,
+): z.infer<TSchema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({

@@ -9,7 +9,11 @@ describe("middleware stack", () => {
   });
 
   it("answers 429 JSON with Retry-After and rate-limit headers after RPM + burst, and never limits health", async () => {
-    app = await startTestGateway({ ENABLE_RATE_LIMITING: "true", RATE_LIMIT_RPM: "3", RATE_LIMIT_BURST: "2" });
+    app = await startTestGateway({
+      ENABLE_RATE_LIMITING: "true",
+      RATE_LIMIT_RPM: "3",
+      RATE_LIMIT_BURST: "2",
+    });
     const statuses: number[] = [];
     let last: Awaited<ReturnType<TestGateway["send"]>> | undefined;
     for (let attempt = 0; attempt < 6; attempt += 1) {
@@ -22,7 +26,8 @@ describe("middleware stack", () => {
     expect(last?.headers["x-ratelimit-limit"]).toBe("5");
     expect(last?.headers["x-ratelimit-remaining"]).toBe("0");
     expect(String(last?.headers.ratelimit)).toMatch(/limit=5/);
-    for (let attempt = 0; attempt < 10; attempt += 1) expect((await app.send("/health/live")).status).toBe(200);
+    for (let attempt = 0; attempt < 10; attempt += 1)
+      expect((await app.send("/health/live")).status).toBe(200);
     expect((await app.send("/metrics")).status).toBe(200);
   });
 
@@ -69,12 +74,16 @@ describe("middleware stack", () => {
     ]) {
       expect(metrics).toContain(`# TYPE ${name} `);
     }
-    expect(metrics).toMatch(/http_requests_total\{method="POST",route="\/api\/v1\/predict",status="200"[^}]*\} 1/);
+    expect(metrics).toMatch(
+      /http_requests_total\{method="POST",route="\/api\/v1\/predict",status="200"[^}]*\} 1/,
+    );
     expect(metrics).toMatch(/http_errors_total\{[^}]*code="VALIDATION_ERROR"[^}]*\} 1/);
     expect(metrics).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"/);
     expect(metrics).not.toContain("f".repeat(64));
     expect(metrics).toMatch(/transactions_scored_total\{[^}]*\} 1/);
-    expect(app.logLines().some((line) => line.msg === "slow request" && typeof line.requestId === "string")).toBe(true);
+    expect(
+      app.logLines().some((line) => line.msg === "slow request" && typeof line.requestId === "string"),
+    ).toBe(true);
   });
 
   it("sends security headers and CORS only for configured origins", async () => {

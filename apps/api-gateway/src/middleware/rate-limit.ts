@@ -96,7 +96,9 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
     // Our own error type so the body is the same JSON shape as every other error.
     handler: (req, _res, next) => {
       const resetTime = (req as typeof req & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
-      const retryAfterSeconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
+      const retryAfterSeconds = resetTime
+        ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000))
+        : 60;
       next(
         new HttpError(429, "RATE_LIMITED", `rate limit of ${limit} requests per minute exceeded`, {
           headers: { "Retry-After": String(retryAfterSeconds) },

@@ -61,7 +61,13 @@ export function requestMetrics(options: RequestMetricsOptions): RequestHandler {
       if (seconds > slowRequestThresholdSeconds) {
         metrics.slowRequestsTotal.inc({ method, route });
         logger.warn(
-          { requestId: requestIdOf(res), method, route, status: res.statusCode, durationMs: Math.round(seconds * 1000) },
+          {
+            requestId: requestIdOf(res),
+            method,
+            route,
+            status: res.statusCode,
+            durationMs: Math.round(seconds * 1000),
+          },
           "slow request",
         );
       }

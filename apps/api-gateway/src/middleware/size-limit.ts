@@ -11,7 +11,11 @@ export function sizeLimit(maxBytes: number): RequestHandler {
     if (declared > maxBytes) {
       // Closing the connection stops the client from streaming the rest of a body nobody will read.
       req.socket.setTimeout(5_000);
-      next(new HttpError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${maxBytes} bytes`, { headers: { Connection: "close" } }));
+      next(
+        new HttpError(413, "PAYLOAD_TOO_LARGE", `request body exceeds ${maxBytes} bytes`, {
+          headers: { Connection: "close" },
+        }),
+      );
       return;
     }
     next();

@@ -1,6 +1,5 @@
 /** Characters that would let a summary break out of the HTML it is placed in. */
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /**
  * A self-contained page (no CDN: deployments are often offline) listing every operation with its

@@ -58,7 +58,10 @@ describe("predict routes: bad input", () => {
     const empty = await app.send("/api/v1/batch/predict", { method: "POST", body: { transactions: [] } });
     expectError(empty, 400, "VALIDATION_ERROR");
     const tooMany = Array.from({ length: 1_001 }, (_, index) => simpleTransaction(index));
-    const response = await app.send("/api/v1/batch/predict", { method: "POST", body: { transactions: tooMany } });
+    const response = await app.send("/api/v1/batch/predict", {
+      method: "POST",
+      body: { transactions: tooMany },
+    });
     const body = expectError(response, 400, "VALIDATION_ERROR");
     expect(JSON.stringify(body.details)).toContain("1000");
   });

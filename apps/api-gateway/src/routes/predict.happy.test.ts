@@ -88,8 +88,12 @@ describe("predict routes: happy paths", () => {
     expect(first.status).toBe(200);
     const firstBody = first.json as BatchBody;
     expect(firstBody).toMatchObject({ totalProcessed: 50, totalErrors: 0, fromCache: 0, computed: 50 });
-    expect(firstBody.results.map((result) => (result as ScoreBody).hash)).toEqual(transactions.map((tx) => tx.hash));
-    expect(firstBody.totalAnomalies).toBe(firstBody.results.filter((result) => (result as ScoreBody).isAnomaly).length);
+    expect(firstBody.results.map((result) => (result as ScoreBody).hash)).toEqual(
+      transactions.map((tx) => tx.hash),
+    );
+    expect(firstBody.totalAnomalies).toBe(
+      firstBody.results.filter((result) => (result as ScoreBody).isAnomaly).length,
+    );
 
     const second = await app.send("/api/v1/batch/predict", { method: "POST", body: { transactions } });
     const secondBody = second.json as BatchBody;
@@ -102,7 +106,10 @@ describe("predict routes: happy paths", () => {
 
   it("scores duplicate hashes once and returns the result at every index", async () => {
     const tx = simpleTransaction(2_000);
-    const response = await app.send("/api/v1/batch/predict", { method: "POST", body: { transactions: [tx, tx, tx] } });
+    const response = await app.send("/api/v1/batch/predict", {
+      method: "POST",
+      body: { transactions: [tx, tx, tx] },
+    });
     const body = response.json as BatchBody;
     expect(body).toMatchObject({ totalProcessed: 3, computed: 1, fromCache: 0 });
     expect(new Set(body.results.map((result) => (result as ScoreBody).anomalyScore)).size).toBe(1);
@@ -111,7 +118,9 @@ describe("predict routes: happy paths", () => {
   it("returns per-item errors with their index and still scores the valid items", async () => {
     const response = await app.send("/api/v1/batch/predict", {
       method: "POST",
-      body: { transactions: [simpleTransaction(3_000), { hash: "nope", value: -1 }, simpleTransaction(3_001)] },
+      body: {
+        transactions: [simpleTransaction(3_000), { hash: "nope", value: -1 }, simpleTransaction(3_001)],
+      },
     });
     expect(response.status).toBe(200);
     const body = response.json as BatchBody;
@@ -134,7 +143,9 @@ describe("predict routes: happy paths", () => {
     const openApi = await app.send("/openapi.json");
     expect(openApi.json).toMatchObject({ openapi: "3.1.0" });
     const paths = Object.keys((openApi.json as { paths: object }).paths);
-    expect(paths).toEqual(expect.arrayContaining(["/api/v1/predict", "/api/v1/batch/predict", "/health/ready"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["/api/v1/predict", "/api/v1/batch/predict", "/health/ready"]),
+    );
     const docs = await app.send("/docs");
     expect(docs.headers["content-type"]).toMatch(/text\/html/);
     expect(docs.text).toContain("/api/v1/batch/predict");

@@ -44,7 +44,9 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
       const valid = parsed.flatMap((item) => (item.ok ? [item.value] : []));
       if (valid.length === 0) {
         const issues = parsed.flatMap((item, index) =>
-          item.ok ? [] : item.error.issues.map((issue) => ({ ...issue, path: `transactions.${index}.${issue.path}` })),
+          item.ok
+            ? []
+            : item.error.issues.map((issue) => ({ ...issue, path: `transactions.${index}.${issue.path}` })),
         );
         throw validationError("no valid transaction in the batch", issues);
       }

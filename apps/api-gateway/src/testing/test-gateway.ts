@@ -15,7 +15,13 @@ export interface TestGateway {
 
 /** A real gateway on an ephemeral loopback port, configured through the same env parsing as main.ts. */
 export async function startTestGateway(envOverrides: Record<string, string> = {}): Promise<TestGateway> {
-  const env = loadEnv({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ENABLE_RATE_LIMITING: "false", ...envOverrides });
+  const env = loadEnv({
+    HOST: "127.0.0.1",
+    PORT: "0",
+    LOG_LEVEL: "info",
+    ENABLE_RATE_LIMITING: "false",
+    ...envOverrides,
+  });
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, callback) {
