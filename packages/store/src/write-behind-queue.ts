@@ -127,7 +127,8 @@ export function createWriteBehindQueue<T>(options: WriteBehindQueueOptions<T>): 
 
   async function run(): Promise<void> {
     while (!isStopping) {
-      if (items.length < batchSize) await sleep(flushIntervalMs, true);
+      // After a failure the head batch is retried as soon as the backoff ends, not a flush interval later.
+      if (items.length < batchSize && consecutiveFailures === 0) await sleep(flushIntervalMs, true);
       if (isStopping) return;
       if (!(await writeHead()) && !isStopping) await sleep(backoffMs(), false);
     }

@@ -60,7 +60,12 @@ export async function listAnomalies(db: Database, options: ListAnomaliesOptions)
 
   const filters: string[] = [];
   const params: unknown[] = [];
-  if (severity && severity.length > 0) {
+  if (severity && severity.length === 1) {
+    // `=` rather than ANY of one: the planner then reads the (severity, detected_at, id) index in order
+    // and stops at the limit instead of sorting every match.
+    params.push(severity[0]);
+    filters.push(`severity = $${params.length}`);
+  } else if (severity && severity.length > 1) {
     params.push(severity);
     filters.push(`severity = ANY($${params.length}::text[])`);
   }
