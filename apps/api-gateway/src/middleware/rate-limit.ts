@@ -16,53 +16,78 @@ export interface RateLimitOptions {
 }
 
 /**
- * rate-limit-redis loads its Lua scripts once in init(); if Redis is down at that moment the stored
- * promise stays rejected and every later call fails. This wrapper reloads the scripts after a failure,
- * so the shared limit comes back by itself when Redis does.
+ * rate-limit-redis loads its Lua scripts once in init(); if Redis is down at that moment (or the gateway
+ * starts before its connection is up) every later call fails. This wrapper (re)loads the scripts lazily
+ * before the first call after a failure, so the shared limit comes back by itself when Redis does.
+ *
+ * Fail-open is decided here: a store error lets the request through (counted by `onError`, logged once
+ * per outage) instead of surfacing as an error.
  */
 class RecoveringRedisStore implements Store {
   readonly #inner: RedisStore;
   readonly #onError: () => void;
+  readonly #logger: Logger;
+  #options: Options | undefined;
+  #isReady = false;
+  #isFailing = false;
   prefix: string;
 
-  constructor(inner: RedisStore, onError: () => void) {
+  constructor(inner: RedisStore, onError: () => void, logger: Logger) {
     this.#inner = inner;
     this.#onError = onError;
+    this.#logger = logger;
     this.prefix = inner.prefix;
   }
 
   async init(options: Options): Promise<void> {
-    try {
-      await this.#inner.init(options);
-    } catch {
-      this.#onError();
-    }
+    this.#options = options;
+    // Deliberately not loading scripts here: the Redis connection may not be up yet.
   }
 
-  #reloadScripts(): void {
-    const increment = this.#inner.loadIncrementScript();
-    const get = this.#inner.loadGetScript();
-    // Handled here so a reload that fails while Redis is still down is not an unhandled rejection.
-    increment.catch(() => {});
-    get.catch(() => {});
-    this.#inner.incrementScriptSha = increment;
-    this.#inner.getScriptSha = get;
-  }
-
-  async #guard<T>(action: () => Promise<T>): Promise<T> {
+  async #call<T>(action: () => Promise<T>, fallback: () => T): Promise<T> {
     try {
-      return await action();
+      if (!this.#isReady && this.#options) {
+        await this.#inner.init(this.#options);
+        this.#isReady = true;
+      }
+      const result = await action();
+      if (this.#isFailing) {
+        this.#isFailing = false;
+        this.#logger.info({}, "rate limit store recovered");
+      }
+      return result;
     } catch (error) {
+      this.#isReady = false;
       this.#onError();
-      this.#reloadScripts();
-      throw error;
+      if (!this.#isFailing) {
+        this.#isFailing = true;
+        this.#logger.warn({ err: error }, "rate limit store failing; requests pass unlimited (fail-open)");
+      }
+      return fallback();
     }
   }
 
-  get = (key: string) => this.#guard(() => this.#inner.get(key));
-  increment = (key: string) => this.#guard(() => this.#inner.increment(key));
-  decrement = (key: string) => this.#guard(() => this.#inner.decrement(key));
-  resetKey = (key: string) => this.#guard(() => this.#inner.resetKey(key));
+  get = (key: string) =>
+    this.#call(
+      () => this.#inner.get(key),
+      () => undefined,
+    );
+  // While failing open, every request counts as the first of a fresh window.
+  increment = (key: string) =>
+    this.#call(
+      () => this.#inner.increment(key),
+      () => ({ totalHits: 1, resetTime: new Date(Date.now() + (this.#options?.windowMs ?? 60_000)) }),
+    );
+  decrement = (key: string) =>
+    this.#call(
+      () => this.#inner.decrement(key),
+      () => undefined,
+    );
+  resetKey = (key: string) =>
+    this.#call(
+      () => this.#inner.resetKey(key),
+      () => undefined,
+    );
 }
 
 /**
@@ -82,6 +107,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
             options.redis?.call(command, ...args) as Promise<number | string>,
         }),
         onStoreError,
+        options.logger,
       )
     : undefined;
 
