@@ -25,6 +25,21 @@ export const GatewayEnvSchema = z.object({
   /** When true, /health/ready answers 503 while Redis is down; by default Redis is optional (degraded). */
   REDIS_REQUIRED: envBoolean.default(false),
 
+  // --- PostgreSQL. Unset → embedded PostgreSQL (PGlite) in memory, or in PGLITE_DATA_DIR.
+  DATABASE_URL: z.string().url().optional(),
+  /** Directory for the embedded database; unset → in memory (lost on exit). Ignored with DATABASE_URL. */
+  PGLITE_DATA_DIR: z.string().optional(),
+  /** Pool size for PostgreSQL. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  /** true → /health/ready answers 503 while the database is down. Default: scoring keeps working without it. */
+  DATABASE_REQUIRED: envBoolean.default(false),
+  /** Scored records held in memory for the database; past this, new ones are dropped and counted. */
+  DB_WRITE_QUEUE_MAX: z.coerce.number().int().positive().default(50_000),
+  /** Records per multi-row insert. */
+  DB_WRITE_BATCH_SIZE: z.coerce.number().int().positive().max(5_000).default(500),
+  /** How long a partial batch waits before it is written anyway. */
+  DB_WRITE_FLUSH_INTERVAL_MS: z.coerce.number().int().positive().default(200),
+
   // --- Cache
   CACHE_TTL_PREDICTION_SECONDS: seconds.default(7_200),
   CACHE_TTL_FEATURE_SECONDS: seconds.default(3_600),

@@ -13,19 +13,27 @@ import {
   createHttpMetrics,
   createMetricsRegistry,
   createScoringMetrics,
+  createStoreMetrics,
   type Registry,
 } from "@chainwatch/metrics";
 import { createScorer, loadDefaultModel, parseModelFile, type Scorer } from "@chainwatch/model";
 import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
+import { createRepositories, type Database, runMigrations } from "@chainwatch/store";
 import type { GatewayEnv } from "./env.ts";
 import type { DependencyCheck } from "./http/dependencies.ts";
+import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
+import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
+import { openDatabase } from "./persistence/open-database.ts";
+import { createPredictionRecorder } from "./persistence/prediction-recorder.ts";
 import { createServer } from "./server.ts";
 
 export interface GatewayOptions {
   env: GatewayEnv;
   logger: Logger;
   isShuttingDown?: () => boolean;
+  /** An already-open database (tests share one); the caller keeps ownership and closes it. */
+  database?: Database;
 }
 
 export interface Gateway extends Component {
@@ -41,8 +49,41 @@ export function loadScorer(env: GatewayEnv): Scorer {
     : loadDefaultModel();
 }
 
-/** Builds every collaborator of the HTTP API from the env; `start()` listens, `stop()` drains and closes. */
-export function createGateway(options: GatewayOptions): Gateway {
+function createGatewayCache(env: GatewayEnv, logger: Logger, registry: Registry) {
+  const metrics = createCacheMetrics(registry);
+  const redisStore: RedisStore | undefined = env.isRedisEnabled
+    ? createRedisStore({
+        url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+        commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+        connectionName: "chainwatch-api-gateway",
+      })
+    : undefined;
+  const store =
+    redisStore ??
+    createMemoryStore({
+      maxEntries: env.MEMORY_CACHE_MAX_ENTRIES,
+      maxBytes: env.MEMORY_CACHE_MAX_BYTES,
+      onEvict: () => metrics.evictionsTotal.inc(),
+    });
+  const cache = createCache({
+    store,
+    logger: logger.child({ component: "cache" }),
+    metrics,
+    ttlSeconds: {
+      prediction: env.CACHE_TTL_PREDICTION_SECONDS,
+      feature: env.CACHE_TTL_FEATURE_SECONDS,
+      query: env.CACHE_TTL_QUERY_SECONDS,
+      model: env.CACHE_TTL_MODEL_SECONDS,
+    },
+  });
+  return { cache, redisStore };
+}
+
+/**
+ * Builds every collaborator of the HTTP API from the env (opening the database and running migrations);
+ * `start()` listens, `stop()` drains HTTP, flushes pending writes and closes clients.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { env, logger } = options;
   const registry = createMetricsRegistry({ defaultLabels: { service: "api-gateway" } });
   const scorer = loadScorer(env);
@@ -51,33 +92,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     "model loaded",
   );
 
-  let redisStore: RedisStore | undefined;
-  if (env.isRedisEnabled) {
-    redisStore = createRedisStore({
-      url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-      connectionName: "chainwatch-api-gateway",
-    });
-  }
-  const store =
-    redisStore ??
-    createMemoryStore({
-      maxEntries: env.MEMORY_CACHE_MAX_ENTRIES,
-      maxBytes: env.MEMORY_CACHE_MAX_BYTES,
-      onEvict: () => cacheMetrics.evictionsTotal.inc(),
-    });
-  const cacheMetrics = createCacheMetrics(registry);
-  const cache = createCache({
-    store,
-    logger: logger.child({ component: "cache" }),
-    metrics: cacheMetrics,
-    ttlSeconds: {
-      prediction: env.CACHE_TTL_PREDICTION_SECONDS,
-      feature: env.CACHE_TTL_FEATURE_SECONDS,
-      query: env.CACHE_TTL_QUERY_SECONDS,
-      model: env.CACHE_TTL_MODEL_SECONDS,
-    },
+  const { cache, redisStore } = createGatewayCache(env, logger, registry);
+  const database = options.database ?? (await openDatabase(env, logger));
+  if (options.database) await runMigrations(options.database);
+  const repositories = createRepositories(database);
+  const queryCache = createAnomalyQueryCache(cache);
+  const recorder = createPredictionRecorder({
+    repositories,
+    queryCache,
+    metrics: createStoreMetrics(registry),
+    logger,
+    maxQueueSize: env.DB_WRITE_QUEUE_MAX,
+    batchSize: env.DB_WRITE_BATCH_SIZE,
+    flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
   });
+  const warmJobs = createCacheWarmJobs({ repositories, cache, logger });
   const scoring = createScoringService({
     models: staticModelProvider(scorer),
     cache,
@@ -95,6 +124,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     },
     {
+      name: "database",
+      isRequired: env.DATABASE_REQUIRED,
+      check: async () => ({
+        isUp: (await database.ping()) && recorder.isHealthy(),
+        detail: { driver: database.driver, writeQueueDepth: recorder.depth() },
+      }),
+    },
+    {
       name: "model",
       isRequired: true,
       check: async () => ({ isUp: true, detail: { version: scorer.modelVersion } }),
@@ -108,6 +145,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     httpMetrics,
     cache,
     scoring,
+    repositories,
+    queryCache,
+    warmJobs,
+    onScored: recorder.record,
     dependencies,
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
@@ -122,6 +163,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
         logger.warn({ redisUrl: redactUrl(env.REDIS_URL) }, "redis not reachable at start; running degraded");
       }
+      recorder.start();
       const listening = app.listen(env.PORT, env.HOST);
       server = listening;
       await new Promise<void>((resolve, reject) => {
@@ -140,6 +182,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           closing.closeIdleConnections();
         });
       }
+      await warmJobs.drain();
+      await recorder.stop();
+      if (!options.database) await database.close();
       await cache.close();
     }),
     url() {

@@ -1,15 +1,24 @@
 import { createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
-import { createGateway } from "./gateway.ts";
+import { createGateway, type Gateway } from "./gateway.ts";
 
 const env = loadEnvOrExit("api-gateway", () => loadEnv());
 const logger = createLogger({ name: "api-gateway", level: env.LOG_LEVEL });
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();
 
-const gateway = createGateway({ env, logger, isShuttingDown: () => shutdown.isShuttingDown });
-shutdown.register("gateway", () => gateway.stop());
-await gateway.start();
+let gateway: Gateway;
+try {
+  gateway = await createGateway({ env, logger, isShuttingDown: () => shutdown.isShuttingDown });
+  shutdown.register("gateway", () => gateway.stop());
+  await gateway.start();
+} catch (error) {
+  // e.g. the configured database is unreachable, so migrations cannot run: fail fast and let the
+  // orchestrator restart us, rather than serve without the schema.
+  logger.fatal({ err: error }, "gateway failed to start");
+  await shutdown.shutdown("start-up failure", 1);
+  process.exit(1);
+}
 
 const url = gateway.url();
 logger.info({ url, redis: env.isRedisEnabled }, "gateway listening");

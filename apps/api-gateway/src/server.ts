@@ -1,7 +1,9 @@
 import type { Cache } from "@chainwatch/cache";
 import type { HttpMetrics, Registry } from "@chainwatch/metrics";
-import type { ScoringService } from "@chainwatch/scoring";
+import type { NormalizedTransaction } from "@chainwatch/model";
+import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
+import type { Repositories } from "@chainwatch/store";
 import compression from "compression";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import helmet from "helmet";
@@ -16,9 +18,14 @@ import { requestMetrics } from "./middleware/request-metrics.ts";
 import { sizeLimit } from "./middleware/size-limit.ts";
 import { renderDocsPage } from "./openapi/docs-page.ts";
 import { buildOpenApiDocument } from "./openapi/document.ts";
+import type { AnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
+import type { CacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
+import { anomalyRoutes } from "./routes/anomalies.ts";
+import { cacheWarmRoutes } from "./routes/cache-warm.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { methodNotAllowed } from "./routes/method-not-allowed.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { transactionRoutes } from "./routes/transactions.ts";
 
 export interface ServerDeps {
   env: GatewayEnv;
@@ -27,6 +34,10 @@ export interface ServerDeps {
   httpMetrics: HttpMetrics;
   cache: Cache;
   scoring: ScoringService;
+  repositories: Repositories;
+  queryCache: AnomalyQueryCache;
+  warmJobs: CacheWarmJobs;
+  onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
   dependencies: readonly DependencyCheck[];
   /** Redis client for shared rate limits; undefined → per-process limits. */
   rateLimitRedis?: { call(command: string, ...args: string[]): Promise<unknown> };
@@ -83,7 +94,12 @@ export function createServer(deps: ServerDeps): Express {
       startedAt: new Date(),
     }),
   );
-  app.use(predictRoutes({ scoring: deps.scoring, batchMaxItems: env.BATCH_MAX_ITEMS }));
+  app.use(
+    predictRoutes({ scoring: deps.scoring, batchMaxItems: env.BATCH_MAX_ITEMS, onScored: deps.onScored }),
+  );
+  app.use(transactionRoutes({ repositories: deps.repositories }));
+  app.use(anomalyRoutes({ repositories: deps.repositories, queryCache: deps.queryCache }));
+  app.use(cacheWarmRoutes({ jobs: deps.warmJobs }));
 
   const openApi = buildOpenApiDocument({
     batchMaxItems: env.BATCH_MAX_ITEMS,

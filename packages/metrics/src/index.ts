@@ -2,4 +2,5 @@ export { type CacheMetrics, createCacheMetrics } from "./cache-metrics.ts";
 export { createHttpMetrics, type HttpMetrics } from "./http-metrics.ts";
 export { createMetricsRegistry, type MetricsRegistryOptions, type Registry } from "./registry.ts";
 export { createScoringMetrics, type ScoringMetrics } from "./scoring-metrics.ts";
+export { createStoreMetrics, type StoreMetrics } from "./store-metrics.ts";
 export { createWarmerMetrics, type WarmerMetrics } from "./warmer-metrics.ts";

@@ -1,4 +1,5 @@
 export { type ModelProvider, staticModelProvider } from "./model-provider.ts";
+export { newlyScoredRecords, toScoredRecord } from "./scored-record.ts";
 export {
   type BatchScoreOutcome,
   createScoringService,
@@ -6,3 +7,4 @@ export {
   type ScoringService,
   type ScoringServiceOptions,
 } from "./scoring-service.ts";
+export { type WarmRecentProgress, warmRecentPredictions } from "./warm-recent.ts";

@@ -16,6 +16,7 @@ export function chainwatchVitestConfig() {
             exclude: ["**/*.int.test.ts", "**/node_modules/**"],
             // PGlite boots a WASM Postgres in beforeAll: seconds on a cold, busy 2-core machine.
             hookTimeout: 30_000,
+            testTimeout: 20_000,
           },
         },
         {

@@ -73,3 +73,63 @@ export const BatchPredictResponseSchema = z
   .meta({ id: "BatchPredictResponse" });
 
 export { TransactionInputSchema };
+
+export const TX_HASH_PATTERN = /^0x[0-9a-fA-F]{64}$/;
+export const TxHashSchema = z.string().regex(TX_HASH_PATTERN, "must be 0x followed by 64 hex characters");
+
+export const TransactionLookupRequestSchema = z
+  .strictObject({
+    hashes: z
+      .array(TxHashSchema)
+      .min(1, "hashes must hold at least 1 item")
+      .max(1_000, "hashes may hold at most 1000 items"),
+  })
+  .meta({ id: "TransactionLookupRequest" });
+
+const SEVERITY_VALUES = ["low", "medium", "high", "critical"] as const;
+
+/** `severity=high,critical` or repeated `severity=high&severity=critical`. */
+export const AnomalyQuerySchema = z
+  .strictObject({
+    limit: z.coerce
+      .number()
+      .int("limit must be an integer")
+      .min(1, "limit must be at least 1")
+      .max(1_000, "limit may be at most 1000")
+      .default(100),
+    severity: z
+      .union([z.string(), z.array(z.string())])
+      .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(",")))
+      .pipe(
+        z.array(
+          z.enum(SEVERITY_VALUES, {
+            error: () => `severity must be one of: ${SEVERITY_VALUES.join(", ")}`,
+          }),
+        ),
+      )
+      .optional(),
+    since: z.iso
+      .datetime({ offset: true, error: "since must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z" })
+      .optional(),
+    cursor: z.string().max(512).optional(),
+  })
+  .meta({ id: "AnomalyQuery" });
+
+export const ReviewRequestSchema = z
+  .strictObject({
+    falsePositive: z.boolean(),
+    note: z.string().max(2_000).optional(),
+  })
+  .meta({ id: "AnomalyReviewRequest" });
+
+export const CacheWarmRequestSchema = z
+  .strictObject({
+    numRecent: z
+      .number()
+      .int("numRecent must be an integer")
+      .min(1, "numRecent must be at least 1")
+      .max(10_000, "numRecent may be at most 10000"),
+  })
+  .meta({ id: "CacheWarmRequest" });
+
+export { SEVERITY_VALUES };

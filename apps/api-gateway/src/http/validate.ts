@@ -15,3 +15,13 @@ export function parseOrThrow<TSchema extends z.ZodType>(
   }));
   throw validationError(`invalid ${what}`, issues);
 }
+
+/** A JSON body is required; without one (no body, or not JSON) express leaves `req.body` undefined. */
+export function requireJsonBody(body: unknown): unknown {
+  if (body === undefined) {
+    throw validationError("request body must be JSON (Content-Type: application/json)", [
+      { path: "(root)", message: "missing JSON body" },
+    ]);
+  }
+  return body;
+}

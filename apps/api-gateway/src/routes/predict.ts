@@ -1,24 +1,16 @@
-import { safeNormalizeTransaction } from "@chainwatch/model";
-import type { ScoringService } from "@chainwatch/scoring";
+import { type NormalizedTransaction, safeNormalizeTransaction } from "@chainwatch/model";
+import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
 import { type Response, Router } from "express";
 import { validationError } from "../http/errors.ts";
 import { batchPredictRequestSchema } from "../http/schemas.ts";
-import { parseOrThrow } from "../http/validate.ts";
+import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export interface PredictRoutesOptions {
   scoring: ScoringService;
   batchMaxItems: number;
-}
-
-/** A JSON body is required; anything else would otherwise reach validation as `undefined`. */
-function requireJsonBody(body: unknown): unknown {
-  if (body === undefined) {
-    throw validationError("request body must be JSON (Content-Type: application/json)", [
-      { path: "(root)", message: "missing JSON body" },
-    ]);
-  }
-  return body;
+  /** Called with what was scored, after the response is computed; must not throw or wait. */
+  onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
 }
 
 export function predictRoutes(options: PredictRoutesOptions): Router {
@@ -32,6 +24,7 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
       if (!normalized.ok) throw validationError("invalid transaction", normalized.error.issues);
       const { results } = await options.scoring.scoreBatch([normalized.value]);
       res.json(results[0]);
+      options.onScored([normalized.value], results);
     })
     .all(methodNotAllowed(["POST"]));
 
@@ -70,6 +63,7 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
         computed: outcome.computed,
         results,
       });
+      options.onScored(valid, outcome.results);
     })
     .all(methodNotAllowed(["POST"]));
 

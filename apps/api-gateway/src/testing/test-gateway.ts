@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { createLogger } from "@chainwatch/service-kit";
+import { createPgliteDatabase, type Database } from "@chainwatch/store";
 import { type GatewayEnv, loadEnv } from "../env.ts";
 import { createGateway, type Gateway } from "../gateway.ts";
 import { type RawResponse, type SendOptions, send } from "./http-client.ts";
@@ -14,7 +15,13 @@ export interface TestGateway {
 }
 
 /** A real gateway on an ephemeral loopback port, configured through the same env parsing as main.ts. */
-export async function startTestGateway(envOverrides: Record<string, string> = {}): Promise<TestGateway> {
+/** One embedded database per test file: PGlite takes seconds to boot, and gateways in a file may share it. */
+let sharedDatabase: Promise<Database> | undefined;
+
+export async function startTestGateway(
+  envOverrides: Record<string, string> = {},
+  options: { ownDatabase?: boolean } = {},
+): Promise<TestGateway> {
   const env = loadEnv({
     HOST: "127.0.0.1",
     PORT: "0",
@@ -30,7 +37,10 @@ export async function startTestGateway(envOverrides: Record<string, string> = {}
     },
   });
   const logger = createLogger({ name: "api-gateway-test", level: env.LOG_LEVEL, destination });
-  const gateway = createGateway({ env, logger });
+  const usesSharedDatabase = env.DATABASE_URL === undefined && !options.ownDatabase;
+  if (usesSharedDatabase) sharedDatabase ??= createPgliteDatabase();
+  const database = usesSharedDatabase ? await sharedDatabase : undefined;
+  const gateway = await createGateway({ env, logger, ...(database ? { database } : {}) });
   await gateway.start();
   const url = gateway.url();
   return {

@@ -12,7 +12,7 @@ import {
   type Severity,
 } from "./types.ts";
 
-export const MAX_ANOMALY_PAGE_SIZE = 500;
+export const MAX_ANOMALY_PAGE_SIZE = 1_000;
 const MAX_REVIEW_NOTE_LENGTH = 2_000;
 const BIGSERIAL = /^[1-9]\d{0,18}$/;
 

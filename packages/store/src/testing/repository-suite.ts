@@ -341,7 +341,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
               code: "VALIDATION_ERROR",
             });
           }
-          for (const limit of [0, -1, 1.5, 501]) {
+          for (const limit of [0, -1, 1.5, 1_001]) {
             await expect(repos.listAnomalies({ limit })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
           }
           const valid = encodeAnomalyCursor({ detectedAt: "2025-06-01T00:00:00.000000Z", id: "1" });

@@ -1,0 +1,62 @@
+import type { StoreMetrics } from "@chainwatch/metrics";
+import type { NormalizedTransaction } from "@chainwatch/model";
+import { newlyScoredRecords, type ScoreResult } from "@chainwatch/scoring";
+import type { Logger } from "@chainwatch/service-kit";
+import {
+  createWriteBehindQueue,
+  isStoreValidationError,
+  type Repositories,
+  type ScoredTransactionRecord,
+  type WriteBehindQueue,
+} from "@chainwatch/store";
+import type { AnomalyQueryCache } from "./anomaly-query-cache.ts";
+
+export interface PredictionRecorderOptions {
+  repositories: Repositories;
+  queryCache: AnomalyQueryCache;
+  metrics: StoreMetrics;
+  logger: Logger;
+  maxQueueSize: number;
+  batchSize: number;
+  flushIntervalMs: number;
+}
+
+/**
+ * Stores what the API scored without making the response wait for the database: records go to a bounded
+ * write-behind queue, written in batches. New anomalies invalidate cached anomaly queries only once they
+ * are durably stored, so no replica caches a page that misses them.
+ */
+export function createPredictionRecorder(options: PredictionRecorderOptions) {
+  const { metrics } = options;
+  const queue: WriteBehindQueue<ScoredTransactionRecord> = createWriteBehindQueue({
+    logger: options.logger.child({ component: "write-behind" }),
+    maxQueueSize: options.maxQueueSize,
+    batchSize: options.batchSize,
+    flushIntervalMs: options.flushIntervalMs,
+    // Records are built from validated transactions; one the store still rejects would never succeed.
+    isPermanentFailure: isStoreValidationError,
+    write: async (batch) => {
+      const stored = await options.repositories.recordScored(batch);
+      if (stored.anomalies > 0) await options.queryCache.invalidate();
+    },
+    metrics: {
+      depth: (items) => metrics.writeQueueDepth.set(items),
+      dropped: (items) => metrics.writeQueueDroppedTotal.inc(items),
+      written: (items) => metrics.writeQueueWrittenTotal.inc(items),
+      failures: () => metrics.writeFailuresTotal.inc(),
+    },
+  });
+
+  return {
+    record(transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]): void {
+      const records = newlyScoredRecords(transactions, results);
+      if (records.length > 0) queue.enqueue(records);
+    },
+    start: () => queue.start(),
+    stop: () => queue.stop(),
+    depth: () => queue.depth(),
+    isHealthy: () => queue.isHealthy(),
+  };
+}
+
+export type PredictionRecorder = ReturnType<typeof createPredictionRecorder>;

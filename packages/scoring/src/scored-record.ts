@@ -1,0 +1,48 @@
+import { extractFeatures, FEATURE_NAMES, type NormalizedTransaction } from "@chainwatch/model";
+import type { ScoredTransactionRecord } from "@chainwatch/store";
+import type { ScoreResult } from "./scoring-service.ts";
+
+/**
+ * What the store keeps for one scored transaction. Feature values are stored for anomalies only: they are
+ * what a reviewer looks at, and computing them for every transaction would cost the hot path for nothing.
+ */
+export function toScoredRecord(
+  transaction: NormalizedTransaction,
+  result: ScoreResult,
+  scoredAt: Date,
+): ScoredTransactionRecord {
+  const record: ScoredTransactionRecord = {
+    transaction,
+    prediction: {
+      modelVersion: result.modelVersion,
+      anomalyScore: result.anomalyScore,
+      severity: result.severity,
+      isAnomaly: result.isAnomaly,
+      confidence: result.confidence,
+      explanation: result.explanation,
+    },
+    scoredAt,
+  };
+  if (result.isAnomaly) {
+    const values = extractFeatures(transaction);
+    record.features = Object.fromEntries(FEATURE_NAMES.map((name, index) => [name, values[index] ?? 0]));
+  }
+  return record;
+}
+
+/** Records for the results the model computed in this call; cached ones were recorded when first computed. */
+export function newlyScoredRecords(
+  transactions: readonly NormalizedTransaction[],
+  results: readonly ScoreResult[],
+): ScoredTransactionRecord[] {
+  const scoredAt = new Date();
+  const seen = new Set<string>();
+  const records: ScoredTransactionRecord[] = [];
+  transactions.forEach((transaction, index) => {
+    const result = results[index];
+    if (!result || result.cached || seen.has(transaction.hash)) return;
+    seen.add(transaction.hash);
+    records.push(toScoredRecord(transaction, result, scoredAt));
+  });
+  return records;
+}
