@@ -20,7 +20,7 @@ let sharedDatabase: Promise<Database> | undefined;
 
 export async function startTestGateway(
   envOverrides: Record<string, string> = {},
-  options: { ownDatabase?: boolean } = {},
+  options: { ownDatabase?: boolean; database?: Database } = {},
 ): Promise<TestGateway> {
   const env = loadEnv({
     HOST: "127.0.0.1",
@@ -37,9 +37,9 @@ export async function startTestGateway(
     },
   });
   const logger = createLogger({ name: "api-gateway-test", level: env.LOG_LEVEL, destination });
-  const usesSharedDatabase = env.DATABASE_URL === undefined && !options.ownDatabase;
+  const usesSharedDatabase = env.DATABASE_URL === undefined && !options.ownDatabase && !options.database;
   if (usesSharedDatabase) sharedDatabase ??= createPgliteDatabase();
-  const database = usesSharedDatabase ? await sharedDatabase : undefined;
+  const database = options.database ?? (usesSharedDatabase ? await sharedDatabase : undefined);
   const gateway = await createGateway({ env, logger, ...(database ? { database } : {}) });
   await gateway.start();
   const url = gateway.url();

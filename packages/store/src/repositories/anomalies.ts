@@ -16,6 +16,7 @@ export const MAX_ANOMALY_PAGE_SIZE = 1_000;
 const MAX_REVIEW_NOTE_LENGTH = 2_000;
 const BIGSERIAL = /^[1-9]\d{0,18}$/;
 
+// Ordering names the table columns: a bare `id` in ORDER BY would mean the text alias below, and "9" > "12".
 const COLUMNS = `id::text AS id, tx_hash, model_version, anomaly_score, severity, confidence, features, explanation,
   detected_at, to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
   reviewed, reviewed_by, reviewed_at, false_positive, review_note`;
@@ -86,7 +87,7 @@ export async function listAnomalies(db: Database, options: ListAnomaliesOptions)
   const [page, count] = await Promise.all([
     db.query<AnomalyRow>(
       `SELECT ${COLUMNS} FROM anomalies ${where(pageFilters)}
-       ORDER BY detected_at DESC, id DESC LIMIT $${pageParams.length}`,
+       ORDER BY anomalies.detected_at DESC, anomalies.id DESC LIMIT $${pageParams.length}`,
       pageParams,
     ),
     db.query<{ total: string | number }>(`SELECT count(*) AS total FROM anomalies ${where(filters)}`, params),

@@ -22,7 +22,7 @@ LEFT JOIN LATERAL (
   SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation, created_at
   FROM predictions
   WHERE tx_hash = t.hash
-  ORDER BY created_at DESC, id DESC
+  ORDER BY predictions.created_at DESC, predictions.id DESC
   LIMIT 1
 ) p ON true
 WHERE t.hash = ANY($1::text[])`;

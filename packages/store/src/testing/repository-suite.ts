@@ -277,6 +277,14 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           expect(all.map((item) => item.txHash).sort()).toEqual(batch.map((r) => r.transaction.hash).sort());
         });
 
+        it("orders ids numerically when they cross a power of ten at the same timestamp", async () => {
+          // ids 96..105 sort differently as text ("99" > "105"); a regression once served pages that way.
+          await db.query("SELECT setval(pg_get_serial_sequence('anomalies', 'id'), 95)");
+          await repos.recordScored(Array.from({ length: 10 }, () => anomalyAt(1)));
+          const all = await pageThrough(4);
+          expect(all.map((item) => Number(item.id))).toEqual([105, 104, 103, 102, 101, 100, 99, 98, 97, 96]);
+        });
+
         it("returns no cursor when everything fits on one page", async () => {
           await repos.recordScored([anomalyAt(1), anomalyAt(2)]);
           expect(await repos.listAnomalies({ limit: 2 })).toMatchObject({ nextCursor: null, total: 2 });
