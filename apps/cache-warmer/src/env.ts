@@ -11,6 +11,10 @@ export const WarmerEnvSchema = z.object({
   MODEL_PATH: z.string().optional(),
   /** JSON Lines file of transactions (either input shape) whose predictions to preload. */
   WARM_INPUT_FILE: z.string().optional(),
+  /** Also load the predictions of the N most recently scored transactions from PostgreSQL; 0 → off. */
+  WARM_RECENT: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  /** Needed when WARM_RECENT > 0. */
+  DATABASE_URL: z.string().url().optional(),
   /** Transactions per cache round trip. */
   WARM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Batches in flight at once; bounds Redis load and memory. */
@@ -26,5 +30,11 @@ export const WarmerEnvSchema = z.object({
 export type WarmerEnv = z.infer<typeof WarmerEnvSchema>;
 
 export function loadEnv(source: EnvSource = process.env): WarmerEnv {
-  return parseEnv(WarmerEnvSchema, source);
+  return parseEnv(
+    WarmerEnvSchema.refine((env) => env.WARM_RECENT === 0 || env.DATABASE_URL !== undefined, {
+      path: ["DATABASE_URL"],
+      message: "DATABASE_URL is required when WARM_RECENT > 0",
+    }),
+    source,
+  );
 }

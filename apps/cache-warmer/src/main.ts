@@ -15,6 +15,7 @@ import {
   createShutdownRegistry,
   loadEnvOrExit,
 } from "@chainwatch/service-kit";
+import { createPostgresDatabase, createRepositories } from "@chainwatch/store";
 import { loadEnv } from "./env.ts";
 import { readJsonlBatches } from "./jsonl-batches.ts";
 import { createWarmer } from "./warmer.ts";
@@ -44,6 +45,14 @@ shutdown.register("cache", () => cache.close());
 if (!(await store.waitUntilReady(5_000)))
   logger.warn({}, "redis not reachable yet; writes will be dropped until it is");
 
+const database = env.DATABASE_URL
+  ? await createPostgresDatabase({
+      connectionString: env.DATABASE_URL,
+      applicationName: "chainwatch-cache-warmer",
+    })
+  : undefined;
+if (database) shutdown.register("database", () => database.close());
+
 const warmer = createWarmer({
   scoring: createScoringService({
     models: staticModelProvider(scorer),
@@ -55,6 +64,9 @@ const warmer = createWarmer({
   logger,
   concurrency: env.WARM_CONCURRENCY,
   model: { version: scorer.modelVersion, fileJson: modelFileJson },
+  ...(database && env.WARM_RECENT > 0
+    ? { recent: { repositories: createRepositories(database), count: env.WARM_RECENT } }
+    : {}),
 });
 
 const runOnce = () =>

@@ -1,8 +1,9 @@
 import type { Cache } from "@chainwatch/cache";
 import type { WarmerMetrics } from "@chainwatch/metrics";
 import { type NormalizedTransaction, safeNormalizeTransaction } from "@chainwatch/model";
-import type { ScoringService } from "@chainwatch/scoring";
+import { type ScoringService, warmRecentPredictions } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
+import type { Repositories } from "@chainwatch/store";
 import pLimit from "p-limit";
 import type { SourceLine } from "./jsonl-batches.ts";
 
@@ -14,12 +15,16 @@ export interface WarmerOptions {
   concurrency: number;
   /** The active model file, stored under the `model` cache type so services can load it from Redis. */
   model: { version: string; fileJson: string };
+  /** Source of the "recent N" mode: the N most recently scored transactions in the database. */
+  recent?: { repositories: Pick<Repositories, "recentPredictions">; count: number };
   /** How often to log progress. */
   progressIntervalMs?: number;
 }
 
 export interface WarmReport {
   modelWarmed: boolean;
+  /** Predictions loaded from the database in "recent N" mode. */
+  recentLoaded: number;
   warmed: number;
   alreadyCached: number;
   invalid: number;
@@ -103,6 +108,7 @@ export function createWarmer(options: WarmerOptions) {
       const startedAt = performance.now();
       const report: WarmReport = {
         modelWarmed: false,
+        recentLoaded: 0,
         warmed: 0,
         alreadyCached: 0,
         invalid: 0,
@@ -111,6 +117,18 @@ export function createWarmer(options: WarmerOptions) {
       };
       try {
         report.modelWarmed = await warmModel();
+        if (options.recent) {
+          const recent = await warmRecentPredictions({
+            repositories: options.recent.repositories,
+            cache,
+            count: options.recent.count,
+            onProgress: (progress) => logger.info(progress, "recent predictions progress"),
+          });
+          report.recentLoaded = recent.loaded;
+          report.failed += recent.failed;
+          metrics.transactionsTotal.inc({ outcome: "warmed" }, recent.loaded);
+          metrics.transactionsTotal.inc({ outcome: "failed" }, recent.failed);
+        }
         if (batches) await warmPredictions(batches, report);
         report.durationMs = Math.round(performance.now() - startedAt);
         const isSuccess = report.modelWarmed && report.failed === 0;
