@@ -1,0 +1,75 @@
+import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
+import { createMetricsRegistry, createScoringMetrics } from "@chainwatch/metrics";
+import { loadDefaultModel, type NormalizedTransaction, normalizeTransaction } from "@chainwatch/model";
+import { createLogger } from "@chainwatch/service-kit";
+import { describe, expect, it } from "vitest";
+import { staticModelProvider } from "./model-provider.ts";
+import { newlyScoredRecords } from "./scored-record.ts";
+import { createScoringService } from "./scoring-service.ts";
+
+const tx = (index: number, overrides: Record<string, unknown> = {}): NormalizedTransaction =>
+  normalizeTransaction({
+    hash: `0x${index.toString(16).padStart(64, "0")}`,
+    value: 1 + index,
+    gas: 21_000,
+    gasPrice: 25,
+    ...overrides,
+  });
+
+function setup() {
+  const scorer = loadDefaultModel();
+  const cache = createCache({
+    store: createMemoryStore(),
+    logger: createLogger({ name: "t", level: "silent" }),
+  });
+  const registry = createMetricsRegistry({ collectProcessMetrics: false });
+  const scoring = createScoringService({
+    models: staticModelProvider(scorer),
+    cache,
+    metrics: createScoringMetrics(registry),
+  });
+  return { scorer, cache, registry, scoring };
+}
+
+describe("scoring service", () => {
+  it("returns the model's predictions in input order, tagged with the model version", async () => {
+    const { scorer, scoring } = setup();
+    const transactions = [tx(1), tx(2), tx(3, { value: 500_000, gasPrice: 9_000, gas: 7_900_000 })];
+    const outcome = await scoring.scoreBatch(transactions);
+    const direct = scorer.scoreTransactions(transactions);
+    expect(outcome.results.map((result) => result.hash)).toEqual(transactions.map((t) => t.hash));
+    expect(outcome.results.map((result) => result.anomalyScore)).toEqual(direct.map((p) => p.anomalyScore));
+    expect(outcome.results.every((result) => result.modelVersion === scorer.modelVersion)).toBe(true);
+    expect(outcome).toMatchObject({ computed: 3, fromCache: 0 });
+    expect(await outcome.cacheWrite).toBe(true);
+  });
+
+  it("serves repeats from the cache under the model version's key and counts only computed work", async () => {
+    const { scorer, cache, registry, scoring } = setup();
+    await (await scoring.scoreBatch([tx(1), tx(2)])).cacheWrite;
+    expect(await cache.get("prediction", predictionCacheId(scorer.modelVersion, tx(1).hash))).toBeDefined();
+    const outcome = await scoring.scoreBatch([tx(2), tx(1), tx(4)]);
+    expect(outcome).toMatchObject({ computed: 1, fromCache: 2 });
+    expect(outcome.results.map((result) => result.cached)).toEqual([true, true, false]);
+    expect(await registry.metrics()).toMatch(/transactions_scored_total 3/);
+  });
+
+  it("scores a hash that appears twice in one batch once", async () => {
+    const { scoring } = setup();
+    const outcome = await scoring.scoreBatch([tx(7), tx(7), tx(8)]);
+    expect(outcome).toMatchObject({ computed: 2, fromCache: 0 });
+    expect(outcome.results[0]).toEqual(outcome.results[1]);
+  });
+
+  it("builds store records only for newly computed, distinct results, with features for anomalies", async () => {
+    const { scoring } = setup();
+    const anomalous = tx(9, { value: 500_000, gasPrice: 9_000, gas: 7_900_000 });
+    await (await scoring.scoreBatch([tx(1)])).cacheWrite;
+    const transactions = [tx(1), anomalous, anomalous];
+    const outcome = await scoring.scoreBatch(transactions);
+    const records = newlyScoredRecords(transactions, outcome.results);
+    expect(records.map((record) => record.transaction.hash)).toEqual([anomalous.hash]);
+    expect(records[0]?.prediction.isAnomaly).toBe(true);
+    expect(Object.keys(records[0]?.features ?? {})).toContain("value_log10_wei");
+  });
+});
