@@ -69,6 +69,10 @@ await describeWithServices("gateway while PostgreSQL goes away and comes back", 
     const health = await app.send("/health");
     expect(health.json).toMatchObject({ status: "degraded", dependencies: { database: { status: "down" } } });
     expect((await app.send("/health/ready")).status).toBe(200);
+    const lookup = await app.send(`/api/v1/transactions/${simpleTransaction(base).hash}`);
+    expect(lookup.status).toBe(503);
+    expect(lookup.json).toMatchObject({ code: "DATABASE_UNAVAILABLE" });
+    expect(lookup.text).not.toContain("127.0.0.1");
 
     switchable.setDown(false);
     await waitFor(async () => {

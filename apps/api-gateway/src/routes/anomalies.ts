@@ -4,6 +4,7 @@ import { notFound } from "../http/errors.ts";
 import { AnomalyQuerySchema, ReviewRequestSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { AnomalyQueryCache } from "../persistence/anomaly-query-cache.ts";
+import { fromDatabase } from "../persistence/from-database.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export interface AnomalyRoutesOptions {
@@ -19,12 +20,14 @@ export function anomalyRoutes(options: AnomalyRoutesOptions): Router {
   const listRecent = async (query: unknown) => {
     const params = parseOrThrow(AnomalyQuerySchema, query, "query parameters");
     const { value, isCached } = await queryCache.getOrLoad(params, () =>
-      repositories.listAnomalies({
-        limit: params.limit,
-        ...(params.severity ? { severity: params.severity } : {}),
-        ...(params.since ? { since: new Date(params.since) } : {}),
-        ...(params.cursor ? { cursor: params.cursor } : {}),
-      }),
+      fromDatabase(
+        repositories.listAnomalies({
+          limit: params.limit,
+          ...(params.severity ? { severity: params.severity } : {}),
+          ...(params.since ? { since: new Date(params.since) } : {}),
+          ...(params.cursor ? { cursor: params.cursor } : {}),
+        }),
+      ),
     );
     return { ...value, count: value.items.length, cached: isCached };
   };
@@ -41,7 +44,7 @@ export function anomalyRoutes(options: AnomalyRoutesOptions): Router {
   router
     .route("/api/v1/anomalies/stats")
     .get(async (_req, res) => {
-      res.json(await repositories.anomalyStats());
+      res.json(await fromDatabase(repositories.anomalyStats()));
     })
     .all(methodNotAllowed(["GET"]));
 
@@ -52,7 +55,7 @@ export function anomalyRoutes(options: AnomalyRoutesOptions): Router {
       const id = req.params.id ?? "";
       // Until authentication lands every review is anonymous; the principal replaces this later.
       const reviewed = /^\d{1,18}$/.test(id)
-        ? await repositories.reviewAnomaly(id, { ...review, reviewedBy: "anonymous" })
+        ? await fromDatabase(repositories.reviewAnomaly(id, { ...review, reviewedBy: "anonymous" }))
         : null;
       if (!reviewed) throw notFound(`anomaly ${id.slice(0, 40)} not found`);
       await queryCache.invalidate();

@@ -3,6 +3,7 @@ import { Router } from "express";
 import { notFound, validationError } from "../http/errors.ts";
 import { TransactionLookupRequestSchema, TX_HASH_PATTERN } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
+import { fromDatabase } from "../persistence/from-database.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export function transactionRoutes(options: { repositories: Repositories }): Router {
@@ -17,7 +18,7 @@ export function transactionRoutes(options: { repositories: Repositories }): Rout
           { path: "hash", message: "must be 0x followed by 64 hex characters" },
         ]);
       }
-      const transaction = await options.repositories.getTransaction(hash);
+      const transaction = await fromDatabase(options.repositories.getTransaction(hash));
       if (!transaction) throw notFound(`transaction ${hash.toLowerCase()} has not been scored`);
       res.json(transaction);
     })
@@ -31,7 +32,7 @@ export function transactionRoutes(options: { repositories: Repositories }): Rout
         requireJsonBody(req.body),
         "lookup request",
       );
-      const transactions = await options.repositories.lookupTransactions(hashes);
+      const transactions = await fromDatabase(options.repositories.lookupTransactions(hashes));
       res.json({ totalRequested: hashes.length, totalFound: transactions.length, transactions });
     })
     .all(methodNotAllowed(["POST"]));
