@@ -40,7 +40,7 @@ export interface Scorer {
   threshold: number;
   scoreTransactions(txs: NormalizedTransaction[]): Prediction[];
   scoreFeatures(data: Float64Array, rows: number): Prediction[];
-  /** Scores only, no explanations: the fast path (flattened trees, ~1M rows/s/core). */
+  /** Scores only, no explanations: the fast path (ranked perfect-tree walk, ~1M rows/s/core; docs/benchmarks.md). */
   scoreBatch(data: Float64Array, rows: number): Float64Array;
 }
 
