@@ -1,5 +1,6 @@
 import { initialMigration } from "./0001-initial.ts";
+import { authLockoutMigration } from "./0002-auth-lockout.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
-export const migrations: readonly Migration[] = [initialMigration];
+export const migrations: readonly Migration[] = [initialMigration, authLockoutMigration];
