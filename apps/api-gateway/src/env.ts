@@ -53,6 +53,36 @@ export const GatewayEnvSchema = z.object({
     .positive()
     .default(64 * 1024 * 1024),
 
+  // --- Authentication
+  /**
+   * HMAC secret for access tokens (≥ 32 characters). Unset → a random one per process: tokens then stop
+   * working at restart and are not accepted by other replicas, so set it in any multi-replica deployment.
+   */
+  JWT_SECRET: z.string().min(32).optional(),
+  /** Access token lifetime; 15–30 minutes keeps a stolen token short-lived. */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
+  /** Refresh token lifetime (rotated on every use). */
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(14 * 86_400),
+  /**
+   * How long a verified credential is trusted without a database lookup. Also the bound on how long a
+   * revoked key or ended session keeps working on another replica.
+   */
+  AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /**
+   * During a database outage, callers verified within this many seconds keep access; new or unknown
+   * credentials get 503. Bounds how long a revocation made just before an outage can be missed.
+   */
+  AUTH_STALE_ON_ERROR_SECONDS: z.coerce.number().int().min(0).max(3_600).default(600),
+  /** Admin API key registered (as a hash) at start: cw_ + 64 hex. Unset on the embedded default → one is generated and printed. */
+  BOOTSTRAP_ADMIN_API_KEY: z.string().optional(),
+  /** Failed logins before an account is locked, and for how long. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
+
   // --- Model
   /** Path to a model JSON file; unset → the model shipped with @chainwatch/model. */
   MODEL_PATH: z.string().optional(),
@@ -64,12 +94,15 @@ export const GatewayEnvSchema = z.object({
   GZIP_MIN_SIZE: z.coerce.number().int().min(0).default(1_000),
   /** zlib level 1 (fast) .. 9 (small); 6 is zlib's own default trade-off. */
   GZIP_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
-  /** Largest accepted request body in bytes; larger → 413 before the body is read. */
-  MAX_REQUEST_SIZE: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(10 * 1024 * 1024),
+  /** Largest accepted body for /api/v1/batch/* in bytes; larger → 413 before the body is read. */
+  MAX_REQUEST_SIZE: z.coerce.number().int().positive().default(10_485_760),
+  /** Largest accepted body for every other route; one transaction is well under 100 KiB. */
+  MAX_SMALL_REQUEST_SIZE: z.coerce.number().int().positive().default(262_144),
+  /** Shape limits on parsed JSON bodies, beyond their byte size. */
+  JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(256).default(32),
+  JSON_MAX_ARRAY_LENGTH: z.coerce.number().int().positive().default(10_000),
+  JSON_MAX_STRING_LENGTH: z.coerce.number().int().positive().default(262_144),
+  JSON_MAX_KEYS: z.coerce.number().int().positive().default(200_000),
   /** Items accepted by one batch request. */
   BATCH_MAX_ITEMS: z.coerce.number().int().positive().max(10_000).default(1_000),
   ENABLE_RATE_LIMITING: envBoolean.default(true),
@@ -77,6 +110,10 @@ export const GatewayEnvSchema = z.object({
   RATE_LIMIT_RPM: z.coerce.number().int().positive().default(100),
   /** ...plus this many on top, so short bursts from a well-behaved client pass. */
   RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(20),
+  /** Separate, stricter tier for /api/v1/batch/* (each request can carry 1000 transactions). */
+  RATE_LIMIT_BATCH_RPM: z.coerce.number().int().positive().default(30),
+  /** Tier for login, refresh and registration, per client IP: slows password guessing. */
+  RATE_LIMIT_LOGIN_RPM: z.coerce.number().int().positive().default(10),
   /** Comma-separated allowed origins for browsers; empty → CORS off (no CORS headers at all). */
   CORS_ORIGINS: z.string().default(""),
 });

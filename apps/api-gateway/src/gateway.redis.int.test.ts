@@ -42,10 +42,13 @@ await describeWithServices("gateway with the real Redis", ["redis"], () => {
   });
 
   it("enforces one rate limit across two gateways sharing Redis", async () => {
-    const env = { ENABLE_RATE_LIMITING: "true", RATE_LIMIT_RPM: "4", RATE_LIMIT_BURST: "0" };
-    // The limit key is the client IP, shared by both test gateways; clear it so other tests do not count.
-    const keys = await redis.keys("chainwatch:ratelimit:v1:*");
-    if (keys.length > 0) await redis.del(...keys);
+    // One principal calling both replicas: the limit is per principal, shared through Redis.
+    const env = {
+      ENABLE_RATE_LIMITING: "true",
+      RATE_LIMIT_RPM: "4",
+      RATE_LIMIT_BURST: "0",
+      BOOTSTRAP_ADMIN_API_KEY: `cw_${"5".repeat(64)}`,
+    };
     const first = await start(env);
     const second = await start(env);
     const statuses: number[] = [];
@@ -57,8 +60,6 @@ await describeWithServices("gateway with the real Redis", ["redis"], () => {
       );
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
-    const cleanup = await redis.keys("chainwatch:ratelimit:v1:*");
-    if (cleanup.length > 0) await redis.del(...cleanup);
   });
 
   it("keeps scoring as cache misses, within a bound, when Redis is unreachable, and reports degraded", async () => {

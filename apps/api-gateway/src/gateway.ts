@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,7 +20,12 @@ import {
 import { createScorer, loadDefaultModel, parseModelFile, type Scorer } from "@chainwatch/model";
 import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
-import { createRepositories, type Database, runMigrations } from "@chainwatch/store";
+import { createAuthRepositories, createRepositories, type Database, runMigrations } from "@chainwatch/store";
+import { createAuditLog } from "./auth/audit-log.ts";
+import { createAuthenticator } from "./auth/authenticator.ts";
+import { bootstrapAdminKey } from "./auth/bootstrap.ts";
+import { createSessions } from "./auth/sessions.ts";
+import { createTokenService } from "./auth/tokens.ts";
 import type { GatewayEnv } from "./env.ts";
 import type { DependencyCheck } from "./http/dependencies.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
@@ -37,6 +43,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway extends Component {
+  /** An admin key generated for the embedded database at this start, to show the operator once. */
+  readonly generatedAdminKey: string | undefined;
   /** The bound URL once started (port 0 in tests gets a free port). */
   url(): string;
   readonly registry: Registry;
@@ -107,6 +115,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
   });
   const warmJobs = createCacheWarmJobs({ repositories, cache, logger });
+  const security = await createSecurity(env, logger, database);
   const scoring = createScoringService({
     models: staticModelProvider(scorer),
     cache,
@@ -148,6 +157,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     repositories,
     queryCache,
     warmJobs,
+    security,
     onScored: recorder.record,
     dependencies,
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
@@ -156,14 +166,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let server: Server | undefined;
+  let keyUsageTimer: NodeJS.Timeout | undefined;
   return {
     registry,
     cache,
+    generatedAdminKey: security.generatedAdminKey,
     async start() {
       if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
         logger.warn({ redisUrl: redactUrl(env.REDIS_URL) }, "redis not reachable at start; running degraded");
       }
       recorder.start();
+      security.audit.start();
+      // last_used_at is written once a minute for all keys seen, not on each request.
+      keyUsageTimer = setInterval(() => void security.authenticator.flushKeyUsage().catch(() => {}), 60_000);
+      keyUsageTimer.unref();
       const listening = app.listen(env.PORT, env.HOST);
       server = listening;
       await new Promise<void>((resolve, reject) => {
@@ -183,6 +199,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         });
       }
       await warmJobs.drain();
+      clearInterval(keyUsageTimer);
+      await security.authenticator.flushKeyUsage().catch(() => {});
+      await security.audit.stop();
       await recorder.stop();
       if (!options.database) await database.close();
       await cache.close();
@@ -192,6 +211,38 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
       return `http://${host}:${address?.port ?? env.PORT}`;
     },
+  };
+}
+
+async function createSecurity(env: GatewayEnv, logger: Logger, database: Database) {
+  const repositories = createAuthRepositories(database);
+  if (!env.JWT_SECRET) {
+    logger.warn(
+      {},
+      "JWT_SECRET not set: using a random secret; user sessions end at restart and are per replica",
+    );
+  }
+  const tokens = createTokenService({
+    secret: env.JWT_SECRET ?? randomBytes(32).toString("hex"),
+    accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const generatedAdminKey = await bootstrapAdminKey({
+    repositories,
+    logger,
+    configuredKey: env.BOOTSTRAP_ADMIN_API_KEY,
+    isEmbedded: database.driver === "pglite",
+  });
+  return {
+    repositories,
+    authenticator: createAuthenticator({
+      repositories,
+      tokens,
+      cacheTtlMs: env.AUTH_CACHE_TTL_SECONDS * 1000,
+      staleOnErrorMs: env.AUTH_STALE_ON_ERROR_SECONDS * 1000,
+    }),
+    sessions: createSessions({ repositories, tokens, refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS }),
+    audit: createAuditLog({ repositories, logger }),
+    generatedAdminKey,
   };
 }
 

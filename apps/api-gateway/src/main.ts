@@ -21,11 +21,16 @@ try {
 }
 
 const url = gateway.url();
+const adminKey = gateway.generatedAdminKey;
 logger.info({ url, redis: env.isRedisEnabled }, "gateway listening");
+const keyHint = adminKey ? `-H 'x-api-key: ${adminKey}' ` : "";
 process.stdout.write(
   `\nChainwatch gateway ready at ${url}\n` +
+    (adminKey
+      ? `  admin API key (generated for the embedded database; shown once, stored only as a hash):\n    ${adminKey}\n`
+      : "") +
     `  docs:   ${url}/docs\n` +
     `  health: ${url}/health\n` +
-    `  try:    curl -s ${url}/api/v1/predict -H 'content-type: application/json' \\\n` +
+    `  try:    curl -s ${url}/api/v1/predict -H 'content-type: application/json' ${keyHint}\\\n` +
     `            -d '{"hash":"0x${"ab".repeat(32)}","value":1.5,"gas":21000,"gasPrice":30}'\n\n`,
 );

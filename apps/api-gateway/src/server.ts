@@ -3,15 +3,20 @@ import type { HttpMetrics, Registry } from "@chainwatch/metrics";
 import type { NormalizedTransaction } from "@chainwatch/model";
 import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
-import type { Repositories } from "@chainwatch/store";
+import type { AuthRepositories, Repositories } from "@chainwatch/store";
 import compression from "compression";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import helmet from "helmet";
+import type { AuditLog } from "./auth/audit-log.ts";
+import type { Authenticator } from "./auth/authenticator.ts";
+import { authenticate, authorize } from "./auth/middleware.ts";
+import type { Sessions } from "./auth/sessions.ts";
 import type { GatewayEnv } from "./env.ts";
 import type { DependencyCheck } from "./http/dependencies.ts";
 import { logMappedError, mapError } from "./http/error-response.ts";
 import { HttpError } from "./http/errors.ts";
 import { cors } from "./middleware/cors.ts";
+import { jsonSafety } from "./middleware/json-safety.ts";
 import { createRateLimiter } from "./middleware/rate-limit.ts";
 import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { requestMetrics } from "./middleware/request-metrics.ts";
@@ -21,6 +26,8 @@ import { buildOpenApiDocument } from "./openapi/document.ts";
 import type { AnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import type { CacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { anomalyRoutes } from "./routes/anomalies.ts";
+import { auditLogRoutes } from "./routes/audit-logs.ts";
+import { authRoutes } from "./routes/auth.ts";
 import { cacheWarmRoutes } from "./routes/cache-warm.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { methodNotAllowed } from "./routes/method-not-allowed.ts";
@@ -39,6 +46,12 @@ export interface ServerDeps {
   warmJobs: CacheWarmJobs;
   onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
   dependencies: readonly DependencyCheck[];
+  security: {
+    authenticator: Authenticator;
+    audit: AuditLog;
+    sessions: Sessions;
+    repositories: AuthRepositories;
+  };
   /** Redis client for shared rate limits; undefined → per-process limits. */
   rateLimitRedis?: { call(command: string, ...args: string[]): Promise<unknown> };
   onRateLimitStoreError?: () => void;
@@ -69,20 +82,56 @@ export function createServer(deps: ServerDeps): Express {
   app.use(helmet());
   if (env.corsOrigins.length > 0) app.use(cors(env.corsOrigins));
   app.use(compression({ threshold: env.GZIP_MIN_SIZE, level: env.GZIP_COMPRESSION_LEVEL }));
-  app.use(sizeLimit(env.MAX_REQUEST_SIZE));
+  // Batch routes carry up to 1000 transactions; every other route gets a much smaller body limit.
+  const isBatchPath = (path: string) => path.startsWith("/api/v1/batch/");
+  const limitLargeBody = sizeLimit(env.MAX_REQUEST_SIZE);
+  const limitSmallBody = sizeLimit(env.MAX_SMALL_REQUEST_SIZE);
+  app.use((req, res, next) => (isBatchPath(req.path) ? limitLargeBody : limitSmallBody)(req, res, next));
+  // Who is calling is settled from headers alone, before any body is read.
+  app.use(authenticate(deps.security.authenticator));
   if (env.ENABLE_RATE_LIMITING) {
+    const shared = {
+      ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+      logger,
+      ...(deps.onRateLimitStoreError ? { onStoreError: deps.onRateLimitStoreError } : {}),
+    };
+    const isLoginPath = (path: string) => /^\/api\/v1\/auth\/(login|refresh|register)$/.test(path);
     app.use(
       createRateLimiter({
+        ...shared,
+        tier: "login",
+        requestsPerMinute: env.RATE_LIMIT_LOGIN_RPM,
+        burst: 0,
+        appliesTo: (req) => isLoginPath(req.path),
+      }),
+      createRateLimiter({
+        ...shared,
+        tier: "batch",
+        requestsPerMinute: env.RATE_LIMIT_BATCH_RPM,
+        burst: 0,
+        appliesTo: (req) => isBatchPath(req.path),
+      }),
+      createRateLimiter({
+        ...shared,
+        tier: "default",
         requestsPerMinute: env.RATE_LIMIT_RPM,
         burst: env.RATE_LIMIT_BURST,
-        ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
-        logger,
-        ...(deps.onRateLimitStoreError ? { onStoreError: deps.onRateLimitStoreError } : {}),
-        isExempt: isOperationalPath,
+        appliesTo: (req) => !isOperationalPath(req.path) && !isLoginPath(req.path) && !isBatchPath(req.path),
       }),
     );
   }
-  app.use(express.json({ limit: env.MAX_REQUEST_SIZE, strict: true }));
+  app.use(authorize(deps.security.audit));
+  const parseLargeJson = express.json({ limit: env.MAX_REQUEST_SIZE, strict: true });
+  const parseSmallJson = express.json({ limit: env.MAX_SMALL_REQUEST_SIZE, strict: true });
+  app.use((req, res, next) => (isBatchPath(req.path) ? parseLargeJson : parseSmallJson)(req, res, next));
+  app.use(
+    jsonSafety({
+      maxDepth: env.JSON_MAX_DEPTH,
+      maxArrayLength: env.JSON_MAX_ARRAY_LENGTH,
+      maxStringLength: env.JSON_MAX_STRING_LENGTH,
+      maxKeys: env.JSON_MAX_KEYS,
+    }),
+  );
 
   app.use(
     healthRoutes({
@@ -99,7 +148,18 @@ export function createServer(deps: ServerDeps): Express {
   );
   app.use(transactionRoutes({ repositories: deps.repositories }));
   app.use(anomalyRoutes({ repositories: deps.repositories, queryCache: deps.queryCache }));
-  app.use(cacheWarmRoutes({ jobs: deps.warmJobs }));
+  app.use(cacheWarmRoutes({ jobs: deps.warmJobs, audit: deps.security.audit }));
+  app.use(
+    authRoutes({
+      repositories: deps.security.repositories,
+      authenticator: deps.security.authenticator,
+      sessions: deps.security.sessions,
+      audit: deps.security.audit,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginLockSeconds: env.LOGIN_LOCK_SECONDS,
+    }),
+  );
+  app.use(auditLogRoutes({ repositories: deps.security.repositories }));
 
   const openApi = buildOpenApiDocument({
     batchMaxItems: env.BATCH_MAX_ITEMS,

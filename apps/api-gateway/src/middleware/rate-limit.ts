@@ -1,18 +1,30 @@
 import type { Logger } from "@chainwatch/service-kit";
-import type { RequestHandler } from "express";
-import { type Options, type RateLimitInfo, rateLimit, type Store } from "express-rate-limit";
+import type { Request, RequestHandler, Response } from "express";
+import { ipKeyGenerator, type Options, type RateLimitInfo, rateLimit, type Store } from "express-rate-limit";
 import { RedisStore } from "rate-limit-redis";
+import type { Principal } from "../auth/principal.ts";
 import { HttpError } from "../http/errors.ts";
 
 export interface RateLimitOptions {
+  /** Distinguishes limiter tiers in Redis keys and headers (e.g. "default", "batch", "login"). */
+  tier: string;
   requestsPerMinute: number;
   burst: number;
+  /** Which requests this tier counts; the others pass through untouched. */
+  appliesTo: (req: Request) => boolean;
   /** Shared counters across replicas; undefined → per-process memory. */
   redis?: { call(command: string, ...args: string[]): Promise<unknown> };
   logger: Logger;
   onStoreError?: () => void;
-  /** Paths that are never limited (probes and scrapes must not be throttled). */
-  isExempt: (path: string) => boolean;
+}
+
+/**
+ * The client a request counts against: the authenticated principal when there is one (so many services
+ * behind one NAT do not share a limit, and one key cannot escape it by changing IP), the IP otherwise.
+ */
+export function rateLimitKey(req: Request, res: Response): string {
+  const principal = res.locals.principal as Principal | undefined;
+  return principal ? `${principal.type}:${principal.id}` : `ip:${ipKeyGenerator(req.ip ?? "unknown")}`;
 }
 
 /**
@@ -91,7 +103,7 @@ class RecoveringRedisStore implements Store {
 }
 
 /**
- * Fixed one-minute window of RATE_LIMIT_RPM + RATE_LIMIT_BURST requests per client IP.
+ * Fixed one-minute window of `requestsPerMinute + burst` requests per client (principal, else IP).
  *
  * Fail-open: if the Redis store errors, the request is let through (and counted). The limiter protects
  * capacity, not correctness, and a Redis outage should not turn into an API outage.
@@ -102,7 +114,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
   const store = options.redis
     ? new RecoveringRedisStore(
         new RedisStore({
-          prefix: "chainwatch:ratelimit:v1:",
+          prefix: `chainwatch:ratelimit:v1:${options.tier}:`,
           sendCommand: (command: string, ...args: string[]) =>
             options.redis?.call(command, ...args) as Promise<number | string>,
         }),
@@ -118,7 +130,8 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
     legacyHeaders: true,
     passOnStoreError: true,
     ...(store ? { store } : {}),
-    skip: (req) => options.isExempt(req.path),
+    skip: (req) => !options.appliesTo(req),
+    keyGenerator: rateLimitKey,
     // Our own error type so the body is the same JSON shape as every other error.
     handler: (req, _res, next) => {
       const resetTime = (req as typeof req & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
@@ -126,10 +139,15 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
         ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000))
         : 60;
       next(
-        new HttpError(429, "RATE_LIMITED", `rate limit of ${limit} requests per minute exceeded`, {
-          headers: { "Retry-After": String(retryAfterSeconds) },
-          details: { limit, windowSeconds: 60, retryAfterSeconds },
-        }),
+        new HttpError(
+          429,
+          "RATE_LIMITED",
+          `rate limit of ${limit} requests per minute exceeded (${options.tier})`,
+          {
+            headers: { "Retry-After": String(retryAfterSeconds) },
+            details: { tier: options.tier, limit, windowSeconds: 60, retryAfterSeconds },
+          },
+        ),
       );
     },
     validate: { trustProxy: false, xForwardedForHeader: false },

@@ -38,7 +38,13 @@ await describeWithServices("gateway while PostgreSQL goes away and comes back", 
     });
     switchable = switchableDatabase(real, unreachable);
     app = await startTestGateway(
-      { DB_WRITE_QUEUE_MAX: "100", DB_WRITE_BATCH_SIZE: "50", DB_WRITE_FLUSH_INTERVAL_MS: "20" },
+      {
+        DB_WRITE_QUEUE_MAX: "100",
+        DB_WRITE_BATCH_SIZE: "50",
+        DB_WRITE_FLUSH_INTERVAL_MS: "20",
+        // Expire cached credentials at once, so the outage path (stale-on-error) is what serves them.
+        AUTH_CACHE_TTL_SECONDS: "0",
+      },
       { database: switchable.database },
     );
   });
@@ -51,7 +57,12 @@ await describeWithServices("gateway while PostgreSQL goes away and comes back", 
   });
 
   it("keeps answering 200 under load, bounds the queue, counts drops, and resumes writes on recovery", async () => {
+    // The caller is known before the outage, as any running client would be.
+    expect((await app.send("/api/v1/auth/me")).status).toBe(200);
     switchable.setDown(true);
+    expect(
+      (await app.send("/api/v1/auth/me", { headers: { "x-api-key": `cw_${"0".repeat(64)}` } })).status,
+    ).toBe(503);
     const requests = Array.from({ length: 30 }, (_, batch) =>
       app.send("/api/v1/batch/predict", {
         method: "POST",

@@ -1,11 +1,12 @@
 import { Router } from "express";
+import type { AuditLog } from "../auth/audit-log.ts";
 import { notFound } from "../http/errors.ts";
 import { CacheWarmRequestSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { CacheWarmJobs } from "../persistence/cache-warm-jobs.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 
-export function cacheWarmRoutes(options: { jobs: CacheWarmJobs }): Router {
+export function cacheWarmRoutes(options: { jobs: CacheWarmJobs; audit: AuditLog }): Router {
   const router = Router();
 
   router
@@ -17,6 +18,11 @@ export function cacheWarmRoutes(options: { jobs: CacheWarmJobs }): Router {
         "cache warm request",
       );
       const job = options.jobs.start(numRecent);
+      options.audit.record(req, res, {
+        action: "cache.warm",
+        outcome: "success",
+        details: { jobId: job.id, numRecent },
+      });
       res
         .status(202)
         .location(`/api/v1/batch/cache/warm/${job.id}`)

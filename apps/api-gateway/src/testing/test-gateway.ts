@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { createLogger } from "@chainwatch/service-kit";
 import { createPgliteDatabase, type Database } from "@chainwatch/store";
+import { generateApiKey } from "../auth/api-key-format.ts";
 import { type GatewayEnv, loadEnv } from "../env.ts";
 import { createGateway, type Gateway } from "../gateway.ts";
 import { type RawResponse, type SendOptions, send } from "./http-client.ts";
@@ -9,7 +10,10 @@ export interface TestGateway {
   gateway: Gateway;
   url: string;
   env: GatewayEnv;
-  send(path: string, options?: SendOptions): Promise<RawResponse>;
+  /** The admin key this gateway was bootstrapped with. */
+  adminKey: string;
+  /** Sends as admin unless the options carry their own credential or `anonymous: true`. */
+  send(path: string, options?: SendOptions & { anonymous?: boolean }): Promise<RawResponse>;
   logLines(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
@@ -22,7 +26,9 @@ export async function startTestGateway(
   envOverrides: Record<string, string> = {},
   options: { ownDatabase?: boolean; database?: Database } = {},
 ): Promise<TestGateway> {
+  const adminKey = envOverrides.BOOTSTRAP_ADMIN_API_KEY ?? generateApiKey();
   const env = loadEnv({
+    BOOTSTRAP_ADMIN_API_KEY: adminKey,
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "info",
@@ -47,7 +53,14 @@ export async function startTestGateway(
     gateway,
     url,
     env,
-    send: (path, options) => send(url, path, options),
+    adminKey,
+    send: (path, options = {}) => {
+      const { anonymous, ...rest } = options;
+      const headers = { ...rest.headers };
+      const hasCredential = Object.keys(headers).some((name) => /^(x-api-key|authorization)$/i.test(name));
+      if (!anonymous && !hasCredential) headers["x-api-key"] = adminKey;
+      return send(url, path, { ...rest, headers });
+    },
     logLines: () => lines.flatMap((chunk) => chunk.trim().split("\n")).map((line) => JSON.parse(line)),
     stop: () => gateway.stop(),
   };

@@ -1,0 +1,73 @@
+import type { Logger } from "@chainwatch/service-kit";
+import {
+  type AuditEntry,
+  type AuthRepositories,
+  createWriteBehindQueue,
+  isStoreValidationError,
+} from "@chainwatch/store";
+import type { Request, Response } from "express";
+import { requestIdOf } from "../middleware/request-id.ts";
+import type { Principal } from "./principal.ts";
+
+export interface AuditEvent {
+  action: string;
+  outcome: AuditEntry["outcome"];
+  resource?: string;
+  /** Never secrets: key values, passwords and tokens must not be passed here. */
+  details?: Record<string, unknown>;
+  /** For events before a principal exists (a login attempt). */
+  principal?: Pick<Principal, "type" | "id">;
+}
+
+/**
+ * The audit trail, written off the request path through the same bounded write-behind queue as
+ * predictions. Entries carry who, from where, what, and the outcome; never a secret.
+ */
+export function createAuditLog(options: { repositories: AuthRepositories; logger: Logger }) {
+  const queue = createWriteBehindQueue<AuditEntry>({
+    logger: options.logger.child({ component: "audit" }),
+    write: (batch) => options.repositories.insertAuditLogs(batch),
+    isPermanentFailure: isStoreValidationError,
+    flushIntervalMs: 100,
+  });
+
+  return {
+    record(req: Request, res: Response, event: AuditEvent): void {
+      const principal = event.principal ?? (res.locals.principal as Principal | undefined);
+      queue.enqueue([
+        {
+          action: event.action,
+          outcome: event.outcome,
+          principalType: principal?.type ?? "anonymous",
+          principalId: principal?.id ?? null,
+          ip: req.ip ?? null,
+          userAgent: req.get("user-agent")?.slice(0, 256) ?? null,
+          requestId: requestIdOf(res),
+          resource:
+            event.resource ?? `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`.slice(0, 256),
+          ...(event.details ? { details: event.details } : {}),
+        },
+      ]);
+    },
+    recordSystem(event: Omit<AuditEvent, "principal">): void {
+      queue.enqueue([
+        {
+          action: event.action,
+          outcome: event.outcome,
+          principalType: "system",
+          principalId: null,
+          ip: null,
+          userAgent: null,
+          requestId: null,
+          resource: event.resource ?? null,
+          ...(event.details ? { details: event.details } : {}),
+        },
+      ]);
+    },
+    start: () => queue.start(),
+    stop: () => queue.stop(),
+    depth: () => queue.depth(),
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -1,0 +1,134 @@
+import type { AuthRepositories } from "@chainwatch/store";
+import { apiKeyPrefix, hashesMatch, hashSecret, isApiKeyFormat } from "./api-key-format.ts";
+import type { CredentialProblem, Principal } from "./principal.ts";
+import type { TokenService } from "./tokens.ts";
+
+export type AuthResult = { principal: Principal } | { problem: CredentialProblem } | { anonymous: true };
+
+interface CacheEntry {
+  result: AuthResult;
+  expiresAtMs: number;
+  /** Past this, not even a database outage makes the entry usable. */
+  staleUntilMs: number;
+}
+
+export interface AuthenticatorOptions {
+  repositories: AuthRepositories;
+  tokens: TokenService;
+  /**
+   * How long a verified credential is trusted without asking the database again. This is also the bound
+   * on how long a revoked key, a logged-out session or a disabled user keeps working on a replica.
+   */
+  cacheTtlMs: number;
+  /**
+   * While the database cannot be reached, a principal verified within this window is still accepted
+   * (fail-open for known callers only; unknown credentials fail closed with 503). 0 disables it.
+   */
+  staleOnErrorMs: number;
+  now?: () => number;
+}
+
+const MAX_CACHE_ENTRIES = 10_000;
+
+/**
+ * Resolves the credential of a request (X-API-Key, or Authorization: Bearer with an API key or an access
+ * token) to a principal, with the role read from the database. Results, refusals included, are cached
+ * briefly so authentication costs no database round trip on most requests.
+ */
+export function createAuthenticator(options: AuthenticatorOptions) {
+  const { repositories, tokens } = options;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CacheEntry>();
+  const usedKeyIds = new Set<string>();
+
+  const remember = (cacheKey: string, result: AuthResult): AuthResult => {
+    if (cache.size >= MAX_CACHE_ENTRIES) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+    const at = now();
+    cache.set(cacheKey, {
+      result,
+      expiresAtMs: at + options.cacheTtlMs,
+      staleUntilMs: at + options.staleOnErrorMs,
+    });
+    return result;
+  };
+
+  async function verifyApiKey(key: string): Promise<AuthResult> {
+    if (!isApiKeyFormat(key)) return { problem: "INVALID_CREDENTIALS" };
+    const record = await repositories.findApiKeyByPrefix(apiKeyPrefix(key));
+    if (!record || !hashesMatch(record.keyHash, hashSecret(key))) return { problem: "INVALID_CREDENTIALS" };
+    if (record.revokedAt) return { problem: "CREDENTIALS_REVOKED" };
+    if (record.expiresAt && Date.parse(record.expiresAt) <= now()) return { problem: "CREDENTIALS_EXPIRED" };
+    return { principal: { type: "api_key", id: record.id, role: record.role, label: record.name } };
+  }
+
+  async function verifyAccessToken(token: string): Promise<AuthResult> {
+    let claims: Awaited<ReturnType<TokenService["verifyAccess"]>>;
+    try {
+      claims = await tokens.verifyAccess(token);
+    } catch (error) {
+      const isExpired = (error as { code?: string }).code === "ERR_JWT_EXPIRED";
+      return { problem: isExpired ? "CREDENTIALS_EXPIRED" : "INVALID_CREDENTIALS" };
+    }
+    const [user, isRevoked] = await Promise.all([
+      repositories.findUserById(claims.sub),
+      repositories.isRefreshFamilyRevoked(claims.sid),
+    ]);
+    if (!user || user.disabledAt) return { problem: "CREDENTIALS_REVOKED" };
+    if (isRevoked) return { problem: "CREDENTIALS_REVOKED" };
+    return {
+      principal: { type: "user", id: user.id, role: user.role, label: user.email, sessionId: claims.sid },
+    };
+  }
+
+  return {
+    /** Never throws for bad credentials; a database failure propagates (the caller answers 503). */
+    async authenticate(headers: {
+      apiKey?: string | undefined;
+      authorization?: string | undefined;
+    }): Promise<AuthResult> {
+      const bearer = headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+      if (headers.authorization && !bearer) return { problem: "INVALID_CREDENTIALS" };
+      const credential = headers.apiKey ?? bearer;
+      if (!credential) return { anonymous: true };
+      if (credential.length > 4_096) return { problem: "INVALID_CREDENTIALS" };
+      // Cache by hash so the map never holds a usable secret.
+      const cacheKey = hashSecret(credential);
+      const cached = cache.get(cacheKey);
+      let result: AuthResult;
+      if (cached && cached.expiresAtMs > now()) {
+        result = cached.result;
+      } else {
+        try {
+          const verified = credential.startsWith("cw_")
+            ? await verifyApiKey(credential)
+            : await verifyAccessToken(credential);
+          result = remember(cacheKey, verified);
+        } catch (error) {
+          if (cached && "principal" in cached.result && cached.staleUntilMs > now()) result = cached.result;
+          else throw error;
+        }
+      }
+      if ("principal" in result && result.principal.type === "api_key") usedKeyIds.add(result.principal.id);
+      return result;
+    },
+    /** Ends trust in a credential on this replica now (logout, revocation, password change). */
+    forget(credential: string): void {
+      cache.delete(hashSecret(credential));
+    },
+    forgetAll(): void {
+      cache.clear();
+    },
+    /** Writes last_used_at for keys seen since the previous call, in one statement. */
+    async flushKeyUsage(): Promise<void> {
+      if (usedKeyIds.size === 0) return;
+      const ids = [...usedKeyIds];
+      usedKeyIds.clear();
+      await repositories.touchApiKeys(ids, new Date(now()));
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,15 @@
+import type { Role } from "@chainwatch/store";
+
+/** Who is calling, as resolved from the stored credential (never from the token's say-so alone). */
+export interface Principal {
+  type: "api_key" | "user";
+  id: string;
+  role: Role;
+  /** Key name or user email, for audit and /auth/me. */
+  label: string;
+  /** Refresh family of a user's session. */
+  sessionId?: string;
+}
+
+/** Why a presented credential was refused; each maps to 401 with this code. */
+export type CredentialProblem = "INVALID_CREDENTIALS" | "CREDENTIALS_EXPIRED" | "CREDENTIALS_REVOKED";
