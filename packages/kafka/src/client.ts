@@ -8,6 +8,11 @@ export interface KafkaClientOptions {
   /** Bound on establishing a broker connection; a Kafka outage must fail fast, not hang a request. */
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Retries of one request before it fails (kafkajs doubles the wait from 100 ms each time). The gateway
+   * keeps this low so an outage answers 503 in about a second; workers keep the default and retry on top.
+   */
+  retries?: number;
 }
 
 /** kafkajs logs through pino so every line has the same structure as ours. */
@@ -21,8 +26,11 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
+/** Opaque to apps: they pass it to this package's factories and never call kafkajs themselves. */
+export type KafkaClient = Kafka;
+
 /** The one place a kafkajs client is constructed; the rest of the code sees this package's interfaces. */
-export function createKafkaClient(options: KafkaClientOptions): Kafka {
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
@@ -30,6 +38,6 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: KafkaLogLevel.WARN,
     logCreator: pinoLogCreator(options.logger.child({ component: "kafkajs" })),
-    retry: { initialRetryTime: 100, retries: 5 },
+    retry: { initialRetryTime: 100, retries: options.retries ?? 5 },
   });
 }

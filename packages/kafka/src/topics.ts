@@ -8,3 +8,24 @@ export const TOPICS = {
   anomalies: "chainwatch.anomalies.v1",
   transactionsDeadLetter: "chainwatch.transactions.dlq.v1",
 } as const;
+
+/** The four topics of the scoring stream; apps take them from env so tests can use their own. */
+export interface StreamTopics {
+  /** Input: one TransactionMessage per transaction, keyed by tx hash. */
+  transactions: string;
+  /** Every score result (ScoreMessage), keyed by tx hash. */
+  scores: string;
+  /** Flagged results only (AnomalyMessage), keyed by tx hash. */
+  anomalies: string;
+  /** Poison input messages (DeadLetterMessage) with the reason and the original coordinates. */
+  transactionsDeadLetter: string;
+}
+
+export const DEFAULT_STREAM_TOPICS: StreamTopics = { ...TOPICS };
+
+/**
+ * Partitions per topic when the app creates them. It caps how many workers of a group can consume in
+ * parallel (one partition is read by one member), and changing it later remaps keys to partitions, so it
+ * starts generous.
+ */
+export const DEFAULT_PARTITIONS = 6;

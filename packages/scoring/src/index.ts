@@ -7,4 +7,16 @@ export {
   type ScoringService,
   type ScoringServiceOptions,
 } from "./scoring-service.ts";
+export {
+  createTransactionPipeline,
+  type PipelineItem,
+  type PipelineOutcome,
+  type ProcessOptions,
+  type RejectedItem,
+  type RejectionReason,
+  type ScoredItem,
+  type TransactionPipeline,
+  type TransactionPipelineOptions,
+  validateItem,
+} from "./transaction-pipeline.ts";
 export { type WarmRecentProgress, warmRecentPredictions } from "./warm-recent.ts";

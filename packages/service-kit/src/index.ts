@@ -4,4 +4,11 @@ export { ChainwatchError, ConfigError } from "./errors.ts";
 export { createHealthServer, type HealthServer, type HealthServerOptions } from "./health-server.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
 export { once } from "./once.ts";
+export {
+  isRetryAbortedError,
+  RetryAbortedError,
+  type RetryOptions,
+  retryWithBackoff,
+  sleep,
+} from "./retry.ts";
 export { createShutdownRegistry, type ShutdownRegistry, type ShutdownRegistryOptions } from "./shutdown.ts";

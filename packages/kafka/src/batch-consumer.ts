@@ -1,0 +1,189 @@
+import { type Logger, once } from "@chainwatch/service-kit";
+import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface PartitionOffset extends TopicPartition {
+  /** The next offset to consume (last processed + 1), as Kafka commits it. */
+  offset: string;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Broker timestamp, epoch milliseconds as a string. */
+  timestamp: string;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: ConsumedMessage[];
+}
+
+/** What a batch handler may do while it holds a batch. */
+export interface BatchControl {
+  /**
+   * Marks messages up to and including `offset` as taken: the next fetch of this partition starts after
+   * it. Nothing is committed; messages not marked are fetched again.
+   */
+  markTaken(offset: string): void;
+  /** Sends a heartbeat if the interval has passed; throws when the group is rebalancing (rethrow it). */
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+}
+
+export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
+
+export interface ConsumerListeners {
+  /** After every group join, with this member's partitions (possibly none). */
+  onAssigned?(partitions: TopicPartition[]): void;
+  /** A rebalance started; the assignment may change. */
+  onRebalancing?(): void;
+  /** The consumer crashed; kafkajs restarts it (rejoining the group) when `willRestart`. */
+  onCrash?(error: Error, willRestart: boolean): void;
+}
+
+/**
+ * A consumer group member reading batches, with manual commits only. Handlers run for one partition's
+ * batch at a time, up to `partitionsConsumedConcurrently` partitions at once.
+ */
+export interface BatchConsumer {
+  run(handler: BatchHandler, listeners?: ConsumerListeners): Promise<void>;
+  /** Stops fetching these partitions (batches in hand are unaffected) until resumed. */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Next fetch of the partition starts at `offset` (no commit). */
+  seek(position: PartitionOffset): void;
+  /** Commits under the current group generation; rejects if the group moved on (the offsets are then moot). */
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Stops fetching, waits for handlers to return, leaves the group and disconnects. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface BatchConsumerOptions {
+  kafka: Kafka;
+  logger: Logger;
+  groupId: string;
+  topic: string;
+  /** Where a group without committed offsets starts: true → the oldest retained message. */
+  fromBeginning?: boolean;
+  /** No heartbeat for this long → the member is removed and its partitions reassigned. */
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /**
+   * How long the coordinator waits for every member to rejoin once a rebalance starts. kafkajs has no
+   * max.poll.interval.ms: a member is only removed by a missed session timeout, or by not rejoining within
+   * this bound because a handler did not return.
+   */
+  rebalanceTimeoutMs: number;
+  partitionsConsumedConcurrently: number;
+  /** Fetch bounds: bytes per partition and per response, and the broker's long-poll wait when idle. */
+  maxBytesPerPartition?: number;
+  maxBytes?: number;
+  maxWaitTimeMs?: number;
+}
+
+export function createBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
+  const logger = options.logger.child({ component: "kafka-consumer", groupId: options.groupId });
+  const consumer: Consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs,
+    rebalanceTimeout: options.rebalanceTimeoutMs,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    maxBytes: options.maxBytes ?? 10_485_760,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+  });
+  let isStarted = false;
+
+  // pause/resume/seek throw while kafkajs has no group (before run, or between a crash and its restart);
+  // the worker re-applies its pause state on the next assignment, so a dropped call is harmless.
+  const tolerate = (what: string, action: () => void) => {
+    try {
+      action();
+    } catch (error) {
+      logger.debug({ err: error }, `kafka ${what} skipped: consumer not running`);
+    }
+  };
+  const byTopic = (partitions: readonly TopicPartition[]) => {
+    const grouped = new Map<string, number[]>();
+    for (const { topic, partition } of partitions)
+      grouped.set(topic, [...(grouped.get(topic) ?? []), partition]);
+    return [...grouped].map(([topic, list]) => ({ topic, partitions: list }));
+  };
+
+  return {
+    async run(handler, listeners = {}) {
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const partitions = Object.entries(payload.memberAssignment).flatMap(([topic, list]) =>
+          list.map((partition) => ({ topic, partition })),
+        );
+        logger.info(
+          { memberId: payload.memberId, partitions: partitions.map((tp) => tp.partition) },
+          "kafka group joined",
+        );
+        listeners.onAssigned?.(partitions);
+      });
+      consumer.on(consumer.events.REBALANCING, () => listeners.onRebalancing?.());
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        logger.error({ err: payload.error, restart: payload.restart }, "kafka consumer crashed");
+        listeners.onCrash?.(payload.error, payload.restart);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+      isStarted = true;
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        eachBatch: async (payload: EachBatchPayload) => {
+          const { batch } = payload;
+          await handler(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              highWatermark: batch.highWatermark,
+              messages: batch.messages.map((message) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key ?? null,
+                value: message.value ?? null,
+                timestamp: message.timestamp,
+              })),
+            },
+            {
+              markTaken: (offset) => payload.resolveOffset(offset),
+              heartbeat: () => payload.heartbeat(),
+              isRunning: () => payload.isRunning() && !payload.isStale(),
+            },
+          );
+        },
+      });
+    },
+    pause: (partitions) => tolerate("pause", () => consumer.pause(byTopic(partitions))),
+    resume: (partitions) => tolerate("resume", () => consumer.resume(byTopic(partitions))),
+    seek: (position) => tolerate("seek", () => consumer.seek(position)),
+    async commit(offsets) {
+      if (offsets.length === 0) return;
+      await consumer.commitOffsets(offsets.map((offset) => ({ ...offset })));
+    },
+    stop: once(async () => {
+      if (!isStarted) {
+        await consumer.disconnect().catch(() => {});
+        return;
+      }
+      await consumer.disconnect();
+      logger.info({}, "kafka consumer left the group");
+    }),
+  };
+}

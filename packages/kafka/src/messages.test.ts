@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import {
+  AnomalyMessageSchema,
+  DeadLetterMessageSchema,
+  decodeMessage,
+  decodeTransactionMessage,
+  encodeMessage,
+  transactionKey,
+} from "./messages.ts";
+
+const bytes = (text: string) => Buffer.from(text, "utf8");
+const envelope = {
+  schemaVersion: 1,
+  transaction: { hash: `0x${"a".repeat(64)}`, value: 1, gas: 21_000, gasPrice: 20 },
+  source: "api",
+  publishedAt: "2026-01-31T10:00:00.000Z",
+};
+
+describe("stream message formats", () => {
+  it("decodes a v1 transaction message and ignores fields it does not know", () => {
+    const decoded = decodeTransactionMessage(bytes(encodeMessage({ ...envelope, futureField: true })));
+    expect(decoded).toEqual({ ok: true, message: envelope });
+  });
+
+  it("classifies poison values: empty, not UTF-8 and not JSON are invalid_json", () => {
+    expect(decodeTransactionMessage(null)).toMatchObject({ ok: false, reason: "invalid_json" });
+    expect(decodeTransactionMessage(Buffer.alloc(0))).toMatchObject({ ok: false, reason: "invalid_json" });
+    expect(decodeTransactionMessage(Buffer.from([0xff, 0xfe, 0x7b]))).toMatchObject({
+      ok: false,
+      reason: "invalid_json",
+      error: "value is not valid UTF-8",
+    });
+    expect(decodeTransactionMessage(bytes("{not json"))).toMatchObject({ ok: false, reason: "invalid_json" });
+  });
+
+  it("classifies JSON that is not a v1 envelope as schema_invalid, naming the fields", () => {
+    const wrongVersion = decodeTransactionMessage(bytes(encodeMessage({ ...envelope, schemaVersion: 2 })));
+    expect(wrongVersion).toMatchObject({ ok: false, reason: "schema_invalid" });
+    const bare = decodeTransactionMessage(bytes(encodeMessage(envelope.transaction)));
+    expect(bare.ok).toBe(false);
+    if (!bare.ok) expect(bare.issues?.map((issue) => issue.path)).toContain("schemaVersion");
+    expect(decodeTransactionMessage(bytes("[1,2]"))).toMatchObject({ ok: false, reason: "schema_invalid" });
+  });
+
+  it("keys every message about a transaction by its lower-case hash", () => {
+    expect(transactionKey(`0x${"AB".repeat(32)}`)).toBe(`0x${"ab".repeat(32)}`);
+  });
+
+  it("validates the output formats consumers read", () => {
+    const score = {
+      schemaVersion: 1,
+      hash: `0x${"a".repeat(64)}`,
+      modelVersion: "iforest-1",
+      isAnomaly: true,
+      anomalyScore: 0.8,
+      severity: "high",
+      confidence: 0.9,
+      explanation: [{ feature: "value_eth", value: 3, contribution: 0.2, reason: "value 3 ETH" }],
+      scoredAt: "2026-01-31T10:00:00.000Z",
+      source: { topic: "t", partition: 1, offset: "7" },
+    };
+    const anomaly = {
+      ...score,
+      transaction: {
+        from: null,
+        to: null,
+        valueWei: "1",
+        gas: "21000",
+        gasPriceWei: "2",
+        blockNumber: null,
+        timestamp: null,
+      },
+      features: { value_eth: 3 },
+    };
+    expect(decodeMessage(AnomalyMessageSchema, bytes(encodeMessage(anomaly))).ok).toBe(true);
+    expect(
+      decodeMessage(AnomalyMessageSchema, bytes(encodeMessage({ ...anomaly, isAnomaly: false }))).ok,
+    ).toBe(false);
+    const deadLetter = {
+      schemaVersion: 1,
+      reason: "invalid_json",
+      error: "value is not JSON",
+      original: {
+        topic: "t",
+        partition: 0,
+        offset: "3",
+        timestamp: "1700000000000",
+        key: null,
+        value: "{x",
+        valueEncoding: "utf8",
+      },
+      consumerGroup: "g",
+      failedAt: "2026-01-31T10:00:00.000Z",
+    };
+    expect(DeadLetterMessageSchema.safeParse(deadLetter).success).toBe(true);
+    expect(DeadLetterMessageSchema.safeParse({ ...deadLetter, reason: "other" }).success).toBe(false);
+  });
+});

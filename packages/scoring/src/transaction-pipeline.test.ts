@@ -1,0 +1,178 @@
+import { createCache, createMemoryStore } from "@chainwatch/cache";
+import { loadDefaultModel, normalizeTransaction } from "@chainwatch/model";
+import { createLogger, isRetryAbortedError } from "@chainwatch/service-kit";
+import {
+  createPgliteDatabase,
+  createRepositories,
+  type Database,
+  type RecordScoredResult,
+  runMigrations,
+  type ScoredTransactionRecord,
+} from "@chainwatch/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { staticModelProvider } from "./model-provider.ts";
+import { createScoringService } from "./scoring-service.ts";
+import { createTransactionPipeline, type PipelineItem } from "./transaction-pipeline.ts";
+
+const scorer = loadDefaultModel();
+const hashOf = (index: number) => `0x${index.toString(16).padStart(64, "0")}`;
+const simple = (index: number, overrides: Record<string, unknown> = {}) => ({
+  hash: hashOf(index),
+  value: 1 + (index % 10),
+  gas: 21_000,
+  gasPrice: 25,
+  ...overrides,
+});
+const anomalous = (index: number) => simple(index, { value: 500_000, gasPrice: 9_000, gas: 7_900_000 });
+const items = (payloads: unknown[]): PipelineItem<number>[] =>
+  payloads.map((payload, ref) => ({ ref, payload }));
+
+function scoringService() {
+  const cache = createCache({
+    store: createMemoryStore(),
+    logger: createLogger({ name: "t", level: "silent" }),
+  });
+  return { cache, scoring: createScoringService({ models: staticModelProvider(scorer), cache }) };
+}
+
+/** A store double that records every call and fails the first `failures` of them. */
+function flakyStore(failures: number) {
+  const calls: ScoredTransactionRecord[][] = [];
+  const stored = new Set<string>();
+  return {
+    calls,
+    stored,
+    recordScored: async (records: ScoredTransactionRecord[]): Promise<RecordScoredResult> => {
+      calls.push(records);
+      if (calls.length <= failures) throw new Error("connection refused");
+      let inserted = 0;
+      for (const record of records) {
+        if (!stored.has(record.transaction.hash)) inserted++;
+        stored.add(record.transaction.hash);
+      }
+      return { transactions: inserted, predictions: inserted, anomalies: 0 };
+    },
+  };
+}
+
+describe("transaction pipeline", () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createPgliteDatabase();
+    await runMigrations(database);
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  it("rejects invalid items with their issues, scores and stores the rest once per hash, in input order", async () => {
+    const { scoring } = scoringService();
+    const repositories = createRepositories(database);
+    const pipeline = createTransactionPipeline({ scoring, recordScored: repositories.recordScored });
+    const outcome = await pipeline.process(
+      items([simple(1), { hash: "0x12", value: 1 }, anomalous(2), simple(1), "not an object"]),
+    );
+    expect(outcome.scored.map((item) => item.ref)).toEqual([0, 2, 3]);
+    expect(outcome.scored[1]?.result).toMatchObject({ hash: hashOf(2), isAnomaly: true });
+    expect(outcome.scored[1]?.record.features).toBeDefined();
+    expect(outcome.rejected.map((item) => [item.ref, item.reason, item.hash])).toEqual([
+      [1, "invalid_transaction", "0x12"],
+      [4, "invalid_transaction", null],
+    ]);
+    expect(outcome.rejected[0]?.issues.map((issue) => issue.path)).toEqual(
+      expect.arrayContaining(["hash", "gas"]),
+    );
+    expect(outcome.stored).toEqual({ transactions: 2, predictions: 2, anomalies: 1 });
+    expect((await repositories.getTransaction(hashOf(2)))?.latestPrediction?.isAnomaly).toBe(true);
+  });
+
+  it("has exactly-once effect: processing the same items again inserts nothing", async () => {
+    const { scoring } = scoringService();
+    const repositories = createRepositories(database);
+    const pipeline = createTransactionPipeline({ scoring, recordScored: repositories.recordScored });
+    const batch = items([simple(101), anomalous(102), simple(103)]);
+    expect((await pipeline.process(batch)).stored).toEqual({ transactions: 3, predictions: 3, anomalies: 1 });
+    const again = await pipeline.process(batch);
+    expect(again.scored).toHaveLength(3);
+    expect(again.stored).toEqual({ transactions: 0, predictions: 0, anomalies: 0 });
+  });
+
+  it("stores results served from the cache too: a cache hit does not prove an earlier store write", async () => {
+    const { scoring } = scoringService();
+    await (await scoring.scoreBatch([simple(201), simple(202)].map((tx) => normalizeTransaction(tx))))
+      .cacheWrite;
+    const store = flakyStore(0);
+    const pipeline = createTransactionPipeline({ scoring, recordScored: store.recordScored });
+    const outcome = await pipeline.process(items([simple(201), simple(202)]));
+    expect(outcome.scored.every((item) => item.result.cached)).toBe(true);
+    expect([...store.stored]).toEqual([hashOf(201), hashOf(202)]);
+  });
+
+  it("retries a failing store write with backoff until it succeeds, reporting each retry", async () => {
+    const { scoring } = scoringService();
+    const store = flakyStore(2);
+    const retries: number[] = [];
+    const pipeline = createTransactionPipeline({
+      scoring,
+      recordScored: store.recordScored,
+      storeRetry: { initialDelayMs: 1 },
+    });
+    const outcome = await pipeline.process(items([simple(301), simple(302)]), {
+      onStoreRetry: (_error, attempt) => void retries.push(attempt),
+    });
+    expect(retries).toEqual([1, 2]);
+    expect(store.calls).toHaveLength(3);
+    expect(outcome.stored.predictions).toBe(2);
+  });
+
+  it("gives up when aborted, so a stopping worker commits nothing for the batch", async () => {
+    const { scoring } = scoringService();
+    const store = flakyStore(Number.POSITIVE_INFINITY);
+    const controller = new AbortController();
+    const pipeline = createTransactionPipeline({
+      scoring,
+      recordScored: store.recordScored,
+      storeRetry: { initialDelayMs: 5 },
+    });
+    setTimeout(() => controller.abort(), 50);
+    const error = await pipeline
+      .process(items([simple(401)]), { signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    expect(isRetryAbortedError(error)).toBe(true);
+    expect(store.stored.size).toBe(0);
+  });
+
+  it("gives up after maxAttempts when bounded (the API answers instead of hanging)", async () => {
+    const { scoring } = scoringService();
+    const store = flakyStore(Number.POSITIVE_INFINITY);
+    const pipeline = createTransactionPipeline({
+      scoring,
+      recordScored: store.recordScored,
+      storeRetry: { initialDelayMs: 1, maxAttempts: 3 },
+    });
+    await expect(pipeline.process(items([simple(501)]))).rejects.toThrow("connection refused");
+    expect(store.calls).toHaveLength(3);
+  });
+
+  it("marks a transaction the store refuses as unscoreable and stores the others", async () => {
+    const { scoring } = scoringService();
+    const repositories = createRepositories(database);
+    const pipeline = createTransactionPipeline({ scoring, recordScored: repositories.recordScored });
+    // A JSON-RPC transaction with a type the store's smallint column cannot hold: valid input, unstorable.
+    const unstorable = {
+      hash: hashOf(601),
+      value: "0x1",
+      gas: "0x5208",
+      gasPrice: "0x3b9aca00",
+      type: "0xffffff",
+    };
+    const outcome = await pipeline.process(items([simple(600), unstorable, simple(602)]));
+    expect(outcome.rejected).toEqual([
+      expect.objectContaining({ ref: 1, reason: "unscoreable", hash: hashOf(601) }),
+    ]);
+    expect(outcome.rejected[0]?.message).toMatch(/store rejected/);
+    expect(outcome.scored.map((item) => item.ref)).toEqual([0, 2]);
+    expect(await repositories.getTransaction(hashOf(601))).toBeNull();
+    expect(await repositories.getTransaction(hashOf(602))).not.toBeNull();
+  });
+});

@@ -1,0 +1,231 @@
+import {
+  type NormalizedTransaction,
+  safeNormalizeTransaction,
+  type ValidationIssue,
+} from "@chainwatch/model";
+import { type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
+import {
+  isStoreValidationError,
+  type RecordScoredResult,
+  type ScoredTransactionRecord,
+} from "@chainwatch/store";
+import { toScoredRecord } from "./scored-record.ts";
+import type { ScoreResult, ScoringService } from "./scoring-service.ts";
+
+/** One transaction to process; `ref` is the caller's handle (a Kafka offset, a request index). */
+export interface PipelineItem<Ref> {
+  ref: Ref;
+  /** The transaction as received (either input shape); validated here. */
+  payload: unknown;
+}
+
+export interface ScoredItem<Ref> {
+  ref: Ref;
+  transaction: NormalizedTransaction;
+  result: ScoreResult;
+  /** What was stored for it (features included for anomalies). */
+  record: ScoredTransactionRecord;
+}
+
+/**
+ * - `invalid_transaction`: fails validation (the caller's fault; `issues` names each field);
+ * - `unscoreable`: valid, but the model or the store cannot handle it (retrying cannot help).
+ */
+export type RejectionReason = "invalid_transaction" | "unscoreable";
+
+export interface RejectedItem<Ref> {
+  ref: Ref;
+  reason: RejectionReason;
+  message: string;
+  issues: ValidationIssue[];
+  /** The hash the item claimed, when it had a string one. */
+  hash: string | null;
+}
+
+export interface PipelineOutcome<Ref> {
+  /** In input order; duplicates of a hash each get an entry (same result). */
+  scored: ScoredItem<Ref>[];
+  /** In input order. */
+  rejected: RejectedItem<Ref>[];
+  /** Rows inserted by this call; a redelivered transaction counts 0 (already stored). */
+  stored: RecordScoredResult;
+}
+
+export interface ProcessOptions {
+  /** Aborting gives up the store retries: `process` rejects with RetryAbortedError and nothing is durable. */
+  signal?: AbortSignal;
+  /** Called before each store retry wait (a Kafka consumer heartbeats here). */
+  onStoreRetry?: (error: unknown, attempt: number) => void | Promise<void>;
+}
+
+/**
+ * validate → cache-aware score → durable, idempotent store write: the one path every transaction takes,
+ * whether it came from the Kafka topic (scoring worker) or from the ingest API in embedded mode.
+ */
+export interface TransactionPipeline {
+  process<Ref>(items: readonly PipelineItem<Ref>[], options?: ProcessOptions): Promise<PipelineOutcome<Ref>>;
+}
+
+export interface TransactionPipelineOptions {
+  scoring: ScoringService;
+  /** Idempotent on (tx hash, model version): a replay inserts nothing, so redelivery is harmless. */
+  recordScored: (records: ScoredTransactionRecord[]) => Promise<RecordScoredResult>;
+  /**
+   * Retries of a failed store write (PostgreSQL down, timeout). Default: forever (until aborted), 100 ms
+   * doubling to 5 s; the gateway bounds it with `maxAttempts` so a request fails instead of hanging.
+   */
+  storeRetry?: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs" | "maxAttempts">;
+  /** After each durable write, with what it inserted (the gateway invalidates anomaly query pages). */
+  afterStore?: (stored: RecordScoredResult) => void | Promise<void>;
+  now?: () => Date;
+}
+
+type Validated<Ref> =
+  | { ok: true; ref: Ref; transaction: NormalizedTransaction }
+  | { ok: false; rejected: RejectedItem<Ref> };
+
+/** Validation alone, for producers that check before publishing (the gateway in Kafka mode). */
+export function validateItem<Ref>(item: PipelineItem<Ref>): Validated<Ref> {
+  const normalized = safeNormalizeTransaction(item.payload);
+  if (normalized.ok) return { ok: true, ref: item.ref, transaction: normalized.value };
+  return {
+    ok: false,
+    rejected: {
+      ref: item.ref,
+      reason: "invalid_transaction",
+      message: "invalid transaction",
+      issues: normalized.error.issues,
+      hash: claimedHash(item.payload),
+    },
+  };
+}
+
+function claimedHash(payload: unknown): string | null {
+  const hash = (payload as { hash?: unknown } | null)?.hash;
+  return typeof hash === "string" ? hash.slice(0, 200) : null;
+}
+
+const NO_ROWS: RecordScoredResult = { transactions: 0, predictions: 0, anomalies: 0 };
+
+export function createTransactionPipeline(options: TransactionPipelineOptions): TransactionPipeline {
+  const now = options.now ?? (() => new Date());
+
+  /** Scores the batch in one call; if that throws, item by item so one bad transaction cannot block the rest. */
+  async function score(transactions: NormalizedTransaction[]) {
+    try {
+      const outcome = await options.scoring.scoreBatch(transactions);
+      await outcome.cacheWrite;
+      return outcome.results.map((result) => checkedResult(result));
+    } catch {
+      const results: (ScoreResult | Error)[] = [];
+      for (const transaction of transactions) {
+        try {
+          const [result] = (await options.scoring.scoreBatch([transaction])).results;
+          results.push(result ? checkedResult(result) : new Error("no result"));
+        } catch (error) {
+          results.push(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      return results;
+    }
+  }
+
+  return {
+    async process(items, processOptions = {}) {
+      type Ref = (typeof items)[number]["ref"];
+      const rejected: (RejectedItem<Ref> & { index: number })[] = [];
+      const valid: { ref: Ref; transaction: NormalizedTransaction; index: number }[] = [];
+      items.forEach((item, index) => {
+        const checked = validateItem(item);
+        if (checked.ok) valid.push({ ref: checked.ref, transaction: checked.transaction, index });
+        else rejected.push({ ...checked.rejected, index });
+      });
+
+      const results = valid.length === 0 ? [] : await score(valid.map((item) => item.transaction));
+      const scoredAt = now();
+      let scored: (ScoredItem<Ref> & { index: number })[] = [];
+      const unscoreable = (
+        item: { ref: Ref; transaction: NormalizedTransaction; index: number },
+        message: string,
+      ) =>
+        rejected.push({
+          index: item.index,
+          ref: item.ref,
+          reason: "unscoreable",
+          message: message.slice(0, 2_000),
+          issues: [],
+          hash: item.transaction.hash,
+        });
+      valid.forEach((item, position) => {
+        const result = results[position];
+        if (!result || result instanceof Error) {
+          unscoreable(item, `scoring failed: ${result?.message ?? "no result"}`);
+          return;
+        }
+        try {
+          scored.push({ ...item, result, record: toScoredRecord(item.transaction, result, scoredAt) });
+        } catch (error) {
+          unscoreable(item, `could not build the stored record: ${(error as Error).message}`);
+        }
+      });
+
+      // One record per distinct hash; the store rejects a record that breaks its schema (a typed error
+      // naming it): that transaction is unscoreable, the rest are written. Anything else is transient.
+      let stored = NO_ROWS;
+      while (scored.length > 0) {
+        const records = distinctRecords(scored);
+        const outcome = await retryWithBackoff(
+          async () => {
+            try {
+              return { ok: true as const, stored: await options.recordScored(records) };
+            } catch (error) {
+              if (isStoreValidationError(error)) return { ok: false as const, error };
+              throw error;
+            }
+          },
+          {
+            ...options.storeRetry,
+            ...(processOptions.signal ? { signal: processOptions.signal } : {}),
+            ...(processOptions.onStoreRetry ? { onRetry: processOptions.onStoreRetry } : {}),
+          },
+        );
+        if (outcome.ok) {
+          stored = outcome.stored;
+          break;
+        }
+        const index = (outcome.error.details as { index?: unknown } | undefined)?.index;
+        const badHash = typeof index === "number" ? records[index]?.transaction.hash : undefined;
+        const isBad = (item: ScoredItem<Ref> & { index: number }) =>
+          badHash === undefined || item.transaction.hash === badHash;
+        for (const item of scored.filter(isBad)) {
+          unscoreable(item, `the store rejected it: ${outcome.error.message}`);
+        }
+        scored = scored.filter((item) => !isBad(item));
+      }
+      if (stored !== NO_ROWS) await options.afterStore?.(stored);
+
+      rejected.sort((a, b) => a.index - b.index);
+      return {
+        scored: scored.map(({ index: _index, ...item }) => item),
+        rejected: rejected.map(({ index: _index, ...item }) => item),
+        stored,
+      };
+    },
+  };
+}
+
+function checkedResult(result: ScoreResult): ScoreResult | Error {
+  return Number.isFinite(result.anomalyScore) && Number.isFinite(result.confidence)
+    ? result
+    : new Error(`model returned a non-finite score (${result.anomalyScore})`);
+}
+
+function distinctRecords(items: readonly { record: ScoredTransactionRecord }[]): ScoredTransactionRecord[] {
+  // Every result is written, cached ones included: a cache hit may come from a worker that crashed before
+  // its store write, so "already cached" does not mean "already stored". The insert is a no-op if it is.
+  const byHash = new Map<string, ScoredTransactionRecord>();
+  for (const { record } of items) {
+    if (!byHash.has(record.transaction.hash)) byHash.set(record.transaction.hash, record);
+  }
+  return [...byHash.values()];
+}
