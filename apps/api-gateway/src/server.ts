@@ -20,6 +20,7 @@ import { jsonSafety } from "./middleware/json-safety.ts";
 import { createRateLimiter } from "./middleware/rate-limit.ts";
 import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { requestMetrics } from "./middleware/request-metrics.ts";
+import { requireJsonContentType } from "./middleware/require-json.ts";
 import { sizeLimit } from "./middleware/size-limit.ts";
 import { renderDocsPage } from "./openapi/docs-page.ts";
 import { buildOpenApiDocument } from "./openapi/document.ts";
@@ -121,6 +122,7 @@ export function createServer(deps: ServerDeps): Express {
     );
   }
   app.use(authorize(deps.security.audit));
+  app.use(requireJsonContentType());
   const parseLargeJson = express.json({ limit: env.MAX_REQUEST_SIZE, strict: true });
   const parseSmallJson = express.json({ limit: env.MAX_SMALL_REQUEST_SIZE, strict: true });
   app.use((req, res, next) => (isBatchPath(req.path) ? parseLargeJson : parseSmallJson)(req, res, next));

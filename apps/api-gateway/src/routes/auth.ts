@@ -192,7 +192,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     .post(async (req, res) => {
       const input = parseOrThrow(ChangePasswordRequestSchema, requireJsonBody(req.body), "password change");
       const principal = principalOf(res);
-      if (principal?.type !== "user") throw new HttpError(403, "FORBIDDEN", "only users have passwords");
+      if (principal?.type !== "user")
+        throw new HttpError(403, "USER_REQUIRED", "only users have passwords; this credential is an API key");
       const user = await fromDatabase(repositories.findUserById(principal.id));
       if (!user || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
         audit.record(req, res, { action: "user.change_password", outcome: "failure" });

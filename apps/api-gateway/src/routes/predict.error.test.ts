@@ -37,7 +37,7 @@ describe("predict routes: bad input", () => {
       body: "hello",
       headers: { "content-type": "text/plain" },
     });
-    expectError(textBody, 400, "VALIDATION_ERROR");
+    expectError(textBody, 415, "UNSUPPORTED_MEDIA_TYPE");
   });
 
   it.each([
