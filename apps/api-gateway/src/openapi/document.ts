@@ -1,14 +1,26 @@
 import { z } from "zod";
 import {
+  ChangePasswordRequestSchema,
+  CreateApiKeyRequestSchema,
+  LoginRequestSchema,
+  LogoutRequestSchema,
+  RefreshRequestSchema,
+  RegisterRequestSchema,
+} from "../auth/schemas.ts";
+import {
+  AnomalyQuerySchema,
   BatchPredictResponseSchema,
   batchPredictRequestSchema,
+  CacheWarmRequestSchema,
   ErrorBodySchema,
+  ReviewRequestSchema,
   ScoreResultSchema,
   TransactionInputSchema,
+  TransactionLookupRequestSchema,
 } from "../http/schemas.ts";
 
 interface Operation {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   path: string;
   summary: string;
   tag: string;
@@ -16,18 +28,53 @@ interface Operation {
   response?: z.ZodType;
   /** Status codes besides 200 that the operation documents. */
   errors?: number[];
+  /** Query parameters, documented from a zod object schema. */
+  query?: z.ZodObject;
+  /** No credential needed (probes, docs, login). */
+  isPublic?: boolean;
+}
+
+/**
+ * zod puts schemas that carry a `meta({ id })` under `$defs` with `#/$defs/...` references, which in an
+ * OpenAPI document would resolve against the document root. Hoist them into `components.schemas` and point
+ * the references there, so every named schema appears once and resolves.
+ */
+const components: Record<string, unknown> = {};
+
+function hoistDefinitions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hoistDefinitions);
+  if (value === null || typeof value !== "object") return value;
+  const result: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (key === "$schema") continue;
+    if (key === "$defs") {
+      for (const [name, definition] of Object.entries(child as Record<string, unknown>)) {
+        components[name] = hoistDefinitions(definition);
+      }
+      continue;
+    }
+    result[key] =
+      key === "$ref" && typeof child === "string"
+        ? child.replace("#/$defs/", "#/components/schemas/")
+        : hoistDefinitions(child);
+  }
+  return result;
 }
 
 const jsonSchema = (schema: z.ZodType, io: "input" | "output") =>
-  z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" });
+  hoistDefinitions(z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }));
 
 const errorDescriptions: Record<number, string> = {
   400: "Invalid input (VALIDATION_ERROR, MALFORMED_JSON)",
+  401: "No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED)",
+  403: "The credential's role may not do this (FORBIDDEN)",
   404: "Not found",
+  409: "Conflict",
+  415: "Body is not JSON",
   405: "Method not allowed",
   413: "Body larger than MAX_REQUEST_SIZE",
   429: "Rate limited; see Retry-After",
-  503: "A required dependency is unavailable",
+  503: "A dependency is unavailable (e.g. DATABASE_UNAVAILABLE); retry later",
 };
 
 /** OpenAPI 3.1 built from the same zod schemas that validate requests. */
@@ -51,12 +98,21 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
       response: BatchPredictResponseSchema,
       errors: [400, 405, 413, 429],
     },
-    { method: "get", path: "/health/live", summary: "Liveness: the process answers", tag: "operations" },
+    ...persistenceOperations(),
+    ...securityOperations(),
+    {
+      method: "get",
+      path: "/health/live",
+      summary: "Liveness: the process answers",
+      tag: "operations",
+      isPublic: true,
+    },
     {
       method: "get",
       path: "/health/ready",
       summary: "Readiness: 503 while a required dependency is down or the process is draining",
       tag: "operations",
+      isPublic: true,
       errors: [503],
     },
     {
@@ -64,8 +120,15 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
       path: "/health",
       summary: "Status of each dependency, model version and cache hit rate",
       tag: "operations",
+      isPublic: true,
     },
-    { method: "get", path: "/metrics", summary: "Prometheus metrics (text format)", tag: "operations" },
+    {
+      method: "get",
+      path: "/metrics",
+      summary: "Prometheus metrics (text format)",
+      tag: "operations",
+      isPublic: true,
+    },
   ];
 
   const paths: Record<string, Record<string, unknown>> = {};
@@ -78,7 +141,7 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
           : {}),
       },
     };
-    for (const status of operation.errors ?? []) {
+    for (const status of [...(operation.isPublic ? [] : [401, 403]), ...(operation.errors ?? [])]) {
       responses[status] = {
         description: errorDescriptions[status] ?? "Error",
         content: { "application/json": { schema: jsonSchema(ErrorBodySchema, "output") } },
@@ -89,6 +152,8 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
     pathItem[operation.method] = {
       summary: operation.summary,
       tags: [operation.tag],
+      ...(operation.isPublic ? { security: [] } : {}),
+      ...(operation.query ? { parameters: queryParameters(operation.query) } : {}),
       ...(operation.request
         ? {
             requestBody: {
@@ -110,5 +175,174 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
         "Real-time anomaly scoring for Ethereum-style transactions. Every error body is { code, message, requestId }.",
     },
     paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "cw_ + 64 hex" },
+        bearer: { type: "http", scheme: "bearer", description: "an access token (JWT) or an API key" },
+      },
+    },
+    security: [{ apiKey: [] }, { bearer: [] }],
   };
+}
+
+function queryParameters(schema: z.ZodObject) {
+  const raw = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" }) as {
+    $ref?: string;
+    $defs?: Record<string, unknown>;
+  };
+  // A named schema comes back as a reference to itself; parameters need its properties.
+  const root = (raw.$ref ? raw.$defs?.[raw.$ref.replace("#/$defs/", "")] : raw) as {
+    properties?: Record<string, unknown>;
+    required?: string[];
+  };
+  return Object.entries(root.properties ?? {}).map(([name, parameterSchema]) => ({
+    name,
+    in: "query",
+    required: root.required?.includes(name) ?? false,
+    schema: hoistDefinitions(parameterSchema),
+  }));
+}
+
+function persistenceOperations(): Operation[] {
+  return [
+    {
+      method: "get",
+      path: "/api/v1/transactions/{hash}",
+      summary: "A stored transaction with its latest prediction",
+      tag: "lookup",
+      errors: [400, 404, 503],
+    },
+    {
+      method: "post",
+      path: "/api/v1/batch/transactions/lookup",
+      summary: "Up to 1000 stored transactions by hash, in one query",
+      tag: "lookup",
+      request: TransactionLookupRequestSchema,
+      errors: [400, 503],
+    },
+    {
+      method: "get",
+      path: "/api/v1/anomalies",
+      summary: "Anomalies, newest first, keyset-paginated with an opaque cursor",
+      tag: "anomalies",
+      query: AnomalyQuerySchema,
+      errors: [400, 503],
+    },
+    {
+      method: "get",
+      path: "/api/v1/batch/anomalies/recent",
+      summary: "Same as /api/v1/anomalies",
+      tag: "anomalies",
+      query: AnomalyQuerySchema,
+      errors: [400, 503],
+    },
+    {
+      method: "get",
+      path: "/api/v1/anomalies/stats",
+      summary: "Counts and false-positive rate",
+      tag: "anomalies",
+    },
+    {
+      method: "post",
+      path: "/api/v1/anomalies/{id}/review",
+      summary: "Record an analyst's verdict on an anomaly",
+      tag: "anomalies",
+      request: ReviewRequestSchema,
+      errors: [400, 404],
+    },
+    {
+      method: "post",
+      path: "/api/v1/batch/cache/warm",
+      summary: "202: start loading the N most recent predictions into the cache",
+      tag: "cache",
+      request: CacheWarmRequestSchema,
+      errors: [400],
+    },
+    {
+      method: "get",
+      path: "/api/v1/batch/cache/warm/{id}",
+      summary: "Progress of a cache warm job",
+      tag: "cache",
+      errors: [404],
+    },
+  ];
+}
+
+function securityOperations(): Operation[] {
+  return [
+    {
+      method: "post",
+      path: "/api/v1/auth/register",
+      summary: "201: register a user (the first becomes admin; then admin only)",
+      tag: "auth",
+      request: RegisterRequestSchema,
+      errors: [400, 409],
+      isPublic: true,
+    },
+    {
+      method: "post",
+      path: "/api/v1/auth/login",
+      summary: "Access and refresh tokens for email and password",
+      tag: "auth",
+      request: LoginRequestSchema,
+      errors: [400, 401, 429],
+      isPublic: true,
+    },
+    {
+      method: "post",
+      path: "/api/v1/auth/refresh",
+      summary: "Rotate a refresh token; reuse of a rotated one revokes the session",
+      tag: "auth",
+      request: RefreshRequestSchema,
+      errors: [400, 401],
+      isPublic: true,
+    },
+    {
+      method: "post",
+      path: "/api/v1/auth/logout",
+      summary: "204: end this session",
+      tag: "auth",
+      request: LogoutRequestSchema,
+    },
+    {
+      method: "post",
+      path: "/api/v1/auth/change-password",
+      summary: "204: change the password and end every session",
+      tag: "auth",
+      request: ChangePasswordRequestSchema,
+      errors: [400],
+    },
+    { method: "get", path: "/api/v1/auth/me", summary: "The calling principal and its role", tag: "auth" },
+    {
+      method: "post",
+      path: "/api/v1/auth/keys",
+      summary: "201: create an API key (shown once)",
+      tag: "auth",
+      request: CreateApiKeyRequestSchema,
+      errors: [400],
+    },
+    { method: "get", path: "/api/v1/auth/keys", summary: "API keys (never the secret)", tag: "auth" },
+    {
+      method: "delete",
+      path: "/api/v1/auth/keys/{id}",
+      summary: "Revoke an API key",
+      tag: "auth",
+      errors: [404],
+    },
+    { method: "get", path: "/api/v1/users", summary: "Users (admin)", tag: "auth" },
+    {
+      method: "get",
+      path: "/api/v1/audit-logs",
+      summary: "Audit trail, newest first (admin)",
+      tag: "audit",
+      errors: [400],
+    },
+    {
+      method: "get",
+      path: "/api/v1/audit-logs/stats",
+      summary: "Audit counts by action and outcome",
+      tag: "audit",
+    },
+  ];
 }
