@@ -87,6 +87,7 @@ await describeWithServices("gateway with the real Redis", ["redis"], () => {
     const metrics = (await app.send("/metrics")).text;
     expect(metrics).toMatch(/cache_errors_total\{[^}]*operation="mget"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/rate_limit_store_errors_total\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/dependency_up\{[^}]*dependency="cache"[^}]*\} 0/);
   });
 
   it("fails readiness while a required Redis is down", async () => {

@@ -11,6 +11,7 @@ import {
 } from "@chainwatch/cache";
 import {
   createCacheMetrics,
+  createHealthMetrics,
   createHttpMetrics,
   createMetricsRegistry,
   createScoringMetrics,
@@ -27,7 +28,7 @@ import { bootstrapAdminKey } from "./auth/bootstrap.ts";
 import { createSessions } from "./auth/sessions.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import type { GatewayEnv } from "./env.ts";
-import type { DependencyCheck } from "./http/dependencies.ts";
+import { checkDependencies, type DependencyCheck } from "./http/dependencies.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { openDatabase } from "./persistence/open-database.ts";
@@ -146,6 +147,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       check: async () => ({ isUp: true, detail: { version: scorer.modelVersion } }),
     },
   ];
+
+  createHealthMetrics(registry, {
+    checkDependencies: async () => {
+      const report = await checkDependencies(dependencies);
+      return Object.fromEntries(
+        Object.entries(report.dependencies).map(([name, state]) => [name, state.status === "up"]),
+      );
+    },
+    activeModels: () => [{ version: scorer.modelVersion, role: "active" }],
+  });
 
   const app = createServer({
     env,

@@ -71,6 +71,10 @@ describe("middleware stack", () => {
       "cache_evictions_total",
       "cache_errors_total",
       "rate_limit_store_errors_total",
+      "dependency_up",
+      "model_active_version_info",
+      "store_write_queue_depth",
+      "store_write_queue_dropped_total",
     ]) {
       expect(metrics).toContain(`# TYPE ${name} `);
     }
@@ -80,6 +84,8 @@ describe("middleware stack", () => {
     expect(metrics).toMatch(/http_errors_total\{[^}]*code="VALIDATION_ERROR"[^}]*\} 1/);
     expect(metrics).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"/);
     expect(metrics).not.toContain("f".repeat(64));
+    expect(metrics).toMatch(/dependency_up\{[^}]*dependency="database"[^}]*\} 1/);
+    expect(metrics).toMatch(/model_active_version_info\{[^}]*role="active"[^}]*\} 1/);
     expect(metrics).toMatch(/transactions_scored_total\{[^}]*\} 1/);
     expect(
       app.logLines().some((line) => line.msg === "slow request" && typeof line.requestId === "string"),
