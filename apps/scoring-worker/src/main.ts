@@ -6,6 +6,7 @@ import {
   loadEnvOrExit,
 } from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
+import { createScoringWorker } from "./worker.ts";
 
 const env = loadEnvOrExit("scoring-worker", () => loadEnv());
 const logger = createLogger({ name: "scoring-worker", level: env.LOG_LEVEL });
@@ -13,13 +14,41 @@ const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOU
 shutdown.installSignalHandlers();
 
 const registry = createMetricsRegistry({ defaultLabels: { service: "scoring-worker" } });
+const worker = createScoringWorker({
+  env,
+  logger,
+  registry,
+  onFatal: (error) => {
+    logger.fatal({ err: error }, "kafka consumer stopped for good");
+    void shutdown.shutdown("kafka consumer crashed", 1);
+  },
+});
 const health = createHealthServer({
   port: env.HEALTH_PORT,
   host: env.HEALTH_HOST,
-  isReady: () => !shutdown.isShuttingDown,
-  details: () => ({ kafkaBrokers: env.kafkaBrokers, groupId: env.KAFKA_GROUP_ID }),
+  isReady: () => worker.isReady() && !shutdown.isShuttingDown,
+  details: () => ({
+    groupId: env.KAFKA_GROUP_ID,
+    topic: env.topics.transactions,
+    modelVersion: worker.modelVersion,
+    ...worker.stats(),
+    lag: worker.lag()?.map(({ partition, lag }) => ({ partition, lag: Number(lag) })),
+  }),
   metrics: { contentType: registry.contentType, text: () => registry.metrics() },
 });
+// Registered first, so it stops last: /metrics and liveness stay up while the worker drains.
 shutdown.register("health server", () => health.stop());
 await health.start();
-logger.info({ healthPort: health.port(), groupId: env.KAFKA_GROUP_ID }, "scoring worker started");
+shutdown.register("scoring worker", () => worker.stop());
+
+try {
+  await worker.start();
+} catch (error) {
+  // PostgreSQL or Kafka unreachable at start: fail fast and let the orchestrator restart us.
+  logger.fatal({ err: error }, "scoring worker failed to start");
+  await shutdown.shutdown("start-up failure", 1);
+}
+logger.info(
+  { healthPort: health.port(), groupId: env.KAFKA_GROUP_ID, topic: env.topics.transactions },
+  "scoring worker started",
+);

@@ -5,7 +5,8 @@ import { type Kafka, Partitioners, type Producer } from "kafkajs";
 export interface OutgoingMessage {
   /** The partitioning key (a tx hash); null spreads messages round-robin. */
   key: string | null;
-  value: string;
+  /** UTF-8 JSON for every stream message; bytes only where a test needs a malformed value. */
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
 

@@ -1,0 +1,177 @@
+import { fileURLToPath } from "node:url";
+import { describeWithServices, type SpawnedService, spawnService, waitForHttp } from "@chainwatch/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  cleanupScope,
+  type KafkaHarness,
+  kafkaHarness,
+  openScopeDatabase,
+  type StreamScope,
+  storedCounts,
+  streamScope,
+  transaction,
+  transactionMessage,
+  waitUntil,
+} from "./testing/stream-fixtures.ts";
+
+const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
+const randomPort = () => String(20_000 + Math.floor(Math.random() * 20_000));
+
+/** Sum of a counter family on a worker's /metrics, optionally only series whose labels match. */
+async function scrape(port: string, name: string, labels = ""): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const pattern = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, "gm");
+  return [...text.matchAll(pattern)]
+    .filter((match) => (match[1] ?? "").includes(labels))
+    .reduce((sum, match) => sum + Number(match[2]), 0);
+}
+
+await describeWithServices(
+  "scoring worker process (real Kafka and PostgreSQL)",
+  ["kafka", "postgres"],
+  () => {
+    let harness: KafkaHarness;
+    const scopes: StreamScope[] = [];
+    const services: SpawnedService[] = [];
+
+    /** A worker process bound to the scope, ready once its health endpoint says so. */
+    const startWorker = async (scope: StreamScope, overrides: Record<string, string> = {}) => {
+      const port = randomPort();
+      const service = spawnService(mainPath, scope.env({ HEALTH_PORT: port, ...overrides }));
+      services.push(service);
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service, timeoutMs: 30_000 });
+      return { service, port };
+    };
+    const newScope = async (prefix: string) => {
+      const scope = streamScope(prefix);
+      scopes.push(scope);
+      await harness.admin.ensureTopics(
+        Object.values(scope.topics).map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })),
+      );
+      return scope;
+    };
+    const committedTotal = async (scope: StreamScope) =>
+      (await harness.admin.groupLag(scope.groupId, scope.topics.transactions)).reduce(
+        (sum, partition) => sum + Number(partition.committed ?? 0n),
+        0,
+      );
+
+    beforeAll(() => {
+      harness = kafkaHarness();
+    });
+    afterAll(async () => {
+      await Promise.all(services.map((service) => service.stop("SIGKILL")));
+      for (const scope of scopes) await cleanupScope(scope, harness);
+      await harness.close();
+    });
+
+    it("serves health (with its assignment) and metrics on its own port, and exits 0 on SIGTERM", async () => {
+      const scope = await newScope("cw_proc");
+      const { service, port } = await startWorker(scope);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('service="scoring-worker"');
+      expect(metrics).toContain("# TYPE kafka_consumer_lag gauge");
+      const health = await waitUntil("partitions assigned", async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as {
+          assignedPartitions: number[];
+        };
+        return body.assignedPartitions.length === 6 ? body : undefined;
+      });
+      expect(health).toMatchObject({
+        status: "ok",
+        groupId: scope.groupId,
+        topic: scope.topics.transactions,
+      });
+      expect(await service.stop("SIGTERM")).toBe(0);
+    });
+
+    it("SIGKILL mid-stream: after a restart, 20,000 transactions are stored with 0 lost and 0 duplicated", async () => {
+      const scope = await newScope("cw_kill");
+      const total = 20_000;
+      const database = await openScopeDatabase(scope);
+      // Session timeout at the broker's minimum, so the dead member's partitions are reassigned quickly.
+      const timeouts = { KAFKA_SESSION_TIMEOUT_MS: "6000", KAFKA_REBALANCE_TIMEOUT_MS: "6000" };
+      const first = await startWorker(scope, timeouts);
+      const startedAt = performance.now();
+      const publishing = harness.publish(
+        scope.topics.transactions,
+        Array.from({ length: total }, (_, index) => transactionMessage(transaction(index))),
+      );
+      await waitUntil("part of the stream stored", async () =>
+        (await storedCounts(database)).predictions >= 4_000 ? true : undefined,
+      );
+      expect(await first.service.stop("SIGKILL")).toBeNull();
+      const storedAtKill = (await storedCounts(database)).predictions;
+      const committedAtKill = await committedTotal(scope);
+      expect(committedAtKill).toBeLessThanOrEqual(storedAtKill);
+      expect(storedAtKill).toBeLessThan(total);
+      await publishing;
+
+      const second = await startWorker(scope, timeouts);
+      await waitUntil(
+        "every transaction stored",
+        async () => ((await storedCounts(database)).predictions >= total ? true : undefined),
+        90_000,
+      );
+      const seconds = (performance.now() - startedAt) / 1000;
+      await waitUntil("all committed", async () =>
+        (await committedTotal(scope)) === total ? true : undefined,
+      );
+
+      expect(await storedCounts(database)).toEqual({ predictions: total, distinct: total });
+      const { rows } = await database.query<{ transactions: string; duplicates: string }>(
+        `SELECT (SELECT count(*) FROM transactions) AS transactions,
+              (SELECT count(*) FROM (SELECT tx_hash FROM predictions GROUP BY tx_hash HAVING count(*) > 1) d) AS duplicates`,
+      );
+      expect(rows[0]).toEqual({ transactions: String(total), duplicates: "0" });
+      // The restarted worker resumed exactly at the last commit: it consumed everything after it, once.
+      const consumedBySecond = await scrape(second.port, "kafka_messages_consumed_total");
+      expect(consumedBySecond).toBe(total - committedAtKill);
+      process.stdout.write(
+        `sigkill: killed at ${storedAtKill} stored / ${committedAtKill} committed; ` +
+          `${storedAtKill - committedAtKill} redelivered and absorbed by the idempotent store; ` +
+          `${total} stored in ${seconds.toFixed(1)} s including the ${timeouts.KAFKA_SESSION_TIMEOUT_MS} ms session timeout\n`,
+      );
+      expect(await second.service.stop("SIGTERM")).toBe(0);
+      await database.close();
+    });
+
+    it("SIGTERM during a stream: drains, commits, exits 0, and the next worker resumes from the committed offsets", async () => {
+      const scope = await newScope("cw_term");
+      const total = 10_000;
+      const database = await openScopeDatabase(scope);
+      const first = await startWorker(scope, { LOG_LEVEL: "info" });
+      const publishing = harness.publish(
+        scope.topics.transactions,
+        Array.from({ length: total }, (_, index) => transactionMessage(transaction(index))),
+      );
+      await waitUntil("part of the stream stored", async () =>
+        (await storedCounts(database)).predictions >= 2_000 ? true : undefined,
+      );
+      const stoppingAt = performance.now();
+      expect(await first.service.stop("SIGTERM")).toBe(0);
+      const stopMs = performance.now() - stoppingAt;
+      expect(stopMs).toBeLessThan(15_000);
+      // Everything it took in was finished and committed: stored and committed agree exactly.
+      const committed = await committedTotal(scope);
+      expect((await storedCounts(database)).predictions).toBe(committed);
+      expect(first.service.output()).toContain("stream worker stopped");
+      await publishing;
+
+      const second = await startWorker(scope);
+      await waitUntil("every transaction stored", async () =>
+        (await storedCounts(database)).predictions >= total ? true : undefined,
+      );
+      await waitUntil("all committed", async () =>
+        (await committedTotal(scope)) === total ? true : undefined,
+      );
+      expect(await storedCounts(database)).toEqual({ predictions: total, distinct: total });
+      expect(await scrape(second.port, "kafka_messages_consumed_total")).toBe(total - committed);
+      process.stdout.write(
+        `sigterm: stopped in ${Math.round(stopMs)} ms with ${committed} committed; next worker consumed ${total - committed}\n`,
+      );
+      expect(await second.service.stop("SIGTERM")).toBe(0);
+      await database.close();
+    });
+  },
+);

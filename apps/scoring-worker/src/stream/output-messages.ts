@@ -1,0 +1,100 @@
+import {
+  type AnomalyMessage,
+  type ConsumedMessage,
+  type DeadLetterMessage,
+  type DeadLetterReason,
+  decodeUtf8,
+  encodeMessage,
+  MESSAGE_SCHEMA_VERSION,
+  type OutgoingMessage,
+  type ScoreMessage,
+  transactionKey,
+} from "@chainwatch/kafka";
+import type { ScoredItem } from "@chainwatch/scoring";
+
+/** A message the worker could not score, with why. */
+export interface DeadLetter {
+  message: ConsumedMessage;
+  reason: DeadLetterReason;
+  error: string;
+  issues?: { path: string; message: string }[];
+}
+
+const sourceOf = (message: ConsumedMessage) => ({
+  topic: message.topic,
+  partition: message.partition,
+  offset: message.offset,
+});
+
+export function scoreMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage {
+  const { result, record } = item;
+  const message: ScoreMessage = {
+    schemaVersion: MESSAGE_SCHEMA_VERSION,
+    hash: item.transaction.hash,
+    modelVersion: result.modelVersion,
+    isAnomaly: result.isAnomaly,
+    anomalyScore: result.anomalyScore,
+    severity: result.severity,
+    confidence: result.confidence,
+    explanation: result.explanation,
+    scoredAt: (record.scoredAt ?? new Date()).toISOString(),
+    source: sourceOf(item.ref),
+  };
+  return { key: transactionKey(item.transaction.hash), value: encodeMessage(message) };
+}
+
+export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage {
+  const { result, record, transaction } = item;
+  const message: AnomalyMessage = {
+    schemaVersion: MESSAGE_SCHEMA_VERSION,
+    hash: transaction.hash,
+    modelVersion: result.modelVersion,
+    isAnomaly: true,
+    anomalyScore: result.anomalyScore,
+    severity: result.severity,
+    confidence: result.confidence,
+    explanation: result.explanation,
+    scoredAt: (record.scoredAt ?? new Date()).toISOString(),
+    source: sourceOf(item.ref),
+    transaction: {
+      from: transaction.from,
+      to: transaction.to,
+      valueWei: transaction.valueWei.toString(),
+      gas: transaction.gas.toString(),
+      gasPriceWei: transaction.gasPriceWei.toString(),
+      blockNumber: transaction.blockNumber,
+      timestamp: transaction.timestamp,
+    },
+    features: record.features ?? {},
+  };
+  return { key: transactionKey(transaction.hash), value: encodeMessage(message) };
+}
+
+/** The original key and value are kept exactly (UTF-8 text, or base64 when not UTF-8) so it can be replayed. */
+export function deadLetterMessage(
+  deadLetter: DeadLetter,
+  consumerGroup: string,
+  failedAt: Date,
+): OutgoingMessage {
+  const { message } = deadLetter;
+  const text = message.value === null ? null : decodeUtf8(message.value);
+  const key = message.key === null ? null : (decodeUtf8(message.key) ?? message.key.toString("base64"));
+  const payload: DeadLetterMessage = {
+    schemaVersion: MESSAGE_SCHEMA_VERSION,
+    reason: deadLetter.reason,
+    error: deadLetter.error.slice(0, 2_000),
+    ...(deadLetter.issues && deadLetter.issues.length > 0 ? { issues: deadLetter.issues.slice(0, 50) } : {}),
+    original: {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      key,
+      value: message.value === null ? null : (text ?? message.value.toString("base64")),
+      valueEncoding: text === undefined && message.value !== null ? "base64" : "utf8",
+    },
+    consumerGroup,
+    failedAt: failedAt.toISOString(),
+  };
+  return { key, value: encodeMessage(payload), headers: { "dlq-reason": deadLetter.reason } };
+}

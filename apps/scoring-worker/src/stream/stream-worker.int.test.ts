@@ -1,0 +1,265 @@
+import {
+  AnomalyMessageSchema,
+  DeadLetterMessageSchema,
+  decodeMessage,
+  ScoreMessageSchema,
+} from "@chainwatch/kafka";
+import { createKafkaConsumerMetrics, createMetricsRegistry } from "@chainwatch/metrics";
+import { describeWithServices } from "@chainwatch/testing";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import {
+  cleanupScope,
+  type KafkaHarness,
+  kafkaHarness,
+  openScopeDatabase,
+  type StreamScope,
+  silentLogger,
+  storedCounts,
+  streamScope,
+  transaction,
+  transactionMessage,
+  waitUntil,
+} from "../testing/stream-fixtures.ts";
+import { createScoringWorker, type ScoringWorker } from "../worker.ts";
+import { createLagMonitor } from "./lag-monitor.ts";
+
+await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["kafka", "postgres"], () => {
+  let harness: KafkaHarness;
+  const scopes: StreamScope[] = [];
+  const workers: ScoringWorker[] = [];
+
+  const scope = (prefix: string) => {
+    const created = streamScope(prefix);
+    scopes.push(created);
+    return created;
+  };
+  const startWorker = async (streamScopeOf: StreamScope, overrides: Record<string, string> = {}) => {
+    const worker = createScoringWorker({ env: streamScopeOf.workerEnv(overrides), logger: silentLogger });
+    workers.push(worker);
+    await worker.start();
+    return worker;
+  };
+
+  beforeAll(() => {
+    harness = kafkaHarness();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+  });
+  afterAll(async () => {
+    for (const created of scopes) await cleanupScope(created, harness);
+    await harness.close();
+  });
+
+  it("N published → N stored, N score messages, and every flagged one on the anomalies topic", async () => {
+    const test = scope("cw_e2e");
+    const worker = await startWorker(test);
+    const database = await openScopeDatabase(test);
+    const transactions = Array.from({ length: 3_000 }, (_, index) => transaction(index));
+    const startedAt = performance.now();
+    await harness.publish(test.topics.transactions, transactions.map(transactionMessage));
+    await waitUntil("all stored", async () =>
+      (await storedCounts(database)).predictions >= transactions.length ? true : undefined,
+    );
+    const seconds = (performance.now() - startedAt) / 1000;
+    process.stdout.write(
+      `e2e: ${transactions.length} tx published, scored and stored in ${seconds.toFixed(2)} s (${Math.round(transactions.length / seconds)} tx/s)\n`,
+    );
+
+    expect(await storedCounts(database)).toEqual({
+      predictions: transactions.length,
+      distinct: transactions.length,
+    });
+    const scores = await harness.readTopic(test.topics.scores, (read) => read.length >= transactions.length);
+    const decodedScores = scores.map((message) => decodeMessage(ScoreMessageSchema, message.value));
+    expect(decodedScores.every((decoded) => decoded.ok)).toBe(true);
+    const scoredHashes = new Set(
+      decodedScores.flatMap((decoded) => (decoded.ok ? [decoded.message.hash] : [])),
+    );
+    expect(scoredHashes).toEqual(new Set(transactions.map((tx) => String(tx.hash))));
+    // A score message sits in the same partition number as its input (same key, same partition count).
+    expect(scores.every((message) => String(message.key) === decodeScoreHash(message.value))).toBe(true);
+
+    const { rows } = await database.query<{ count: string }>("SELECT count(*) FROM anomalies");
+    const anomalyCount = Number(rows[0]?.count);
+    expect(anomalyCount).toBeGreaterThanOrEqual(transactions.length / 50);
+    const anomalies = await harness.readTopic(test.topics.anomalies, (read) => read.length >= anomalyCount);
+    const decodedAnomalies = anomalies.map((message) => decodeMessage(AnomalyMessageSchema, message.value));
+    expect(decodedAnomalies.every((decoded) => decoded.ok && decoded.message.isAnomaly)).toBe(true);
+    expect(new Set(anomalies.map((message) => String(message.key))).size).toBe(anomalyCount);
+
+    const metrics = await worker.registry.metrics();
+    expect(metrics).toMatch(/kafka_messages_consumed_total\{[^}]*status="scored"[^}]*\} 3000/);
+    expect(metrics).toContain("transactions_scored_total");
+    expect(metrics).toMatch(/anomalies_detected_total\{[^}]*severity=/);
+    await database.close();
+  });
+
+  it("two workers in one group split the partitions; stopping one hands its partitions over; each tx stored once", async () => {
+    const test = scope("cw_group");
+    const first = await startWorker(test);
+    const second = await startWorker(test);
+    await waitUntil("both workers assigned", () =>
+      first.stats().assignedPartitions.length > 0 &&
+      second.stats().assignedPartitions.length > 0 &&
+      first.stats().assignedPartitions.length + second.stats().assignedPartitions.length === 6
+        ? true
+        : undefined,
+    );
+    const split = [first.stats().assignedPartitions, second.stats().assignedPartitions];
+    expect([...(split[0] ?? []), ...(split[1] ?? [])].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    const group = await harness.admin.describeGroup(test.groupId);
+    expect(group.members).toHaveLength(2);
+
+    const database = await openScopeDatabase(test);
+    const before = Array.from({ length: 2_000 }, (_, index) => transaction(index));
+    await harness.publish(test.topics.transactions, before.map(transactionMessage));
+    await waitUntil("first half stored", async () =>
+      (await storedCounts(database)).predictions >= before.length ? true : undefined,
+    );
+    expect(first.stats().scored).toBeGreaterThan(0);
+    expect(second.stats().scored).toBeGreaterThan(0);
+
+    await first.stop();
+    await waitUntil("second worker owns every partition", () =>
+      second.stats().assignedPartitions.length === 6 ? true : undefined,
+    );
+    const after = Array.from({ length: 2_000 }, (_, index) => transaction(index + 10_000));
+    await harness.publish(test.topics.transactions, after.map(transactionMessage));
+    await waitUntil("second half stored", async () =>
+      (await storedCounts(database)).predictions >= before.length + after.length ? true : undefined,
+    );
+    expect(await storedCounts(database)).toEqual({ predictions: 4_000, distinct: 4_000 });
+    const { rows } = await database.query<{ count: string }>(
+      "SELECT count(*) FROM (SELECT tx_hash FROM predictions GROUP BY tx_hash HAVING count(*) > 1) AS dup",
+    );
+    expect(Number(rows[0]?.count)).toBe(0);
+    expect((await harness.admin.describeGroup(test.groupId)).members).toHaveLength(1);
+    await database.close();
+  });
+
+  it("sends poison messages of every kind to the dead-letter topic with reasons and scores the valid ones around them", async () => {
+    const test = scope("cw_poison");
+    const worker = await startWorker(test);
+    const database = await openScopeDatabase(test);
+    const valid = Array.from({ length: 20 }, (_, index) => transaction(index));
+    const key = "poison";
+    const poison = [
+      { key, value: "{this is not json" },
+      { key, value: Buffer.from([0xc3, 0x28, 0xff]) },
+      { key, value: JSON.stringify({ schemaVersion: 2, transaction: valid[0] }) },
+      { key, value: JSON.stringify({ hash: "0x1", value: 1 }) },
+      { ...transactionMessage({ hash: "0x1234", value: -1, gas: 21_000, gasPrice: 1 }), key },
+      // Valid input whose transaction type does not fit the store's column: unscoreable, not retryable.
+      {
+        ...transactionMessage({
+          hash: `0x${"ab".repeat(32)}`,
+          value: "0x1",
+          gas: "0x5208",
+          gasPrice: "0x1",
+          type: "0xffffff",
+        }),
+        key,
+      },
+    ];
+    // Interleave: valid, poison, valid, poison, ... all with one key so they share a partition.
+    const messages = valid.flatMap((tx, index) => {
+      const message = { ...transactionMessage(tx), key };
+      const bad = poison[index];
+      return bad ? [message, bad] : [message];
+    });
+    await harness.publish(test.topics.transactions, messages);
+    await waitUntil("valid ones stored", async () =>
+      (await storedCounts(database)).predictions >= valid.length ? true : undefined,
+    );
+    const deadLetters = await harness.readTopic(
+      test.topics.transactionsDeadLetter,
+      (read) => read.length >= poison.length,
+    );
+    const decoded = deadLetters.map((message) => {
+      const result = decodeMessage(DeadLetterMessageSchema, message.value);
+      if (!result.ok) throw new Error(result.error);
+      return result.message;
+    });
+    expect(decoded.map((message) => message.reason)).toEqual([
+      "invalid_json",
+      "invalid_json",
+      "schema_invalid",
+      "schema_invalid",
+      "invalid_transaction",
+      "unscoreable",
+    ]);
+    expect(decoded[0]?.original).toMatchObject({
+      topic: test.topics.transactions,
+      key,
+      value: "{this is not json",
+      valueEncoding: "utf8",
+    });
+    expect(decoded[1]?.original.valueEncoding).toBe("base64");
+    expect(decoded[4]?.issues?.map((issue) => issue.path)).toContain("hash");
+    expect(new Set(decoded.map((message) => message.original.partition)).size).toBe(1);
+    // Original offsets are the poison messages' own: every second message from offset 1.
+    expect(decoded.map((message) => Number(message.original.offset))).toEqual([1, 3, 5, 7, 9, 11]);
+    expect(await storedCounts(database)).toEqual({ predictions: valid.length, distinct: valid.length });
+
+    const lag = await waitUntil("committed past the poison", async () => {
+      const reading = await harness.admin.groupLag(test.groupId, test.topics.transactions);
+      return reading.every((partition) => partition.lag === 0n) ? reading : undefined;
+    });
+    expect(lag.reduce((sum, partition) => sum + (partition.committed ?? 0n), 0n)).toBe(
+      BigInt(messages.length),
+    );
+    const metrics = await worker.registry.metrics();
+    expect(metrics).toMatch(/kafka_dlq_messages_total\{[^}]*reason="invalid_json"[^}]*\} 2/);
+    expect(metrics).toMatch(/kafka_dlq_messages_total\{[^}]*reason="unscoreable"[^}]*\} 1/);
+    await database.close();
+  });
+
+  it("kafka_consumer_lag rises while the group's workers are stopped and returns to 0 once one catches up", async () => {
+    const test = scope("cw_lag");
+    const registry = createMetricsRegistry({ collectProcessMetrics: false });
+    const monitor = createLagMonitor({
+      admin: harness.admin,
+      groupId: test.groupId,
+      topic: test.topics.transactions,
+      intervalMs: 200,
+      logger: silentLogger,
+      metrics: createKafkaConsumerMetrics(registry),
+    });
+    const totalLag = async () => {
+      const text = await registry.metrics();
+      return [...text.matchAll(/^kafka_consumer_lag\{[^}]*\} (\d+)$/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+    };
+    const first = await startWorker(test);
+    await monitor.start();
+    await harness.publish(
+      test.topics.transactions,
+      Array.from({ length: 500 }, (_, i) => transactionMessage(transaction(i))),
+    );
+    await waitUntil("caught up", async () =>
+      (await totalLag()) === 0 && first.stats().scored === 500 ? true : undefined,
+    );
+
+    await first.stop();
+    await harness.publish(
+      test.topics.transactions,
+      Array.from({ length: 700 }, (_, i) => transactionMessage(transaction(i + 1_000))),
+    );
+    await waitUntil("lag shows the backlog", async () => ((await totalLag()) === 700 ? true : undefined));
+
+    const second = await startWorker(test);
+    await waitUntil("lag back to 0", async () => ((await totalLag()) === 0 ? true : undefined));
+    expect(second.stats().scored).toBe(700);
+    // The worker's own gauge agrees once it refreshed.
+    await waitUntil("worker gauge at 0", () => (second.lag()?.every((p) => p.lag === 0n) ? true : undefined));
+    await monitor.stop();
+  });
+});
+
+function decodeScoreHash(value: Buffer | null): string {
+  const decoded = decodeMessage(ScoreMessageSchema, value);
+  return decoded.ok ? decoded.message.hash : "";
+}

@@ -1,0 +1,396 @@
+import { createCache, createMemoryStore } from "@chainwatch/cache";
+import {
+  type BatchConsumer,
+  type BatchHandler,
+  type ConsumedMessage,
+  type ConsumerListeners,
+  DeadLetterMessageSchema,
+  encodeMessage,
+  type PartitionOffset,
+  ScoreMessageSchema,
+  type TopicMessages,
+} from "@chainwatch/kafka";
+import { loadDefaultModel } from "@chainwatch/model";
+import { createScoringService, createTransactionPipeline, staticModelProvider } from "@chainwatch/scoring";
+import { createLogger } from "@chainwatch/service-kit";
+import type { RecordScoredResult, ScoredTransactionRecord } from "@chainwatch/store";
+import { describe, expect, it } from "vitest";
+import { createStreamWorker } from "./stream-worker.ts";
+
+const logger = createLogger({ name: "test", level: "silent" });
+const TOPIC = "in";
+const topics = {
+  transactions: TOPIC,
+  scores: "scores",
+  anomalies: "anomalies",
+  transactionsDeadLetter: "dlq",
+};
+const scorer = loadDefaultModel();
+
+/** An in-memory BatchConsumer: the test delivers batches and watches commits, pauses and marks. */
+function fakeConsumer() {
+  let handler: BatchHandler | undefined;
+  let listeners: ConsumerListeners = {};
+  const events: string[] = [];
+  const commits: PartitionOffset[] = [];
+  const paused = new Set<number>();
+  const taken = new Map<number, string>();
+  const seeks: PartitionOffset[] = [];
+  let isRunning = true;
+  const consumer: BatchConsumer = {
+    async run(runHandler, runListeners = {}) {
+      handler = runHandler;
+      listeners = runListeners;
+    },
+    pause: (partitions) => {
+      for (const tp of partitions) paused.add(tp.partition);
+    },
+    resume: (partitions) => {
+      for (const tp of partitions) paused.delete(tp.partition);
+    },
+    seek: (position) => void seeks.push(position),
+    async commit(offsets) {
+      events.push(`commit:${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+      commits.push(...offsets);
+    },
+    async stop() {
+      isRunning = false;
+      events.push("consumer-stop");
+    },
+  };
+  return {
+    consumer,
+    events,
+    commits,
+    paused,
+    taken,
+    seeks,
+    assign(partitions: number[]) {
+      listeners.onAssigned?.(partitions.map((partition) => ({ topic: TOPIC, partition })));
+    },
+    /** Hands a batch to the worker the way kafkajs would; resolves when the handler returns. */
+    deliver(partition: number, messages: ConsumedMessage[]) {
+      if (!handler) throw new Error("not running");
+      return handler(
+        { topic: TOPIC, partition, highWatermark: "0", messages },
+        {
+          markTaken: (offset) => void taken.set(partition, offset),
+          heartbeat: async () => {},
+          isRunning: () => isRunning,
+        },
+      );
+    },
+    committed(partition: number) {
+      return commits.filter((commit) => commit.partition === partition).at(-1)?.offset;
+    },
+  };
+}
+
+function fakePublisher() {
+  const published: TopicMessages[] = [];
+  return {
+    published,
+    publisher: {
+      async publish(batches: readonly TopicMessages[]) {
+        published.push(...batches.filter((batch) => batch.messages.length > 0));
+      },
+    },
+    on(topic: string) {
+      return published.filter((batch) => batch.topic === topic).flatMap((batch) => batch.messages);
+    },
+  };
+}
+
+/** A store that can be gated (blocked until released) and made to fail. */
+function fakeStore() {
+  const stored = new Set<string>();
+  let failuresLeft = 0;
+  let gate: Promise<void> | undefined;
+  let release: (() => void) | undefined;
+  let active = 0;
+  let maxActive = 0;
+  return {
+    stored,
+    get maxActive() {
+      return maxActive;
+    },
+    failNext(count: number) {
+      failuresLeft = count;
+    },
+    block() {
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+    },
+    unblock() {
+      release?.();
+      gate = undefined;
+    },
+    async recordScored(records: ScoredTransactionRecord[]): Promise<RecordScoredResult> {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        if (gate !== undefined) await gate;
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          throw new Error("connection refused");
+        }
+        for (const record of records) stored.add(record.transaction.hash);
+        return { transactions: records.length, predictions: records.length, anomalies: 0 };
+      } finally {
+        active--;
+      }
+    },
+  };
+}
+
+let nextHash = 1;
+function message(partition: number, offset: number, value?: string | null): ConsumedMessage {
+  const hash = `0x${(nextHash++).toString(16).padStart(64, "0")}`;
+  const payload =
+    value !== undefined
+      ? value
+      : encodeMessage({
+          schemaVersion: 1,
+          transaction: { hash, value: 1, gas: 21_000, gasPrice: 20 },
+          source: "test",
+          publishedAt: new Date().toISOString(),
+        });
+  return {
+    topic: TOPIC,
+    partition,
+    offset: String(offset),
+    key: Buffer.from(hash),
+    value: payload === null ? null : Buffer.from(payload),
+    timestamp: "0",
+  };
+}
+const messages = (partition: number, from: number, count: number) =>
+  Array.from({ length: count }, (_, index) => message(partition, from + index));
+
+function setup(options: { maxQueueSize?: number; concurrency?: number } = {}) {
+  const kafka = fakeConsumer();
+  const output = fakePublisher();
+  const store = fakeStore();
+  const cache = createCache({ store: createMemoryStore(), logger });
+  const worker = createStreamWorker({
+    consumer: kafka.consumer,
+    publisher: output.publisher,
+    pipeline: createTransactionPipeline({
+      scoring: createScoringService({ models: staticModelProvider(scorer), cache }),
+      recordScored: (records) => store.recordScored(records),
+      storeRetry: { initialDelayMs: 1, maxDelayMs: 5 },
+    }),
+    topics,
+    groupId: "g",
+    logger,
+    maxQueueSize: options.maxQueueSize ?? 1_000,
+    concurrency: options.concurrency ?? 4,
+    heartbeatIntervalMs: 10,
+    retry: { initialDelayMs: 1, maxDelayMs: 5 },
+    drainTimeoutMs: 500,
+    commitRetryIntervalMs: 20,
+  });
+  return { kafka, output, store, worker };
+}
+
+async function eventually(check: () => boolean, what = "condition", timeoutMs = 3_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+describe("stream worker", () => {
+  it("scores, dead-letters poison with its reason and coordinates, then commits past the whole chunk", async () => {
+    const { kafka, output, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    const batch = [
+      message(0, 0),
+      message(0, 1, "{nope"),
+      message(0, 2),
+      message(
+        0,
+        3,
+        encodeMessage({
+          schemaVersion: 1,
+          transaction: { hash: "0x1" },
+          source: "t",
+          publishedAt: new Date().toISOString(),
+        }),
+      ),
+      message(0, 4, null),
+    ];
+    await kafka.deliver(0, batch);
+    await eventually(() => kafka.committed(0) === "5", "commit");
+    expect(store.stored.size).toBe(2);
+    expect(
+      output.on("scores").map((m) => ScoreMessageSchema.parse(JSON.parse(String(m.value))).source.offset),
+    ).toEqual(["0", "2"]);
+    const deadLetters = output
+      .on("dlq")
+      .map((m) => DeadLetterMessageSchema.parse(JSON.parse(String(m.value))));
+    expect(deadLetters.map((d) => [d.original.offset, d.reason])).toEqual([
+      ["1", "invalid_json"],
+      ["3", "invalid_transaction"],
+      ["4", "invalid_json"],
+    ]);
+    expect(deadLetters[0]?.original.value).toBe("{nope");
+    expect(kafka.taken.get(0)).toBe("4");
+    expect(worker.stats()).toMatchObject({ scored: 2, deadLettered: 3, queueSize: 0 });
+    await worker.stop();
+  });
+
+  it("retries a failing store write without committing, and commits once it is durable", async () => {
+    const { kafka, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    store.failNext(3);
+    await kafka.deliver(0, messages(0, 0, 10));
+    await eventually(() => kafka.committed(0) === "10", "commit after recovery");
+    // Every commit came after the store write succeeded: no commit while it was failing.
+    expect(kafka.commits).toEqual([{ topic: TOPIC, partition: 0, offset: "10" }]);
+    expect(store.stored.size).toBe(10);
+    await worker.stop();
+  });
+
+  it("applies back-pressure: admits up to the in-flight cap, pauses the partition, and takes the rest as work finishes", async () => {
+    const { kafka, store, worker } = setup({ maxQueueSize: 10 });
+    await worker.start();
+    kafka.assign([0]);
+    store.block();
+    const delivering = kafka.deliver(0, messages(0, 0, 25));
+    await eventually(() => worker.stats().queueSize === 10, "queue full");
+    expect(kafka.paused.has(0)).toBe(true);
+    // Only what was admitted is marked taken; the rest would be fetched again if the batch were abandoned.
+    expect(kafka.taken.get(0)).toBe("9");
+    expect(kafka.commits).toEqual([]);
+    store.unblock();
+    await delivering;
+    await eventually(() => kafka.committed(0) === "25", "all committed");
+    await eventually(() => !kafka.paused.has(0), "resumed");
+    expect(store.stored.size).toBe(25);
+    await worker.stop();
+  });
+
+  it("bounds concurrency across partitions and commits each partition only up to its finished chunks", async () => {
+    const { kafka, store, worker } = setup({ concurrency: 2 });
+    await worker.start();
+    kafka.assign([0, 1, 2, 3]);
+    store.block();
+    for (const partition of [0, 1, 2, 3]) await kafka.deliver(partition, messages(partition, 0, 5));
+    await eventually(() => store.maxActive === 2, "two chunks running");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(store.maxActive).toBe(2);
+    expect(kafka.commits).toEqual([]);
+    store.unblock();
+    await eventually(
+      () => [0, 1, 2, 3].every((partition) => kafka.committed(partition) === "5"),
+      "all partitions",
+    );
+    expect(store.maxActive).toBe(2);
+    await worker.stop();
+  });
+
+  it("a partition revoked during a store outage stops retrying and commits nothing for it", async () => {
+    const { kafka, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0, 1]);
+    store.failNext(Number.MAX_SAFE_INTEGER);
+    await kafka.deliver(0, messages(0, 0, 3));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    kafka.assign([1]);
+    await eventually(() => worker.stats().queueSize === 0, "revoked work released");
+    store.failNext(0);
+    await kafka.deliver(1, messages(1, 0, 2));
+    await eventually(() => kafka.committed(1) === "2", "partition 1 committed");
+    expect(kafka.committed(0)).toBeUndefined();
+    expect(worker.stats().assignedPartitions).toEqual([1]);
+    await worker.stop();
+  });
+
+  it("skips what it already stored when a rebalance restarts the partition at an older commit", async () => {
+    const { kafka, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    const first = messages(0, 0, 5);
+    await kafka.deliver(0, first);
+    await eventually(() => kafka.committed(0) === "5", "first commit");
+    kafka.assign([0]);
+    const stored = store.stored.size;
+    // Redelivered from offset 0 (as if the commit had been lost), plus two new ones.
+    await kafka.deliver(0, [...first, ...messages(0, 5, 2)]);
+    await eventually(() => kafka.committed(0) === "7", "second commit");
+    expect(store.stored.size).toBe(stored + 2);
+    expect(worker.stats().scored).toBe(7);
+    await worker.stop();
+  });
+
+  it("on stop, finishes admitted work and commits it before leaving the group", async () => {
+    const { kafka, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    store.block();
+    await kafka.deliver(0, messages(0, 0, 8));
+    const stopping = worker.stop();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A batch arriving while stopping is not taken.
+    await kafka.deliver(0, messages(0, 8, 2));
+    expect(kafka.taken.get(0)).toBe("7");
+    store.unblock();
+    await stopping;
+    expect(kafka.events).toEqual(["commit:0@8", "consumer-stop"]);
+  });
+
+  it("on stop, abandons work still failing after the drain bound: nothing committed, consumer still stopped", async () => {
+    const { kafka, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    store.failNext(Number.MAX_SAFE_INTEGER);
+    await kafka.deliver(0, messages(0, 0, 4));
+    const startedAt = Date.now();
+    await worker.stop();
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(kafka.events).toEqual(["consumer-stop"]);
+  });
+
+  it("treats a crash without restart as fatal", async () => {
+    const kafka = fakeConsumer();
+    let fatal: Error | undefined;
+    let listeners: ConsumerListeners | undefined;
+    const consumer: BatchConsumer = {
+      ...kafka.consumer,
+      async run(_handler, runListeners) {
+        listeners = runListeners;
+      },
+    };
+    const worker = createStreamWorker({
+      consumer,
+      publisher: fakePublisher().publisher,
+      pipeline: createTransactionPipeline({
+        scoring: createScoringService({
+          models: staticModelProvider(scorer),
+          cache: createCache({ store: createMemoryStore(), logger }),
+        }),
+        recordScored: async () => ({ transactions: 0, predictions: 0, anomalies: 0 }),
+      }),
+      topics,
+      groupId: "g",
+      logger,
+      maxQueueSize: 10,
+      concurrency: 1,
+      onFatal: (error) => {
+        fatal = error;
+      },
+    });
+    await worker.start();
+    listeners?.onCrash?.(new Error("restartable"), true);
+    expect(worker.isHealthy()).toBe(true);
+    listeners?.onCrash?.(new Error("broker gone"), false);
+    expect(fatal?.message).toBe("broker gone");
+    expect(worker.isHealthy()).toBe(false);
+    await worker.stop();
+  });
+});

@@ -1,0 +1,487 @@
+import {
+  type BatchConsumer,
+  type BatchControl,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  decodeTransactionMessage,
+  type Publisher,
+  type StreamTopics,
+  type TopicPartition,
+} from "@chainwatch/kafka";
+import type { KafkaConsumerMetrics } from "@chainwatch/metrics";
+import type { PipelineItem, PipelineOutcome, TransactionPipeline } from "@chainwatch/scoring";
+import {
+  type Component,
+  isRetryAbortedError,
+  type Logger,
+  once,
+  retryWithBackoff,
+  sleep,
+} from "@chainwatch/service-kit";
+import pLimit from "p-limit";
+import { anomalyMessage, type DeadLetter, deadLetterMessage, scoreMessage } from "./output-messages.ts";
+
+export interface StreamWorkerOptions {
+  consumer: BatchConsumer;
+  publisher: Pick<Publisher, "publish">;
+  pipeline: TransactionPipeline;
+  topics: StreamTopics;
+  groupId: string;
+  logger: Logger;
+  metrics?: KafkaConsumerMetrics;
+  /** Messages fetched and not yet committed, across all partitions (KAFKA_MAX_QUEUE_SIZE). */
+  maxQueueSize: number;
+  /** Partition chunks processed at once (KAFKA_NUM_WORKER_THREADS). */
+  concurrency: number;
+  /** How often a batch waiting for queue room heartbeats; keep it at most the consumer's heartbeat interval. */
+  heartbeatIntervalMs?: number;
+  /** Backoff for store, publish and processing retries. */
+  retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** On stop, how long in-flight work may take to finish before it is abandoned (uncommitted, redelivered). */
+  drainTimeoutMs?: number;
+  /** Failed commits are retried this often (a commit can fail while the group rebalances). */
+  commitRetryIntervalMs?: number;
+  /** The consumer crashed and will not restart: the process should exit non-zero. */
+  onFatal?: (error: Error) => void;
+}
+
+export interface StreamWorkerStats {
+  assignedPartitions: number[];
+  queueSize: number;
+  pausedPartitions: number;
+  scored: number;
+  deadLettered: number;
+  commitsFailed: number;
+}
+
+export interface StreamWorker extends Component {
+  stats(): StreamWorkerStats;
+  /** False after a fatal consumer crash. */
+  isHealthy(): boolean;
+}
+
+/** Everything this member knows about one assigned partition. */
+interface PartitionState {
+  tp: TopicPartition;
+  /** Admitted, not yet started; offsets increasing. */
+  queue: ConsumedMessage[];
+  /** The chunk being processed (one per partition at a time, so offsets complete in order). */
+  processing: { first: bigint; last: bigint; size: number } | undefined;
+  /** Admitted and not finished: queue plus the chunk in processing. */
+  inFlight: number;
+  /** Next offset after the last message durably handled (stored and published) by this process. */
+  durableUpTo: bigint | undefined;
+  /** The last offset this member committed for the partition. */
+  committedUpTo: bigint | undefined;
+  /** Commits of one partition run one after another, so a slow older commit never lands after a newer one. */
+  commitChain: Promise<void>;
+  isScheduled: boolean;
+  isPaused: boolean;
+  /** Aborted when the partition is revoked: its chunk stops retrying and commits nothing. */
+  revoked: AbortController;
+  /** False once revoked; the chunk still running for it (if any) then commits nothing. */
+  isAttached: boolean;
+}
+
+const keyOf = (tp: TopicPartition) => `${tp.topic}:${tp.partition}`;
+
+/**
+ * The scoring worker's consumption loop, on top of a group consumer's batches:
+ *
+ * - **admission**: each fetched batch is queued up to the in-flight cap (`maxQueueSize` overall, a fair share
+ *   per partition); a full partition (or a full queue) is paused so Kafka stops sending it, and resumed at
+ *   half. A batch that does not fit waits, heartbeating, and the rest of it stays unfetched.
+ * - **processing**: per partition, one chunk at a time in offset order (everything queued for it), across
+ *   partitions at most `concurrency` chunks at once (p-limit): decode → pipeline (validate, score, durable
+ *   idempotent store write, retried with backoff until it succeeds or the partition is lost) → publish
+ *   scores, anomalies and dead letters (acks=all, retried) → commit the next offset.
+ * - **offsets**: committed only after the chunk is durable, and per partition only up to the end of a finished
+ *   chunk, so the commit never passes an unfinished message. A crash at any point redelivers from the last
+ *   commit; the idempotent store makes the replay a no-op (exactly-once effect in the store).
+ */
+export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
+  const { consumer, metrics, topics, maxQueueSize } = options;
+  const logger = options.logger.child({ component: "stream-worker" });
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 15_000;
+  const retryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, ...options.retry };
+  const limit = pLimit(options.concurrency);
+  const partitions = new Map<string, PartitionState>();
+  /** Work of partitions that were revoked and are still finishing their chunk; kept to drain on stop. */
+  const running = new Set<Promise<void>>();
+  const stopAbort = new AbortController();
+  const capacityWaiters = new Set<() => void>();
+  let queueSize = 0;
+  let isStopping = false;
+  let isFatal = false;
+  let commitTimer: NodeJS.Timeout | undefined;
+  const counts = { scored: 0, deadLettered: 0, commitsFailed: 0 };
+
+  const assignedStates = () => [...partitions.values()].filter((state) => state.isAttached);
+  const partitionCap = () => Math.max(1, Math.ceil(maxQueueSize / Math.max(1, assignedStates().length)));
+
+  function setQueueSize(delta: number) {
+    queueSize += delta;
+    metrics?.consumerQueueSize.set(queueSize);
+    if (delta < 0) {
+      for (const wake of capacityWaiters) wake();
+      capacityWaiters.clear();
+    }
+  }
+
+  /** Pause a partition at its share or when the whole queue is full; resume at half (hysteresis). */
+  function reconcilePauses() {
+    if (isStopping) return;
+    const cap = partitionCap();
+    const toPause: TopicPartition[] = [];
+    const toResume: TopicPartition[] = [];
+    for (const state of assignedStates()) {
+      if (!state.isPaused && (state.inFlight >= cap || queueSize >= maxQueueSize)) {
+        state.isPaused = true;
+        toPause.push(state.tp);
+      } else if (state.isPaused && state.inFlight <= cap / 2 && queueSize <= maxQueueSize / 2) {
+        state.isPaused = false;
+        toResume.push(state.tp);
+      }
+    }
+    if (toPause.length > 0) consumer.pause(toPause);
+    if (toResume.length > 0) consumer.resume(toResume);
+    metrics?.consumerPaused.set(assignedStates().filter((state) => state.isPaused).length);
+  }
+
+  function newState(tp: TopicPartition): PartitionState {
+    return {
+      tp,
+      queue: [],
+      processing: undefined,
+      inFlight: 0,
+      durableUpTo: undefined,
+      committedUpTo: undefined,
+      commitChain: Promise.resolve(),
+      isScheduled: false,
+      isPaused: false,
+      revoked: new AbortController(),
+      isAttached: true,
+    };
+  }
+
+  /** Drops admitted messages not yet started; Kafka delivers them again from the committed offset. */
+  function dropQueue(state: PartitionState) {
+    const dropped = state.queue.length;
+    if (dropped === 0) return;
+    state.queue = [];
+    state.inFlight -= dropped;
+    setQueueSize(-dropped);
+  }
+
+  function detach(state: PartitionState) {
+    dropQueue(state);
+    state.isAttached = false;
+    state.revoked.abort();
+    partitions.delete(keyOf(state.tp));
+  }
+
+  function onAssigned(assigned: TopicPartition[]) {
+    metrics?.rebalancesTotal.inc();
+    const keep = new Set(assigned.map(keyOf));
+    for (const state of [...partitions.values()]) {
+      if (!keep.has(keyOf(state.tp))) {
+        detach(state);
+        continue;
+      }
+      // Kept through the rebalance: Kafka restarts it from the committed offset, so the queued copy goes;
+      // the chunk in processing (if any) finishes and what it covers is skipped when it comes again.
+      dropQueue(state);
+      state.isPaused = false;
+      void commit(state);
+    }
+    for (const tp of assigned) {
+      if (!partitions.has(keyOf(tp))) partitions.set(keyOf(tp), newState(tp));
+    }
+    // kafkajs keeps its pause set across rejoins; start every assigned partition unpaused, then re-apply.
+    if (assigned.length > 0) consumer.resume(assigned);
+    reconcilePauses();
+  }
+
+  function onCrash(error: Error, willRestart: boolean) {
+    metrics?.errorsTotal.inc({ error_type: "crash" });
+    // The member is gone either way: a restarted consumer joins as a new member and is assigned afresh.
+    for (const state of [...partitions.values()]) detach(state);
+    if (!willRestart) {
+      isFatal = true;
+      options.onFatal?.(error);
+    }
+  }
+
+  async function handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
+    if (isStopping) return;
+    const tp = { topic: batch.topic, partition: batch.partition };
+    let state = partitions.get(keyOf(tp));
+    if (!state) {
+      state = newState(tp);
+      partitions.set(keyOf(tp), state);
+    }
+    // Skip what this process already handled or holds (a rebalance restarts fetching at the commit).
+    const threshold = [
+      state.durableUpTo,
+      state.processing ? state.processing.last + 1n : undefined,
+      state.queue.length > 0 ? BigInt(state.queue.at(-1)?.offset ?? 0) + 1n : undefined,
+    ].reduce<bigint>((max, value) => (value !== undefined && value > max ? value : max), -1n);
+    let pending = batch.messages;
+    const firstNew = pending.findIndex((message) => BigInt(message.offset) >= threshold);
+    const skipped = firstNew === -1 ? pending.length : firstNew;
+    if (skipped > 0) {
+      control.markTaken(pending[skipped - 1]?.offset ?? "0");
+      pending = pending.slice(skipped);
+      void commit(state);
+    }
+
+    while (pending.length > 0) {
+      if (isStopping || !control.isRunning() || !state.isAttached) return;
+      const room = Math.min(maxQueueSize - queueSize, partitionCap() - state.inFlight);
+      if (room > 0) {
+        const admitted = pending.slice(0, room);
+        pending = pending.slice(room);
+        state.queue.push(...admitted);
+        state.inFlight += admitted.length;
+        setQueueSize(admitted.length);
+        control.markTaken(admitted.at(-1)?.offset ?? "0");
+        schedule(state);
+        reconcilePauses();
+        continue;
+      }
+      // Back-pressure: wait for room; heartbeat so the group keeps this member (a rebalance throws here,
+      // and kafkajs rejoins; the unadmitted rest is fetched again).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, heartbeatIntervalMs);
+        capacityWaiters.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await control.heartbeat();
+    }
+  }
+
+  function schedule(state: PartitionState) {
+    if (state.isScheduled || state.processing || state.queue.length === 0 || !state.isAttached) return;
+    state.isScheduled = true;
+    const work: Promise<void> = limit(() => runChunk(state))
+      .catch((error: unknown) => {
+        logger.error({ err: error, partition: state.tp.partition }, "chunk scheduling failed");
+      })
+      .finally(() => running.delete(work));
+    running.add(work);
+  }
+
+  async function runChunk(state: PartitionState): Promise<void> {
+    state.isScheduled = false;
+    if (!state.isAttached || state.queue.length === 0) return;
+    const chunk = state.queue;
+    state.queue = [];
+    const first = BigInt(chunk[0]?.offset ?? 0);
+    const last = BigInt(chunk.at(-1)?.offset ?? 0);
+    state.processing = { first, last, size: chunk.length };
+    metrics?.consumerThreadsActive.set(limit.activeCount);
+    const stopTimer = metrics?.messageProcessingDurationSeconds.startTimer();
+    const signal = AbortSignal.any([stopAbort.signal, state.revoked.signal]);
+    let isRequeued = false;
+    try {
+      await processChunk(chunk, signal);
+      stopTimer?.();
+      state.durableUpTo = last + 1n;
+      if (state.isAttached) await commit(state);
+    } catch (error) {
+      if (isRetryAbortedError(error) || signal.aborted) {
+        logger.info(
+          { partition: state.tp.partition, firstOffset: String(first), lastOffset: String(last) },
+          "chunk abandoned uncommitted (stopping or partition revoked); it will be redelivered",
+        );
+        if (state.isAttached && !isStopping) {
+          // Still ours: fetch it again rather than leave a gap behind later chunks.
+          dropQueue(state);
+          consumer.seek({ ...state.tp, offset: String(first) });
+        }
+      } else {
+        // Not a store or Kafka outage (those retry inside): a bug or an unexpected value. Never skip the
+        // messages; put them back and try again after a pause, visible in logs, errors and lag.
+        metrics?.errorsTotal.inc({ error_type: "processing" });
+        logger.error({ err: error, partition: state.tp.partition }, "chunk processing failed; retrying");
+        state.queue = [...chunk, ...state.queue];
+        isRequeued = true;
+        await sleep(retryPolicy.maxDelayMs, signal);
+      }
+    } finally {
+      state.processing = undefined;
+      if (!isRequeued) {
+        state.inFlight -= chunk.length;
+        setQueueSize(-chunk.length);
+      }
+      metrics?.consumerThreadsActive.set(Math.max(0, limit.activeCount - 1));
+      reconcilePauses();
+      schedule(state);
+    }
+  }
+
+  async function processChunk(chunk: ConsumedMessage[], signal: AbortSignal): Promise<void> {
+    const deadLetters: DeadLetter[] = [];
+    const items: PipelineItem<ConsumedMessage>[] = [];
+    for (const message of chunk) {
+      const decoded = decodeTransactionMessage(message.value);
+      if (decoded.ok) items.push({ ref: message, payload: decoded.message.transaction });
+      else
+        deadLetters.push({
+          message,
+          reason: decoded.reason,
+          error: decoded.error,
+          ...(decoded.issues ? { issues: decoded.issues } : {}),
+        });
+    }
+    let outcome: PipelineOutcome<ConsumedMessage> = {
+      scored: [],
+      rejected: [],
+      stored: { transactions: 0, predictions: 0, anomalies: 0 },
+    };
+    if (items.length > 0) {
+      outcome = await options.pipeline.process(items, {
+        signal,
+        onStoreRetry: (error, attempt) => {
+          metrics?.errorsTotal.inc({ error_type: "store" });
+          logger.warn({ err: error, attempt }, "store write failed; retrying (offsets not committed)");
+        },
+      });
+    }
+    for (const rejected of outcome.rejected) {
+      deadLetters.push({
+        message: rejected.ref,
+        reason: rejected.reason,
+        error: rejected.message,
+        issues: rejected.issues,
+      });
+    }
+    // Dead letters in offset order, whichever step rejected them.
+    deadLetters.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
+    const failedAt = new Date();
+    const batches = [
+      { topic: topics.scores, messages: outcome.scored.map(scoreMessage) },
+      {
+        topic: topics.anomalies,
+        messages: outcome.scored.filter((item) => item.result.isAnomaly).map(anomalyMessage),
+      },
+      {
+        topic: topics.transactionsDeadLetter,
+        messages: deadLetters.map((deadLetter) => deadLetterMessage(deadLetter, options.groupId, failedAt)),
+      },
+    ];
+    await retryWithBackoff(() => options.publisher.publish(batches), {
+      ...retryPolicy,
+      signal,
+      onRetry: (error, attempt) => {
+        metrics?.errorsTotal.inc({ error_type: "publish" });
+        logger.warn({ err: error, attempt }, "publishing results failed; retrying (offsets not committed)");
+      },
+    });
+    const inputTopic = chunk[0]?.topic ?? topics.transactions;
+    counts.scored += outcome.scored.length;
+    counts.deadLettered += deadLetters.length;
+    if (outcome.scored.length > 0) {
+      metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "scored" }, outcome.scored.length);
+    }
+    if (deadLetters.length > 0) {
+      metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "dead_lettered" }, deadLetters.length);
+      for (const deadLetter of deadLetters) metrics?.dlqMessagesTotal.inc({ reason: deadLetter.reason });
+      logger.warn(
+        { count: deadLetters.length, reasons: [...new Set(deadLetters.map((d) => d.reason))] },
+        "messages sent to the dead-letter topic",
+      );
+    }
+  }
+
+  /** Commits the partition's durable progress if it is ahead of the last commit; failures are retried later. */
+  function commit(state: PartitionState): Promise<void> {
+    state.commitChain = state.commitChain.then(async () => {
+      const offset = state.durableUpTo;
+      if (!state.isAttached || offset === undefined) return;
+      if (state.committedUpTo !== undefined && offset <= state.committedUpTo) return;
+      try {
+        await consumer.commit([{ ...state.tp, offset: String(offset) }]);
+        state.committedUpTo = offset;
+        logger.debug({ partition: state.tp.partition, offset: String(offset) }, "offset committed");
+      } catch (error) {
+        counts.commitsFailed++;
+        metrics?.errorsTotal.inc({ error_type: "commit" });
+        logger.warn(
+          { err: error, partition: state.tp.partition, offset: String(offset) },
+          "offset commit failed; retrying later",
+        );
+      }
+    });
+    return state.commitChain;
+  }
+
+  const commitAll = () => Promise.all(assignedStates().map((state) => commit(state)));
+
+  return {
+    async start() {
+      commitTimer = setInterval(() => void commitAll(), options.commitRetryIntervalMs ?? 2_000);
+      commitTimer.unref();
+      await consumer.run(handleBatch, {
+        onAssigned,
+        onRebalancing: () => {
+          // The assignment may change: stop starting work from queues Kafka will deliver again anyway.
+          for (const state of partitions.values()) dropQueue(state);
+        },
+        onCrash,
+      });
+      logger.info(
+        {
+          groupId: options.groupId,
+          topic: topics.transactions,
+          concurrency: options.concurrency,
+          maxQueueSize,
+        },
+        "stream worker consuming",
+      );
+    },
+
+    stop: once(async () => {
+      isStopping = true;
+      clearInterval(commitTimer);
+      // 1. Stop fetching: pause everything, release batches waiting for room (they return unadmitted).
+      consumer.pause(assignedStates().map((state) => state.tp));
+      for (const wake of capacityWaiters) wake();
+      capacityWaiters.clear();
+      // 2. Finish what was admitted, within the drain bound; past it, abandon (uncommitted → redelivered).
+      const drained = (async () => {
+        while (running.size > 0 || assignedStates().some((state) => state.queue.length > 0)) {
+          for (const state of assignedStates()) {
+            if (stopAbort.signal.aborted) dropQueue(state);
+            else schedule(state);
+          }
+          await Promise.allSettled([...running]);
+        }
+      })();
+      const timer = setTimeout(() => stopAbort.abort(), drainTimeoutMs);
+      await drained;
+      clearTimeout(timer);
+      // 3. Commit what is durable, then leave the group (its partitions move to the other members at once).
+      await commitAll();
+      const assigned = assignedStates().map((state) => state.tp.partition);
+      await consumer.stop();
+      logger.info({ ...counts, partitions: assigned }, "stream worker stopped");
+    }),
+
+    stats() {
+      return {
+        assignedPartitions: assignedStates()
+          .map((state) => state.tp.partition)
+          .sort((a, b) => a - b),
+        queueSize,
+        pausedPartitions: assignedStates().filter((state) => state.isPaused).length,
+        ...counts,
+      };
+    },
+
+    isHealthy: () => !isFatal,
+  };
+}

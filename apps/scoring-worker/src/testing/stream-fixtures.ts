@@ -1,0 +1,206 @@
+import { randomBytes } from "node:crypto";
+import {
+  type ConsumedMessage,
+  createBatchConsumer,
+  createKafkaClient,
+  createPublisher,
+  createStreamAdmin,
+  encodeMessage,
+  type KafkaClient,
+  type OutgoingMessage,
+  type Publisher,
+  type StreamAdmin,
+  type StreamTopics,
+  transactionKey,
+} from "@chainwatch/kafka";
+import { createLogger, type Logger } from "@chainwatch/service-kit";
+import { createPostgresDatabase, type Database } from "@chainwatch/store";
+import { serviceUrls, uniqueName } from "@chainwatch/testing";
+import { loadEnv, type WorkerEnv } from "../env.ts";
+
+export const silentLogger: Logger = createLogger({ name: "test", level: "silent" });
+
+/** Topics, group and PostgreSQL schema of one test, all unique to it. */
+export interface StreamScope {
+  name: string;
+  topics: StreamTopics;
+  groupId: string;
+  schema: string;
+  /** Env for a worker (in-process or child) bound to this scope. */
+  env(overrides?: Record<string, string>): Record<string, string>;
+  workerEnv(overrides?: Record<string, string>): WorkerEnv;
+}
+
+export function streamScope(prefix: string): StreamScope {
+  const name = uniqueName(prefix).toLowerCase();
+  const topics: StreamTopics = {
+    transactions: `${name}.transactions`,
+    scores: `${name}.scores`,
+    anomalies: `${name}.anomalies`,
+    transactionsDeadLetter: `${name}.dlq`,
+  };
+  const groupId = `${name}.workers`;
+  const schema = name.replace(/[^a-z0-9_]/g, "_");
+  const env = (overrides: Record<string, string> = {}) => ({
+    LOG_LEVEL: "warn",
+    HEALTH_PORT: "0",
+    HEALTH_HOST: "127.0.0.1",
+    KAFKA_BROKERS: serviceUrls.kafkaBrokers.join(","),
+    KAFKA_CLIENT_ID: `${name}-worker`,
+    KAFKA_GROUP_ID: groupId,
+    KAFKA_TOPIC_TRANSACTIONS: topics.transactions,
+    KAFKA_TOPIC_SCORES: topics.scores,
+    KAFKA_TOPIC_ANOMALIES: topics.anomalies,
+    KAFKA_TOPIC_DLQ: topics.transactionsDeadLetter,
+    KAFKA_TOPIC_PARTITIONS: "6",
+    KAFKA_TOPIC_REPLICATION_FACTOR: "1",
+    // Short timeouts keep group changes quick in tests; production keeps the 30 s / 3 s defaults.
+    KAFKA_SESSION_TIMEOUT_MS: "10000",
+    KAFKA_HEARTBEAT_INTERVAL_MS: "1000",
+    KAFKA_REBALANCE_TIMEOUT_MS: "10000",
+    KAFKA_LAG_REFRESH_INTERVAL_MS: "500",
+    KAFKA_DRAIN_TIMEOUT_MS: "8000",
+    SHUTDOWN_TIMEOUT_MS: "15000",
+    DATABASE_URL: serviceUrls.databaseUrl,
+    DATABASE_SCHEMA: schema,
+    RETRY_INITIAL_DELAY_MS: "50",
+    RETRY_MAX_DELAY_MS: "500",
+    ...overrides,
+  });
+  return { name, topics, groupId, schema, env, workerEnv: (overrides) => loadEnv(env(overrides)) };
+}
+
+export function randomHash(): string {
+  return `0x${randomBytes(32).toString("hex")}`;
+}
+
+/** A valid transaction in the simple shape; every `anomalyEvery`-th one is extreme enough to be flagged. */
+export function transaction(index: number, anomalyEvery = 50): Record<string, unknown> {
+  const isAnomalous = index % anomalyEvery === anomalyEvery - 1;
+  return isAnomalous
+    ? { hash: randomHash(), value: 250_000 + index, gas: 7_900_000, gasPrice: 9_000 }
+    : {
+        hash: randomHash(),
+        value: 0.01 + (index % 50) * 0.1,
+        gas: 21_000 + (index % 7) * 1_000,
+        gasPrice: 20 + (index % 30),
+      };
+}
+
+export function transactionMessage(tx: Record<string, unknown>): OutgoingMessage {
+  return {
+    key: transactionKey(String(tx.hash)),
+    value: encodeMessage({
+      schemaVersion: 1,
+      transaction: tx,
+      source: "test",
+      publishedAt: new Date().toISOString(),
+    }),
+  };
+}
+
+export interface KafkaHarness {
+  kafka: KafkaClient;
+  admin: StreamAdmin;
+  publisher: Publisher;
+  /** Publishes in chunks of 1000 (one produce request each). */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Reads `topic` from the beginning until `until` is true of what was read (or the timeout passes). */
+  readTopic(
+    topic: string,
+    until: (messages: ConsumedMessage[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<ConsumedMessage[]>;
+  close(): Promise<void>;
+}
+
+export function kafkaHarness(): KafkaHarness {
+  const kafka = createKafkaClient({
+    brokers: serviceUrls.kafkaBrokers,
+    clientId: "chainwatch-test",
+    logger: silentLogger,
+  });
+  const admin = createStreamAdmin({ kafka, logger: silentLogger });
+  const publisher = createPublisher({ kafka, logger: silentLogger, timeoutMs: 30_000 });
+  return {
+    kafka,
+    admin,
+    publisher,
+    async publish(topic, messages) {
+      for (let start = 0; start < messages.length; start += 1_000) {
+        await publisher.publish([{ topic, messages: messages.slice(start, start + 1_000) }]);
+      }
+    },
+    async readTopic(topic, until, timeoutMs = 60_000) {
+      const consumer = createBatchConsumer({
+        kafka,
+        logger: silentLogger,
+        groupId: uniqueName("reader"),
+        topic,
+        sessionTimeoutMs: 10_000,
+        heartbeatIntervalMs: 1_000,
+        rebalanceTimeoutMs: 10_000,
+        partitionsConsumedConcurrently: 6,
+        maxWaitTimeMs: 200,
+      });
+      const read: ConsumedMessage[] = [];
+      let isDone = false;
+      const done = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        void consumer.run(async (batch, control) => {
+          if (isDone) return;
+          read.push(...batch.messages);
+          control.markTaken(batch.messages.at(-1)?.offset ?? "0");
+          if (until(read)) {
+            isDone = true;
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await done;
+      await consumer.stop();
+      return read;
+    },
+    async close() {
+      await publisher.close();
+      await admin.close();
+    },
+  };
+}
+
+/** A PostgreSQL connection into the scope's schema (created by the worker's migrations). */
+export async function openScopeDatabase(scope: StreamScope): Promise<Database> {
+  return createPostgresDatabase({ connectionString: serviceUrls.databaseUrl, schema: scope.schema });
+}
+
+export async function storedCounts(database: Database): Promise<{ predictions: number; distinct: number }> {
+  const { rows } = await database.query<{ predictions: string; distinct: string }>(
+    "SELECT count(*) AS predictions, count(DISTINCT (tx_hash, model_version)) AS distinct FROM predictions",
+  );
+  return { predictions: Number(rows[0]?.predictions ?? 0), distinct: Number(rows[0]?.distinct ?? 0) };
+}
+
+/** Polls until `probe` returns a value other than undefined; throws with `what` after the timeout. */
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Deletes the scope's topics and drops its schema. */
+export async function cleanupScope(scope: StreamScope, harness: KafkaHarness): Promise<void> {
+  await harness.admin.deleteTopics(Object.values(scope.topics)).catch(() => {});
+  const database = await openScopeDatabase(scope);
+  await database.query(`DROP SCHEMA IF EXISTS ${scope.schema} CASCADE`).catch(() => {});
+  await database.close();
+}

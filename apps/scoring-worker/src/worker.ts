@@ -1,0 +1,196 @@
+import { readFileSync } from "node:fs";
+import { type Cache, createCache, createMemoryStore, createRedisStore } from "@chainwatch/cache";
+import {
+  createBatchConsumer,
+  createKafkaClient,
+  createPublisher,
+  createStreamAdmin,
+  type PartitionLag,
+} from "@chainwatch/kafka";
+import {
+  createCacheMetrics,
+  createKafkaConsumerMetrics,
+  createKafkaProducerMetrics,
+  createMetricsRegistry,
+  createScoringMetrics,
+  type Registry,
+} from "@chainwatch/metrics";
+import { createScorer, loadDefaultModel, parseModelFile, type Scorer } from "@chainwatch/model";
+import { createScoringService, createTransactionPipeline, staticModelProvider } from "@chainwatch/scoring";
+import { type Component, type Logger, once } from "@chainwatch/service-kit";
+import { createPostgresDatabase, createRepositories, type Database, runMigrations } from "@chainwatch/store";
+import type { WorkerEnv } from "./env.ts";
+import { createLagMonitor } from "./stream/lag-monitor.ts";
+import { createStreamWorker, type StreamWorkerStats } from "./stream/stream-worker.ts";
+
+export interface ScoringWorkerOptions {
+  env: WorkerEnv;
+  logger: Logger;
+  /** The consumer crashed for good: main.ts exits non-zero (an orchestrator restarts the process). */
+  onFatal?: (error: Error) => void;
+  /** Defaults to a registry of its own with process metrics and service="scoring-worker". */
+  registry?: Registry;
+}
+
+export interface ScoringWorker extends Component {
+  readonly registry: Registry;
+  readonly modelVersion: string;
+  stats(): StreamWorkerStats;
+  /** Started, and the consumer has not crashed for good. */
+  isReady(): boolean;
+  /** The last lag reading (kafka_consumer_lag), refreshed every KAFKA_LAG_REFRESH_INTERVAL_MS. */
+  lag(): PartitionLag[] | undefined;
+}
+
+function loadScorer(env: WorkerEnv): Scorer {
+  return env.MODEL_PATH
+    ? createScorer(parseModelFile(readFileSync(env.MODEL_PATH, "utf8")))
+    : loadDefaultModel();
+}
+
+/**
+ * The scoring worker's components, built from its env: PostgreSQL (migrated), the prediction cache, Kafka
+ * topics (created if missing), the output publisher, the group consumer and the lag monitor. `start()`
+ * connects in dependency order and fails if PostgreSQL or Kafka is unreachable; `stop()` drains and commits,
+ * leaves the group, then closes clients.
+ */
+export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorker {
+  const { env, logger } = options;
+  const registry =
+    options.registry ?? createMetricsRegistry({ defaultLabels: { service: "scoring-worker" } });
+  const consumerMetrics = createKafkaConsumerMetrics(registry);
+  const scorer = loadScorer(env);
+  const kafka = createKafkaClient({ brokers: env.kafkaBrokers, clientId: env.KAFKA_CLIENT_ID, logger });
+  const admin = createStreamAdmin({ kafka, logger });
+  const publisher = createPublisher({
+    kafka,
+    logger,
+    timeoutMs: 30_000,
+    metrics: createKafkaProducerMetrics(registry),
+  });
+  const consumer = createBatchConsumer({
+    kafka,
+    logger,
+    groupId: env.KAFKA_GROUP_ID,
+    topic: env.topics.transactions,
+    fromBeginning: env.KAFKA_FROM_BEGINNING,
+    sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
+    rebalanceTimeoutMs: env.KAFKA_REBALANCE_TIMEOUT_MS,
+    partitionsConsumedConcurrently: env.KAFKA_NUM_WORKER_THREADS,
+    maxBytesPerPartition: env.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
+  });
+  const lagMonitor = createLagMonitor({
+    admin,
+    groupId: env.KAFKA_GROUP_ID,
+    topic: env.topics.transactions,
+    intervalMs: env.KAFKA_LAG_REFRESH_INTERVAL_MS,
+    logger,
+    metrics: consumerMetrics,
+  });
+  const cacheMetrics = createCacheMetrics(registry);
+  const redisStore = env.isRedisEnabled
+    ? createRedisStore({
+        url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+        commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+        connectionName: "chainwatch-scoring-worker",
+      })
+    : undefined;
+  const cache: Cache = createCache({
+    store: redisStore ?? createMemoryStore({ onEvict: () => cacheMetrics.evictionsTotal.inc() }),
+    logger: logger.child({ component: "cache" }),
+    metrics: cacheMetrics,
+  });
+
+  let database: Database | undefined;
+  let streamWorker: ReturnType<typeof createStreamWorker> | undefined;
+  let isStarted = false;
+
+  return {
+    registry,
+    modelVersion: scorer.modelVersion,
+
+    async start() {
+      if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
+        logger.warn({}, "redis not reachable at start; scoring without the shared cache until it is");
+      }
+      database = await createPostgresDatabase({
+        connectionString: env.DATABASE_URL,
+        maxConnections: env.DATABASE_POOL_SIZE,
+        applicationName: "chainwatch-scoring-worker",
+        ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
+      });
+      const { applied } = await runMigrations(database);
+      logger.info({ applied, schema: env.DATABASE_SCHEMA ?? "(default)" }, "database ready");
+      const repositories = createRepositories(database);
+
+      const { created } = await admin.ensureTopics(
+        Object.values(env.topics).map((topic) => ({
+          topic,
+          numPartitions: env.KAFKA_TOPIC_PARTITIONS,
+          replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
+        })),
+      );
+      logger.info({ topics: env.topics, created }, "kafka topics ready");
+      await publisher.connect();
+
+      streamWorker = createStreamWorker({
+        consumer,
+        publisher,
+        pipeline: createTransactionPipeline({
+          scoring: createScoringService({
+            models: staticModelProvider(scorer),
+            cache,
+            metrics: createScoringMetrics(registry),
+          }),
+          recordScored: repositories.recordScored,
+          storeRetry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
+        }),
+        topics: env.topics,
+        groupId: env.KAFKA_GROUP_ID,
+        logger,
+        metrics: consumerMetrics,
+        maxQueueSize: env.KAFKA_MAX_QUEUE_SIZE,
+        concurrency: env.KAFKA_NUM_WORKER_THREADS,
+        heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
+        retry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
+        drainTimeoutMs: env.KAFKA_DRAIN_TIMEOUT_MS,
+        ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+      });
+      await streamWorker.start();
+      await lagMonitor.start();
+      isStarted = true;
+    },
+
+    stop: once(async () => {
+      const steps: [string, () => Promise<void> | undefined][] = [
+        ["stream worker", () => streamWorker?.stop()],
+        ["lag monitor", () => lagMonitor.stop()],
+        ["publisher", () => publisher.close()],
+        ["admin", () => admin.close()],
+        ["cache", () => cache.close()],
+        ["database", () => database?.close()],
+      ];
+      if (!streamWorker) steps.unshift(["consumer", () => consumer.stop()]);
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          logger.error({ err: error, step: name }, "worker stop step failed");
+        }
+      }
+    }),
+
+    stats: () =>
+      streamWorker?.stats() ?? {
+        assignedPartitions: [],
+        queueSize: 0,
+        pausedPartitions: 0,
+        scored: 0,
+        deadLettered: 0,
+        commitsFailed: 0,
+      },
+    isReady: () => isStarted && (streamWorker?.isHealthy() ?? false),
+    lag: () => lagMonitor.latest(),
+  };
+}
