@@ -1,7 +1,40 @@
 export { AUTO_THRESHOLD, type Contamination, type Severity } from "./calibration.ts";
+export { type ReadOptions, type RowOutcome, readTransactions } from "./cli/read-transactions.ts";
 export {
+  type DetectDriftOptions,
+  DRIFT_MIN_ROWS,
+  DRIFT_THRESHOLDS,
+  type DriftReport,
+  type DriftSeverity,
+  detectDrift,
+  driftSeverity,
+  type FeatureDrift,
+  isFeatureDrifted,
+} from "./drift/detect-drift.ts";
+export {
+  DRIFT_BIN_COUNT,
+  type DriftReference,
+  DriftReferenceSchema,
+  type FeatureReference,
+  REFERENCE_SAMPLE_SIZE,
+} from "./drift/drift-reference.ts";
+export {
+  binProportions,
+  type KsResult,
+  kolmogorovQ,
+  ksTwoSample,
+  MIN_REFERENCE_STD,
+  meanShift,
+  PSI_EPSILON,
+  populationStabilityIndex,
+} from "./drift/drift-stats.ts";
+export {
+  DriftError,
+  type DriftErrorCode,
   ModelFileError,
   type ModelFileErrorCode,
+  TrainingError,
+  type TrainingErrorCode,
   TransactionValidationError,
   type ValidationIssue,
 } from "./errors.ts";
@@ -12,18 +45,24 @@ export {
   FEATURE_COUNT,
   FEATURE_NAMES,
   FEATURE_SPEC_VERSION,
+  type TrainingRow,
+  type TransactionSummary,
 } from "./features.ts";
 export { type CompiledForest, compileForest } from "./forest/compiled-forest.ts";
 export { type FitOptions, type FittedForest, fitIsolationForest } from "./forest/fit-isolation-forest.ts";
 export { anomalyScoreFromPathLength, averagePathLength, maxTreeDepth } from "./forest/path-length.ts";
 export type { TreeArrays } from "./forest/tree-arrays.ts";
 export {
+  describeModel,
+  MODEL_FORMAT_VERSION,
   type ModelContent,
   ModelContentSchema,
   type ModelFile,
   ModelFileSchema,
+  type ModelMetadata,
   parseModelFile,
   readModelFile,
+  SUPPORTED_MODEL_FORMAT_VERSIONS,
   serializeModel,
   writeModelFile,
 } from "./model-file.ts";
@@ -37,6 +76,7 @@ export {
   createScorer,
   type FeatureContribution,
   loadDefaultModel,
+  loadDefaultModelFile,
   type Prediction,
   type Scorer,
 } from "./scorer.ts";
@@ -47,7 +87,36 @@ export {
   type SyntheticTraffic,
   type SyntheticTrafficOptions,
 } from "./synthetic-traffic.ts";
-export { type FeatureMatrix, type TrainOptions, trainModel } from "./train-model.ts";
+export {
+  type FeatureMatrix,
+  type TrainingPhase,
+  type TrainingProgress,
+  type TrainOptions,
+  trainModel,
+} from "./train-model.ts";
+export {
+  type StartTrainingWorkerOptions,
+  startTrainingWorker,
+  TRAIN_WORKER_URL,
+  type TrainingWorkerHandle,
+} from "./training/start-training-worker.ts";
+export {
+  type TrainFromRowsOptions,
+  type TrainFromRowsResult,
+  trainModelFromRows,
+} from "./training/train-from-rows.ts";
+export {
+  DEFAULT_TRAINING_PARAMETERS,
+  MAX_TREES,
+  type TrainingParameters,
+  TrainingParametersSchema,
+  trainOptionsFrom,
+} from "./training/training-parameters.ts";
+export type {
+  TrainingInput,
+  TrainingJobOutput,
+  TrainWorkerData,
+} from "./training/worker-protocol.ts";
 export {
   isRpcShaped,
   type RpcTransactionInput,

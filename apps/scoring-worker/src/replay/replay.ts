@@ -1,0 +1,135 @@
+import { createHash } from "node:crypto";
+import {
+  encodeMessage,
+  MESSAGE_SCHEMA_VERSION,
+  type OutgoingMessage,
+  type Publisher,
+  type TransactionMessage,
+  transactionKey,
+} from "@chainwatch/kafka";
+import { type NormalizedTransaction, type RowOutcome, readTransactions } from "@chainwatch/model";
+import { sleep } from "@chainwatch/service-kit";
+
+export interface ReplayOptions {
+  /** CSV (generic or the shipped al-emari flavour) or JSON Lines, optionally .gz; read as a stream. */
+  input: string;
+  topic: string;
+  publisher: Pick<Publisher, "publish">;
+  /** Messages per second; unset → as fast as Kafka acknowledges. */
+  ratePerSecond?: number;
+  /** Messages per produce request. */
+  batchSize?: number;
+  /**
+   * Derive a new hash per run (sha256 of a run id and the original hash), so a load test does new work
+   * every time instead of replays the idempotent store absorbs.
+   */
+  freshHashes?: boolean;
+  source?: string;
+  /** Called after every published batch and once at the end. */
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Stop early (Ctrl-C): the batch in flight finishes, the summary reports what was published. */
+  signal?: AbortSignal;
+  /** Invalid rows kept for the summary (the first few). */
+  maxReportedErrors?: number;
+  /** Injected for tests. */
+  read?: (path: string) => AsyncIterable<RowOutcome>;
+  now?: () => number;
+}
+
+export interface ReplayProgress {
+  read: number;
+  published: number;
+  skipped: number;
+  elapsedMs: number;
+  /** Published messages per second since the start. */
+  ratePerSecond: number;
+}
+
+export interface ReplaySummary extends ReplayProgress {
+  errors: { line: number; message: string }[];
+  isComplete: boolean;
+}
+
+/** The transaction as the JSON-RPC shape: hex quantities in wei, exact for any amount. */
+export function toRpcTransaction(tx: NormalizedTransaction): Record<string, unknown> {
+  const hex = (value: bigint | number) => `0x${value.toString(16)}`;
+  return {
+    hash: tx.hash,
+    value: hex(tx.valueWei),
+    gas: hex(tx.gas),
+    gasPrice: hex(tx.gasPriceWei),
+    ...(tx.maxFeePerGasWei !== null ? { maxFeePerGas: hex(tx.maxFeePerGasWei) } : {}),
+    ...(tx.maxPriorityFeePerGasWei !== null ? { maxPriorityFeePerGas: hex(tx.maxPriorityFeePerGasWei) } : {}),
+    ...(tx.from !== null ? { from: tx.from } : {}),
+    to: tx.to,
+    ...(tx.nonce !== null ? { nonce: hex(tx.nonce) } : {}),
+    input: tx.input,
+    ...(tx.blockNumber !== null ? { blockNumber: hex(tx.blockNumber) } : {}),
+    ...(tx.timestamp !== null ? { timestamp: hex(tx.timestamp) } : {}),
+    ...(tx.txType !== null ? { type: hex(tx.txType) } : {}),
+  };
+}
+
+/**
+ * Publishes a file of transactions to the input topic, validated row by row (invalid rows are skipped
+ * and reported, not published), in produce batches, optionally at a fixed rate.
+ */
+export async function replayFile(options: ReplayOptions): Promise<ReplaySummary> {
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const rate = options.ratePerSecond;
+  // At a low rate, small batches keep the pace smooth (about ten sends per second).
+  const sendSize = rate === undefined ? batchSize : Math.max(1, Math.min(batchSize, Math.floor(rate / 10)));
+  const now = options.now ?? (() => performance.now());
+  const runId = `${Date.now()}-${Math.random()}`;
+  const source = options.source ?? "replay";
+  const maxErrors = options.maxReportedErrors ?? 10;
+  const startedAt = now();
+  const progress: ReplayProgress = { read: 0, published: 0, skipped: 0, elapsedMs: 0, ratePerSecond: 0 };
+  const errors: { line: number; message: string }[] = [];
+  let batch: OutgoingMessage[] = [];
+
+  const report = () => {
+    progress.elapsedMs = Math.round(now() - startedAt);
+    progress.ratePerSecond =
+      progress.elapsedMs > 0 ? Math.round((progress.published * 1000) / progress.elapsedMs) : 0;
+    options.onProgress?.({ ...progress });
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const sending = batch;
+    batch = [];
+    await options.publisher.publish([{ topic: options.topic, messages: sending }]);
+    progress.published += sending.length;
+    report();
+    if (rate !== undefined) {
+      // Pace: the n-th message is due at n / rate seconds after the start.
+      const dueMs = (progress.published * 1000) / rate - (now() - startedAt);
+      if (dueMs > 0) await sleep(dueMs, options.signal);
+    }
+  };
+
+  const read = options.read ?? readTransactions;
+  for await (const row of read(options.input)) {
+    if (options.signal?.aborted) break;
+    progress.read++;
+    if (!row.ok) {
+      progress.skipped++;
+      if (errors.length < maxErrors) errors.push({ line: row.line, message: row.message });
+      continue;
+    }
+    const hash = options.freshHashes
+      ? `0x${createHash("sha256").update(`${runId}:${row.tx.hash}`).digest("hex")}`
+      : row.tx.hash;
+    const message: TransactionMessage = {
+      schemaVersion: MESSAGE_SCHEMA_VERSION,
+      transaction: toRpcTransaction({ ...row.tx, hash }),
+      source,
+      publishedAt: new Date().toISOString(),
+    };
+    batch.push({ key: transactionKey(hash), value: encodeMessage(message) });
+    if (batch.length >= sendSize) await flush();
+  }
+  if (!options.signal?.aborted) await flush();
+  report();
+  return { ...progress, errors, isComplete: !options.signal?.aborted };
+}
