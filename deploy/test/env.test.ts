@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { APP_NAMES, APPS, type AppName, isAppName, readEnvExample } from "../src/apps.ts";
+import { interpolate, loadCompose, serviceEnv } from "../src/compose.ts";
+import {
+  buildKustomization,
+  containerEnv,
+  K8S_BASE,
+  K8S_OVERLAYS,
+  type K8sObject,
+  podTemplateOf,
+} from "../src/k8s.ts";
+
+/** What `docker compose` needs from the shell to start (compose.yaml's header). */
+const COMPOSE_VARIABLES = { CHAINWATCH_JWT_SECRET: "a".repeat(64) };
+
+function unknownKeys(app: AppName, env: Record<string, string>): string[] {
+  return Object.keys(env).filter((key) => !APPS[app].envKeys.has(key));
+}
+
+function workloads(objects: K8sObject[]) {
+  return objects.flatMap((object) => {
+    const template = podTemplateOf(object);
+    const app = template?.metadata?.labels?.["app.kubernetes.io/name"];
+    if (!template || app === undefined) return [];
+    if (!isAppName(app)) throw new Error(`${object.kind} ${object.metadata.name}: unknown app ${app}`);
+    return template.spec.containers.map((container) => ({ object, app, container }));
+  });
+}
+
+describe("each app's .env.example", () => {
+  it.each(APP_NAMES)("%s: documents only variables its env schema has", (name) => {
+    const { set, commented } = readEnvExample(APPS[name].envExample);
+    const unknown = [...set.keys(), ...commented].filter((key) => !APPS[name].envKeys.has(key));
+    expect(unknown).toEqual([]);
+    expect(() => APPS[name].loadEnv(Object.fromEntries(set))).not.toThrow();
+  });
+});
+
+describe("compose.yaml", () => {
+  const compose = loadCompose();
+  const appServices = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+
+  it("builds each app from its Dockerfile, as a service named after the app", () => {
+    expect(appServices.map(([name]) => name).sort()).toEqual([...APP_NAMES].sort());
+    for (const [name, service] of appServices) {
+      expect(service.build?.context).toBe("..");
+      expect(service.build?.dockerfile).toBe(APPS[name as AppName].dockerfile);
+    }
+  });
+
+  it.each(APP_NAMES)("%s: every variable is in the app's env schema, and the set parses", (name) => {
+    const service = compose.services[name];
+    expect(service).toBeDefined();
+    const env = serviceEnv(service ?? {}, COMPOSE_VARIABLES);
+    expect(unknownKeys(name, env)).toEqual([]);
+    expect(() => APPS[name].loadEnv(env)).not.toThrow();
+  });
+
+  it("refuses to start the gateways without a shared JWT secret", () => {
+    expect(() => serviceEnv(compose.services["api-gateway"] ?? {}, {})).toThrow(/CHAINWATCH_JWT_SECRET/);
+  });
+
+  it("interpolates the way docker compose does", () => {
+    // "${" spelled out: these are compose expressions, not JavaScript templates.
+    const v = (inner: string) => `$${"{"}${inner}}`;
+    expect(interpolate(`a${v("X:-d")}b$${v("Y")}`, {})).toBe(`adb${v("Y")}`);
+    expect(interpolate(v("X:-d"), { X: "" })).toBe("d");
+    expect(interpolate(v("X-d"), { X: "" })).toBe("");
+    expect(interpolate(`$X/${v("X")}`, { X: "v" })).toBe("v/v");
+    expect(() => interpolate(v("X:?say why"), {})).toThrow(/say why/);
+  });
+});
+
+describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
+  const { objects } = buildKustomization(dir);
+  const isOverlay = dir !== K8S_BASE;
+
+  it("runs every app", () => {
+    expect(new Set(workloads(objects).map((w) => w.app))).toEqual(new Set(APP_NAMES));
+  });
+
+  it("sets only variables the apps' env schemas have, from ConfigMaps and Secrets that exist", () => {
+    for (const { object, app, container } of workloads(objects)) {
+      for (const source of container.envFrom ?? []) {
+        const ref = source.configMapRef ?? source.secretRef;
+        const kind = source.configMapRef ? "ConfigMap" : "Secret";
+        const exists = objects.some((o) => o.kind === kind && o.metadata.name === ref?.name);
+        // The base leaves Secrets to the overlay (no secret values in the base).
+        if (isOverlay || kind === "ConfigMap")
+          expect(exists, `${object.metadata.name}: ${kind} ${ref?.name}`).toBe(true);
+      }
+      expect(
+        unknownKeys(app, containerEnv(container, objects)),
+        `${object.kind} ${object.metadata.name}`,
+      ).toEqual([]);
+    }
+    for (const object of objects.filter((o) => o.kind === "ConfigMap" || o.kind === "Secret")) {
+      const app = object.metadata.name;
+      expect(isAppName(app), `${object.kind} ${app} belongs to an app`).toBe(true);
+      if (!isAppName(app)) continue;
+      expect(unknownKeys(app, { ...object.data, ...object.stringData }), `${object.kind} ${app}`).toEqual([]);
+    }
+  });
+
+  it("gives each app an environment its own loadEnv accepts", () => {
+    // The base has no Secrets: stand in for the one an overlay must provide.
+    const secrets: Record<string, string> = isOverlay
+      ? {}
+      : { DATABASE_URL: "postgres://chainwatch@postgres:5432/chainwatch" };
+    for (const { app, container } of workloads(objects)) {
+      expect(() => APPS[app].loadEnv({ ...secrets, ...containerEnv(container, objects) }), app).not.toThrow();
+    }
+  });
+
+  it("carries every variable the .env.example files set (ConfigMap, or Secret in the overlay)", () => {
+    for (const { app, container } of workloads(objects)) {
+      const env = containerEnv(container, objects);
+      const { set } = readEnvExample(APPS[app].envExample);
+      const secretKeys = ["DATABASE_URL", "JWT_SECRET", "BOOTSTRAP_ADMIN_API_KEY"];
+      const missing = [...set.keys()].filter(
+        (key) => !(key in env) && !(!isOverlay && secretKeys.includes(key)),
+      );
+      expect(
+        missing,
+        `${app}: set in ${APPS[app].envExample} but not in the pod's environment; add to deploy/k8s/base/${app}/configmap.yaml (or the overlay's Secret)`,
+      ).toEqual([]);
+    }
+  });
+
+  if (isOverlay) {
+    it("shares one JWT secret across gateway replicas and gives every app its database", () => {
+      for (const { app, container } of workloads(objects)) {
+        const env = containerEnv(container, objects);
+        expect(env.DATABASE_URL, app).toMatch(/^postgres:\/\//);
+        if (app === "api-gateway") expect(env.JWT_SECRET?.length).toBeGreaterThanOrEqual(32);
+      }
+    });
+  }
+});

@@ -1,0 +1,145 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { spawnService, waitForHttp } from "@chainwatch/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { APPS, type AppName } from "../src/apps.ts";
+import { type Instruction, parseDockerfile, stagesOf } from "../src/dockerfile.ts";
+import { freePort } from "../src/free-port.ts";
+import { repoRoot } from "../src/paths.ts";
+import { findTool } from "../src/tools.ts";
+
+/**
+ * Replays a Dockerfile's build steps without Docker (there is no engine on the development machines):
+ * the build context as the ignore file allows it, then the RUN lines of the pruner and installer stages,
+ * taken from the Dockerfile itself, in a temporary folder. Then the gateway starts from the result.
+ * What it cannot check: the base image and apt (tini), which only a real build exercises.
+ */
+
+/** What the *.Dockerfile.dockerignore files let into the context (checked by docker.test.ts). */
+const CONTEXT_ENTRIES = [
+  "package.json",
+  "pnpm-lock.yaml",
+  "pnpm-workspace.yaml",
+  "turbo.json",
+  "apps",
+  "packages",
+];
+const EXCLUDED = new Set(["node_modules", ".turbo", "coverage", "dist", ".data"]);
+
+function copyContext(target: string): void {
+  for (const entry of CONTEXT_ENTRIES) {
+    cpSync(join(repoRoot, entry), join(target, entry), {
+      recursive: true,
+      filter: (source) => {
+        const name = basename(source);
+        return (
+          !EXCLUDED.has(name) &&
+          !name.endsWith(".log") &&
+          !(name.startsWith(".env") && name !== ".env.example")
+        );
+      },
+    });
+  }
+}
+
+function runStep(instruction: Instruction, cwd: string, replacements: [string, string][]): void {
+  let command = instruction.args.replace(/--mount=\S+\s+/g, "");
+  for (const [from, to] of replacements) command = command.replaceAll(from, to);
+  execFileSync("bash", ["-euo", "pipefail", "-c", command], { cwd, stdio: "pipe", encoding: "utf8" });
+}
+
+const pnpm = findTool("pnpm");
+const turbo = join(repoRoot, "node_modules/.bin/turbo");
+
+describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, replayed without Docker", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "chainwatch-image-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  function build(app: AppName): string {
+    const stages = stagesOf(parseDockerfile(readFileSync(join(repoRoot, APPS[app].dockerfile), "utf8")));
+    const stage = (alias: string) => {
+      const found = stages.find((s) => s.alias === alias);
+      if (!found) throw new Error(`${APPS[app].dockerfile}: no stage ${alias}`);
+      return found.instructions.filter((i) => i.keyword === "RUN");
+    };
+    const context = join(scratch, app, "src");
+    const pruned = join(scratch, app, "pruned");
+    const image = join(scratch, app, "app");
+    mkdirSync(context, { recursive: true });
+    copyContext(context);
+    for (const step of stage("pruner"))
+      runStep(step, context, [
+        ["/pruned", pruned],
+        ["turbo ", `${turbo} `],
+      ]);
+    cpSync(join(pruned, "json"), image, { recursive: true });
+    const [install, ...cleanup] = stage("installer");
+    if (!install) throw new Error("no install step");
+    // The local pnpm store stands in for the build cache mount; --prefer-offline keeps it quick.
+    runStep(install, image, [
+      ["--store-dir /pnpm/store ", "--prefer-offline "],
+      ["pnpm ", `${pnpm ?? "pnpm"} `],
+    ]);
+    cpSync(join(pruned, "full"), image, { recursive: true });
+    for (const step of cleanup) runStep(step, image, []);
+    return image;
+  }
+
+  it("api-gateway: pruned, production-installed, started from the image's folder layout", async () => {
+    if (!pnpm) throw new Error("pnpm not on PATH (CI=true)");
+    const image = build("api-gateway");
+    // Production dependencies only, no test helpers, no tests.
+    const store = readdirSync(join(image, "node_modules/.pnpm"));
+    expect(store.some((entry) => entry.startsWith("vitest@"))).toBe(false);
+    expect(store.some((entry) => entry.startsWith("typescript@") || entry.startsWith("@biomejs"))).toBe(
+      false,
+    );
+    expect(existsSync(join(image, "packages/testing"))).toBe(false);
+    expect(existsSync(join(image, "apps/api-gateway/src/main.test.ts"))).toBe(false);
+    expect(existsSync(join(image, "apps/api-gateway/src/main.ts"))).toBe(true);
+    expect(existsSync(join(image, "packages/model/models/default.model.json"))).toBe(true);
+
+    const port = await freePort();
+    const gateway = spawnService(join(image, "apps/api-gateway/src/main.ts"), {
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      BOOTSTRAP_ADMIN_API_KEY: `cw_${"e".repeat(64)}`,
+    });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { timeoutMs: 60_000, service: gateway });
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": `cw_${"e".repeat(64)}` },
+        body: JSON.stringify({ hash: `0x${"cd".repeat(32)}`, value: 1.5, gas: 21000, gasPrice: 30 }),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      expect(await gateway.stop("SIGTERM")).toBe(0);
+    }
+  }, 180_000);
+
+  it.each(["scoring-worker", "cache-warmer"] as const)(
+    "%s: pruned and production-installed, every workspace import resolvable",
+    (app) => {
+      if (!pnpm) throw new Error("pnpm not on PATH (CI=true)");
+      const image = build(app);
+      expect(existsSync(join(image, "packages/testing"))).toBe(false);
+      // Loading env.ts pulls the app's workspace packages (the worker's reaches @chainwatch/kafka) through
+      // the pruned node_modules, with Node's type stripping, as the image's `node src/main.ts` would.
+      const output = execFileSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          "const m = await import('./src/env.ts'); console.log(typeof m.loadEnv);",
+        ],
+        { cwd: join(image, "apps", app), encoding: "utf8" },
+      );
+      expect(output.trim()).toBe("function");
+    },
+    120_000,
+  );
+});
