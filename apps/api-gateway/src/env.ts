@@ -1,3 +1,4 @@
+import { TOPICS } from "@chainwatch/kafka";
 import { type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
 import { z } from "zod";
 
@@ -82,6 +83,22 @@ export const GatewayEnvSchema = z.object({
   /** Failed logins before an account is locked, and for how long. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
+
+  // --- Kafka (ingest and stream status). Unset KAFKA_BROKERS → embedded: the ingest endpoints score in process.
+  /** Comma-separated host:port list of the brokers; unset → embedded mode, no Kafka needed. */
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_CLIENT_ID: z.string().default("chainwatch-api-gateway"),
+  /** The scoring workers' consumer group, reported by GET /api/v1/stream/status. */
+  KAFKA_GROUP_ID: z.string().default("chainwatch-scoring"),
+  /** Input topic the ingest endpoints publish to. */
+  KAFKA_TOPIC_TRANSACTIONS: z.string().default(TOPICS.transactions),
+  /** Partitions if the gateway creates the input topic (the workers use the same default). */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(6),
+  /** Bound on one publish or status read, connecting included; past it the request answers 503. */
+  KAFKA_PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+  /** Stream status throughput: offsets sampled this often, rates over at most this window. */
+  STREAM_STATUS_SAMPLE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  STREAM_STATUS_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
 
   // --- Model
   /** Path to a model JSON file; unset → the model shipped with @chainwatch/model. */

@@ -34,6 +34,7 @@ import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { openDatabase } from "./persistence/open-database.ts";
 import { createPredictionRecorder } from "./persistence/prediction-recorder.ts";
 import { createServer } from "./server.ts";
+import { createStreaming } from "./streaming/create-streaming.ts";
 
 export interface GatewayOptions {
   env: GatewayEnv;
@@ -123,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics: createScoringMetrics(registry),
   });
   const httpMetrics = createHttpMetrics(registry);
+  const streaming = createStreaming({ env, logger, registry, scoring, repositories, queryCache });
 
   const dependencies: DependencyCheck[] = [
     {
@@ -148,6 +150,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   ];
 
+  if (streaming.dependency) dependencies.push(streaming.dependency);
+
   createHealthMetrics(registry, {
     checkDependencies: async () => {
       const report = await checkDependencies(dependencies);
@@ -171,6 +175,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     security,
     onScored: recorder.record,
     dependencies,
+    streaming,
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
     isShuttingDown: options.isShuttingDown ?? (() => false),
@@ -210,6 +215,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         });
       }
       await warmJobs.drain();
+      await streaming.stop();
       clearInterval(keyUsageTimer);
       await security.authenticator.flushKeyUsage().catch(() => {});
       await security.audit.stop();

@@ -31,9 +31,12 @@ import { auditLogRoutes } from "./routes/audit-logs.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { cacheWarmRoutes } from "./routes/cache-warm.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { ingestRoutes } from "./routes/ingest.ts";
 import { methodNotAllowed } from "./routes/method-not-allowed.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { streamStatusRoutes } from "./routes/stream-status.ts";
 import { transactionRoutes } from "./routes/transactions.ts";
+import type { Streaming } from "./streaming/create-streaming.ts";
 
 export interface ServerDeps {
   env: GatewayEnv;
@@ -47,6 +50,8 @@ export interface ServerDeps {
   warmJobs: CacheWarmJobs;
   onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
   dependencies: readonly DependencyCheck[];
+  /** Ingest (Kafka or embedded) and stream status. */
+  streaming: Pick<Streaming, "ingest" | "status">;
   security: {
     authenticator: Authenticator;
     audit: AuditLog;
@@ -148,6 +153,8 @@ export function createServer(deps: ServerDeps): Express {
   app.use(
     predictRoutes({ scoring: deps.scoring, batchMaxItems: env.BATCH_MAX_ITEMS, onScored: deps.onScored }),
   );
+  app.use(ingestRoutes({ ingest: deps.streaming.ingest, batchMaxItems: env.BATCH_MAX_ITEMS }));
+  app.use(streamStatusRoutes({ status: deps.streaming.status }));
   app.use(transactionRoutes({ repositories: deps.repositories }));
   app.use(anomalyRoutes({ repositories: deps.repositories, queryCache: deps.queryCache }));
   app.use(cacheWarmRoutes({ jobs: deps.warmJobs, audit: deps.security.audit }));

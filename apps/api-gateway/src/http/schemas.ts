@@ -133,3 +133,95 @@ export const CacheWarmRequestSchema = z
   .meta({ id: "CacheWarmRequest" });
 
 export { SEVERITY_VALUES };
+
+// --- Ingest and stream status (Kafka mode, or embedded when KAFKA_BROKERS is unset)
+
+export const IngestItemErrorSchema = z
+  .object({
+    index: z.number().int().describe("Position of the item in the request"),
+    hash: z.string().nullable(),
+    error: z.object({
+      code: z
+        .enum(["VALIDATION_ERROR", "UNSCOREABLE"])
+        .describe(
+          "VALIDATION_ERROR: not a valid transaction (nothing published for it); UNSCOREABLE (embedded mode only): valid, but the model or store cannot handle it",
+        ),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .meta({ id: "IngestItemError" });
+
+export const IngestResponseSchema = z
+  .object({
+    mode: z
+      .enum(["kafka", "embedded"])
+      .describe("kafka: published to the input topic; embedded: scored and stored before this answer"),
+    accepted: z
+      .array(z.string())
+      .describe("Distinct lower-case hashes accepted, in first-seen order; duplicates are published once"),
+    rejected: z.array(IngestItemErrorSchema).describe("Per-item errors, in request order"),
+  })
+  .meta({ id: "IngestResponse" });
+
+export function batchIngestRequestSchema(maxItems: number) {
+  return z
+    .strictObject({
+      transactions: z
+        .array(z.unknown())
+        .min(1, "transactions must hold at least 1 item")
+        .max(maxItems, `transactions may hold at most ${maxItems} items`),
+    })
+    .meta({ id: "BatchIngestRequest" });
+}
+
+export const StreamThroughputSchema = z
+  .object({
+    windowSeconds: z.number().describe("Seconds between the two offset samples compared"),
+    consumedPerSecond: z.number().describe("Messages the group committed per second"),
+    producedPerSecond: z.number().describe("Messages appended to the input topic per second"),
+  })
+  .nullable()
+  .describe("null until two samples at least a second apart exist")
+  .meta({ id: "StreamThroughput" });
+
+export const StreamStatusSchema = z
+  .discriminatedUnion("mode", [
+    z.object({
+      mode: z.literal("kafka"),
+      topic: z.string(),
+      groupId: z.string(),
+      state: z.string().describe("Stable, PreparingRebalance, CompletingRebalance, Empty or Dead"),
+      members: z.array(
+        z.object({
+          memberId: z.string(),
+          clientId: z.string(),
+          host: z.string(),
+          partitions: z.array(z.number().int()),
+        }),
+      ),
+      partitions: z.array(
+        z.object({
+          partition: z.number().int(),
+          committedOffset: z
+            .string()
+            .nullable()
+            .describe("Next offset the group consumes; null before its first commit"),
+          highWatermark: z.string(),
+          lag: z.number().int(),
+          memberId: z.string().nullable(),
+        }),
+      ),
+      totalLag: z.number().int(),
+      throughput: StreamThroughputSchema,
+      sampledAt: z.string(),
+    }),
+    z.object({
+      mode: z.literal("embedded"),
+      description: z.string(),
+      totals: z.object({ accepted: z.number().int(), rejected: z.number().int() }),
+      throughput: StreamThroughputSchema,
+      sampledAt: z.string(),
+    }),
+  ])
+  .meta({ id: "StreamStatus" });

@@ -10,11 +10,14 @@ import {
 import {
   AnomalyQuerySchema,
   BatchPredictResponseSchema,
+  batchIngestRequestSchema,
   batchPredictRequestSchema,
   CacheWarmRequestSchema,
   ErrorBodySchema,
+  IngestResponseSchema,
   ReviewRequestSchema,
   ScoreResultSchema,
+  StreamStatusSchema,
   TransactionInputSchema,
   TransactionLookupRequestSchema,
 } from "../http/schemas.ts";
@@ -26,7 +29,9 @@ interface Operation {
   tag: string;
   request?: z.ZodType;
   response?: z.ZodType;
-  /** Status codes besides 200 that the operation documents. */
+  /** Success status; 200 unless set. */
+  status?: number;
+  /** Status codes besides the success one that the operation documents. */
   errors?: number[];
   /** Query parameters, documented from a zod object schema. */
   query?: z.ZodObject;
@@ -71,10 +76,11 @@ const errorDescriptions: Record<number, string> = {
   404: "Not found",
   409: "Conflict",
   415: "Body is not JSON",
+  422: "Valid, but cannot be scored or stored (UNSCOREABLE)",
   405: "Method not allowed",
   413: "Body larger than MAX_REQUEST_SIZE",
   429: "Rate limited; see Retry-After",
-  503: "A dependency is unavailable (e.g. DATABASE_UNAVAILABLE); retry later",
+  503: "A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later",
 };
 
 /** OpenAPI 3.1 built from the same zod schemas that validate requests. */
@@ -98,6 +104,7 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
       response: BatchPredictResponseSchema,
       errors: [400, 405, 413, 429],
     },
+    ...streamingOperations(options.batchMaxItems),
     ...persistenceOperations(),
     ...securityOperations(),
     {
@@ -134,8 +141,8 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of operations) {
     const responses: Record<string, unknown> = {
-      200: {
-        description: "OK",
+      [operation.status ?? 200]: {
+        description: operation.status === 202 ? "Accepted" : "OK",
         ...(operation.response
           ? { content: { "application/json": { schema: jsonSchema(operation.response, "output") } } }
           : {}),
@@ -343,6 +350,41 @@ function securityOperations(): Operation[] {
       path: "/api/v1/audit-logs/stats",
       summary: "Audit counts by action and outcome",
       tag: "audit",
+    },
+  ];
+}
+
+function streamingOperations(batchMaxItems: number): Operation[] {
+  return [
+    {
+      method: "post",
+      path: "/api/v1/transactions",
+      summary:
+        "202: accept one transaction for stream scoring (Kafka mode: published to the input topic; embedded mode: scored and stored before the answer). 422 UNSCOREABLE (embedded only), 503 KAFKA_UNAVAILABLE",
+      tag: "ingest",
+      status: 202,
+      request: TransactionInputSchema,
+      response: IngestResponseSchema,
+      errors: [400, 405, 413, 422, 429, 503],
+    },
+    {
+      method: "post",
+      path: "/api/v1/batch/transactions",
+      summary: `202: accept 1..${batchMaxItems} transactions; invalid items are rejected one by one and not published, 400 if none is valid, 503 KAFKA_UNAVAILABLE`,
+      tag: "ingest",
+      status: 202,
+      request: batchIngestRequestSchema(batchMaxItems),
+      response: IngestResponseSchema,
+      errors: [400, 405, 413, 429, 503],
+    },
+    {
+      method: "get",
+      path: "/api/v1/stream/status",
+      summary:
+        "The scoring group's members, partitions, per-partition lag and throughput from broker offsets (mode kafka), or mode embedded",
+      tag: "ingest",
+      response: StreamStatusSchema,
+      errors: [503],
     },
   ];
 }

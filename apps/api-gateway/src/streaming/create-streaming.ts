@@ -1,0 +1,136 @@
+import { createKafkaClient, createPublisher, createStreamAdmin } from "@chainwatch/kafka";
+import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
+import { createTransactionPipeline, type ScoringService } from "@chainwatch/scoring";
+import type { Logger } from "@chainwatch/service-kit";
+import type { Repositories } from "@chainwatch/store";
+import type { GatewayEnv } from "../env.ts";
+import type { DependencyCheck } from "../http/dependencies.ts";
+import type { AnomalyQueryCache } from "../persistence/anomaly-query-cache.ts";
+import { createEmbeddedIngest, createKafkaIngest, type IngestService } from "./ingest.ts";
+import {
+  createEmbeddedStreamStatus,
+  createKafkaStreamStatus,
+  type StreamStatusService,
+} from "./stream-status.ts";
+
+export interface Streaming {
+  ingest: IngestService;
+  status: StreamStatusService;
+  /** Kafka mode only: /health reports it (never required: an outage answers 503 on ingest, not on reads). */
+  dependency?: DependencyCheck;
+  stop(): Promise<void>;
+}
+
+export interface StreamingOptions {
+  env: GatewayEnv;
+  logger: Logger;
+  registry: Registry;
+  scoring: ScoringService;
+  repositories: Pick<Repositories, "recordScored">;
+  queryCache: Pick<AnomalyQueryCache, "invalidate">;
+}
+
+/**
+ * The ingest path: Kafka when KAFKA_BROKERS is set, otherwise embedded. Kafka mode uses short connection
+ * and request timeouts and a hard bound per publish (KAFKA_PUBLISH_TIMEOUT_MS), so an outage answers 503
+ * in about that long instead of holding requests.
+ */
+export function createStreaming(options: StreamingOptions): Streaming {
+  const { env } = options;
+  const logger = options.logger.child({ component: "streaming" });
+  const brokers = (env.KAFKA_BROKERS ?? "")
+    .split(",")
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+
+  if (brokers.length === 0) {
+    const ingest = createEmbeddedIngest({
+      logger,
+      pipeline: createTransactionPipeline({
+        scoring: options.scoring,
+        recordScored: options.repositories.recordScored,
+        // A request waits for at most ~0.7 s of retries, then answers 503.
+        storeRetry: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 3 },
+        afterStore: async (stored) => {
+          if (stored.anomalies > 0) await options.queryCache.invalidate();
+        },
+      }),
+    });
+    const status = createEmbeddedStreamStatus({
+      ingest,
+      sampleIntervalMs: env.STREAM_STATUS_SAMPLE_INTERVAL_MS,
+      windowMs: env.STREAM_STATUS_WINDOW_MS,
+    });
+    return { ingest, status, stop: async () => status.stop() };
+  }
+
+  const kafka = createKafkaClient({
+    brokers,
+    clientId: env.KAFKA_CLIENT_ID,
+    logger,
+    connectionTimeoutMs: Math.min(1_000, env.KAFKA_PUBLISH_TIMEOUT_MS),
+    requestTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+    retries: 2,
+  });
+  const admin = createStreamAdmin({ kafka, logger });
+  const publisher = createPublisher({
+    kafka,
+    logger,
+    timeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+    metrics: createKafkaProducerMetrics(options.registry),
+  });
+  let topicReady: Promise<void> | undefined;
+  const ensureTopic = () => {
+    topicReady ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          admin.ensureTopics([
+            { topic: env.KAFKA_TOPIC_TRANSACTIONS, numPartitions: env.KAFKA_TOPIC_PARTITIONS },
+          ]),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error("kafka topic check timed out")),
+              env.KAFKA_PUBLISH_TIMEOUT_MS,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    })().catch((error: unknown) => {
+      topicReady = undefined;
+      throw error;
+    });
+    return topicReady;
+  };
+  const ingest = createKafkaIngest({ publisher, topic: env.KAFKA_TOPIC_TRANSACTIONS, ensureTopic, logger });
+  const status = createKafkaStreamStatus({
+    admin,
+    topic: env.KAFKA_TOPIC_TRANSACTIONS,
+    groupId: env.KAFKA_GROUP_ID,
+    sampleIntervalMs: env.STREAM_STATUS_SAMPLE_INTERVAL_MS,
+    windowMs: env.STREAM_STATUS_WINDOW_MS,
+    timeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+    logger,
+  });
+  return {
+    ingest,
+    status,
+    dependency: {
+      name: "kafka",
+      isRequired: false,
+      // Passive: the latest publish decides, so probes never add load on Kafka.
+      check: async () => {
+        const { lastFailedAt, lastSucceededAt } = ingest.totals();
+        const isUp = lastFailedAt === null || (lastSucceededAt !== null && lastSucceededAt >= lastFailedAt);
+        return { isUp, detail: { brokers, topic: env.KAFKA_TOPIC_TRANSACTIONS, lastFailedAt } };
+      },
+    },
+    async stop() {
+      status.stop();
+      await publisher.close();
+      await admin.close();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import {
+  encodeMessage,
+  MESSAGE_SCHEMA_VERSION,
+  type OutgoingMessage,
+  type Publisher,
+  type TransactionMessage,
+  transactionKey,
+} from "@chainwatch/kafka";
+import {
+  type PipelineItem,
+  type PipelineOutcome,
+  type RejectedItem,
+  type TransactionPipeline,
+  validateItem,
+} from "@chainwatch/scoring";
+import type { Logger } from "@chainwatch/service-kit";
+import type { z } from "zod";
+import { HttpError } from "../http/errors.ts";
+import type { IngestItemErrorSchema, IngestResponseSchema } from "../http/schemas.ts";
+
+export type IngestMode = "kafka" | "embedded";
+
+export type IngestRejection = z.infer<typeof IngestItemErrorSchema>;
+/** Accepted: distinct lower-case hashes in first-seen order; rejected: per-item errors in request order. */
+export type IngestOutcome = z.infer<typeof IngestResponseSchema>;
+
+export interface IngestTotals {
+  accepted: number;
+  rejected: number;
+  /** Last time a request failed for a dependency (Kafka or the store), and last time one succeeded. */
+  lastFailedAt: string | null;
+  lastSucceededAt: string | null;
+}
+
+/**
+ * Takes transactions in for scoring. Kafka mode publishes them to the input topic (the workers score and
+ * store them); embedded mode (no KAFKA_BROKERS) runs the same pipeline the workers run, in process, before
+ * answering. Either way the caller gets the same answer: accepted hashes and per-item rejections.
+ */
+export interface IngestService {
+  readonly mode: IngestMode;
+  ingest(items: readonly unknown[], context: { requestId: string }): Promise<IngestOutcome>;
+  /** Counts since start, for the stream status in embedded mode and for /health. */
+  totals(): IngestTotals;
+}
+
+const toRejection = (rejected: RejectedItem<number>): IngestRejection => ({
+  index: rejected.ref,
+  hash: rejected.hash,
+  error: {
+    code: rejected.reason === "invalid_transaction" ? "VALIDATION_ERROR" : "UNSCOREABLE",
+    message: rejected.reason === "invalid_transaction" ? "invalid transaction" : rejected.message,
+    issues: rejected.issues,
+  },
+});
+
+const distinct = (hashes: readonly string[]) => [...new Set(hashes)];
+
+function counters() {
+  const totals: IngestTotals = { accepted: 0, rejected: 0, lastFailedAt: null, lastSucceededAt: null };
+  return {
+    totals: () => ({ ...totals }),
+    count(outcome: IngestOutcome) {
+      totals.accepted += outcome.accepted.length;
+      totals.rejected += outcome.rejected.length;
+      // Only a request that reached Kafka (or the store) says anything about the dependency.
+      if (outcome.accepted.length > 0) totals.lastSucceededAt = new Date().toISOString();
+    },
+    failed() {
+      totals.lastFailedAt = new Date().toISOString();
+    },
+  };
+}
+
+/** Embedded mode: validate → score → durable store write, in the request, through the workers' pipeline. */
+export function createEmbeddedIngest(options: {
+  pipeline: TransactionPipeline;
+  logger: Logger;
+}): IngestService {
+  const count = counters();
+  return {
+    mode: "embedded",
+    totals: count.totals,
+    async ingest(items) {
+      const pipelineItems: PipelineItem<number>[] = items.map((payload, index) => ({ ref: index, payload }));
+      let outcome: PipelineOutcome<number>;
+      try {
+        outcome = await options.pipeline.process(pipelineItems);
+      } catch (error) {
+        count.failed();
+        // The pipeline retried the store write (a bounded number of times) before giving up.
+        throw new HttpError(503, "DATABASE_UNAVAILABLE", "the database is unavailable; retry later", {
+          cause: error,
+          headers: { "Retry-After": "5" },
+        });
+      }
+      const result: IngestOutcome = {
+        mode: "embedded",
+        accepted: distinct(outcome.scored.map((item) => item.transaction.hash)),
+        rejected: outcome.rejected.map(toRejection),
+      };
+      count.count(result);
+      return result;
+    },
+  };
+}
+
+/** Kafka mode: validate, then publish the accepted ones (acks=all) keyed by hash; 503 if Kafka does not ack in time. */
+export function createKafkaIngest(options: {
+  publisher: Pick<Publisher, "publish">;
+  topic: string;
+  /** Creates the input topic if missing, before the first publish (memoised by the caller). */
+  ensureTopic: () => Promise<void>;
+  logger: Logger;
+}): IngestService {
+  const count = counters();
+  return {
+    mode: "kafka",
+    totals: count.totals,
+    async ingest(items, context) {
+      const rejected: IngestRejection[] = [];
+      const messages = new Map<string, OutgoingMessage>();
+      const publishedAt = new Date().toISOString();
+      items.forEach((payload, index) => {
+        const checked = validateItem({ ref: index, payload });
+        if (!checked.ok) {
+          rejected.push(toRejection(checked.rejected));
+          return;
+        }
+        const hash = checked.transaction.hash;
+        if (messages.has(hash)) return;
+        const message: TransactionMessage = {
+          schemaVersion: MESSAGE_SCHEMA_VERSION,
+          // What the client sent, validated; the worker validates again (other producers exist).
+          transaction: payload as Record<string, unknown>,
+          source: "api",
+          publishedAt,
+          requestId: context.requestId,
+        };
+        messages.set(hash, { key: transactionKey(hash), value: encodeMessage(message) });
+      });
+      if (messages.size > 0) {
+        try {
+          await options.ensureTopic();
+          await options.publisher.publish([{ topic: options.topic, messages: [...messages.values()] }]);
+        } catch (error) {
+          count.failed();
+          options.logger.warn({ err: error, requestId: context.requestId }, "ingest publish failed");
+          throw new HttpError(
+            503,
+            "KAFKA_UNAVAILABLE",
+            "the transaction stream is unavailable; nothing was accepted, retry later",
+            { cause: error, headers: { "Retry-After": "5" } },
+          );
+        }
+      }
+      const result: IngestOutcome = { mode: "kafka", accepted: [...messages.keys()], rejected };
+      count.count(result);
+      return result;
+    },
+  };
+}
