@@ -25,3 +25,45 @@ export class ModelFileError extends Error {
     this.code = code;
   }
 }
+
+export type DriftErrorCode = "DRIFT_REFERENCE_MISSING" | "DRIFT_INPUT_INVALID";
+
+/** Drift cannot be computed: a model file from before drift references, or recent features of the wrong shape. */
+export class DriftError extends Error {
+  readonly code: DriftErrorCode;
+
+  constructor(code: DriftErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DriftError";
+    this.code = code;
+  }
+}
+
+export type TrainingErrorCode =
+  | "TRAINING_NO_ROWS"
+  | "TRAINING_BAD_ROW"
+  | "TRAINING_TOO_MANY_ROWS"
+  | "TRAINING_ABORTED"
+  | "TRAINING_FAILED";
+
+export const TRAINING_ERROR_CODES: readonly TrainingErrorCode[] = [
+  "TRAINING_NO_ROWS",
+  "TRAINING_BAD_ROW",
+  "TRAINING_TOO_MANY_ROWS",
+  "TRAINING_ABORTED",
+  "TRAINING_FAILED",
+];
+
+/**
+ * Training that cannot produce a model: no usable rows, a bad row in a file read with onBadRow "fail",
+ * more rows than the caller allowed (a memory bound), cancelled, or a worker that failed. Bad parameters are RangeErrors, as in trainModel.
+ */
+export class TrainingError extends Error {
+  readonly code: TrainingErrorCode;
+
+  constructor(code: TrainingErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TrainingError";
+    this.code = code;
+  }
+}

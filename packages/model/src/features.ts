@@ -130,13 +130,44 @@ export function extractFeatureMatrix(txs: readonly NormalizedTransaction[]): {
   return { data, rows: txs.length, cols: FEATURE_COUNT };
 }
 
+/**
+ * A transaction reduced to what the features need, with call data as its size: the shape the store keeps
+ * (it stores call-data size and selector, not the bytes). Training accepts it beside NormalizedTransaction,
+ * and both go through the same arithmetic, so a model trained from stored rows equals one trained from the
+ * original transactions.
+ */
+export type TransactionSummary = Pick<
+  NormalizedTransaction,
+  "valueWei" | "gas" | "gasPriceWei" | "maxPriorityFeePerGasWei" | "to" | "timestamp"
+> & {
+  /** Call-data length in bytes. */
+  inputSize: number;
+};
+
+/** A row training accepts: a full transaction or its summary. */
+export type TrainingRow = NormalizedTransaction | TransactionSummary;
+
 /** Writes one row in place so streaming trainers need no per-row allocation. */
 export function writeFeatures(tx: NormalizedTransaction, out: Float64Array, offset: number): void {
+  writeFeatureValues(tx, Math.max(0, (tx.input.length - 2) / 2), out, offset);
+}
+
+/** writeFeatures for either row shape. */
+export function writeTrainingRowFeatures(row: TrainingRow, out: Float64Array, offset: number): void {
+  if ("input" in row && typeof row.input === "string") writeFeatures(row, out, offset);
+  else writeFeatureValues(row, (row as TransactionSummary).inputSize, out, offset);
+}
+
+function writeFeatureValues(
+  tx: Pick<NormalizedTransaction, "valueWei" | "gas" | "gasPriceWei" | "maxPriorityFeePerGasWei" | "to">,
+  inputBytes: number,
+  out: Float64Array,
+  offset: number,
+): void {
   const value = Number(tx.valueWei);
   const gas = Number(tx.gas);
   const gasPrice = Number(tx.gasPriceWei);
   const priority = Number(tx.maxPriorityFeePerGasWei ?? tx.gasPriceWei);
-  const inputBytes = Math.max(0, (tx.input.length - 2) / 2);
   out[offset] = log10p(value);
   out[offset + 1] = log10p(gas);
   out[offset + 2] = log10p(gasPrice);

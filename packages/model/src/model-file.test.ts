@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ModelFileError } from "./errors.ts";
-import { type ModelFile, parseModelFile, sealModel, serializeModel } from "./model-file.ts";
+import { describeModel, type ModelFile, parseModelFile, sealModel, serializeModel } from "./model-file.ts";
 import { generateSyntheticTraffic } from "./synthetic-traffic.ts";
 import { trainModel } from "./train-model.ts";
 
@@ -78,5 +78,60 @@ describe("model files", () => {
     if (tree === undefined) throw new Error("no tree");
     tree.left[0] = 0;
     expect(errorCode(serializeModel(sealModel(cyclic.content)))).toBe("MODEL_INVALID");
+  });
+
+  it("carry a drift reference in format version 2, while format-1 files (no reference) still load", () => {
+    expect(model.formatVersion).toBe(2);
+    const reference = model.content.driftReference;
+    expect(reference?.features.map((feature) => feature.name)).toEqual(model.content.featureNames);
+    for (const feature of reference?.features ?? []) {
+      expect(feature.binEdges).toHaveLength(9);
+      expect(feature.binProportions.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 12);
+      expect(feature.sample).toHaveLength(1_000);
+      expect(feature.sample).toEqual([...feature.sample].sort((a, b) => a - b));
+    }
+    // A model written before drift references: the same content without it, sealed as format 1.
+    const { driftReference: _, ...oldContent } = clone(model).content;
+    const old = sealModel(oldContent);
+    expect(old.formatVersion).toBe(1);
+    expect(parseModelFile(serializeModel(old))).toEqual(old);
+    // The trees do not depend on the reference (it has its own random stream).
+    expect(old.content.trees).toEqual(model.content.trees);
+  });
+
+  it("refuse an envelope whose format version does not match its content, and a malformed reference", () => {
+    const v1WithReference = clone(model);
+    v1WithReference.formatVersion = 1;
+    expect(errorCode(serializeModel(v1WithReference))).toBe("MODEL_INVALID");
+    const { driftReference: _, ...oldContent } = clone(model).content;
+    const v2Without = { ...sealModel(oldContent), formatVersion: 2 as const };
+    expect(errorCode(serializeModel(v2Without))).toBe("MODEL_INVALID");
+    expect(errorCode(serializeModel({ ...clone(model), formatVersion: 3 } as unknown as ModelFile))).toBe(
+      "MODEL_INVALID",
+    );
+    const unsorted = clone(model);
+    unsorted.content.driftReference?.features[0]?.sample.reverse();
+    expect(errorCode(serializeModel(unsorted))).toBe("MODEL_CHECKSUM_MISMATCH");
+    expect(errorCode(serializeModel(sealModel(unsorted.content)))).toBe("MODEL_INVALID");
+    const shortEdges = clone(model);
+    shortEdges.content.driftReference?.features[1]?.binEdges.pop();
+    expect(errorCode(serializeModel(sealModel(shortEdges.content)))).toBe("MODEL_INVALID");
+  });
+
+  it("describe themselves for a registry without their trees", () => {
+    expect(describeModel(model)).toEqual({
+      modelVersion: model.modelVersion,
+      checksum: model.checksum.value,
+      formatVersion: 2,
+      featureSpecVersion: 1,
+      createdAt: model.content.createdAt,
+      training: model.content.training,
+      scoring: {
+        threshold: model.content.scoring.threshold,
+        scoreQuantiles: model.content.scoring.scoreQuantiles,
+        trainingAnomalyRate: model.content.scoring.trainingAnomalyRate,
+      },
+      hasDriftReference: true,
+    });
   });
 });

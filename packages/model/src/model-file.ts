@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { canonicalJson } from "./canonical-json.ts";
+import { DRIFT_BIN_COUNT, DriftReferenceSchema } from "./drift/drift-reference.ts";
 import { ModelFileError } from "./errors.ts";
 import { FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
 import { compileForest } from "./forest/compiled-forest.ts";
@@ -13,7 +14,13 @@ import { compileForest } from "./forest/compiled-forest.ts";
  */
 
 export const MODEL_FORMAT = "chainwatch.isolation-forest";
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * The format version new files are written in. 2 = content carries `driftReference`; 1 = without it.
+ * Readers accept both (docs/decisions/0005-drift-reference-in-model-files.md); the envelope's version
+ * must match the content (a v1 file with a reference, or a v2 file without, is MODEL_INVALID).
+ */
+export const MODEL_FORMAT_VERSION = 2;
+export const SUPPORTED_MODEL_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 const Integer = z.number().int();
 
@@ -66,11 +73,13 @@ export const ModelContentSchema = z.strictObject({
     z.strictObject({ name: z.string(), p01: z.number(), p50: z.number(), p99: z.number() }),
   ),
   trees: z.array(TreeArraysSchema).min(1),
+  /** Training distribution per feature for drift detection; absent in format version 1 files. */
+  driftReference: DriftReferenceSchema.optional(),
 });
 
 export const ModelFileSchema = z.strictObject({
   format: z.literal(MODEL_FORMAT),
-  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  formatVersion: z.union([z.literal(1), z.literal(2)]),
   modelVersion: z.string(),
   checksum: z.strictObject({ algorithm: z.literal("sha256"), value: z.string().regex(/^[0-9a-f]{64}$/) }),
   content: ModelContentSchema,
@@ -87,12 +96,15 @@ export function modelVersionOf(checksum: string): string {
   return `if-${checksum.slice(0, 12)}`;
 }
 
-/** Wraps content in the envelope: format, checksum, version. */
+/**
+ * Wraps content in the envelope: format, checksum, version. The format version follows the content (2 with
+ * a drift reference, 1 without), so resealing a version-1 model's content reproduces its file exactly.
+ */
 export function sealModel(content: ModelContent): ModelFile {
   const checksum = checksumOf(content);
   return {
     format: MODEL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
+    formatVersion: content.driftReference === undefined ? 1 : MODEL_FORMAT_VERSION,
     modelVersion: modelVersionOf(checksum),
     checksum: { algorithm: "sha256", value: checksum },
     content,
@@ -141,13 +153,18 @@ export function parseModelFile(json: string): ModelFile {
       `model was trained for feature spec ${featureSpecVersion}, this build extracts spec ${FEATURE_SPEC_VERSION}`,
     );
   }
-  assertConsistent(model.content);
+  assertConsistent(model);
   return model;
 }
 
-function assertConsistent(content: ModelContent): void {
-  const { training, trees, featureStats, featureNames } = content;
+function assertConsistent(model: ModelFile): void {
+  const { content, formatVersion } = model;
+  const { training, trees, featureStats, featureNames, driftReference } = content;
   const problems: string[] = [];
+  if ((formatVersion === 1) !== (driftReference === undefined))
+    problems.push(`format version ${formatVersion} ${driftReference ? "has" : "lacks"} a drift reference`);
+  if (driftReference !== undefined)
+    problems.push(...driftReferenceProblems(driftReference, featureNames, training.rows));
   if (trees.length !== training.nEstimators)
     problems.push(`${trees.length} trees, nEstimators ${training.nEstimators}`);
   if (featureStats.length !== featureNames.length) problems.push("featureStats do not match featureNames");
@@ -164,6 +181,33 @@ function assertConsistent(content: ModelContent): void {
   }
 }
 
+function driftReferenceProblems(
+  reference: NonNullable<ModelContent["driftReference"]>,
+  featureNames: readonly string[],
+  rows: number,
+): string[] {
+  const problems: string[] = [];
+  if (reference.features.map((feature) => feature.name).join(",") !== featureNames.join(","))
+    problems.push("drift reference features do not match featureNames");
+  const sampleSize = reference.features[0]?.sample.length ?? 0;
+  for (const feature of reference.features) {
+    const { name, binEdges, binProportions, sample } = feature;
+    if (!isAscending(binEdges)) problems.push(`drift reference ${name}: bin edges not ascending`);
+    const total = binProportions.reduce((sum, share) => sum + share, 0);
+    if (binProportions.length !== DRIFT_BIN_COUNT || Math.abs(total - 1) > 1e-9)
+      problems.push(`drift reference ${name}: bin proportions sum to ${total}`);
+    if (!isAscending(sample)) problems.push(`drift reference ${name}: sample not ascending`);
+    if (sample.length !== sampleSize || sample.length > rows)
+      problems.push(`drift reference ${name}: sample size ${sample.length}`);
+  }
+  return problems;
+}
+
+function isAscending(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) < (values[i - 1] as number)) return false;
+  return true;
+}
+
 export function readModelFile(path: string | URL): ModelFile {
   let json: string;
   try {
@@ -176,4 +220,34 @@ export function readModelFile(path: string | URL): ModelFile {
 
 export function writeModelFile(path: string | URL, model: ModelFile): void {
   writeFileSync(path, serializeModel(model));
+}
+
+/** What a registry records about a model without its trees: identity, provenance and calibration. */
+export type ModelMetadata = {
+  modelVersion: string;
+  checksum: string;
+  formatVersion: number;
+  featureSpecVersion: number;
+  createdAt: string;
+  training: ModelContent["training"];
+  scoring: Pick<ModelContent["scoring"], "threshold" | "scoreQuantiles" | "trainingAnomalyRate">;
+  hasDriftReference: boolean;
+};
+
+export function describeModel(model: ModelFile): ModelMetadata {
+  const { content } = model;
+  return {
+    modelVersion: model.modelVersion,
+    checksum: model.checksum.value,
+    formatVersion: model.formatVersion,
+    featureSpecVersion: content.featureSpecVersion,
+    createdAt: content.createdAt,
+    training: { ...content.training },
+    scoring: {
+      threshold: content.scoring.threshold,
+      scoreQuantiles: { ...content.scoring.scoreQuantiles },
+      trainingAnomalyRate: content.scoring.trainingAnomalyRate,
+    },
+    hasDriftReference: content.driftReference !== undefined,
+  };
 }

@@ -130,13 +130,20 @@ function explainFeature(
     : { feature, value, contribution, direction, reason };
 }
 
+let defaultModel: ModelFile | undefined;
 let defaultScorer: Scorer | undefined;
+
+/** The shipped model file (models/default.model.json), parsed and verified on first use, then shared. */
+export function loadDefaultModelFile(): ModelFile {
+  if (defaultModel === undefined) {
+    const json = readFileSync(new URL("../models/default.model.json", import.meta.url), "utf8");
+    defaultModel = parseModelFile(json);
+  }
+  return defaultModel;
+}
 
 /** The shipped model (models/default.model.json), verified on first use and then shared. */
 export function loadDefaultModel(): Scorer {
-  if (defaultScorer === undefined) {
-    const json = readFileSync(new URL("../models/default.model.json", import.meta.url), "utf8");
-    defaultScorer = createScorer(parseModelFile(json));
-  }
+  defaultScorer ??= createScorer(loadDefaultModelFile());
   return defaultScorer;
 }

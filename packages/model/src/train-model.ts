@@ -1,4 +1,11 @@
 import { type Contamination, calibrate, validateContamination } from "./calibration.ts";
+import {
+  DRIFT_REFERENCE_METHOD,
+  type DriftReference,
+  featureReference,
+  REFERENCE_SAMPLE_SIZE,
+} from "./drift/drift-reference.ts";
+import { REFERENCE_SAMPLE_SALT, saltedSeed, sampleIndices } from "./drift/sampling.ts";
 import { extractFeatureMatrix, FEATURE_COUNT, FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
 import { compileForest } from "./forest/compiled-forest.ts";
 import { type FitOptions, fitIsolationForest } from "./forest/fit-isolation-forest.ts";
@@ -20,6 +27,22 @@ export type TrainOptions = FitOptions & {
   createdAt?: string | Date;
   /** Free text naming the training data, e.g. the input file. */
   source?: string;
+  /**
+   * Called at each phase boundary, synchronously (training is CPU-bound; a worker thread forwards these
+   * as messages). Phases after reading: fitting → scoring (calibration over every training row) →
+   * summarising (feature statistics and drift reference).
+   */
+  onProgress?: (progress: TrainingProgress) => void;
+};
+
+export type TrainingPhase = "reading" | "fitting" | "scoring" | "summarising" | "done";
+
+export type TrainingProgress = {
+  phase: TrainingPhase;
+  /** Rows read so far (reading) or being trained on. */
+  rows: number;
+  /** Set with phase "done". */
+  modelVersion?: string;
 };
 
 export function trainModel(
@@ -39,9 +62,18 @@ export function trainModel(
     throw new RangeError(`seed must be a uint32, got ${seed}`);
 
   const { data, rows, cols } = matrix;
-  const forest = fitIsolationForest(data, rows, cols, { ...options, seed });
+  const report = (phase: TrainingPhase) => options.onProgress?.({ phase, rows });
+  report("fitting");
+  const forest = fitIsolationForest(data, rows, cols, {
+    seed,
+    ...(options.nEstimators === undefined ? {} : { nEstimators: options.nEstimators }),
+    ...(options.maxSamples === undefined ? {} : { maxSamples: options.maxSamples }),
+  });
+  report("scoring");
   const scores = compileForest(forest.trees, cols, forest.sampleSize).scoreBatch(data, rows);
   const scoring = calibrate(scores, contamination, averagePathLength(forest.sampleSize));
+  report("summarising");
+  const summary = summariseFeatures(data, rows, cols, seed);
 
   const content: ModelContent = {
     featureSpecVersion: FEATURE_SPEC_VERSION,
@@ -58,24 +90,47 @@ export function trainModel(
       source: options.source ?? null,
     },
     scoring,
-    featureStats: featureStats(data, rows, cols),
+    featureStats: summary.featureStats,
     trees: forest.trees,
+    driftReference: summary.driftReference,
   };
-  return sealModel(content);
+  const model = sealModel(content);
+  options.onProgress?.({ phase: "done", rows, modelVersion: model.modelVersion });
+  return model;
 }
 
-function featureStats(data: Float64Array, rows: number, cols: number): ModelContent["featureStats"] {
+/**
+ * Per-feature percentiles for explanations and the drift reference, from one sort of each column. The
+ * reference sample is the same REFERENCE_SAMPLE_SIZE rows for every feature, drawn with the training seed
+ * salted (the forest's random stream is untouched, so adding the reference changed no tree).
+ */
+function summariseFeatures(
+  data: Float64Array,
+  rows: number,
+  cols: number,
+  seed: number,
+): { featureStats: ModelContent["featureStats"]; driftReference: DriftReference } {
+  const sampleSeed = saltedSeed(seed, REFERENCE_SAMPLE_SALT);
+  const sampleRows = sampleIndices(rows, REFERENCE_SAMPLE_SIZE, sampleSeed);
   const column = new Float64Array(rows);
-  return FEATURE_NAMES.map((name, j) => {
+  const featureStats: ModelContent["featureStats"] = [];
+  const references: DriftReference["features"] = [];
+  FEATURE_NAMES.forEach((name, j) => {
     for (let r = 0; r < rows; r++) column[r] = data[r * cols + j] as number;
+    const sample = Float64Array.from(sampleRows, (r) => column[r] as number).sort();
     column.sort();
-    return {
+    featureStats.push({
       name,
       p01: quantileSorted(column, 0.01),
       p50: quantileSorted(column, 0.5),
       p99: quantileSorted(column, 0.99),
-    };
+    });
+    references.push(featureReference(name, column, sample, quantileSorted));
   });
+  return {
+    featureStats,
+    driftReference: { method: DRIFT_REFERENCE_METHOD, sampleSeed, features: references },
+  };
 }
 
 function resolveCreatedAt(

@@ -3,9 +3,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseModelFile } from "../model-file.ts";
+import { parseModelFile, serializeModel } from "../model-file.ts";
+import { generateSyntheticTraffic } from "../synthetic-traffic.ts";
+import { startTrainingWorker } from "../training/start-training-worker.ts";
+import { trainModelFromRows } from "../training/train-from-rows.ts";
+import { toRpcJson, toSummary } from "../training/training-fixtures.ts";
+import { TrainingParametersSchema, trainOptionsFrom } from "../training/training-parameters.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
+/** Changes only when the training data, the algorithm or the file format changes; docs/model.md names it. */
+const DEFAULT_MODEL_VERSION = "if-15ecf62a926d";
 const dir = mkdtempSync(join(tmpdir(), "chainwatch-model-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -124,6 +131,70 @@ describe("chainwatch-model train", () => {
       "skip",
     );
     expect(JSON.parse(skipped.stdout)).toMatchObject({ rows: 31, badRows: 1 });
+  });
+
+  it("writes the bytes the training API writes for the same rows and parameters", async () => {
+    // The API trains stored transactions (summaries: call data as a size); the CLI an export of them.
+    const txs = generateSyntheticTraffic({ count: 2_000, seed: 44 }).transactions;
+    const input = file("export.jsonl", txs.map(toRpcJson).join("\n"));
+    const out = join(dir, "cli.json");
+    const cli = run(
+      "train",
+      "--input",
+      input,
+      "--out",
+      out,
+      "--trees",
+      "20",
+      "--seed",
+      "5",
+      "--contamination",
+      "0.02",
+      "--source",
+      "transactions 2024-10-27/2024-10-28",
+    );
+    expect(cli.code).toBe(0);
+    const parameters = TrainingParametersSchema.parse({ trees: 20, seed: 5, contamination: 0.02 });
+    const source = "transactions 2024-10-27/2024-10-28";
+    const api = await trainModelFromRows(txs.map(toSummary), { ...trainOptionsFrom(parameters), source });
+    expect(serializeModel(api.model)).toBe(readFileSync(out, "utf8"));
+    const worker = await startTrainingWorker({
+      input: { kind: "rows", rows: txs.map(toSummary) },
+      parameters,
+      source,
+    }).result;
+    expect(worker.modelJson).toBe(readFileSync(out, "utf8"));
+  });
+
+  it("reproduces the shipped default model byte for byte (pnpm train:default)", () => {
+    const out = join(dir, "default.json");
+    const data = new URL("../../data/al-emari-2021-reduced.csv.gz", import.meta.url).pathname;
+    const result = run(
+      "train",
+      "--input",
+      data,
+      "--where",
+      "class=0",
+      "--contamination",
+      "0.02",
+      "--seed",
+      "42",
+      "--trees",
+      "100",
+      "--out",
+      out,
+    );
+    expect(result.code).toBe(0);
+    const shipped = readFileSync(new URL("../../models/default.model.json", import.meta.url), "utf8");
+    expect(readFileSync(out, "utf8")).toBe(shipped);
+    const model = parseModelFile(shipped);
+    expect(model.modelVersion).toBe(DEFAULT_MODEL_VERSION);
+    expect(model.formatVersion).toBe(2);
+    expect(model.content.driftReference?.features.map((feature) => feature.sample.length)).toEqual(
+      new Array(9).fill(1_000),
+    );
+    // the drift reference added ~120 KB (1,000 sampled values per feature); keep the file well under 0.5 MB
+    expect(shipped.length).toBeLessThan(400_000);
   });
 
   it("reports usage errors with exit code 2 and prints help", () => {

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { ModelFileError } from "../errors.ts";
-import { FEATURE_COUNT, writeFeatures } from "../features.ts";
+import { ModelFileError, TrainingError } from "../errors.ts";
 import { readModelFile, writeModelFile } from "../model-file.ts";
 import { createScorer, loadDefaultModel } from "../scorer.ts";
-import { trainModel } from "../train-model.ts";
-import { GrowableMatrix } from "./growable-matrix.ts";
+import { trainModelFromRows } from "../training/train-from-rows.ts";
+import { DEFAULT_TRAINING_PARAMETERS, trainOptionsFrom } from "../training/training-parameters.ts";
 import { readTransactions } from "./read-transactions.ts";
 
 /** Exit codes: part of the CLI contract, documented in --help and docs/model.md. */
@@ -31,6 +30,7 @@ train options:
   --on-bad-row <skip|fail>   skip and count bad rows, or stop at the first one (default fail)
   --where <column=value>     CSV only: keep rows whose column equals value (e.g. class=0)
   --created-at <iso date>    metadata; default: latest transaction timestamp in the input
+  --source <text>            metadata naming the data; default: the input file name
   --progress-every <rows>    progress line on stderr every n rows (default 1000000; also every 5 s)
 
 score options:
@@ -64,14 +64,15 @@ async function train(args: string[]): Promise<number> {
     options: {
       input: { type: "string" },
       out: { type: "string" },
-      seed: { type: "string", default: "42" },
-      trees: { type: "string", default: "100" },
-      "sample-size": { type: "string", default: "auto" },
-      contamination: { type: "string", default: "auto" },
+      seed: { type: "string", default: String(DEFAULT_TRAINING_PARAMETERS.seed) },
+      trees: { type: "string", default: String(DEFAULT_TRAINING_PARAMETERS.trees) },
+      "sample-size": { type: "string", default: DEFAULT_TRAINING_PARAMETERS.sampleSize },
+      contamination: { type: "string", default: DEFAULT_TRAINING_PARAMETERS.contamination },
       "on-bad-row": { type: "string", default: "fail" },
       where: { type: "string" },
       "created-at": { type: "string" },
       "progress-every": { type: "string", default: "1000000" },
+      source: { type: "string" },
     },
   });
   if (values.input === undefined || values.out === undefined)
@@ -84,46 +85,51 @@ async function train(args: string[]): Promise<number> {
   const onBadRow = badRowOption(values["on-bad-row"]);
   const progressEvery = integerOption("--progress-every", values["progress-every"], 1);
 
-  const matrix = new GrowableMatrix(FEATURE_COUNT);
-  const progress = progressReporter(progressEvery);
   let badRows = 0;
-  let latestTimestamp = 0;
-  for await (const row of readTransactions(values.input, { where: whereOption(values.where) })) {
-    if (!row.ok) {
+  async function* rows(input: string) {
+    for await (const row of readTransactions(input, { where: whereOption(values.where) })) {
+      if (row.ok) {
+        yield row.tx;
+        continue;
+      }
       if (onBadRow === "fail") throw new InputError(`line ${row.line}: ${row.message}`);
       badRows++;
       if (badRows <= 5) process.stderr.write(`skipping line ${row.line}: ${row.message}\n`);
-      continue;
     }
-    const { data, offset } = matrix.reserveRow();
-    writeFeatures(row.tx, data, offset);
-    matrix.commitRow();
-    if (row.tx.timestamp !== null && row.tx.timestamp > latestTimestamp) latestTimestamp = row.tx.timestamp;
-    progress(matrix.rows);
+    if (badRows > 0) process.stderr.write(`skipped ${badRows} bad row(s)\n`);
   }
-  if (badRows > 0) process.stderr.write(`skipped ${badRows} bad row(s)\n`);
-  if (matrix.rows === 0) throw new InputError("no usable rows in the input");
 
   const started = performance.now();
-  const model = trainModel(
-    { data: matrix.view(), rows: matrix.rows, cols: FEATURE_COUNT },
-    {
-      seed,
-      nEstimators,
-      maxSamples,
-      contamination,
-      createdAt: values["created-at"] ?? new Date(latestTimestamp * 1000),
-      source: values.input.split("/").pop() ?? values.input,
-    },
-  );
+  let fittingStarted = started;
+  let result: Awaited<ReturnType<typeof trainModelFromRows>>;
+  try {
+    // The same function the gateway's training worker runs: identical rows and options, identical bytes.
+    result = await trainModelFromRows(rows(values.input), {
+      ...trainOptionsFrom({ seed, trees: nEstimators, sampleSize: maxSamples, contamination }),
+      ...(values["created-at"] === undefined ? {} : { createdAt: values["created-at"] }),
+      source: values.source ?? values.input.split("/").pop() ?? values.input,
+      progressEveryRows: progressEvery,
+      onProgress: (progress) => {
+        if (progress.phase === "reading" && progress.rows > 0) {
+          const rate = progress.rows / ((performance.now() - started) / 1000);
+          process.stderr.write(`read ${progress.rows} rows (${Math.round(rate)} rows/s)\n`);
+        } else if (progress.phase === "fitting") fittingStarted = performance.now();
+      },
+    });
+  } catch (error) {
+    if (error instanceof TrainingError && error.code === "TRAINING_NO_ROWS")
+      throw new InputError("no usable rows in the input");
+    throw error;
+  }
+  const { model } = result;
   writeModelFile(values.out, model);
   const { scoring } = model.content;
   process.stderr.write(
-    `trained ${model.modelVersion} on ${matrix.rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
+    `trained ${model.modelVersion} on ${result.rows} rows in ${((performance.now() - fittingStarted) / 1000).toFixed(1)} s: ` +
       `threshold ${scoring.threshold.toFixed(4)}, training anomaly rate ${(scoring.trainingAnomalyRate * 100).toFixed(2)} %\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, rows: matrix.rows, badRows })}\n`,
+    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, rows: result.rows, badRows })}\n`,
   );
   return EXIT.ok;
 }
@@ -153,21 +159,6 @@ async function score(args: string[]): Promise<number> {
     );
   }
   return EXIT.ok;
-}
-
-function progressReporter(everyRows: number): (rows: number) => void {
-  const started = performance.now();
-  let lastReportMs = started;
-  let lastReportRows = 0;
-  return (rows) => {
-    if (rows - lastReportRows < everyRows && (rows & 0x3fff) !== 0) return;
-    const now = performance.now();
-    if (rows - lastReportRows < everyRows && now - lastReportMs < 5000) return;
-    const rate = rows / ((now - started) / 1000);
-    process.stderr.write(`read ${rows} rows (${Math.round(rate)} rows/s)\n`);
-    lastReportMs = now;
-    lastReportRows = rows;
-  };
 }
 
 function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
