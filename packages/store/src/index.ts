@@ -5,7 +5,26 @@ export { createPostgresDatabase, type PostgresDatabaseOptions } from "./postgres
 export { type AuthRepositories, createAuthRepositories, MAX_AUDIT_PAGE_SIZE } from "./repositories/auth.ts";
 export * from "./repositories/auth-types.ts";
 export * from "./repositories/index.ts";
-export { isStoreValidationError, StoreValidationError } from "./store-errors.ts";
+export {
+  createModelRegistry,
+  MAX_DEPLOYMENT_HISTORY,
+  type ModelRegistry,
+} from "./repositories/model-registry.ts";
+export * from "./repositories/model-registry-types.ts";
+export {
+  countStoredTransactions,
+  MAX_STORED_TRANSACTION_BATCH,
+  type StoredTransaction,
+  type StoredTransactionWindow,
+  streamStoredTransactions,
+} from "./repositories/stored-transactions.ts";
+export {
+  isModelRegistryError,
+  isStoreValidationError,
+  ModelRegistryError,
+  type ModelRegistryErrorCode,
+  StoreValidationError,
+} from "./store-errors.ts";
 export {
   createWriteBehindQueue,
   type WriteBehindQueue,

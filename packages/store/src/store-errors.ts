@@ -13,3 +13,26 @@ export class StoreValidationError extends ChainwatchError {
 export function isStoreValidationError(error: unknown): error is StoreValidationError {
   return error instanceof StoreValidationError;
 }
+
+export type ModelRegistryErrorCode =
+  /** No model version with that name is registered (HTTP 404). */
+  | "MODEL_NOT_FOUND"
+  /** The version is registered with another checksum: versions are immutable (409). */
+  | "MODEL_VERSION_CONFLICT"
+  /** The change does not fit the current rollout state, e.g. canary without an active model (409). */
+  | "MODEL_STATE_CONFLICT"
+  /** Rollback has nowhere to go: no earlier active version, or it was retired since (409). */
+  | "MODEL_NO_ROLLBACK_TARGET";
+
+/** A registry change refused because of what is registered or deployed; `details` says what. */
+export class ModelRegistryError extends ChainwatchError {
+  declare readonly code: ModelRegistryErrorCode;
+
+  constructor(code: ModelRegistryErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, { details });
+  }
+}
+
+export function isModelRegistryError(error: unknown): error is ModelRegistryError {
+  return error instanceof ModelRegistryError;
+}

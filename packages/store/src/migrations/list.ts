@@ -1,6 +1,11 @@
 import { initialMigration } from "./0001-initial.ts";
 import { authLockoutMigration } from "./0002-auth-lockout.ts";
+import { modelRegistryMigration } from "./0003-model-registry.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
-export const migrations: readonly Migration[] = [initialMigration, authLockoutMigration];
+export const migrations: readonly Migration[] = [
+  initialMigration,
+  authLockoutMigration,
+  modelRegistryMigration,
+];

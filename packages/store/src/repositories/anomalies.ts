@@ -59,7 +59,8 @@ export async function listAnomalies(db: Database, options: ListAnomaliesOptions)
   }
   const after = cursor === undefined ? undefined : decodeAnomalyCursor(cursor);
 
-  const filters: string[] = [];
+  // Shadow models' anomalies are kept for comparison, not queued for review.
+  const filters: string[] = ["served"];
   const params: unknown[] = [];
   if (severity && severity.length === 1) {
     // `=` rather than ANY of one: the planner then reads the (severity, detected_at, id) index in order
@@ -135,7 +136,8 @@ export async function anomalyStats(db: Database): Promise<AnomalyStats> {
        count(*) FILTER (WHERE reviewed) AS reviewed,
        count(*) FILTER (WHERE false_positive) AS false_positives,
        ${SEVERITIES.map((severity) => `count(*) FILTER (WHERE severity = '${severity}') AS ${severity}`).join(",\n")}
-     FROM anomalies`,
+     FROM anomalies
+     WHERE served`,
   );
   const row = rows[0] ?? {};
   const reviewed = Number(row.reviewed ?? 0);

@@ -22,16 +22,16 @@ ON CONFLICT (hash) DO NOTHING`;
 
 const INSERT_PREDICTIONS = `
 INSERT INTO predictions (tx_hash, model_version, anomaly_score, severity, is_anomaly, confidence, explanation,
-  created_at)
+  created_at, served)
 SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::bool[], $6::float8[], $7::jsonb[],
-  $8::timestamptz[])
+  $8::timestamptz[], $9::bool[])
 ON CONFLICT (tx_hash, model_version) DO NOTHING`;
 
 const INSERT_ANOMALIES = `
 INSERT INTO anomalies (tx_hash, model_version, anomaly_score, severity, confidence, features, explanation,
-  detected_at)
+  detected_at, served)
 SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::float8[], $6::jsonb[], $7::jsonb[],
-  $8::timestamptz[])
+  $8::timestamptz[], $9::bool[])
 ON CONFLICT (tx_hash, model_version) DO NOTHING`;
 
 /** Writes transactions, their predictions and (for anomalies) review rows, all or nothing. */
@@ -68,6 +68,7 @@ export async function recordScored(
       rows.map((row) => row.confidence),
       rows.map((row) => row.explanation),
       rows.map((row) => row.scoredAt),
+      rows.map((row) => row.served),
     ]);
     const anomalyRows =
       anomalies.length === 0
@@ -81,6 +82,7 @@ export async function recordScored(
             anomalies.map((row) => row.features),
             anomalies.map((row) => row.explanation),
             anomalies.map((row) => row.scoredAt),
+            anomalies.map((row) => row.served),
           ]);
     return {
       transactions: transactions.rowCount,
@@ -113,6 +115,7 @@ interface NormalisedRecord {
   explanation: string;
   features: string | null;
   scoredAt: string;
+  served: boolean;
 }
 
 /**
@@ -152,6 +155,7 @@ function normalise(record: ScoredTransactionRecord, index: number): NormalisedRe
   }
   const scoredAt = record.scoredAt ?? new Date();
   if (Number.isNaN(scoredAt.getTime())) fail("scoredAt");
+  if (record.served !== undefined && typeof record.served !== "boolean") fail("served");
   return {
     hash,
     blockNumber: count(tx.blockNumber, "transaction.blockNumber"),
@@ -175,5 +179,6 @@ function normalise(record: ScoredTransactionRecord, index: number): NormalisedRe
     explanation: JSON.stringify(prediction.explanation ?? []),
     features: record.features === undefined ? null : JSON.stringify(record.features),
     scoredAt: scoredAt.toISOString(),
+    served: record.served ?? true,
   };
 }

@@ -8,6 +8,8 @@ export const MAX_LOOKUP_HASHES = 1_000;
 
 // The latest prediction per transaction comes from a LATERAL subquery on (tx_hash, created_at DESC, id DESC):
 // one index probe per hash inside the same statement, so a lookup of n hashes is one round trip, not n + 1.
+// Served rows only: a shadow model's newer result must never be shown as the transaction's prediction (the
+// few shadow rows per hash are skipped in the same index walk).
 const LOOKUP = `
 SELECT t.hash, t.block_number::text AS block_number, t.block_timestamp, t.from_address, t.to_address,
   t.value_wei::text AS value_wei, t.gas::text AS gas, t.gas_price_wei::text AS gas_price_wei,
@@ -21,7 +23,7 @@ FROM transactions t
 LEFT JOIN LATERAL (
   SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation, created_at
   FROM predictions
-  WHERE tx_hash = t.hash
+  WHERE tx_hash = t.hash AND served
   ORDER BY predictions.created_at DESC, predictions.id DESC
   LIMIT 1
 ) p ON true

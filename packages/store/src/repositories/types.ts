@@ -35,6 +35,11 @@ export interface ScoredTransactionRecord {
   features?: Record<string, number>;
   /** When the prediction was made; defaults to when recordScored runs (later, behind the queue). */
   scoredAt?: Date;
+  /**
+   * false for a shadow model's result: stored for comparison, never returned as the transaction's latest
+   * prediction nor listed for review. Default true.
+   */
+  served?: boolean;
 }
 
 export interface RecordScoredResult {

@@ -3,6 +3,7 @@ import type { Database } from "../database.ts";
 import { migrations, runMigrations } from "../migrations/index.ts";
 import { encodeAnomalyCursor } from "../repositories/anomaly-cursor.ts";
 import { createRepositories, type Repositories } from "../repositories/index.ts";
+import { countStoredTransactions, streamStoredTransactions } from "../repositories/stored-transactions.ts";
 import type { AnomalyView, ScoredTransactionRecord } from "../repositories/types.ts";
 import { type CountingDatabase, countingDatabase } from "./counting-database.ts";
 import { randomHash, scoredRecord } from "./fixtures.ts";
@@ -12,6 +13,7 @@ const TABLES = [
   "predictions",
   "anomalies",
   "model_versions",
+  "model_deployments",
   "api_keys",
   "users",
   "refresh_tokens",
@@ -26,6 +28,8 @@ const EXPECTED_INDEXES = [
   "anomalies_detected_at_idx",
   "anomalies_severity_detected_at_idx",
   "model_versions_one_active_idx",
+  "model_versions_one_canary_idx",
+  "model_deployments_created_at_idx",
   "audit_logs_occurred_at_idx",
 ];
 
@@ -213,6 +217,39 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           });
           expect(view?.latestPrediction?.id).toMatch(/^\d+$/);
           expect(view?.firstSeenAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+        });
+
+        it("returns the latest served prediction: a newer shadow result is stored but never shown", async () => {
+          const hash = randomHash();
+          await repos.recordScored([scoredRecord({ hash, scoredAt: new Date("2025-01-01T00:00:00Z") })]);
+          // a shadow model scores the same transaction later (and flags it); both rows coexist
+          expect(
+            await repos.recordScored([
+              {
+                ...scoredRecord({
+                  hash,
+                  modelVersion: "iforest-shadow",
+                  severity: "critical",
+                  anomalyScore: 0.99,
+                  scoredAt: new Date("2025-01-02T00:00:00Z"),
+                }),
+                served: false,
+              },
+            ]),
+          ).toEqual({ transactions: 0, predictions: 1, anomalies: 1 });
+          expect(await count("predictions")).toBe(2);
+          const view = await repos.getTransaction(hash);
+          expect(view?.latestPrediction).toMatchObject({ modelVersion: "iforest-1.0.0", anomalyScore: 0.42 });
+          const [looked] = await repos.lookupTransactions([hash]);
+          expect(looked?.latestPrediction?.modelVersion).toBe("iforest-1.0.0");
+          // the shadow anomaly is kept but not queued for review nor counted
+          expect(await count("anomalies")).toBe(1);
+          expect((await repos.listAnomalies({ limit: 10 })).total).toBe(0);
+          expect((await repos.anomalyStats()).total).toBe(0);
+          // a transaction only a shadow has scored has no prediction to show
+          const shadowOnly = randomHash();
+          await repos.recordScored([{ ...scoredRecord({ hash: shadowOnly }), served: false }]);
+          expect((await repos.getTransaction(shadowOnly))?.latestPrediction).toBeNull();
         });
 
         it("looks up many hashes in exactly one query, in request order, skipping unknown ones", async () => {
@@ -438,6 +475,64 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           expect(await repos.reviewAnomaly("999999999", review)).toBeNull();
           expect(await repos.reviewAnomaly("abc", review)).toBeNull();
           expect(await repos.reviewAnomaly("99999999999999999999", review)).toBeNull();
+        });
+      });
+
+      describe("streamStoredTransactions", () => {
+        async function collect(window: Parameters<typeof streamStoredTransactions>[1]) {
+          const rows = [];
+          for await (const row of streamStoredTransactions(db, window)) rows.push(row);
+          return rows;
+        }
+
+        it("yields a window's transactions in (first_seen_at, hash) order as training summaries, page by page", async () => {
+          // one batch shares first_seen_at (the transaction's now()), so pages split on the hash tie-break
+          const records = Array.from({ length: 7 }, (_, index) =>
+            scoredRecord({ input: index % 2 ? "0xa9059cbb0000" : "0x" }),
+          );
+          records[0] = scoredRecord({ valueWei: 2n ** 70n, to: null, input: "0x6080604052" });
+          await repos.recordScored(records);
+          const [{ at } = { at: "" }] = (
+            await db.query<{ at: string }>("SELECT min(first_seen_at)::text AS at FROM transactions")
+          ).rows;
+          const since = new Date(Date.parse(at) - 1_000);
+          const until = new Date(Date.parse(at) + 60_000);
+          db.reset();
+          const rows = await collect({ since, until, batchSize: 3 });
+          // 7 rows in pages of 3: three queries (3, 3, 1)
+          expect(db.statements).toHaveLength(3);
+          expect(rows.map((row) => row.hash)).toEqual(
+            records.map((record) => record.transaction.hash).sort(),
+          );
+          const first = rows.find((row) => row.hash === records[0]?.transaction.hash);
+          expect(first).toMatchObject({
+            valueWei: 2n ** 70n,
+            gas: 21_000n,
+            gasPriceWei: 30_000_000_000n,
+            maxFeePerGasWei: 40_000_000_000n,
+            maxPriorityFeePerGasWei: 2_000_000_000n,
+            to: null,
+            inputSize: 5,
+            selector: "0x60806040",
+            nonce: 7,
+            blockNumber: 19_000_000,
+            timestamp: 1_700_000_000,
+            txType: 2,
+          });
+          expect(await countStoredTransactions(db, { since, until })).toBe(7);
+          expect(await collect({ since: until, until: new Date(until.getTime() + 1_000) })).toEqual([]);
+          expect(await collect({ since, until, batchSize: 7 })).toEqual(rows);
+        });
+
+        it("refuses a bad window or batch size with VALIDATION_ERROR", async () => {
+          const since = new Date("2025-01-02T00:00:00Z");
+          await expect(collect({ since, until: since })).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+          await expect(collect({ since, until: new Date(Number.NaN) })).rejects.toMatchObject({
+            code: "VALIDATION_ERROR",
+          });
+          await expect(
+            collect({ since, until: new Date("2025-01-03T00:00:00Z"), batchSize: 0 }),
+          ).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
         });
       });
 
