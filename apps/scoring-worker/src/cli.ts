@@ -68,7 +68,8 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-if (positionals[0] !== "replay") fail(positionals[0] ? `unknown command "${positionals[0]}"` : "missing command");
+if (positionals[0] !== "replay")
+  fail(positionals[0] ? `unknown command "${positionals[0]}"` : "missing command");
 if (!values.input) fail("--input is required");
 
 const brokers = (values.brokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:9092")

@@ -65,7 +65,9 @@ await describeWithServices("chainwatch replay (real Kafka)", ["kafka"], () => {
     // --rate 5000 for 1200 messages takes about 240 ms at least.
     expect(Number(summary.elapsedMs)).toBeGreaterThanOrEqual(200);
 
-    expect((await harness.admin.topicOffsets(topic)).map((partition) => partition.partition)).toEqual([0, 1, 2]);
+    expect((await harness.admin.topicOffsets(topic)).map((partition) => partition.partition)).toEqual([
+      0, 1, 2,
+    ]);
     const read = await harness.readTopic(topic, (messages) => messages.length >= 1_200);
     const hashes = read.map((message) => {
       const decoded = decodeTransactionMessage(message.value);

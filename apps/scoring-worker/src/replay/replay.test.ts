@@ -32,7 +32,13 @@ describe("replay", () => {
     const lines = [
       JSON.stringify({ hash: hash(1), value: 1.5, gas: 21_000, gasPrice: 30, to: `0x${"2".repeat(40)}` }),
       "{broken",
-      JSON.stringify({ hash: hash(2), value: "0x1bc16d674ec80000", gas: "0x5208", gasPrice: "0x6fc23ac00", type: "0x2" }),
+      JSON.stringify({
+        hash: hash(2),
+        value: "0x1bc16d674ec80000",
+        gas: "0x5208",
+        gasPrice: "0x6fc23ac00",
+        type: "0x2",
+      }),
       "",
       JSON.stringify({ hash: "0x12", value: 1 }),
     ];
@@ -77,7 +83,10 @@ describe("replay", () => {
   });
 
   it("gives every row a new hash per run with --fresh-hashes, stable within a run", async () => {
-    const input = fixture("txs.csv", `hash,value,gas,gasPrice\n${hash(1)},1,21000,20\n${hash(2)},1,21000,20\n`);
+    const input = fixture(
+      "txs.csv",
+      `hash,value,gas,gasPrice\n${hash(1)},1,21000,20\n${hash(2)},1,21000,20\n`,
+    );
     const runs = await Promise.all(
       [1, 2].map(async () => {
         const { publisher, messages } = recordingPublisher();
@@ -95,7 +104,13 @@ describe("replay", () => {
     const { publisher } = recordingPublisher();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const summary = await replayFile({ input, topic: "in", publisher, ratePerSecond: 100, signal: controller.signal });
+    const summary = await replayFile({
+      input,
+      topic: "in",
+      publisher,
+      ratePerSecond: 100,
+      signal: controller.signal,
+    });
     expect(summary.isComplete).toBe(false);
     expect(summary.published).toBeLessThan(100);
   });
