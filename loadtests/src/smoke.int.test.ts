@@ -1,0 +1,64 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeWithServices } from "@chainwatch/testing";
+import { expect, it } from "vitest";
+import { runScenario } from "./artillery/run-scenario.ts";
+import { runBench } from "./cli/bench.ts";
+
+/*
+ * Smoke runs of every harness, seconds each, so they cannot rot. They check that the harness works and
+ * produces numbers; they assert nothing about speed (that is measured by `pnpm bench` and
+ * `pnpm loadtest`, on a quiet machine, and published in docs/benchmarks.md).
+ */
+const resultsDir = mkdtempSync(join(tmpdir(), "chainwatch-loadtests-"));
+
+await describeWithServices("load test and benchmark harnesses (smoke)", ["kafka", "postgres"], () => {
+  it("runs an artillery scenario against a gateway it starts, with checks, cache hit rate and RSS", async () => {
+    const result = await runScenario("smoke", { resultsDir, echo: false });
+    expect(result.summary.requests).toBeGreaterThan(20);
+    expect(result.summary.codes["200"]).toBe(result.summary.requests);
+    expect(Number.isFinite(result.summary.p95Ms)).toBe(true);
+    expect(Object.keys(result.summary.endpoints)).toEqual(
+      expect.arrayContaining(["/api/v1/predict", "/api/v1/batch/predict", "/api/v1/anomalies", "/health"]),
+    );
+    // ensure ran (the plugin must be enabled for checks to run at all) and passed.
+    expect(result.checks.length).toBeGreaterThan(0);
+    expect(result.checks.every((check) => check.trim().startsWith("ok:"))).toBe(true);
+    expect(result.cacheHitRate).toBeGreaterThanOrEqual(0);
+    expect(result.gatewayPeakRssBytes).toBeGreaterThan(0);
+    expect(result.gatewaySurvived).toBe(true);
+    expect(result.passed).toBe(true);
+  }, 180_000);
+
+  it("runs the HTTP throughput harness and the Kafka pipeline benchmark end to end", async () => {
+    const lines: string[] = [];
+    const { http, kafka } = await runBench({ smoke: true }, (line) => lines.push(line));
+    expect(http?.variants.map((variant) => variant.name)).toEqual([
+      "bare Express 5 (ceiling)",
+      "predict, cache hit",
+      "predict, cache miss",
+      "batch of 100, all scored (miss)",
+      "batch of 100, all cached (hit)",
+    ]);
+    for (const variant of http?.variants ?? []) {
+      expect(variant.requests).toBeGreaterThan(0);
+      expect(variant.non2xx + variant.errors).toBe(0);
+      expect(variant.ratioToCeiling).toBeGreaterThan(0);
+      expect(Number.isFinite(variant.p99Ms)).toBe(true);
+    }
+    expect(http?.gzip?.reduction).toBeGreaterThan(0.5);
+    expect(kafka?.runs.map((run) => run.name)).toEqual([
+      "consume only (no-op, commits)",
+      "scoring worker × 1",
+    ]);
+    const worker = kafka?.runs[1];
+    expect(worker?.transactionsPerSecond).toBeGreaterThan(0);
+    expect(worker?.ratioToCeiling).toBeGreaterThan(0);
+    expect(worker?.scoresPublished).toBeGreaterThanOrEqual(
+      kafka?.publish.messages ?? Number.POSITIVE_INFINITY,
+    );
+    expect(worker?.peakRssBytes[0]).toBeGreaterThan(0);
+    expect(lines.some((line) => line.includes("% of ceiling"))).toBe(true);
+  }, 240_000);
+});
