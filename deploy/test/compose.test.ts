@@ -45,6 +45,9 @@ describe("compose.yaml", () => {
       expect(envOf(app).DATABASE_URL, app).toMatch(/@postgres:5432\//);
     }
     expect(envOf("api-gateway").TRUST_PROXY).toBe("1");
+    for (const key of ["KAFKA_BROKERS", "KAFKA_GROUP_ID", "KAFKA_TOPIC_PARTITIONS"]) {
+      expect(envOf("api-gateway")[key], key).toBe(envOf("scoring-worker")[key]);
+    }
     expect(Number(envOf("cache-warmer").WARM_INTERVAL_SECONDS)).toBeGreaterThan(0);
   });
 

@@ -179,6 +179,19 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     expect(Number(trigger?.metadata.lagThreshold)).toBeGreaterThan(0);
   });
 
+  it("lets the gateway publish to the topic and group the workers consume", () => {
+    const gateway = deployments.find((w) => w.app === "api-gateway")?.env ?? {};
+    const worker = deployments.find((w) => w.app === "scoring-worker")?.env ?? {};
+    for (const key of [
+      "KAFKA_BROKERS",
+      "KAFKA_GROUP_ID",
+      "KAFKA_TOPIC_TRANSACTIONS",
+      "KAFKA_TOPIC_PARTITIONS",
+    ]) {
+      expect(gateway[key], key).toBe(worker[key]);
+    }
+  });
+
   it("exposes the gateway through a Service on its named port", () => {
     const service = find("Service", "api-gateway")?.spec as {
       selector: Record<string, string>;
@@ -222,6 +235,31 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
   });
 
   if (dir !== K8S_BASE) {
+    it("routes the ingress to the gateway Service's named port", () => {
+      type Ingress = K8sObject & {
+        spec: {
+          rules: {
+            http: {
+              paths: { path: string; backend: { service: { name: string; port: { name: string } } } }[];
+            };
+          }[];
+        };
+      };
+      const ingress = objects.find((o) => o.kind === "Ingress") as Ingress | undefined;
+      const paths = ingress?.spec.rules.flatMap((rule) => rule.http.paths) ?? [];
+      expect(paths.length).toBeGreaterThan(0);
+      for (const { path, backend } of paths) {
+        const service = find("Service", backend.service.name)?.spec as
+          | { ports: { name: string }[] }
+          | undefined;
+        expect(
+          service?.ports.map((p) => p.name),
+          path,
+        ).toContain(backend.service.port.name);
+        expect("/metrics".startsWith(path), `${path} would publish /metrics`).toBe(false);
+      }
+    });
+
     it("sets the namespace and points every image at a registry and a release tag", () => {
       expect(find("Namespace", "chainwatch")).toBeDefined();
       for (const { app, container } of workloads) {
