@@ -36,6 +36,7 @@ function fakeConsumer() {
   const paused = new Set<number>();
   const taken = new Map<number, string>();
   const seeks: PartitionOffset[] = [];
+  const heartbeats = { count: 0 };
   let isRunning = true;
   const consumer: BatchConsumer = {
     async run(runHandler, runListeners = {}) {
@@ -65,6 +66,7 @@ function fakeConsumer() {
     paused,
     taken,
     seeks,
+    heartbeats,
     assign(partitions: number[]) {
       listeners.onAssigned?.(partitions.map((partition) => ({ topic: TOPIC, partition })));
     },
@@ -75,7 +77,9 @@ function fakeConsumer() {
         { topic: TOPIC, partition, highWatermark: "0", messages },
         {
           markTaken: (offset) => void taken.set(partition, offset),
-          heartbeat: async () => {},
+          heartbeat: async () => {
+            heartbeats.count++;
+          },
           isRunning: () => isRunning,
         },
       );
@@ -267,6 +271,8 @@ describe("stream worker", () => {
     // Only what was admitted is marked taken; the rest would be fetched again if the batch were abandoned.
     expect(kafka.taken.get(0)).toBe("9");
     expect(kafka.commits).toEqual([]);
+    // While the batch waits for room it keeps the group membership alive.
+    await eventually(() => kafka.heartbeats.count >= 2, "heartbeats while waiting");
     store.unblock();
     await delivering;
     await eventually(() => kafka.committed(0) === "25", "all committed");
