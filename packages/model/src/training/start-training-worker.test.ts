@@ -142,6 +142,8 @@ describe("startTrainingWorker (a .ts worker thread under Node type stripping)", 
   it("can be spawned directly with new Worker(TRAIN_WORKER_URL) and driven by its message protocol", async () => {
     const workerData: TrainWorkerData = { input: { kind: "rows" }, parameters, source: "window" };
     const worker = new Worker(TRAIN_WORKER_URL, { workerData });
+    // listen before anything awaits: it exits right after posting its result
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
     const queue = [...txs];
     const done = new Promise<string>((resolve, reject) => {
       worker.on("message", (message: WorkerMessage) => {
@@ -155,6 +157,6 @@ describe("startTrainingWorker (a .ts worker thread under Node type stripping)", 
     });
     expect(await done).toBe(await expected);
     // it exits on its own once done
-    expect(await new Promise((resolve) => worker.once("exit", resolve))).toBe(0);
+    expect(await exited).toBe(0);
   });
 });
