@@ -28,6 +28,7 @@ export {
   PSI_EPSILON,
   populationStabilityIndex,
 } from "./drift/drift-stats.ts";
+export { MAX_RECENT_DRIFT_ROWS, recentFeatureMatrix } from "./drift/recent-features.ts";
 export {
   DriftError,
   type DriftErrorCode,
@@ -47,6 +48,7 @@ export {
   FEATURE_SPEC_VERSION,
   type TrainingRow,
   type TransactionSummary,
+  writeTrainingRowFeatures,
 } from "./features.ts";
 export { type CompiledForest, compileForest } from "./forest/compiled-forest.ts";
 export { type FitOptions, type FittedForest, fitIsolationForest } from "./forest/fit-isolation-forest.ts";

@@ -7,6 +7,7 @@ import { loadDefaultModelFile } from "../scorer.ts";
 import { generateSyntheticTraffic } from "../synthetic-traffic.ts";
 import { trainModel } from "../train-model.ts";
 import { DRIFT_THRESHOLDS, detectDrift, driftSeverity, isFeatureDrifted } from "./detect-drift.ts";
+import { recentFeatureMatrix } from "./recent-features.ts";
 
 const model = trainModel(generateSyntheticTraffic({ count: 5_000, seed: 11 }).transactions, {
   seed: 5,
@@ -92,6 +93,15 @@ describe("detectDrift on seeded traffic", () => {
     const report = detectDrift(loadDefaultModelFile(), extractFeatureMatrix(recentTraffic(1_000)));
     expect(report.driftedFeatures).toContain("has_selector");
     expect(report.severity).toBe("critical");
+  });
+
+  it("takes recent stored-transaction summaries through recentFeatureMatrix, bounded", async () => {
+    const txs = recentTraffic(1_000, 10);
+    const summaries = txs.map((tx) => ({ ...tx, input: undefined, inputSize: (tx.input.length - 2) / 2 }));
+    const matrix = await recentFeatureMatrix(summaries);
+    expect(matrix).toEqual(extractFeatureMatrix(txs));
+    expect(detectDrift(model, matrix).severity).toBe("critical");
+    await expect(recentFeatureMatrix(summaries, { maxRows: 999 })).rejects.toThrow(RangeError);
   });
 
   it("refuses a model without a reference and a matrix of the wrong shape", () => {
