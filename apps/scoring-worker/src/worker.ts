@@ -124,14 +124,15 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       logger.info({ applied, schema: env.DATABASE_SCHEMA ?? "(default)" }, "database ready");
       const repositories = createRepositories(database);
 
-      const { created } = await admin.ensureTopics(
+      const { created, partitions } = await admin.ensureTopics(
         Object.values(env.topics).map((topic) => ({
           topic,
           numPartitions: env.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
         })),
       );
-      logger.info({ topics: env.topics, created }, "kafka topics ready");
+      const isCoPartitioned = new Set(Object.values(env.topics).map((topic) => partitions[topic])).size === 1;
+      logger.info({ topics: env.topics, created, partitions, isCoPartitioned }, "kafka topics ready");
       await publisher.connect();
 
       streamWorker = createStreamWorker({
@@ -155,6 +156,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
         retry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
         drainTimeoutMs: env.KAFKA_DRAIN_TIMEOUT_MS,
+        isCoPartitioned,
         ...(options.onFatal ? { onFatal: options.onFatal } : {}),
       });
       await streamWorker.start();

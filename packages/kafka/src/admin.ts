@@ -42,8 +42,13 @@ export interface GroupDescription {
 
 /** The admin operations the apps use: topic creation, offsets, lag and group membership. */
 export interface StreamAdmin {
-  /** Creates missing topics; existing ones are left alone (a smaller partition count is logged, not changed). */
-  ensureTopics(specs: readonly TopicSpec[]): Promise<{ created: string[] }>;
+  /**
+   * Creates missing topics; existing ones are left alone (a smaller partition count is logged, not
+   * changed). Answers with what it created and every topic's partition count.
+   */
+  ensureTopics(
+    specs: readonly TopicSpec[],
+  ): Promise<{ created: string[]; partitions: Record<string, number> }>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   groupLag(groupId: string, topic: string): Promise<PartitionLag[]>;
   describeGroup(groupId: string): Promise<GroupDescription>;
@@ -88,11 +93,12 @@ export function createStreamAdmin(options: { kafka: Kafka; logger: Logger }): St
         });
         logger.info({ topics: missing.map((spec) => spec.topic) }, "kafka topics created");
       }
-      const present = specs.filter((spec) => existing.has(spec.topic));
-      if (present.length > 0) {
-        const metadata = await client.fetchTopicMetadata({ topics: present.map((spec) => spec.topic) });
-        for (const topic of metadata.topics) {
-          const wanted = present.find((spec) => spec.topic === topic.name)?.numPartitions ?? 0;
+      const partitions: Record<string, number> = {};
+      const metadata = await client.fetchTopicMetadata({ topics: specs.map((spec) => spec.topic) });
+      for (const topic of metadata.topics) {
+        partitions[topic.name] = topic.partitions.length;
+        if (existing.has(topic.name)) {
+          const wanted = specs.find((spec) => spec.topic === topic.name)?.numPartitions ?? 0;
           if (topic.partitions.length < wanted) {
             // Adding partitions remaps keys to partitions; that is an operator's decision, not a start-up side effect.
             logger.warn(
@@ -102,7 +108,7 @@ export function createStreamAdmin(options: { kafka: Kafka; logger: Logger }): St
           }
         }
       }
-      return { created: missing.map((spec) => spec.topic) };
+      return { created: missing.map((spec) => spec.topic), partitions };
     },
 
     topicOffsets,

@@ -7,6 +7,11 @@ export interface OutgoingMessage {
   key: string | null;
   /** UTF-8 JSON for every stream message; bytes only where a test needs a malformed value. */
   value: string | Buffer;
+  /**
+   * Explicit partition; unset → murmur2 of the key. The worker sets the input partition on its outputs when
+   * all topics have the same partition count: the same partition murmur2 would pick, without its cost.
+   */
+  partition?: number;
   headers?: Record<string, string>;
 }
 
@@ -96,6 +101,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
             messages: messages.map((message) => ({
               key: message.key,
               value: message.value,
+              ...(message.partition !== undefined ? { partition: message.partition } : {}),
               ...(message.headers ? { headers: message.headers } : {}),
             })),
           })),

@@ -77,8 +77,14 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
       decodedScores.flatMap((decoded) => (decoded.ok ? [decoded.message.hash] : [])),
     );
     expect(scoredHashes).toEqual(new Set(transactions.map((tx) => String(tx.hash))));
-    // A score message sits in the same partition number as its input (same key, same partition count).
+    // Keyed by hash, and in the same partition number as its input (all topics have the same count).
     expect(scores.every((message) => String(message.key) === decodeScoreHash(message.value))).toBe(true);
+    expect(
+      scores.every((message, index) => {
+        const decoded = decodedScores[index];
+        return decoded?.ok === true && decoded.message.source.partition === message.partition;
+      }),
+    ).toBe(true);
 
     const { rows } = await database.query<{ count: string }>("SELECT count(*) FROM anomalies");
     const anomalyCount = Number(rows[0]?.count);

@@ -172,7 +172,7 @@ function message(partition: number, offset: number, value?: string | null): Cons
 const messages = (partition: number, from: number, count: number) =>
   Array.from({ length: count }, (_, index) => message(partition, from + index));
 
-function setup(options: { maxQueueSize?: number; concurrency?: number } = {}) {
+function setup(options: { maxQueueSize?: number; concurrency?: number; isCoPartitioned?: boolean } = {}) {
   const kafka = fakeConsumer();
   const output = fakePublisher();
   const store = fakeStore();
@@ -194,6 +194,7 @@ function setup(options: { maxQueueSize?: number; concurrency?: number } = {}) {
     retry: { initialDelayMs: 1, maxDelayMs: 5 },
     drainTimeoutMs: 500,
     commitRetryIntervalMs: 20,
+    isCoPartitioned: options.isCoPartitioned ?? false,
   });
   return { kafka, output, store, worker };
 }
@@ -245,6 +246,19 @@ describe("stream worker", () => {
     expect(kafka.taken.get(0)).toBe("4");
     expect(worker.stats()).toMatchObject({ scored: 2, deadLettered: 3, queueSize: 0 });
     await worker.stop();
+  });
+
+  it("sends outputs to the input's partition number when the topics are co-partitioned, else lets the key decide", async () => {
+    for (const isCoPartitioned of [true, false]) {
+      const { kafka, output, worker } = setup({ isCoPartitioned });
+      await worker.start();
+      kafka.assign([3]);
+      await kafka.deliver(3, [message(3, 0), message(3, 1, "{bad")]);
+      await eventually(() => kafka.committed(3) === "2", "commit");
+      const partitions = [...output.on("scores"), ...output.on("dlq")].map((m) => m.partition);
+      expect(partitions).toEqual(isCoPartitioned ? [3, 3] : [undefined, undefined]);
+      await worker.stop();
+    }
   });
 
   it("retries a failing store write without committing, and commits once it is durable", async () => {

@@ -43,6 +43,11 @@ export interface StreamWorkerOptions {
   commitRetryIntervalMs?: number;
   /** The consumer crashed and will not restart: the process should exit non-zero. */
   onFatal?: (error: Error) => void;
+  /**
+   * Every topic has the input's partition count, so an output can go to its input's partition number
+   * (what murmur2 of the same key picks) without hashing the key again. About a tenth of the worker's CPU.
+   */
+  isCoPartitioned?: boolean;
 }
 
 export interface StreamWorkerStats {
@@ -362,15 +367,24 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
     // Dead letters in offset order, whichever step rejected them.
     deadLetters.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
     const failedAt = new Date();
+    const partition = options.isCoPartitioned ? { partition: chunk[0]?.partition ?? 0 } : {};
     const batches = [
-      { topic: topics.scores, messages: outcome.scored.map(scoreMessage) },
+      {
+        topic: topics.scores,
+        messages: outcome.scored.map((item) => ({ ...scoreMessage(item), ...partition })),
+      },
       {
         topic: topics.anomalies,
-        messages: outcome.scored.filter((item) => item.result.isAnomaly).map(anomalyMessage),
+        messages: outcome.scored
+          .filter((item) => item.result.isAnomaly)
+          .map((item) => ({ ...anomalyMessage(item), ...partition })),
       },
       {
         topic: topics.transactionsDeadLetter,
-        messages: deadLetters.map((deadLetter) => deadLetterMessage(deadLetter, options.groupId, failedAt)),
+        messages: deadLetters.map((deadLetter) => ({
+          ...deadLetterMessage(deadLetter, options.groupId, failedAt),
+          ...partition,
+        })),
       },
     ];
     await retryWithBackoff(() => options.publisher.publish(batches), {
