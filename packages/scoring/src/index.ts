@@ -1,11 +1,20 @@
-export { type ModelProvider, staticModelProvider } from "./model-provider.ts";
-export { newlyScoredRecords, toScoredRecord } from "./scored-record.ts";
+export {
+  type ModelProvider,
+  mutableModelProvider,
+  routeTransaction,
+  routingBucket,
+  type ServingModels,
+  type ServingStrategy,
+  staticModelProvider,
+} from "./model-provider.ts";
+export { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-record.ts";
 export {
   type BatchScoreOutcome,
   createScoringService,
   type ScoreResult,
   type ScoringService,
   type ScoringServiceOptions,
+  type ShadowScoreOutcome,
 } from "./scoring-service.ts";
 export {
   createTransactionPipeline,

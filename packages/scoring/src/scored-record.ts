@@ -34,6 +34,7 @@ export function toScoredRecord(
 export function newlyScoredRecords(
   transactions: readonly NormalizedTransaction[],
   results: readonly ScoreResult[],
+  options: { served?: boolean } = {},
 ): ScoredTransactionRecord[] {
   const scoredAt = new Date();
   const seen = new Set<string>();
@@ -42,7 +43,20 @@ export function newlyScoredRecords(
     const result = results[index];
     if (!result || result.cached || seen.has(transaction.hash)) return;
     seen.add(transaction.hash);
-    records.push(toScoredRecord(transaction, result, scoredAt));
+    const record = toScoredRecord(transaction, result, scoredAt);
+    if (options.served === false) record.served = false;
+    records.push(record);
   });
   return records;
+}
+
+/**
+ * Records for shadow results (`served: false`, stored beside the served prediction, never shown). Cached
+ * shadow results were recorded when first computed, like served ones.
+ */
+export function shadowRecords(
+  transactions: readonly NormalizedTransaction[],
+  outcomes: readonly { results: readonly ScoreResult[] }[],
+): ScoredTransactionRecord[] {
+  return outcomes.flatMap((outcome) => newlyScoredRecords(transactions, outcome.results, { served: false }));
 }

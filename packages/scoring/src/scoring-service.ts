@@ -1,7 +1,7 @@
 import { type Cache, predictionCacheId } from "@chainwatch/cache";
 import type { ScoringMetrics } from "@chainwatch/metrics";
-import type { FeatureContribution, NormalizedTransaction, Prediction } from "@chainwatch/model";
-import type { ModelProvider } from "./model-provider.ts";
+import type { FeatureContribution, NormalizedTransaction, Prediction, Scorer } from "@chainwatch/model";
+import { type ModelProvider, routeTransaction, type ServingStrategy } from "./model-provider.ts";
 
 /** What every API and stream consumer returns for one transaction. */
 export interface ScoreResult {
@@ -16,7 +16,7 @@ export interface ScoreResult {
 }
 
 export interface BatchScoreOutcome {
-  /** Aligned with the input. */
+  /** Aligned with the input; each says which version scored it (`modelVersion`: the active or the canary). */
   results: ScoreResult[];
   fromCache: number;
   computed: number;
@@ -39,77 +39,157 @@ export interface ScoringService {
    * that does not delay the caller. Duplicate hashes are scored once and share the result.
    */
   scoreBatch(transactions: readonly NormalizedTransaction[]): Promise<BatchScoreOutcome>;
+  /**
+   * Scores with every shadow model (cache-aware, like scoreBatch). Callers run it off the response path
+   * and store the results with `served: false`; they are never returned to a client.
+   */
+  scoreShadows(transactions: readonly NormalizedTransaction[]): Promise<ShadowScoreOutcome[]>;
+  /** Whether any shadow model is deployed right now (skip the work when not). */
+  hasShadows(): boolean;
+  /** The active model's version. */
   modelVersion(): string;
 }
 
 type CachedPrediction = Omit<ScoreResult, "cached" | "hash" | "modelVersion">;
 
+/** One shadow model's results for a batch: stored with `served: false`, never returned. */
+export interface ShadowScoreOutcome {
+  modelVersion: string;
+  /** Aligned with the input. */
+  results: ScoreResult[];
+  cacheWrite: Promise<boolean>;
+}
+
+interface GroupOutcome {
+  byHash: Map<string, ScoreResult>;
+  uniqueCount: number;
+  computed: number;
+  cacheWrite: Promise<boolean>;
+}
+
 export function createScoringService(options: ScoringServiceOptions): ScoringService {
   const { cache, metrics } = options;
+
+  /** One cache read (MGET) and one model call for the misses of one model; the write is not awaited. */
+  async function scoreWith(
+    scorer: Scorer,
+    transactions: readonly NormalizedTransaction[],
+    strategy: ServingStrategy,
+  ): Promise<GroupOutcome> {
+    const modelVersion = scorer.modelVersion;
+    const uniqueHashes = [...new Set(transactions.map((tx) => tx.hash))];
+    const cachedValues = await cache.batchGet<CachedPrediction>(
+      "prediction",
+      uniqueHashes.map((hash) => predictionCacheId(modelVersion, hash)),
+    );
+
+    const byHash = new Map<string, ScoreResult>();
+    const missHashes = new Set<string>();
+    uniqueHashes.forEach((hash, index) => {
+      const cached = cachedValues[index];
+      if (cached) byHash.set(hash, { hash, ...cached, modelVersion, cached: true });
+      else missHashes.add(hash);
+    });
+
+    const toCompute: NormalizedTransaction[] = [];
+    for (const tx of transactions) {
+      if (missHashes.delete(tx.hash)) toCompute.push(tx);
+    }
+
+    let cacheWrite = Promise.resolve(true);
+    if (toCompute.length > 0) {
+      const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
+      const predictions = scorer.scoreTransactions(toCompute);
+      stopTimer?.();
+      const writes: { id: string; value: CachedPrediction }[] = [];
+      toCompute.forEach((tx, index) => {
+        const prediction = predictions[index];
+        if (!prediction)
+          throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
+        const value: CachedPrediction = {
+          isAnomaly: prediction.isAnomaly,
+          anomalyScore: prediction.anomalyScore,
+          severity: prediction.severity,
+          confidence: prediction.confidence,
+          explanation: prediction.explanation,
+        };
+        byHash.set(tx.hash, { hash: tx.hash, ...value, modelVersion, cached: false });
+        writes.push({ id: predictionCacheId(modelVersion, tx.hash), value });
+        if (strategy !== "shadow" && prediction.isAnomaly) {
+          metrics?.anomaliesDetectedTotal.inc({ severity: prediction.severity });
+        }
+      });
+      if (strategy !== "shadow") metrics?.transactionsScoredTotal.inc(toCompute.length);
+      // The cache never rejects (failures are counted inside), so callers may leave this unawaited.
+      cacheWrite = cache.batchSet("prediction", writes);
+    }
+    metrics?.modelPredictionsTotal.inc({ version: modelVersion, strategy }, uniqueHashes.length);
+    return { byHash, uniqueCount: uniqueHashes.length, computed: toCompute.length, cacheWrite };
+  }
+
+  function aligned(transactions: readonly NormalizedTransaction[], byHash: Map<string, ScoreResult>) {
+    return transactions.map((tx) => {
+      const result = byHash.get(tx.hash);
+      if (!result) throw new Error(`no result for ${tx.hash}`);
+      return result;
+    });
+  }
 
   return {
     modelVersion: () => options.models.current().modelVersion,
 
     async scoreBatch(transactions) {
-      // One model for the whole batch, even if a promotion lands half-way through.
-      const scorer = options.models.current();
-      const modelVersion = scorer.modelVersion;
-      const uniqueHashes = [...new Set(transactions.map((tx) => tx.hash))];
-      const cachedValues = await cache.batchGet<CachedPrediction>(
-        "prediction",
-        uniqueHashes.map((hash) => predictionCacheId(modelVersion, hash)),
-      );
+      // One serving set for the whole batch, even if a promotion lands half-way through; each transaction
+      // goes to the model its hash routes to (canary or active), one cache read and model call per model.
+      const models = options.models.serving();
+      const groups = new Map<
+        Scorer,
+        { strategy: "active" | "canary"; transactions: NormalizedTransaction[] }
+      >();
+      for (const tx of transactions) {
+        const { scorer, strategy } = routeTransaction(models, tx.hash);
+        let group = groups.get(scorer);
+        if (!group) {
+          group = { strategy, transactions: [] };
+          groups.set(scorer, group);
+        }
+        group.transactions.push(tx);
+      }
 
       const byHash = new Map<string, ScoreResult>();
-      const missHashes = new Set<string>();
-      uniqueHashes.forEach((hash, index) => {
-        const cached = cachedValues[index];
-        if (cached) byHash.set(hash, { hash, ...cached, modelVersion, cached: true });
-        else missHashes.add(hash);
-      });
-
-      const toCompute: NormalizedTransaction[] = [];
-      for (const tx of transactions) {
-        if (missHashes.delete(tx.hash)) toCompute.push(tx);
+      let fromCache = 0;
+      let computed = 0;
+      const writes: Promise<boolean>[] = [];
+      for (const [scorer, group] of groups) {
+        const outcome = await scoreWith(scorer, group.transactions, group.strategy);
+        for (const [hash, result] of outcome.byHash) byHash.set(hash, result);
+        fromCache += outcome.uniqueCount - outcome.computed;
+        computed += outcome.computed;
+        writes.push(outcome.cacheWrite);
       }
 
-      let cacheWrite = Promise.resolve(true);
-      if (toCompute.length > 0) {
-        const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
-        const predictions = scorer.scoreTransactions(toCompute);
-        stopTimer?.();
-        const writes: { id: string; value: CachedPrediction }[] = [];
-        toCompute.forEach((tx, index) => {
-          const prediction = predictions[index];
-          if (!prediction)
-            throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
-          const value: CachedPrediction = {
-            isAnomaly: prediction.isAnomaly,
-            anomalyScore: prediction.anomalyScore,
-            severity: prediction.severity,
-            confidence: prediction.confidence,
-            explanation: prediction.explanation,
-          };
-          byHash.set(tx.hash, { hash: tx.hash, ...value, modelVersion, cached: false });
-          writes.push({ id: predictionCacheId(modelVersion, tx.hash), value });
-          if (prediction.isAnomaly) metrics?.anomaliesDetectedTotal.inc({ severity: prediction.severity });
-        });
-        metrics?.transactionsScoredTotal.inc(toCompute.length);
-        // The cache never rejects (failures are counted inside), so callers may leave this unawaited.
-        cacheWrite = cache.batchSet("prediction", writes);
-      }
-
-      const results = transactions.map((tx) => {
-        const result = byHash.get(tx.hash);
-        if (!result) throw new Error(`no result for ${tx.hash}`);
-        return result;
-      });
       return {
-        results,
-        fromCache: uniqueHashes.length - toCompute.length,
-        computed: toCompute.length,
-        cacheWrite,
+        results: aligned(transactions, byHash),
+        fromCache,
+        computed,
+        cacheWrite: Promise.all(writes).then((done) => done.every(Boolean)),
       };
     },
+
+    async scoreShadows(transactions) {
+      const { shadows } = options.models.serving();
+      const outcomes: ShadowScoreOutcome[] = [];
+      for (const scorer of shadows) {
+        const outcome = await scoreWith(scorer, transactions, "shadow");
+        outcomes.push({
+          modelVersion: scorer.modelVersion,
+          results: aligned(transactions, outcome.byHash),
+          cacheWrite: outcome.cacheWrite,
+        });
+      }
+      return outcomes;
+    },
+
+    hasShadows: () => options.models.serving().shadows.length > 0,
   };
 }

@@ -9,7 +9,7 @@ import {
   type RecordScoredResult,
   type ScoredTransactionRecord,
 } from "@chainwatch/store";
-import { toScoredRecord } from "./scored-record.ts";
+import { shadowRecords, toScoredRecord } from "./scored-record.ts";
 import type { ScoreResult, ScoringService } from "./scoring-service.ts";
 
 /** One transaction to process; `ref` is the caller's handle (a Kafka offset, a request index). */
@@ -77,6 +77,11 @@ export interface TransactionPipelineOptions {
   storeRetry?: Pick<RetryOptions, "initialDelayMs" | "maxDelayMs" | "maxAttempts">;
   /** After each durable write, with what it inserted (the gateway invalidates anomaly query pages). */
   afterStore?: (stored: RecordScoredResult) => void | Promise<void>;
+  /**
+   * Shadow models score the batch after the served results are durable, without delaying `process`
+   * (best effort: a failure is reported here and the shadow rows are simply missing).
+   */
+  onShadowError?: (error: unknown) => void;
   now?: () => Date;
 }
 
@@ -128,6 +133,12 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
       }
       return results;
     }
+  }
+
+  async function recordShadows(transactions: NormalizedTransaction[]): Promise<void> {
+    const outcomes = await options.scoring.scoreShadows(transactions);
+    const records = shadowRecords(transactions, outcomes);
+    if (records.length > 0) await options.recordScored(records);
   }
 
   return {
@@ -203,6 +214,10 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         scored = scored.filter((item) => !isBad(item));
       }
       if (stored !== NO_ROWS) await options.afterStore?.(stored);
+      if (scored.length > 0 && options.scoring.hasShadows()) {
+        const transactions = distinctRecords(scored).map((record) => record.transaction);
+        void recordShadows(transactions).catch((error: unknown) => options.onShadowError?.(error));
+      }
 
       rejected.sort((a, b) => a.index - b.index);
       return {
