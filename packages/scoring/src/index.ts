@@ -7,6 +7,14 @@ export {
   type ServingStrategy,
   staticModelProvider,
 } from "./model-provider.ts";
+export {
+  bootstrapRegistryModel,
+  createRegistryModelProvider,
+  DEFAULT_MODEL_REFRESH_INTERVAL_SECONDS,
+  ModelLoadError,
+  type RegistryModelProvider,
+  type RegistryModelProviderOptions,
+} from "./registry-poller.ts";
 export { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-record.ts";
 export {
   type BatchScoreOutcome,
