@@ -51,7 +51,7 @@ export function createKafkaConsumerMetrics(registry: Registry) {
     }),
     errorsTotal: new Counter({
       name: "kafka_errors_total",
-      help: "Failures the consumer retried or survived, by error_type: store, publish, commit, lag, crash",
+      help: "Failures the consumer retried or survived, by error_type: store, publish, commit, lag, crash, scoring (the model failed on a whole chunk), processing",
       labelNames: ["error_type"],
       registers: [registry],
     }),

@@ -26,12 +26,14 @@ export {
 } from "./scoring-service.ts";
 export {
   createTransactionPipeline,
+  isScoringFailedError,
   type PipelineItem,
   type PipelineOutcome,
   type ProcessOptions,
   type RejectedItem,
   type RejectionReason,
   type ScoredItem,
+  ScoringFailedError,
   type TransactionPipeline,
   type TransactionPipelineOptions,
   validateItem,

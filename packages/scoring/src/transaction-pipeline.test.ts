@@ -12,7 +12,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { staticModelProvider } from "./model-provider.ts";
 import { createScoringService } from "./scoring-service.ts";
-import { createTransactionPipeline, type PipelineItem } from "./transaction-pipeline.ts";
+import {
+  createTransactionPipeline,
+  isScoringFailedError,
+  type PipelineItem,
+} from "./transaction-pipeline.ts";
 
 const scorer = loadDefaultModel();
 const hashOf = (index: number) => `0x${index.toString(16).padStart(64, "0")}`;
@@ -152,6 +156,34 @@ describe("transaction pipeline", () => {
     });
     await expect(pipeline.process(items([simple(501)]))).rejects.toThrow("connection refused");
     expect(store.calls).toHaveLength(3);
+  });
+
+  it("dead-letters a transaction only the model fails on, but treats a model failing on everything as an outage", async () => {
+    const { scoring } = scoringService();
+    const poisonHash = hashOf(701);
+    const failing = (predicate: (hash: string) => boolean) => ({
+      ...scoring,
+      scoreBatch: async (transactions: Parameters<typeof scoring.scoreBatch>[0]) => {
+        if (transactions.some((tx) => predicate(tx.hash))) throw new Error("model exploded");
+        return scoring.scoreBatch(transactions);
+      },
+    });
+    const store = flakyStore(0);
+    const oneBad = createTransactionPipeline({
+      scoring: failing((hash) => hash === poisonHash),
+      recordScored: store.recordScored,
+    });
+    const outcome = await oneBad.process(items([simple(700), simple(701), simple(702)]));
+    expect(outcome.rejected.map((item) => [item.ref, item.reason])).toEqual([[1, "unscoreable"]]);
+    expect(outcome.scored.map((item) => item.ref)).toEqual([0, 2]);
+
+    const allBad = createTransactionPipeline({
+      scoring: failing(() => true),
+      recordScored: store.recordScored,
+    });
+    const error = await allBad.process(items([simple(703), simple(704)])).catch((caught: unknown) => caught);
+    expect(isScoringFailedError(error)).toBe(true);
+    expect(store.stored.has(hashOf(703))).toBe(false);
   });
 
   it("marks a transaction the store refuses as unscoreable and stores the others", async () => {

@@ -3,7 +3,7 @@ import {
   safeNormalizeTransaction,
   type ValidationIssue,
 } from "@chainwatch/model";
-import { type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
+import { ChainwatchError, type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
 import {
   isStoreValidationError,
   type RecordScoredResult,
@@ -110,12 +110,28 @@ function claimedHash(payload: unknown): string | null {
   return typeof hash === "string" ? hash.slice(0, 200) : null;
 }
 
+/** Every transaction of a batch failed to score: the model is broken, not the data. Retry later. */
+export class ScoringFailedError extends ChainwatchError {
+  constructor(cause: unknown) {
+    super("SCORING_FAILED", `the model failed on every transaction: ${(cause as Error).message}`, { cause });
+  }
+}
+
+export function isScoringFailedError(error: unknown): error is ScoringFailedError {
+  return error instanceof ScoringFailedError;
+}
+
 const NO_ROWS: RecordScoredResult = { transactions: 0, predictions: 0, anomalies: 0 };
 
 export function createTransactionPipeline(options: TransactionPipelineOptions): TransactionPipeline {
   const now = options.now ?? (() => new Date());
 
-  /** Scores the batch in one call; if that throws, item by item so one bad transaction cannot block the rest. */
+  /**
+   * Scores the batch in one call; if that throws, item by item, so one bad transaction cannot block the
+   * rest (it becomes unscoreable). If every item of a multi-item batch throws, the model itself is broken
+   * (a bad deploy, a half-loaded model), not the data: that is a ScoringFailedError, retried by the caller
+   * without committing, rather than a dead letter for every transaction in the stream.
+   */
   async function score(transactions: NormalizedTransaction[]) {
     try {
       const outcome = await options.scoring.scoreBatch(transactions);
@@ -130,6 +146,14 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         } catch (error) {
           results.push(error instanceof Error ? error : new Error(String(error)));
         }
+      }
+      const [first] = results;
+      if (
+        transactions.length > 1 &&
+        first instanceof Error &&
+        results.every((result) => result instanceof Error)
+      ) {
+        throw new ScoringFailedError(first);
       }
       return results;
     }

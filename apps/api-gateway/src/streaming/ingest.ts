@@ -7,6 +7,7 @@ import {
   transactionKey,
 } from "@chainwatch/kafka";
 import {
+  isScoringFailedError,
   type PipelineItem,
   type PipelineOutcome,
   type RejectedItem,
@@ -88,6 +89,12 @@ export function createEmbeddedIngest(options: {
         outcome = await options.pipeline.process(pipelineItems);
       } catch (error) {
         count.failed();
+        if (isScoringFailedError(error)) {
+          throw new HttpError(503, "SCORING_UNAVAILABLE", "the model could not score; retry later", {
+            cause: error,
+            headers: { "Retry-After": "5" },
+          });
+        }
         // The pipeline retried the store write (a bounded number of times) before giving up.
         throw new HttpError(503, "DATABASE_UNAVAILABLE", "the database is unavailable; retry later", {
           cause: error,

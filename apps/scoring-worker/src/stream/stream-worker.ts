@@ -9,7 +9,12 @@ import {
   type TopicPartition,
 } from "@chainwatch/kafka";
 import type { KafkaConsumerMetrics } from "@chainwatch/metrics";
-import type { PipelineItem, PipelineOutcome, TransactionPipeline } from "@chainwatch/scoring";
+import {
+  isScoringFailedError,
+  type PipelineItem,
+  type PipelineOutcome,
+  type TransactionPipeline,
+} from "@chainwatch/scoring";
 import {
   type Component,
   isRetryAbortedError,
@@ -310,7 +315,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       } else {
         // Not a store or Kafka outage (those retry inside): a bug or an unexpected value. Never skip the
         // messages; put them back and try again after a pause, visible in logs, errors and lag.
-        metrics?.errorsTotal.inc({ error_type: "processing" });
+        metrics?.errorsTotal.inc({ error_type: isScoringFailedError(error) ? "scoring" : "processing" });
         logger.error({ err: error, partition: state.tp.partition }, "chunk processing failed; retrying");
         state.queue = [...chunk, ...state.queue];
         isRequeued = true;
