@@ -221,6 +221,43 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
     await database.close();
   });
 
+  it("a store outage holds the partitions uncommitted (no dead letters, nothing skipped) until it ends", async () => {
+    const test = scope("cw_outage");
+    const worker = await startWorker(test);
+    const database = await openScopeDatabase(test);
+    const committed = async () =>
+      (await harness.admin.groupLag(test.groupId, test.topics.transactions)).reduce(
+        (sum, partition) => sum + Number(partition.committed ?? 0n),
+        0,
+      );
+    await harness.publish(
+      test.topics.transactions,
+      Array.from({ length: 300 }, (_, index) => transactionMessage(transaction(index))),
+    );
+    await waitUntil("first part committed", async () => ((await committed()) === 300 ? true : undefined));
+
+    // The worker's inserts now fail with "relation does not exist": a transient error, like PostgreSQL down.
+    await database.query("ALTER TABLE predictions RENAME TO predictions_away");
+    await harness.publish(
+      test.topics.transactions,
+      Array.from({ length: 200 }, (_, index) => transactionMessage(transaction(index + 1_000))),
+    );
+    await waitUntil("store failures retried", async () =>
+      /kafka_errors_total\{[^}]*error_type="store"[^}]*\} [1-9]/.test(await worker.registry.metrics())
+        ? true
+        : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await committed()).toBe(300);
+    expect(worker.stats()).toMatchObject({ deadLettered: 0 });
+
+    await database.query("ALTER TABLE predictions_away RENAME TO predictions");
+    await waitUntil("everything committed", async () => ((await committed()) === 500 ? true : undefined));
+    expect(await storedCounts(database)).toEqual({ predictions: 500, distinct: 500 });
+    expect(worker.stats()).toMatchObject({ scored: 500, deadLettered: 0 });
+    await database.close();
+  });
+
   it("kafka_consumer_lag rises while the group's workers are stopped and returns to 0 once one catches up", async () => {
     const test = scope("cw_lag");
     const registry = createMetricsRegistry({ collectProcessMetrics: false });
