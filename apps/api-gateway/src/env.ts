@@ -1,4 +1,4 @@
-import { TOPICS } from "@chainwatch/kafka";
+import { TOPICS } from "@chainwatch/kafka/formats";
 import { type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
 import { z } from "zod";
 

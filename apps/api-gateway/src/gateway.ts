@@ -124,7 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics: createScoringMetrics(registry),
   });
   const httpMetrics = createHttpMetrics(registry);
-  const streaming = createStreaming({ env, logger, registry, scoring, repositories, queryCache });
+  const streaming = await createStreaming({ env, logger, registry, scoring, repositories, queryCache });
 
   const dependencies: DependencyCheck[] = [
     {

@@ -1,11 +1,10 @@
+import type { OutgoingMessage, Publisher } from "@chainwatch/kafka";
 import {
   encodeMessage,
   MESSAGE_SCHEMA_VERSION,
-  type OutgoingMessage,
-  type Publisher,
   type TransactionMessage,
   transactionKey,
-} from "@chainwatch/kafka";
+} from "@chainwatch/kafka/formats";
 import {
   isScoringFailedError,
   type PipelineItem,

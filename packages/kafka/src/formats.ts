@@ -1,0 +1,25 @@
+/**
+ * Topic names, message schemas and keys without the Kafka client: for code that formats or checks stream
+ * messages but may never connect (the gateway in embedded mode), so it does not load kafkajs at start.
+ */
+export {
+  type AnomalyMessage,
+  AnomalyMessageSchema,
+  DEAD_LETTER_REASONS,
+  type DeadLetterMessage,
+  DeadLetterMessageSchema,
+  type DeadLetterReason,
+  type DecodeResult,
+  decodeMessage,
+  decodeTransactionMessage,
+  decodeUtf8,
+  encodeMessage,
+  MESSAGE_SCHEMA_VERSION,
+  type ScoreMessage,
+  ScoreMessageSchema,
+  type SourceOffset,
+  type TransactionMessage,
+  TransactionMessageSchema,
+  transactionKey,
+} from "./messages.ts";
+export { DEFAULT_PARTITIONS, DEFAULT_STREAM_TOPICS, type StreamTopics, TOPICS } from "./topics.ts";
