@@ -30,6 +30,11 @@ export interface KafkaBenchOptions {
   databaseUrl: string;
   /** Give up on a run after this long. */
   runTimeoutMs: number;
+  /** Extra worker settings for every run (e.g. KAFKA_MAX_QUEUE_SIZE), and Node flags (e.g. --cpu-prof). */
+  workerEnv?: Record<string, string>;
+  workerNodeArgs?: string[];
+  /** Also run one worker with these settings on top (named "tuned"), to show what configuration buys. */
+  tunedWorkerEnv?: Record<string, string>;
 }
 
 export interface PipelineRun {
@@ -110,15 +115,17 @@ export async function runKafkaPipeline(
       log(formatRun(runs.at(-1) as PipelineRun));
     }
 
-    for (const workers of options.workerCounts) {
-      const groupId = `bench-${runId}-w${workers}`;
-      const schema = `bench_${runId}_w${workers}`;
+    const plans = options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
+    if (options.tunedWorkerEnv) plans.push({ workers: 1, tag: "tuned", env: options.tunedWorkerEnv });
+    for (const { workers, tag, env } of plans) {
+      const groupId = `bench-${runId}-${tag}`;
+      const schema = `bench_${runId}_${tag}`;
       schemas.push(schema);
       const topics = {
         KAFKA_TOPIC_TRANSACTIONS: input,
-        KAFKA_TOPIC_SCORES: `chainwatch.bench.${runId}.w${workers}.scores.v1`,
-        KAFKA_TOPIC_ANOMALIES: `chainwatch.bench.${runId}.w${workers}.anomalies.v1`,
-        KAFKA_TOPIC_DLQ: `chainwatch.bench.${runId}.w${workers}.dlq.v1`,
+        KAFKA_TOPIC_SCORES: `chainwatch.bench.${runId}.${tag}.scores.v1`,
+        KAFKA_TOPIC_ANOMALIES: `chainwatch.bench.${runId}.${tag}.anomalies.v1`,
+        KAFKA_TOPIC_DLQ: `chainwatch.bench.${runId}.${tag}.dlq.v1`,
       };
       createdTopics.push(topics.KAFKA_TOPIC_SCORES, topics.KAFKA_TOPIC_ANOMALIES, topics.KAFKA_TOPIC_DLQ);
       // Output topics up front, so concurrent workers do not race to create them.
@@ -130,22 +137,32 @@ export async function runKafkaPipeline(
       );
       const loadBefore = loadAverages();
       const services = Array.from({ length: workers }, (_, index) =>
-        spawnNode(`scoring-worker-${index + 1}`, workerMain, {
-          LOG_LEVEL: "warn",
-          HEALTH_PORT: "0",
-          HEALTH_HOST: "127.0.0.1",
-          KAFKA_BROKERS: options.brokers.join(","),
-          KAFKA_GROUP_ID: groupId,
-          KAFKA_TOPIC_PARTITIONS: String(options.partitions),
-          ...topics,
-          DATABASE_URL: options.databaseUrl,
-          DATABASE_SCHEMA: schema,
-          REDIS_URL: undefined,
-          REDIS_ENABLED: "false",
-        }),
+        spawnNode(
+          `scoring-worker-${index + 1}`,
+          workerMain,
+          {
+            LOG_LEVEL: "warn",
+            HEALTH_PORT: "0",
+            HEALTH_HOST: "127.0.0.1",
+            KAFKA_BROKERS: options.brokers.join(","),
+            KAFKA_GROUP_ID: groupId,
+            KAFKA_TOPIC_PARTITIONS: String(options.partitions),
+            ...topics,
+            DATABASE_URL: options.databaseUrl,
+            DATABASE_SCHEMA: schema,
+            REDIS_URL: undefined,
+            REDIS_ENABLED: "false",
+            ...options.workerEnv,
+            ...env,
+          },
+          options.workerNodeArgs ?? [],
+        ),
       );
+      const settings = Object.entries(env)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(" ");
       const run = await drain({
-        name: `scoring worker × ${workers}`,
+        name: `scoring worker × ${workers}${settings ? ` (${settings})` : ""}`,
         services,
         admin,
         groupId,
@@ -280,7 +297,9 @@ async function drain(args: {
     const doneAt = performance.now();
     cpuAtEnd = services.reduce((sum, service) => sum + (cpuTimeMs(service.pid) ?? 0), 0);
     if (firstProgressAt === undefined || (await totalLag(admin, args.groupId, args.topic)) > 0n)
-      throw new Error(`${args.name} did not finish within ${args.timeoutMs} ms`);
+      throw new Error(
+        `${args.name} did not finish within ${args.timeoutMs} ms; last output:\n${services.map((service) => service.output().slice(-2_000)).join("\n")}`,
+      );
     // Progress shows at the first commit, i.e. after the first chunk; count the backlog over that window.
     const activeSeconds = (doneAt - firstProgressAt) / 1000;
     return {
@@ -293,7 +312,8 @@ async function drain(args: {
       cpuSeconds: (cpuAtEnd ?? 0) / 1000,
     };
   } finally {
-    await Promise.all(services.map((service) => service.stop()));
+    // Workers drain in-flight work on SIGTERM (KAFKA_DRAIN_TIMEOUT_MS, 15 s by default) before exiting.
+    await Promise.all(services.map((service) => service.stop(30_000)));
   }
 }
 
