@@ -100,6 +100,15 @@ await describeWithServices(
       await waitUntil("part of the stream stored", async () =>
         (await storedCounts(database)).predictions >= 4_000 ? true : undefined,
       );
+      // Kill inside a chunk's window (stored, not yet committed) when we catch one, so the restart has
+      // redelivered transactions to absorb; otherwise between chunks.
+      await waitUntil(
+        "a chunk stored but not committed",
+        async () =>
+          (await storedCounts(database)).predictions > (await committedTotal(scope)) ? true : undefined,
+        3_000,
+        5,
+      ).catch(() => undefined);
       expect(await first.service.stop("SIGKILL")).toBeNull();
       const storedAtKill = (await storedCounts(database)).predictions;
       const committedAtKill = await committedTotal(scope);
