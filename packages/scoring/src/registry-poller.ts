@@ -22,11 +22,17 @@ export interface RegistryModelProviderOptions {
   metrics?: ScoringMetrics;
   /** When given, the active model file is kept under the `model` cache type (its TTL, 24 h by default). */
   cache?: Cache;
+  /**
+   * Model files already parsed and verified in this process (the one just bootstrapped): used when the
+   * registry names the same version and checksum, saving a read and a second verification at start.
+   */
+  preloaded?: readonly { model: ModelFile; fileJson: string }[];
 }
 
 interface LoadedModel {
   scorer: Scorer;
   model: ModelFile;
+  fileJson: string;
 }
 
 /**
@@ -62,6 +68,12 @@ export function createRegistryModelProvider(options: RegistryModelProviderOption
   const { registry, logger, metrics, cache } = options;
   /** Loaded scorers by version + checksum: a rollback to a recently served version costs no load. */
   let loaded = new Map<string, LoadedModel>();
+  const preloaded = new Map(
+    (options.preloaded ?? []).map((entry) => [
+      `${entry.model.modelVersion}:${entry.model.checksum.value}`,
+      entry,
+    ]),
+  );
   let provider: (ModelProvider & { set(models: ServingModels): void }) | undefined;
   let current: { set: ActiveModelSet; active: LoadedModel } | undefined;
   let refusedRevision: string | undefined;
@@ -73,6 +85,11 @@ export function createRegistryModelProvider(options: RegistryModelProviderOption
   async function load(entry: { version: string; checksum: string }): Promise<LoadedModel> {
     const existing = loaded.get(keyOf(entry));
     if (existing) return existing;
+    const known = preloaded.get(keyOf(entry));
+    if (known) {
+      preloaded.delete(keyOf(entry));
+      return { scorer: createScorer(known.model), ...known };
+    }
     const record = await registry.get(entry.version);
     if (!record) throw new ModelLoadError(entry.version, "not registered");
     if (record.fileJson === null) throw new ModelLoadError(entry.version, "registered without a file");
@@ -88,7 +105,7 @@ export function createRegistryModelProvider(options: RegistryModelProviderOption
         `file is ${model.modelVersion} (checksum ${model.checksum.value.slice(0, 12)}…), the registry says ${entry.version} (${entry.checksum.slice(0, 12)}…)`,
       );
     }
-    return { scorer: createScorer(model), model };
+    return { scorer: createScorer(model), model, fileJson: record.fileJson };
   }
 
   async function reload(): Promise<boolean> {
@@ -164,7 +181,7 @@ export function createRegistryModelProvider(options: RegistryModelProviderOption
     );
     if (cache) {
       void cache
-        .set("model", set.active.version, serializeModel(active.model))
+        .set("model", set.active.version, active.fileJson)
         .then(() => cache.set("model", "active", set.active?.version));
     }
     return true;
@@ -220,6 +237,8 @@ export async function bootstrapRegistryModel(
   registry: Pick<ModelRegistry, "activeSet" | "register" | "deploy">,
   model: ModelFile,
   actor = "bootstrap",
+  /** The file's exact text when the caller has it (saves re-serialising ~340 KB). */
+  fileJson: string = serializeModel(model),
 ): Promise<string | null> {
   if ((await registry.activeSet()).active) return null;
   await registry.register({
@@ -227,7 +246,7 @@ export async function bootstrapRegistryModel(
     featureSpecVersion: model.content.featureSpecVersion,
     checksum: model.checksum.value,
     metadata: describeModel(model) as unknown as Record<string, unknown>,
-    fileJson: serializeModel(model),
+    fileJson,
     createdBy: actor,
   });
   try {
