@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * node src/cli/profile-gateway.ts [hit|miss|batch] [seconds=10]
+ * node src/cli/profile-gateway.ts [hit|miss|batch|batch-hit] [seconds=10]
  *
  * Starts the gateway under `node --cpu-prof`, drives one throughput variant with autocannon, and prints
  * the request rate, the gateway's CPU time per request (busy samples / requests: comparable across runs
@@ -30,23 +30,25 @@ const batch = (size: number) =>
   });
 const batchBody = batch(1_000);
 const load =
-  variant === "batch"
-    ? {
-        url: `${gateway.url}/api/v1/batch/predict`,
-        nextBody: () =>
-          batchBody.replaceAll(
-            '"hash":"0xcafe0003',
-            `"hash":"0x${(++counter).toString(16).padStart(8, "0")}`,
-          ),
-        connections: 4,
-      }
-    : variant === "miss"
+  variant === "batch-hit"
+    ? { url: `${gateway.url}/api/v1/batch/predict`, body: batchBody, connections: 4 }
+    : variant === "batch"
       ? {
-          url: `${gateway.url}/api/v1/predict`,
-          nextBody: () => single.replace(/"hash":"0x[0-9a-f]{64}"/, `"hash":"${freshHash()}"`),
-          connections: 50,
+          url: `${gateway.url}/api/v1/batch/predict`,
+          nextBody: () =>
+            batchBody.replaceAll(
+              '"hash":"0xcafe0003',
+              `"hash":"0x${(++counter).toString(16).padStart(8, "0")}`,
+            ),
+          connections: 4,
         }
-      : { url: `${gateway.url}/api/v1/predict`, body: single, connections: 50 };
+      : variant === "miss"
+        ? {
+            url: `${gateway.url}/api/v1/predict`,
+            nextBody: () => single.replace(/"hash":"0x[0-9a-f]{64}"/, `"hash":"${freshHash()}"`),
+            connections: 50,
+          }
+        : { url: `${gateway.url}/api/v1/predict`, body: single, connections: 50 };
 await runLoad({ ...load, headers, durationSeconds: 2 });
 const loadBefore = loadAverages();
 const result = await runLoad({ ...load, headers, durationSeconds: seconds });
