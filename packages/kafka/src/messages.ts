@@ -109,6 +109,13 @@ export const DeadLetterMessageSchema = z.object({
     /** The original value exactly: UTF-8 text when it decodes as UTF-8, else base64. */
     value: z.string().nullable(),
     valueEncoding: z.enum(["utf8", "base64"]),
+    /**
+     * Set when the original was larger than the dead-letter cap (256 KiB): `value` then holds its first
+     * bytes only, so the dead letter itself always fits under the broker's message size limit.
+     */
+    valueTruncated: z.boolean().optional(),
+    /** Size of the original value in bytes. */
+    valueBytes: z.number().int().min(0).optional(),
   }),
   consumerGroup: z.string(),
   failedAt: IsoDateTime,

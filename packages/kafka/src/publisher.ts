@@ -45,6 +45,13 @@ export interface PublisherOptions {
   logger: Logger;
   /** Hard bound on one publish call, connection included. */
   timeoutMs?: number;
+  /**
+   * Bytes per produce request. kafkajs puts all of one call's messages for a partition into one record
+   * batch, and the broker refuses a batch over message.max.bytes (1 MiB by default) with MESSAGE_TOO_LARGE,
+   * which no retry fixes: a worker publishing a 3,000-message chunk to one partition stalled on it. Larger
+   * publishes are split into requests of at most this size, sent in order.
+   */
+  maxRequestBytes?: number;
   metrics?: KafkaProducerMetrics;
 }
 
@@ -94,18 +101,20 @@ export function createPublisher(options: PublisherOptions): Publisher {
       if (isClosed) throw new KafkaUnavailableError("publisher is closed");
       const work = (async () => {
         await connect();
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: topicMessages.map(({ topic, messages }) => ({
-            topic,
-            messages: messages.map((message) => ({
-              key: message.key,
-              value: message.value,
-              ...(message.partition !== undefined ? { partition: message.partition } : {}),
-              ...(message.headers ? { headers: message.headers } : {}),
+        for (const request of splitBySize(topicMessages, options.maxRequestBytes ?? 512 * 1024)) {
+          await producer.sendBatch({
+            acks: -1,
+            topicMessages: request.map(({ topic, messages }) => ({
+              topic,
+              messages: messages.map((message) => ({
+                key: message.key,
+                value: message.value,
+                ...(message.partition !== undefined ? { partition: message.partition } : {}),
+                ...(message.headers ? { headers: message.headers } : {}),
+              })),
             })),
-          })),
-        });
+          });
+        }
       })();
       // The race may leave `work` running after a timeout; it must not become an unhandled rejection.
       work.catch(() => {});
@@ -130,4 +139,38 @@ export function createPublisher(options: PublisherOptions): Publisher {
       });
     }),
   };
+}
+
+/** Approximate bytes of a message on the wire: key, value, headers and ~70 bytes of record overhead. */
+function messageBytes(message: OutgoingMessage): number {
+  let bytes =
+    70 + Buffer.byteLength(message.value) + (message.key === null ? 0 : Buffer.byteLength(message.key));
+  for (const [name, value] of Object.entries(message.headers ?? {})) bytes += name.length + value.length;
+  return bytes;
+}
+
+/**
+ * Groups the messages (topic by topic, order kept) into requests of at most `maxBytes`; a single message
+ * larger than that goes alone (the broker then decides).
+ */
+export function splitBySize(batches: readonly TopicMessages[], maxBytes: number): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let current: TopicMessages[] = [];
+  let currentBytes = 0;
+  for (const { topic, messages } of batches) {
+    for (const message of messages) {
+      const bytes = messageBytes(message);
+      if (currentBytes > 0 && currentBytes + bytes > maxBytes) {
+        requests.push(current);
+        current = [];
+        currentBytes = 0;
+      }
+      const last = current.at(-1);
+      if (last?.topic === topic) last.messages.push(message);
+      else current.push({ topic, messages: [message] });
+      currentBytes += bytes;
+    }
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }

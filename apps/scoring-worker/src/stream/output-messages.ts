@@ -70,6 +70,12 @@ export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessa
   return { key: transactionKey(transaction.hash), value: encodeMessage(message) };
 }
 
+/**
+ * Originals above this are cut in the dead letter: a near-1 MiB input would otherwise make a dead letter
+ * over the broker's limit (JSON escaping, base64), refused on every retry, and the partition would stall.
+ */
+export const DEAD_LETTER_VALUE_MAX_BYTES = 256 * 1024;
+
 /** The original key and value are kept exactly (UTF-8 text, or base64 when not UTF-8) so it can be replayed. */
 export function deadLetterMessage(
   deadLetter: DeadLetter,
@@ -77,7 +83,11 @@ export function deadLetterMessage(
   failedAt: Date,
 ): OutgoingMessage {
   const { message } = deadLetter;
-  const text = message.value === null ? null : decodeUtf8(message.value);
+  const original = message.value;
+  const isTruncated = original !== null && original.length > DEAD_LETTER_VALUE_MAX_BYTES;
+  const value = isTruncated ? original.subarray(0, DEAD_LETTER_VALUE_MAX_BYTES) : original;
+  // A cut may split a UTF-8 character, so a truncated value is always base64.
+  const text = value === null ? null : isTruncated ? undefined : decodeUtf8(value);
   const key = message.key === null ? null : (decodeUtf8(message.key) ?? message.key.toString("base64"));
   const payload: DeadLetterMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
@@ -90,8 +100,9 @@ export function deadLetterMessage(
       offset: message.offset,
       timestamp: message.timestamp,
       key,
-      value: message.value === null ? null : (text ?? message.value.toString("base64")),
-      valueEncoding: text === undefined && message.value !== null ? "base64" : "utf8",
+      value: value === null ? null : (text ?? value.toString("base64")),
+      valueEncoding: text === undefined && value !== null ? "base64" : "utf8",
+      ...(isTruncated ? { valueTruncated: true, valueBytes: original.length } : {}),
     },
     consumerGroup,
     failedAt: failedAt.toISOString(),

@@ -221,6 +221,29 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
     await database.close();
   });
 
+  it("publishes a chunk larger than the broker's message size limit in pieces (queue cap 20,000, one partition)", async () => {
+    const test = scope("cw_bigchunk");
+    const worker = await startWorker(test, { KAFKA_MAX_QUEUE_SIZE: "20000" });
+    const database = await openScopeDatabase(test);
+    // One key: everything lands in one partition; with a share of 3,333 per partition a chunk is a whole
+    // 1 MiB fetch (~3,000 messages, ~2 MiB of score messages), over the broker's 1 MiB batch limit.
+    const messages = Array.from({ length: 4_000 }, (_, index) => ({
+      ...transactionMessage(transaction(index)),
+      key: "one-partition",
+    }));
+    await harness.publish(test.topics.transactions, messages);
+    await waitUntil("all committed", async () => {
+      const lag = await harness.admin.groupLag(test.groupId, test.topics.transactions);
+      return lag.reduce((sum, partition) => sum + Number(partition.committed ?? 0n), 0) === 4_000
+        ? true
+        : undefined;
+    });
+    expect(await storedCounts(database)).toEqual({ predictions: 4_000, distinct: 4_000 });
+    expect(worker.stats().commitsFailed).toBe(0);
+    expect(await worker.registry.metrics()).not.toMatch(/kafka_errors_total\{[^}]*error_type="publish"/);
+    await database.close();
+  });
+
   it("a store outage holds the partitions uncommitted (no dead letters, nothing skipped) until it ends", async () => {
     const test = scope("cw_outage");
     const worker = await startWorker(test);

@@ -15,6 +15,7 @@ import { createScoringService, createTransactionPipeline, staticModelProvider } 
 import { createLogger } from "@chainwatch/service-kit";
 import type { RecordScoredResult, ScoredTransactionRecord } from "@chainwatch/store";
 import { describe, expect, it } from "vitest";
+import { DEAD_LETTER_VALUE_MAX_BYTES, deadLetterMessage } from "./output-messages.ts";
 import { createStreamWorker } from "./stream-worker.ts";
 
 const logger = createLogger({ name: "test", level: "silent" });
@@ -412,5 +413,25 @@ describe("stream worker", () => {
     expect(fatal?.message).toBe("broker gone");
     expect(worker.isHealthy()).toBe(false);
     await worker.stop();
+  });
+});
+
+describe("dead letters", () => {
+  it("keep the original value up to 256 KiB and mark a longer one truncated, so they always fit the broker", () => {
+    const huge = "x".repeat(DEAD_LETTER_VALUE_MAX_BYTES + 10);
+    const outgoing = deadLetterMessage(
+      { message: message(0, 7, huge), reason: "invalid_json", error: "value is not JSON" },
+      "g",
+      new Date(),
+    );
+    const parsed = DeadLetterMessageSchema.parse(JSON.parse(String(outgoing.value)));
+    expect(parsed.original).toMatchObject({
+      offset: "7",
+      valueEncoding: "base64",
+      valueTruncated: true,
+      valueBytes: DEAD_LETTER_VALUE_MAX_BYTES + 10,
+    });
+    expect(Buffer.from(parsed.original.value ?? "", "base64").length).toBe(DEAD_LETTER_VALUE_MAX_BYTES);
+    expect(String(outgoing.value).length).toBeLessThan(400_000);
   });
 });
