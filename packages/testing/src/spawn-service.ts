@@ -37,7 +37,7 @@ export async function waitForHttp(
   url: string,
   options: { status?: number; timeoutMs?: number; service?: SpawnedService } = {},
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 45_000);
   while (Date.now() < deadline) {
     if (options.service && options.service.child.exitCode !== null) break;
     try {
