@@ -101,8 +101,17 @@ export const GatewayEnvSchema = z.object({
   STREAM_STATUS_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
 
   // --- Model
-  /** Path to a model JSON file; unset → the model shipped with @chainwatch/model. */
+  /**
+   * Path to a model JSON file registered and deployed when the registry has no active model (first start);
+   * unset → the model shipped with @chainwatch/model. After that the registry decides what serves.
+   */
   MODEL_PATH: z.string().optional(),
+  /** How often the model registry's active set is polled; a deploy or rollback serves within this + one load. */
+  MODEL_REFRESH_INTERVAL_SECONDS: seconds.default(5),
+  /** Scheduled drift check of recent stored traffic against the active model; 0 = off. */
+  DRIFT_CHECK_INTERVAL_SECONDS: z.coerce.number().min(0).default(3_600),
+  /** Training from a file (POST /api/v1/models/train) reads only under this directory; unset → refused. */
+  MODEL_TRAINING_DATA_DIR: z.string().optional(),
 
   // --- Middleware
   /** Requests slower than this many seconds are counted in slow_requests_total and logged. */

@@ -18,10 +18,22 @@ import {
   createStoreMetrics,
   type Registry,
 } from "@chainwatch/metrics";
-import { createScorer, loadDefaultModel, parseModelFile, type Scorer } from "@chainwatch/model";
-import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
+import { type ModelFile, parseModelFile } from "@chainwatch/model";
+import {
+  bootstrapRegistryModel,
+  createRegistryModelProvider,
+  createScoringService,
+  type RegistryModelProvider,
+} from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
-import { createAuthRepositories, createRepositories, type Database, runMigrations } from "@chainwatch/store";
+import {
+  createAuthRepositories,
+  createModelRegistry,
+  createRepositories,
+  type Database,
+  type ModelRegistry,
+  runMigrations,
+} from "@chainwatch/store";
 import { createAuditLog } from "./auth/audit-log.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import { bootstrapAdminKey } from "./auth/bootstrap.ts";
@@ -29,6 +41,7 @@ import { createSessions } from "./auth/sessions.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import type { GatewayEnv } from "./env.ts";
 import { checkDependencies, type DependencyCheck } from "./http/dependencies.ts";
+import { createModelOperations } from "./models/model-operations.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { openDatabase } from "./persistence/open-database.ts";
@@ -51,12 +64,18 @@ export interface Gateway extends Component {
   url(): string;
   readonly registry: Registry;
   readonly cache: Cache;
+  /** The serving set, polled from the model registry. */
+  readonly models: RegistryModelProvider;
+  readonly modelRegistry: ModelRegistry;
 }
 
-export function loadScorer(env: GatewayEnv): Scorer {
-  return env.MODEL_PATH
-    ? createScorer(parseModelFile(readFileSync(env.MODEL_PATH, "utf8")))
-    : loadDefaultModel();
+/** What the gateway registers and deploys when the registry has no active model (first start). */
+export function loadBootstrapModelFile(env: GatewayEnv): { model: ModelFile; fileJson: string } {
+  const fileJson = readFileSync(
+    env.MODEL_PATH ?? new URL(import.meta.resolve("@chainwatch/model/default-model.json")),
+    "utf8",
+  );
+  return { model: parseModelFile(fileJson), fileJson };
 }
 
 function createGatewayCache(env: GatewayEnv, logger: Logger, registry: Registry) {
@@ -96,16 +115,32 @@ function createGatewayCache(env: GatewayEnv, logger: Logger, registry: Registry)
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { env, logger } = options;
   const registry = createMetricsRegistry({ defaultLabels: { service: "api-gateway" } });
-  const scorer = loadScorer(env);
-  logger.info(
-    { modelVersion: scorer.modelVersion, featureSpecVersion: scorer.featureSpecVersion },
-    "model loaded",
-  );
+  const scoringMetrics = createScoringMetrics(registry);
 
   const { cache, redisStore } = createGatewayCache(env, logger, registry);
   const database = options.database ?? (await openDatabase(env, logger));
   if (options.database) await runMigrations(options.database);
   const repositories = createRepositories(database);
+  // The registry is the single source of truth for what serves; on a first start it gets the shipped model
+  // (or MODEL_PATH's). A refused file at start is fatal, as a bad MODEL_PATH always was.
+  const modelRegistry = createModelRegistry(database);
+  const bootstrapModel = loadBootstrapModelFile(env);
+  const bootstrapped = await bootstrapRegistryModel(
+    modelRegistry,
+    bootstrapModel.model,
+    "bootstrap",
+    bootstrapModel.fileJson,
+  );
+  if (bootstrapped) logger.info({ modelVersion: bootstrapped }, "model registry bootstrapped");
+  const models = createRegistryModelProvider({
+    registry: modelRegistry,
+    intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
+    logger: logger.child({ component: "model-registry" }),
+    metrics: scoringMetrics,
+    cache,
+    preloaded: [bootstrapModel],
+  });
+  await models.refresh();
   const queryCache = createAnomalyQueryCache(cache);
   const recorder = createPredictionRecorder({
     repositories,
@@ -118,10 +153,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const warmJobs = createCacheWarmJobs({ repositories, cache, logger });
   const security = await createSecurity(env, logger, database);
-  const scoring = createScoringService({
-    models: staticModelProvider(scorer),
-    cache,
-    metrics: createScoringMetrics(registry),
+  const scoring = createScoringService({ models, cache, metrics: scoringMetrics });
+  recorder.scoreShadowsWith(scoring);
+  const modelOperations = createModelOperations({
+    registry: modelRegistry,
+    models,
+    database,
+    metrics: scoringMetrics,
+    logger: logger.child({ component: "model-operations" }),
+    trainingDataDir: env.MODEL_TRAINING_DATA_DIR,
   });
   const httpMetrics = createHttpMetrics(registry);
   const streaming = await createStreaming({ env, logger, registry, scoring, repositories, queryCache });
@@ -146,7 +186,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     {
       name: "model",
       isRequired: true,
-      check: async () => ({ isUp: true, detail: { version: scorer.modelVersion } }),
+      check: async () => ({
+        isUp: true,
+        detail: { version: models.current().modelVersion, revision: models.revision() },
+      }),
     },
   ];
 
@@ -159,7 +202,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         Object.entries(report.dependencies).map(([name, state]) => [name, state.status === "up"]),
       );
     },
-    activeModels: () => [{ version: scorer.modelVersion, role: "active" }],
+    activeModels: () => {
+      const set = models.loadedSet();
+      if (!set) return [];
+      return [
+        ...(set.active ? [{ version: set.active.version, role: "active" }] : []),
+        ...(set.canary ? [{ version: set.canary.version, role: "canary" }] : []),
+        ...set.shadows.map((shadow) => ({ version: shadow.version, role: "shadow" })),
+      ];
+    },
   });
 
   const app = createServer({
@@ -176,6 +227,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onScored: recorder.record,
     dependencies,
     streaming,
+    models: { registry: modelRegistry, models, operations: modelOperations },
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
     isShuttingDown: options.isShuttingDown ?? (() => false),
@@ -183,9 +235,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   let server: Server | undefined;
   let keyUsageTimer: NodeJS.Timeout | undefined;
+  let driftTimer: NodeJS.Timeout | undefined;
   return {
     registry,
     cache,
+    models,
+    modelRegistry,
     generatedAdminKey: security.generatedAdminKey,
     async start() {
       if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
@@ -193,6 +248,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       recorder.start();
       security.audit.start();
+      await models.start();
+      if (env.DRIFT_CHECK_INTERVAL_SECONDS > 0) {
+        driftTimer = setInterval(() => {
+          modelOperations
+            .checkDrift()
+            .then((report) =>
+              logger.info(
+                {
+                  severity: report.severity,
+                  driftedFeatures: report.driftedFeatures,
+                  rows: report.recentRows,
+                },
+                "scheduled drift check",
+              ),
+            )
+            .catch((error: unknown) => logger.warn({ err: error }, "scheduled drift check failed"));
+        }, env.DRIFT_CHECK_INTERVAL_SECONDS * 1000);
+        driftTimer.unref();
+      }
       // last_used_at is written once a minute for all keys seen, not on each request.
       keyUsageTimer = setInterval(() => void security.authenticator.flushKeyUsage().catch(() => {}), 60_000);
       keyUsageTimer.unref();
@@ -214,6 +288,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           closing.closeIdleConnections();
         });
       }
+      clearInterval(driftTimer);
+      await models.stop();
+      await modelOperations.stop();
       await warmJobs.drain();
       await streaming.stop();
       clearInterval(keyUsageTimer);

@@ -33,6 +33,7 @@ import { cacheWarmRoutes } from "./routes/cache-warm.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { methodNotAllowed } from "./routes/method-not-allowed.ts";
+import { type ModelRouteOptions, modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
 import { streamStatusRoutes } from "./routes/stream-status.ts";
 import { transactionRoutes } from "./routes/transactions.ts";
@@ -58,6 +59,8 @@ export interface ServerDeps {
     sessions: Sessions;
     repositories: AuthRepositories;
   };
+  /** The model lifecycle API (registry, serving set, training and drift); audit comes from `security`. */
+  models?: Omit<ModelRouteOptions, "audit">;
   /** Redis client for shared rate limits; undefined → per-process limits. */
   rateLimitRedis?: { call(command: string, ...args: string[]): Promise<unknown> };
   onRateLimitStoreError?: () => void;
@@ -173,6 +176,7 @@ export function createServer(deps: ServerDeps): Express {
     }),
   );
   app.use(auditLogRoutes({ repositories: deps.security.repositories }));
+  if (deps.models) app.use(modelRoutes({ ...deps.models, audit: deps.security.audit }));
 
   const openApi = buildOpenApiDocument({
     batchMaxItems: env.BATCH_MAX_ITEMS,

@@ -26,6 +26,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_ERROR: 400,
   NOT_FOUND: 404,
   SERVICE_UNAVAILABLE: 503,
+  // ModelRegistryError (model lifecycle)
+  MODEL_NOT_FOUND: 404,
+  MODEL_VERSION_CONFLICT: 409,
+  MODEL_STATE_CONFLICT: 409,
+  MODEL_NO_ROLLBACK_TARGET: 409,
 };
 
 /**

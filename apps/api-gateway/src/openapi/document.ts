@@ -8,6 +8,14 @@ import {
   RegisterRequestSchema,
 } from "../auth/schemas.ts";
 import {
+  CompareModelsRequestSchema,
+  DeployModelRequestSchema,
+  DriftRequestSchema,
+  ModelTrafficRequestSchema,
+  RollbackModelRequestSchema,
+  TrainModelRequestSchema,
+} from "../http/model-schemas.ts";
+import {
   AnomalyQuerySchema,
   BatchPredictResponseSchema,
   batchIngestRequestSchema,
@@ -23,7 +31,7 @@ import {
 } from "../http/schemas.ts";
 
 interface Operation {
-  method: "get" | "post" | "delete";
+  method: "get" | "post" | "put" | "delete";
   path: string;
   summary: string;
   tag: string;
@@ -107,6 +115,7 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
     ...streamingOperations(options.batchMaxItems),
     ...persistenceOperations(),
     ...securityOperations(),
+    ...modelOperations(),
     {
       method: "get",
       path: "/health/live",
@@ -272,6 +281,81 @@ function persistenceOperations(): Operation[] {
       summary: "Progress of a cache warm job",
       tag: "cache",
       errors: [404],
+    },
+  ];
+}
+
+function modelOperations(): Operation[] {
+  return [
+    {
+      method: "get",
+      path: "/api/v1/models",
+      summary: "Registered versions and the active set",
+      tag: "models",
+    },
+    {
+      method: "get",
+      path: "/api/v1/models/{version}",
+      summary: "One version's metadata and deployment history",
+      tag: "models",
+      errors: [400, 404],
+    },
+    {
+      method: "post",
+      path: "/api/v1/models/train",
+      summary:
+        "202: train a model off the request path (stored window or a file under MODEL_TRAINING_DATA_DIR)",
+      tag: "models",
+      request: TrainModelRequestSchema,
+      status: 202,
+      errors: [400],
+    },
+    {
+      method: "get",
+      path: "/api/v1/models/jobs/{id}",
+      summary: "Progress, rows, resulting version or error of a training job",
+      tag: "models",
+      errors: [404],
+    },
+    {
+      method: "post",
+      path: "/api/v1/models/{version}/deploy",
+      summary: "Deploy as shadow, canary (trafficPercent) or full; served within the refresh interval",
+      tag: "models",
+      request: DeployModelRequestSchema,
+      errors: [400, 404, 409],
+    },
+    {
+      method: "put",
+      path: "/api/v1/models/{version}/traffic",
+      summary: "Set the canary's share (0 ends the canary)",
+      tag: "models",
+      request: ModelTrafficRequestSchema,
+      errors: [400, 404, 409],
+    },
+    {
+      method: "post",
+      path: "/api/v1/models/rollback",
+      summary: "Restore the previously active version (ends any canary)",
+      tag: "models",
+      request: RollbackModelRequestSchema,
+      errors: [400, 409],
+    },
+    {
+      method: "post",
+      path: "/api/v1/models/compare",
+      summary: "Two versions side by side over a time window",
+      tag: "models",
+      request: CompareModelsRequestSchema,
+      errors: [400, 404],
+    },
+    {
+      method: "post",
+      path: "/api/v1/models/drift",
+      summary: "Drift of recent stored traffic against the active model (sets model_drift_* gauges)",
+      tag: "models",
+      request: DriftRequestSchema,
+      errors: [400],
     },
   ];
 }

@@ -1,6 +1,11 @@
 import type { StoreMetrics } from "@chainwatch/metrics";
 import type { NormalizedTransaction } from "@chainwatch/model";
-import { newlyScoredRecords, type ScoreResult } from "@chainwatch/scoring";
+import {
+  newlyScoredRecords,
+  type ScoreResult,
+  type ScoringService,
+  shadowRecords,
+} from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
 import {
   createWriteBehindQueue,
@@ -47,10 +52,30 @@ export function createPredictionRecorder(options: PredictionRecorderOptions) {
     },
   });
 
+  let shadowScoring: Pick<ScoringService, "hasShadows" | "scoreShadows"> | undefined;
+
+  /** After the response: shadow models score the same transactions, stored with served false. */
+  function recordShadows(transactions: readonly NormalizedTransaction[]): void {
+    setImmediate(() => {
+      shadowScoring
+        ?.scoreShadows(transactions)
+        .then((outcomes) => {
+          const records = shadowRecords(transactions, outcomes);
+          if (records.length > 0) queue.enqueue(records);
+        })
+        .catch((error: unknown) => options.logger.warn({ err: error }, "shadow scoring failed"));
+    });
+  }
+
   return {
     record(transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]): void {
       const records = newlyScoredRecords(transactions, results);
       if (records.length > 0) queue.enqueue(records);
+      if (shadowScoring?.hasShadows()) recordShadows(transactions);
+    },
+    /** Shadow models (if any are deployed) score what this recorder records, off the response path. */
+    scoreShadowsWith(scoring: Pick<ScoringService, "hasShadows" | "scoreShadows">): void {
+      shadowScoring = scoring;
     },
     start: () => queue.start(),
     stop: () => queue.stop(),

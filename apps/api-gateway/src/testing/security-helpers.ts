@@ -52,6 +52,45 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   { method: "GET", path: "/api/v1/users", access: "users:manage" },
   { method: "GET", path: "/api/v1/audit-logs", access: "audit:read" },
   { method: "GET", path: "/api/v1/audit-logs/stats", access: "audit:read" },
+  { method: "GET", path: "/api/v1/models", access: "models:read" },
+  { method: "GET", path: "/api/v1/models/if-000000000000", access: "models:read" },
+  { method: "GET", path: "/api/v1/models/jobs/some-job", access: "models:read" },
+  {
+    method: "POST",
+    path: "/api/v1/models/train",
+    // A file source without MODEL_TRAINING_DATA_DIR: refused (400) after authorisation, nothing trains.
+    body: { source: { kind: "file", path: "data.csv" } },
+    access: "models:manage",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/models/if-000000000000/deploy",
+    body: { strategy: "shadow" },
+    access: "models:manage",
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/models/if-000000000000/traffic",
+    body: { percent: 5 },
+    access: "models:manage",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/models/rollback",
+    body: { fromVersion: "if-000000000000" },
+    access: "models:manage",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/models/compare",
+    body: {
+      versions: ["if-000000000000", "if-000000000001"],
+      since: "2025-01-01T00:00:00Z",
+      until: "2025-01-02T00:00:00Z",
+    },
+    access: "models:analyze",
+  },
+  { method: "POST", path: "/api/v1/models/drift", body: { maxRows: 100 }, access: "models:analyze" },
 ];
 
 /** Creates an API key with `role` through the admin API and returns it. */

@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { ScoringMetrics } from "@chainwatch/metrics";
+import {
+  type DriftReport,
+  detectDrift,
+  parseModelFile,
+  recentFeatureMatrix,
+  startTrainingWorker,
+  type TrainingParameters,
+} from "@chainwatch/model";
+import type { RegistryModelProvider } from "@chainwatch/scoring";
+import type { Logger } from "@chainwatch/service-kit";
+import { type Database, type ModelRegistry, streamStoredTransactions } from "@chainwatch/store";
+import { validationError } from "../http/errors.ts";
+
+export type TrainingSource =
+  | { kind: "stored"; since: string; until: string }
+  | { kind: "file"; path: string };
+
+export interface TrainingJob {
+  id: string;
+  status: "running" | "succeeded" | "failed";
+  phase: string;
+  rows: number;
+  source: TrainingSource;
+  modelVersion: string | null;
+  /** Whether the trained version was new to the registry (false: the same file was registered before). */
+  registered: boolean | null;
+  error: { code: string; message: string } | null;
+  startedAt: string;
+  finishedAt: string | null;
+  createdBy: string;
+}
+
+export interface ModelOperationsOptions {
+  registry: ModelRegistry;
+  models: RegistryModelProvider;
+  database: Database;
+  metrics: ScoringMetrics;
+  logger: Logger;
+  /** Training files are read only under this directory; unset → file training refused. */
+  trainingDataDir: string | undefined;
+  /** Finished jobs kept for GET; oldest dropped first. */
+  maxJobs?: number;
+}
+
+/**
+ * Model work that must not run on a request: training (a worker thread per job, the result registered as
+ * an inactive version), and drift checks of recent stored traffic against the active model.
+ */
+export function createModelOperations(options: ModelOperationsOptions) {
+  const { registry, models, database, metrics, logger } = options;
+  const jobs = new Map<string, TrainingJob>();
+  const running = new Set<Promise<unknown>>();
+  const cancels = new Set<() => void>();
+
+  function resolveTrainingFile(requested: string): string {
+    const dir = options.trainingDataDir;
+    if (!dir) {
+      throw validationError("training from a file is disabled (MODEL_TRAINING_DATA_DIR is not set)", [
+        { path: "source.path", message: "file training disabled" },
+      ]);
+    }
+    const root = path.resolve(dir);
+    const resolved = path.resolve(root, requested);
+    if (resolved !== root && resolved.startsWith(`${root}${path.sep}`)) return resolved;
+    throw validationError("training file must be under MODEL_TRAINING_DATA_DIR", [
+      { path: "source.path", message: "outside the training data directory" },
+    ]);
+  }
+
+  function startTraining(source: TrainingSource, parameters: TrainingParameters, actor: string): TrainingJob {
+    let input: Parameters<typeof startTrainingWorker>[0]["input"];
+    let sourceName: string;
+    if (source.kind === "file") {
+      const file = resolveTrainingFile(source.path);
+      input = { kind: "file", path: file };
+      sourceName = path.basename(file);
+    } else {
+      const since = new Date(source.since);
+      const until = new Date(source.until);
+      if (!(since < until)) {
+        throw validationError("since must be before until", [
+          { path: "source.until", message: "not after since" },
+        ]);
+      }
+      input = { kind: "rows", rows: streamStoredTransactions(database, { since, until }) };
+      sourceName = `stored:${since.toISOString()}..${until.toISOString()}`;
+    }
+    const job: TrainingJob = {
+      id: randomUUID(),
+      status: "running",
+      phase: "starting",
+      rows: 0,
+      source,
+      modelVersion: null,
+      registered: null,
+      error: null,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      createdBy: actor,
+    };
+    jobs.set(job.id, job);
+    for (const id of jobs.keys()) {
+      if (jobs.size <= (options.maxJobs ?? 100)) break;
+      if (jobs.get(id)?.status !== "running") jobs.delete(id);
+    }
+    const handle = startTrainingWorker({
+      input,
+      parameters,
+      source: sourceName,
+      onProgress: (progress) => {
+        job.phase = progress.phase;
+        job.rows = progress.rows;
+      },
+    });
+    cancels.add(handle.cancel);
+    const work = handle.result
+      .then(async (output) => {
+        const model = parseModelFile(output.modelJson);
+        const { created } = await registry.register({
+          version: output.modelVersion,
+          featureSpecVersion: model.content.featureSpecVersion,
+          checksum: output.checksum,
+          metadata: output.metadata as unknown as Record<string, unknown>,
+          fileJson: output.modelJson,
+          createdBy: actor,
+        });
+        Object.assign(job, {
+          status: "succeeded",
+          phase: "done",
+          rows: output.rows,
+          modelVersion: output.modelVersion,
+          registered: created,
+        });
+        logger.info({ jobId: job.id, modelVersion: output.modelVersion, rows: output.rows }, "model trained");
+      })
+      .catch((error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        job.status = "failed";
+        job.error = {
+          code: typeof code === "string" ? code : "TRAINING_FAILED",
+          message: String((error as Error).message ?? error).slice(0, 1_000),
+        };
+        logger.warn({ jobId: job.id, err: error }, "model training failed");
+      })
+      .finally(() => {
+        job.finishedAt = new Date().toISOString();
+        cancels.delete(handle.cancel);
+        running.delete(work);
+      });
+    running.add(work);
+    return { ...job };
+  }
+
+  /** Recent stored traffic (since, default the last hour) against the active model; sets the drift gauges. */
+  async function checkDrift(request: { since?: Date; maxRows?: number } = {}): Promise<DriftReport> {
+    const until = new Date();
+    const since = request.since ?? new Date(until.getTime() - 3_600_000);
+    const maxRows = request.maxRows ?? 100_000;
+    const rows = limited(streamStoredTransactions(database, { since, until }), maxRows);
+    const matrix = await recentFeatureMatrix(rows, { maxRows });
+    const report = detectDrift(models.activeModel(), matrix);
+    metrics.modelDriftScore.reset();
+    for (const feature of report.features)
+      metrics.modelDriftScore.set({ feature: feature.feature }, feature.psi);
+    metrics.modelDriftDetected.set(report.severity === "none" ? 0 : 1);
+    return report;
+  }
+
+  return {
+    startTraining,
+    getJob: (id: string): TrainingJob | undefined => {
+      const job = jobs.get(id);
+      return job ? { ...job } : undefined;
+    },
+    checkDrift,
+    /** Cancels running training jobs and waits for them to settle (shutdown). */
+    async stop(): Promise<void> {
+      for (const cancel of cancels) cancel();
+      await Promise.allSettled([...running]);
+    },
+  };
+}
+
+export type ModelOperations = ReturnType<typeof createModelOperations>;
+
+/** The most recent `max` rows would need a reverse read; the window is short, so the first `max` in order. */
+async function* limited<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T> {
+  let count = 0;
+  for await (const row of source) {
+    if (count++ >= max) return;
+    yield row;
+  }
+}
