@@ -146,7 +146,7 @@ describe("the Grafana dashboard", () => {
       "Cache hit rate by type",
       "Dead-lettered messages by reason",
       "Model version in use",
-      "Drift score by feature (expected later)",
+      "Drift score by feature",
     ]) {
       expect(titles).toContain(title);
     }
