@@ -43,7 +43,11 @@ await describeWithServices("kafka stream interfaces (real broker)", ["kafka"], (
       { topic: output, messages: hashes.map(message) },
     ]);
     const lagBefore = await admin.groupLag(groupId, input);
-    expect(lagBefore.reduce((sum, p) => sum + p.lag, 0n)).toBe(40n);
+    // Without commits the lag is the whole log (40, or more if a produce retried under load).
+    expect(lagBefore.reduce((sum, p) => sum + p.lag, 0n)).toBe(
+      lagBefore.reduce((sum, p) => sum + p.high, 0n),
+    );
+    expect(lagBefore.reduce((sum, p) => sum + p.lag, 0n)).toBeGreaterThanOrEqual(40n);
     expect(lagBefore.every((p) => p.committed === null)).toBe(true);
 
     // Consume both topics' partitions and check the key → partition mapping agrees.

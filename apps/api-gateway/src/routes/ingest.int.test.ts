@@ -93,8 +93,11 @@ await describeWithServices("ingest and stream status on the real Kafka", ["kafka
 
     const received: ConsumedMessage[] = [];
     const member = groupMember((message) => received.push(message));
-    await waitFor("the three messages", async () => (received.length >= 3 ? true : undefined));
-    expect(received).toHaveLength(3);
+    const keys = () => new Set(received.map((message) => String(message.key)));
+    await waitFor("the three transactions", async () => (keys().size >= 3 ? true : undefined));
+    // The invalid item and the duplicate were never published (a produce retried under load could
+    // still add a copy of a published one: at-least-once).
+    expect(keys()).toEqual(new Set([a?.hash, b?.hash, c?.hash]));
     const decoded = received.map((message) => {
       const result = decodeTransactionMessage(message.value);
       if (!result.ok) throw new Error(result.error);
@@ -123,7 +126,9 @@ await describeWithServices("ingest and stream status on the real Kafka", ["kafka
     expect(settled.partitions.every((partition) => partition.memberId === settled.members[0]?.memberId)).toBe(
       true,
     );
-    expect(settled.partitions.reduce((sum, partition) => sum + Number(partition.highWatermark), 0)).toBe(3);
+    expect(settled.partitions.reduce((sum, partition) => sum + Number(partition.highWatermark), 0)).toBe(
+      received.length,
+    );
     await member.stop();
   });
 
@@ -139,7 +144,10 @@ await describeWithServices("ingest and stream status on the real Kafka", ["kafka
     await sleep(1_200);
     const after = StreamStatusSchema.parse((await app.send("/api/v1/stream/status")).json);
     if (after.mode !== "kafka") throw new Error("expected kafka mode");
-    expect(after.totalLag).toBe(before.totalLag + 40);
+    const appended = (status: typeof after) =>
+      status.partitions.reduce((sum, partition) => sum + Number(partition.highWatermark), 0);
+    expect(appended(after) - appended(before)).toBeGreaterThanOrEqual(40);
+    expect(after.totalLag).toBe(before.totalLag + appended(after) - appended(before));
     expect(after.throughput?.producedPerSecond).toBeGreaterThan(0);
     expect(after.throughput?.consumedPerSecond).toBe(0);
     expect(after.state).toBe("Empty");

@@ -169,6 +169,23 @@ export function kafkaHarness(): KafkaHarness {
   };
 }
 
+/**
+ * The group's committed offsets and the topic's high watermarks, summed over partitions. Tests compare
+ * against these rather than against how many messages they sent: a producer retry under load can append a
+ * batch twice (at-least-once publishing), which the worker absorbs but a fixed count would not.
+ */
+export async function offsetTotals(
+  admin: StreamAdmin,
+  groupId: string,
+  topic: string,
+): Promise<{ committed: number; high: number }> {
+  const lag = await admin.groupLag(groupId, topic);
+  return {
+    committed: lag.reduce((sum, partition) => sum + Number(partition.committed ?? 0n), 0),
+    high: lag.reduce((sum, partition) => sum + Number(partition.high), 0),
+  };
+}
+
 /** A PostgreSQL connection into the scope's schema (created by the worker's migrations). */
 export async function openScopeDatabase(scope: StreamScope): Promise<Database> {
   return createPostgresDatabase({ connectionString: serviceUrls.databaseUrl, schema: scope.schema });
@@ -181,12 +198,16 @@ export async function storedCounts(database: Database): Promise<{ predictions: n
   return { predictions: Number(rows[0]?.predictions ?? 0), distinct: Number(rows[0]?.distinct ?? 0) };
 }
 
-/** Polls until `probe` returns a value other than undefined; throws with `what` after the timeout. */
+/**
+ * Polls until `probe` returns a value other than undefined; throws with `what` (and what `state` says at
+ * that moment, to diagnose a flaky wait) after the timeout.
+ */
 export async function waitUntil<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 60_000,
   intervalMs = 100,
+  state?: () => unknown,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -194,7 +215,10 @@ export async function waitUntil<T>(
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  const seen = state
+    ? ` (state: ${JSON.stringify(await state(), (_key, value) => (typeof value === "bigint" ? String(value) : value))})`
+    : "";
+  throw new Error(`timed out waiting for ${what}${seen}`);
 }
 
 /** Deletes the scope's topics and drops its schema. */
