@@ -25,8 +25,9 @@ export function chainwatchVitestConfig() {
           test: {
             name: "integration",
             include: ["src/**/*.int.test.ts", "test/**/*.int.test.ts"],
-            testTimeout: 60_000,
-            hookTimeout: 90_000,
+            // Real Kafka round trips, rebalances and child processes: minutes on a contended 2-core machine.
+            testTimeout: 180_000,
+            hookTimeout: 120_000,
             fileParallelism: false,
           },
         },
