@@ -224,7 +224,25 @@ export async function waitUntil<T>(
 /** Deletes the scope's topics and drops its schema. */
 export async function cleanupScope(scope: StreamScope, harness: KafkaHarness): Promise<void> {
   await harness.admin.deleteTopics(Object.values(scope.topics)).catch(() => {});
-  const database = await openScopeDatabase(scope);
-  await database.query(`DROP SCHEMA IF EXISTS ${scope.schema} CASCADE`).catch(() => {});
-  await database.close();
+  // A plain connection (no search_path into the schema being dropped), retried: a worker killed a moment
+  // ago may still hold locks until PostgreSQL notices its connection is gone.
+  const database = await createPostgresDatabase({ connectionString: serviceUrls.databaseUrl });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await database.query(`DROP SCHEMA IF EXISTS ${scope.schema} CASCADE`);
+        return;
+      } catch (error) {
+        if (attempt >= 3) {
+          process.stderr.write(
+            `cleanup: could not drop schema ${scope.schema}: ${(error as Error).message}\n`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  } finally {
+    await database.close();
+  }
 }
