@@ -1,5 +1,6 @@
 import { createCacheMetrics, createMetricsRegistry } from "@chainwatch/metrics";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createCache } from "./cache.ts";
 import { cacheKey, predictionCacheId } from "./cache-types.ts";
@@ -16,8 +17,11 @@ await describeWithServices("redis cache store (real Redis)", ["redis"], () => {
   });
 
   afterAll(async () => {
-    const keys = await store.client.keys(`chainwatch:*:v1:${prefix}*`);
-    if (keys.length > 0) await store.client.del(...keys);
+    // A plain client for cleanup: the store's 250 ms command timeout is too short for KEYS on a busy Redis.
+    const admin = new Redis(serviceUrls.redisUrl);
+    const keys = await admin.keys(`chainwatch:*:v1:${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
     await store.close();
   });
 
