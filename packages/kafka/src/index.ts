@@ -20,26 +20,8 @@ export {
   type TopicPartition,
 } from "./batch-consumer.ts";
 export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from "./client.ts";
-export {
-  type AnomalyMessage,
-  AnomalyMessageSchema,
-  DEAD_LETTER_REASONS,
-  type DeadLetterMessage,
-  DeadLetterMessageSchema,
-  type DeadLetterReason,
-  type DecodeResult,
-  decodeMessage,
-  decodeTransactionMessage,
-  decodeUtf8,
-  encodeMessage,
-  MESSAGE_SCHEMA_VERSION,
-  type ScoreMessage,
-  ScoreMessageSchema,
-  type SourceOffset,
-  type TransactionMessage,
-  TransactionMessageSchema,
-  transactionKey,
-} from "./messages.ts";
+// Topics, message schemas and keys live in formats.ts, so code that never connects can import them alone.
+export * from "./formats.ts";
 export {
   createPublisher,
   KafkaUnavailableError,
@@ -48,4 +30,3 @@ export {
   type PublisherOptions,
   type TopicMessages,
 } from "./publisher.ts";
-export { DEFAULT_PARTITIONS, DEFAULT_STREAM_TOPICS, type StreamTopics, TOPICS } from "./topics.ts";

@@ -49,7 +49,8 @@ export const ItemErrorSchema = z
   })
   .meta({ id: "BatchItemError" });
 
-export function batchPredictRequestSchema(maxItems: number) {
+/** `{ transactions: [...] }` with 1..maxItems items; items are validated one by one by the route. */
+function batchTransactionsRequestSchema(maxItems: number, id: string) {
   return z
     .strictObject({
       transactions: z
@@ -57,8 +58,11 @@ export function batchPredictRequestSchema(maxItems: number) {
         .min(1, "transactions must hold at least 1 item")
         .max(maxItems, `transactions may hold at most ${maxItems} items`),
     })
-    .meta({ id: "BatchPredictRequest" });
+    .meta({ id });
 }
+
+export const batchPredictRequestSchema = (maxItems: number) =>
+  batchTransactionsRequestSchema(maxItems, "BatchPredictRequest");
 
 export const BatchPredictResponseSchema = z
   .object({
@@ -164,16 +168,8 @@ export const IngestResponseSchema = z
   })
   .meta({ id: "IngestResponse" });
 
-export function batchIngestRequestSchema(maxItems: number) {
-  return z
-    .strictObject({
-      transactions: z
-        .array(z.unknown())
-        .min(1, "transactions must hold at least 1 item")
-        .max(maxItems, `transactions may hold at most ${maxItems} items`),
-    })
-    .meta({ id: "BatchIngestRequest" });
-}
+export const batchIngestRequestSchema = (maxItems: number) =>
+  batchTransactionsRequestSchema(maxItems, "BatchIngestRequest");
 
 export const StreamThroughputSchema = z
   .object({
