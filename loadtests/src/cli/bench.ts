@@ -14,7 +14,10 @@ import { runHttpThroughput, type ThroughputResult } from "../bench/http-throughp
 import { type KafkaBenchResult, runKafkaPipeline } from "../bench/kafka-pipeline.ts";
 import { formatBytes, formatLoad, loadAverages, machineInfo } from "../machine.ts";
 
+// `pnpm --filter … bench -- --only http` passes the "--" through; it separates nothing here.
+const argv = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
 const { values } = parseArgs({
+  args: argv,
   options: {
     only: { type: "string" },
     smoke: { type: "boolean", default: false },
