@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -18,11 +17,11 @@ import {
   createStoreMetrics,
   type Registry,
 } from "@chainwatch/metrics";
-import { type ModelFile, parseModelFile } from "@chainwatch/model";
 import {
   bootstrapRegistryModel,
   createRegistryModelProvider,
   createScoringService,
+  loadBootstrapModelFile,
   type RegistryModelProvider,
 } from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
@@ -67,15 +66,6 @@ export interface Gateway extends Component {
   /** The serving set, polled from the model registry. */
   readonly models: RegistryModelProvider;
   readonly modelRegistry: ModelRegistry;
-}
-
-/** What the gateway registers and deploys when the registry has no active model (first start). */
-export function loadBootstrapModelFile(env: GatewayEnv): { model: ModelFile; fileJson: string } {
-  const fileJson = readFileSync(
-    env.MODEL_PATH ?? new URL(import.meta.resolve("@chainwatch/model/default-model.json")),
-    "utf8",
-  );
-  return { model: parseModelFile(fileJson), fileJson };
 }
 
 function createGatewayCache(env: GatewayEnv, logger: Logger, registry: Registry) {
@@ -124,7 +114,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // The registry is the single source of truth for what serves; on a first start it gets the shipped model
   // (or MODEL_PATH's). A refused file at start is fatal, as a bad MODEL_PATH always was.
   const modelRegistry = createModelRegistry(database);
-  const bootstrapModel = loadBootstrapModelFile(env);
+  const bootstrapModel = loadBootstrapModelFile(env.MODEL_PATH);
   const bootstrapped = await bootstrapRegistryModel(
     modelRegistry,
     bootstrapModel.model,

@@ -73,9 +73,14 @@ export const WorkerEnvSchema = z.object({
   /** A slower command counts as a cache miss (the cache fails open, see docs/decisions/0002). */
   REDIS_COMMAND_TIMEOUT_MS: ms.default(250),
 
-  // --- Model
-  /** Path to a model JSON file; unset → the model shipped with @chainwatch/model. */
+  // --- Model (the registry in PostgreSQL decides what serves; shared with the gateway)
+  /**
+   * Path to a model JSON file registered and deployed when the registry has no active model (first start);
+   * unset → the model shipped with @chainwatch/model. After that the registry decides what serves.
+   */
   MODEL_PATH: z.string().optional(),
+  /** How often the registry's active set is polled; a deploy or rollback serves within this + one load. */
+  MODEL_REFRESH_INTERVAL_SECONDS: z.coerce.number().positive().default(5),
 });
 
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema> & {

@@ -31,6 +31,7 @@ const health = createHealthServer({
     groupId: env.KAFKA_GROUP_ID,
     topic: env.topics.transactions,
     modelVersion: worker.modelVersion,
+    models: worker.servingModels(),
     ...worker.stats(),
     lag: worker.lag()?.map(({ partition, lag }) => ({ partition, lag: Number(lag) })),
   }),

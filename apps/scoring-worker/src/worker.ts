@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { type Cache, createCache, createMemoryStore, createRedisStore } from "@chainwatch/cache";
 import {
   createBatchConsumer,
@@ -15,10 +14,22 @@ import {
   createScoringMetrics,
   type Registry,
 } from "@chainwatch/metrics";
-import { createScorer, loadDefaultModel, parseModelFile, type Scorer } from "@chainwatch/model";
-import { createScoringService, createTransactionPipeline, staticModelProvider } from "@chainwatch/scoring";
+import {
+  bootstrapRegistryModel,
+  createRegistryModelProvider,
+  createScoringService,
+  createTransactionPipeline,
+  loadBootstrapModelFile,
+  type RegistryModelProvider,
+} from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
-import { createPostgresDatabase, createRepositories, type Database, runMigrations } from "@chainwatch/store";
+import {
+  createModelRegistry,
+  createPostgresDatabase,
+  createRepositories,
+  type Database,
+  runMigrations,
+} from "@chainwatch/store";
 import type { WorkerEnv } from "./env.ts";
 import { createLagMonitor } from "./stream/lag-monitor.ts";
 import { createStreamWorker, type StreamWorkerStats } from "./stream/stream-worker.ts";
@@ -34,7 +45,10 @@ export interface ScoringWorkerOptions {
 
 export interface ScoringWorker extends Component {
   readonly registry: Registry;
+  /** The active model's version right now (it follows the registry: deploys, canaries, rollbacks). */
   readonly modelVersion: string;
+  /** The serving set as last loaded from the registry (null before start). */
+  servingModels(): { revision: string; active: string; canary: string | null; shadows: string[] } | null;
   stats(): StreamWorkerStats;
   /** Started, and the consumer has not crashed for good. */
   isReady(): boolean;
@@ -42,14 +56,9 @@ export interface ScoringWorker extends Component {
   lag(): PartitionLag[] | undefined;
 }
 
-function loadScorer(env: WorkerEnv): Scorer {
-  return env.MODEL_PATH
-    ? createScorer(parseModelFile(readFileSync(env.MODEL_PATH, "utf8")))
-    : loadDefaultModel();
-}
-
 /**
- * The scoring worker's components, built from its env: PostgreSQL (migrated), the prediction cache, Kafka
+ * The scoring worker's components, built from its env: PostgreSQL (migrated), the model registry's serving
+ * set (polled every MODEL_REFRESH_INTERVAL_SECONDS, like the gateway's), the prediction cache, Kafka
  * topics (created if missing), the output publisher, the group consumer and the lag monitor. `start()`
  * connects in dependency order and fails if PostgreSQL or Kafka is unreachable; `stop()` drains and commits,
  * leaves the group, then closes clients.
@@ -59,7 +68,9 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   const registry =
     options.registry ?? createMetricsRegistry({ defaultLabels: { service: "scoring-worker" } });
   const consumerMetrics = createKafkaConsumerMetrics(registry);
-  const scorer = loadScorer(env);
+  const scoringMetrics = createScoringMetrics(registry);
+  // Read (and verified) before anything connects: a bad MODEL_PATH fails the start at once.
+  const bootstrapModel = loadBootstrapModelFile(env.MODEL_PATH);
   const kafka = createKafkaClient({ brokers: env.kafkaBrokers, clientId: env.KAFKA_CLIENT_ID, logger });
   const admin = createStreamAdmin({ kafka, logger });
   const publisher = createPublisher({
@@ -103,12 +114,25 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   });
 
   let database: Database | undefined;
+  let models: RegistryModelProvider | undefined;
   let streamWorker: ReturnType<typeof createStreamWorker> | undefined;
   let isStarted = false;
 
   return {
     registry,
-    modelVersion: scorer.modelVersion,
+    get modelVersion() {
+      return models?.loadedSet()?.active?.version ?? bootstrapModel.model.modelVersion;
+    },
+    servingModels() {
+      const set = models?.loadedSet();
+      if (!set?.active) return null;
+      return {
+        revision: set.revision,
+        active: set.active.version,
+        canary: set.canary ? `${set.canary.version}@${set.canary.trafficPercent}%` : null,
+        shadows: set.shadows.map((shadow) => shadow.version),
+      };
+    },
 
     async start() {
       if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
@@ -123,6 +147,23 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       const { applied } = await runMigrations(database);
       logger.info({ applied, schema: env.DATABASE_SCHEMA ?? "(default)" }, "database ready");
       const repositories = createRepositories(database);
+      const modelRegistry = createModelRegistry(database);
+      const bootstrapped = await bootstrapRegistryModel(
+        modelRegistry,
+        bootstrapModel.model,
+        "bootstrap",
+        bootstrapModel.fileJson,
+      );
+      if (bootstrapped) logger.info({ modelVersion: bootstrapped }, "model registry bootstrapped");
+      models = createRegistryModelProvider({
+        registry: modelRegistry,
+        intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
+        logger: logger.child({ component: "model-registry" }),
+        metrics: scoringMetrics,
+        cache,
+        preloaded: [bootstrapModel],
+      });
+      await models.start();
 
       const { created, partitions } = await admin.ensureTopics(
         Object.values(env.topics).map((topic) => ({
@@ -140,12 +181,13 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         publisher,
         pipeline: createTransactionPipeline({
           scoring: createScoringService({
-            models: staticModelProvider(scorer),
+            models,
             cache,
-            metrics: createScoringMetrics(registry),
+            metrics: scoringMetrics,
           }),
           recordScored: repositories.recordScored,
           storeRetry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
+          onShadowError: (error) => logger.warn({ err: error }, "shadow scoring failed; shadow rows missing"),
         }),
         topics: env.topics,
         groupId: env.KAFKA_GROUP_ID,
@@ -168,6 +210,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       const steps: [string, () => Promise<void> | undefined][] = [
         ["stream worker", () => streamWorker?.stop()],
         ["lag monitor", () => lagMonitor.stop()],
+        ["model registry poller", () => models?.stop()],
         ["publisher", () => publisher.close()],
         ["admin", () => admin.close()],
         ["cache", () => cache.close()],

@@ -11,6 +11,7 @@ export {
   bootstrapRegistryModel,
   createRegistryModelProvider,
   DEFAULT_MODEL_REFRESH_INTERVAL_SECONDS,
+  loadBootstrapModelFile,
   ModelLoadError,
   type RegistryModelProvider,
   type RegistryModelProviderOptions,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Cache } from "@chainwatch/cache";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
@@ -257,4 +258,16 @@ export async function bootstrapRegistryModel(
     throw error;
   }
   return model.modelVersion;
+}
+
+/**
+ * The model a first start registers: the file at `path` (MODEL_PATH), else the one shipped with
+ * @chainwatch/model. Verified here (checksum, schema), so a bad MODEL_PATH fails the start loudly.
+ */
+export function loadBootstrapModelFile(path?: string): { model: ModelFile; fileJson: string } {
+  const fileJson = readFileSync(
+    path ?? new URL(import.meta.resolve("@chainwatch/model/default-model.json")),
+    "utf8",
+  );
+  return { model: parseModelFile(fileJson), fileJson };
 }
