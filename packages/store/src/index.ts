@@ -4,6 +4,18 @@ export { createPgliteDatabase, type PgliteDatabaseOptions } from "./pglite-datab
 export { createPostgresDatabase, type PostgresDatabaseOptions } from "./postgres-database.ts";
 export { type AuthRepositories, createAuthRepositories, MAX_AUDIT_PAGE_SIZE } from "./repositories/auth.ts";
 export * from "./repositories/auth-types.ts";
+export {
+  createDriftReports,
+  DRIFT_SEVERITIES,
+  DRIFT_TRIGGERS,
+  type DriftReportInput,
+  type DriftReportQuery,
+  type DriftReportSeverity,
+  type DriftReports,
+  type DriftTrigger,
+  MAX_DRIFT_REPORT_PAGE,
+  type StoredDriftReport,
+} from "./repositories/drift-reports.ts";
 export * from "./repositories/index.ts";
 export {
   createModelRegistry,
