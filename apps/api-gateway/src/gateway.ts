@@ -242,17 +242,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (env.DRIFT_CHECK_INTERVAL_SECONDS > 0) {
         driftTimer = setInterval(() => {
           modelOperations
-            .checkDrift()
-            .then((report) =>
-              logger.info(
+            .scheduledDriftCheck(env.DRIFT_CHECK_INTERVAL_SECONDS * 1000)
+            .then((report) => {
+              if (!report) return;
+              const log = report.severity === "none" ? logger.info.bind(logger) : logger.warn.bind(logger);
+              log(
                 {
                   severity: report.severity,
                   driftedFeatures: report.driftedFeatures,
                   rows: report.recentRows,
+                  reportId: report.id,
                 },
                 "scheduled drift check",
-              ),
-            )
+              );
+            })
             .catch((error: unknown) => logger.warn({ err: error }, "scheduled drift check failed"));
         }, env.DRIFT_CHECK_INTERVAL_SECONDS * 1000);
         driftTimer.unref();

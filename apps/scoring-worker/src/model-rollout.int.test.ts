@@ -129,6 +129,11 @@ await describeWithServices(
     it("canary at 10 %: each transaction served by the version its hash bucket names", async () => {
       await registry.deploy(challenger.modelVersion, { strategy: "canary", trafficPercent: 10, actor: "t" });
       await servingWithin("the canary", (h) => h.models?.canary === `${challenger.modelVersion}@10%`);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(
+        new RegExp(`model_active_version_info\\{[^}]*version="${challenger.modelVersion}",role="canary"`),
+      );
+      expect(metrics).toMatch(/dependency_up\{[^}]*dependency="database"[^}]*\} 1/);
       const { hashes, served } = await publishAndScore(1_000, 1_000);
       let canaryCount = 0;
       for (const hash of hashes) {

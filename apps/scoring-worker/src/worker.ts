@@ -8,6 +8,7 @@ import {
 } from "@chainwatch/kafka";
 import {
   createCacheMetrics,
+  createHealthMetrics,
   createKafkaConsumerMetrics,
   createKafkaProducerMetrics,
   createMetricsRegistry,
@@ -54,6 +55,14 @@ export interface ScoringWorker extends Component {
   isReady(): boolean;
   /** The last lag reading (kafka_consumer_lag), refreshed every KAFKA_LAG_REFRESH_INTERVAL_MS. */
   lag(): PartitionLag[] | undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -117,6 +126,35 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   let models: RegistryModelProvider | undefined;
   let streamWorker: ReturnType<typeof createStreamWorker> | undefined;
   let isStarted = false;
+
+  /** Scrape-time state, as on the gateway: what each dependency answers now and which versions serve. */
+  createHealthMetrics(registry, {
+    checkDependencies: async () => {
+      const [cacheHealth, isDatabaseUp] = await Promise.all([
+        cache.health(),
+        database
+          ? withTimeout(database.query("SELECT 1"), 1_000).then(
+              () => true,
+              () => false,
+            )
+          : Promise.resolve(false),
+      ]);
+      return {
+        cache: cacheHealth.status === "ok",
+        database: isDatabaseUp,
+        kafka: isStarted && (streamWorker?.isHealthy() ?? false),
+      };
+    },
+    activeModels: () => {
+      const set = models?.loadedSet();
+      if (!set) return [];
+      return [
+        ...(set.active ? [{ version: set.active.version, role: "active" }] : []),
+        ...(set.canary ? [{ version: set.canary.version, role: "canary" }] : []),
+        ...set.shadows.map((shadow) => ({ version: shadow.version, role: "shadow" })),
+      ];
+    },
+  });
 
   return {
     registry,

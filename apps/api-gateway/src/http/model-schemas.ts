@@ -47,4 +47,12 @@ export const DriftRequestSchema = z
   })
   .meta({ id: "DriftRequest" });
 
+export const DriftHistoryQuerySchema = z
+  .strictObject({
+    modelVersion: version.optional(),
+    minSeverity: z.enum(["none", "low", "moderate", "high", "critical"]).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .meta({ id: "DriftHistoryQuery" });
+
 export const ModelVersionParamSchema = version;

@@ -11,7 +11,15 @@ import {
 } from "@chainwatch/model";
 import type { RegistryModelProvider } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
-import { type Database, type ModelRegistry, streamStoredTransactions } from "@chainwatch/store";
+import {
+  createDriftReports,
+  type Database,
+  type DriftReportQuery,
+  type DriftTrigger,
+  type ModelRegistry,
+  type StoredDriftReport,
+  streamStoredTransactions,
+} from "@chainwatch/store";
 import { validationError } from "../http/errors.ts";
 
 export type TrainingSource =
@@ -52,6 +60,7 @@ export interface ModelOperationsOptions {
 export function createModelOperations(options: ModelOperationsOptions) {
   const { registry, models, database, metrics, logger } = options;
   const jobs = new Map<string, TrainingJob>();
+  const driftReports = createDriftReports(database);
   const running = new Set<Promise<unknown>>();
   const cancels = new Set<() => void>();
 
@@ -154,8 +163,13 @@ export function createModelOperations(options: ModelOperationsOptions) {
     return { ...job };
   }
 
-  /** Recent stored traffic (since, default the last hour) against the active model; sets the drift gauges. */
-  async function checkDrift(request: { since?: Date; maxRows?: number } = {}): Promise<DriftReport> {
+  /**
+   * Recent stored traffic (since, default the last hour) against the active model: sets the drift gauges
+   * and records the report (drift_reports), so the history shows when drift began.
+   */
+  async function checkDrift(
+    request: { since?: Date; maxRows?: number; trigger?: DriftTrigger; requestedBy?: string } = {},
+  ): Promise<DriftReport & { id: string; recordedAt: string }> {
     const until = new Date();
     const since = request.since ?? new Date(until.getTime() - 3_600_000);
     const maxRows = request.maxRows ?? 100_000;
@@ -166,7 +180,30 @@ export function createModelOperations(options: ModelOperationsOptions) {
     for (const feature of report.features)
       metrics.modelDriftScore.set({ feature: feature.feature }, feature.psi);
     metrics.modelDriftDetected.set(report.severity === "none" ? 0 : 1);
-    return report;
+    const stored = await driftReports.record({
+      modelVersion: report.modelVersion,
+      trigger: request.trigger ?? "api",
+      requestedBy: request.requestedBy ?? "scheduler",
+      windowSince: since,
+      windowUntil: until,
+      recentRows: report.recentRows,
+      severity: report.severity,
+      maxPsi: report.maxPsi,
+      driftedFeatures: report.driftedFeatures,
+      insufficientData: report.insufficientData,
+      report: report as unknown as Record<string, unknown>,
+    });
+    return { ...report, id: stored.id, recordedAt: stored.createdAt };
+  }
+
+  /**
+   * The scheduled check. Every gateway replica runs the timer; a replica skips when a scheduled report for
+   * the active model is younger than half the interval (another replica just ran it). Null when skipped.
+   */
+  async function scheduledDriftCheck(intervalMs: number) {
+    const latest = await driftReports.latest(models.activeModel().modelVersion, "schedule");
+    if (latest && Date.now() - Date.parse(latest.createdAt) < intervalMs / 2) return null;
+    return checkDrift({ trigger: "schedule", requestedBy: "scheduler" });
   }
 
   return {
@@ -176,6 +213,8 @@ export function createModelOperations(options: ModelOperationsOptions) {
       return job ? { ...job } : undefined;
     },
     checkDrift,
+    scheduledDriftCheck,
+    driftHistory: (query: DriftReportQuery): Promise<StoredDriftReport[]> => driftReports.list(query),
     /** Cancels running training jobs and waits for them to settle (shutdown). */
     async stop(): Promise<void> {
       for (const cancel of cancels) cancel();

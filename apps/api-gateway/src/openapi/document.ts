@@ -10,6 +10,7 @@ import {
 import {
   CompareModelsRequestSchema,
   DeployModelRequestSchema,
+  DriftHistoryQuerySchema,
   DriftRequestSchema,
   ModelTrafficRequestSchema,
   RollbackModelRequestSchema,
@@ -355,6 +356,14 @@ function modelOperations(): Operation[] {
       summary: "Drift of recent stored traffic against the active model (sets model_drift_* gauges)",
       tag: "models",
       request: DriftRequestSchema,
+      errors: [400],
+    },
+    {
+      method: "get",
+      path: "/api/v1/models/drift",
+      summary: "Recorded drift checks (scheduled and on demand), newest first",
+      tag: "models",
+      query: DriftHistoryQuerySchema,
       errors: [400],
     },
   ];

@@ -180,6 +180,21 @@ describe("model lifecycle API", () => {
     expect(metrics).toMatch(/model_drift_score\{[^}]*feature="gas_price_log10_wei"[^}]*\} \d/);
     expect(metrics).toMatch(/model_predictions_total\{[^}]*strategy="shadow"/);
 
+    // Both checks are recorded, newest first, with who asked; a severity filter keeps only the drifted one.
+    const history = await app.send("/api/v1/models/drift");
+    expect(history.status).toBe(200);
+    const reports = (
+      history.json as { reports: { id: string; severity: string; trigger: string; requestedBy: string }[] }
+    ).reports;
+    expect(reports.map((entry) => entry.severity)).toEqual([report.severity, "none"]);
+    expect(reports[0]).toMatchObject({ id: (shifted.json as { id: string }).id, trigger: "api" });
+    expect(reports[0]?.requestedBy).toMatch(/^(api_key|user):/);
+    const drifted = await app.send(`/api/v1/models/drift?minSeverity=low&modelVersion=${candidate}`);
+    expect((drifted.json as { reports: unknown[] }).reports).toHaveLength(1);
+    const badQuery = await app.send("/api/v1/models/drift?minSeverity=extreme");
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.json).toMatchObject({ code: "VALIDATION_ERROR" });
+
     // 5. Rollback: the previous version serves again within the refresh interval plus one load.
     const rolledAt = Date.now();
     const rolled = await app.send("/api/v1/models/rollback", {

@@ -7,6 +7,7 @@ import { notFound, validationError } from "../http/errors.ts";
 import {
   CompareModelsRequestSchema,
   DeployModelRequestSchema,
+  DriftHistoryQuerySchema,
   DriftRequestSchema,
   ModelTrafficRequestSchema,
   ModelVersionParamSchema,
@@ -108,10 +109,16 @@ export function modelRoutes(options: ModelRouteOptions): Router {
       const report = await operations.checkDrift({
         ...(body.since ? { since: new Date(body.since) } : {}),
         maxRows: body.maxRows,
+        trigger: "api",
+        requestedBy: actorOf(res),
       });
       res.json(report);
     })
-    .all(methodNotAllowed(["POST"]));
+    .get(async (req, res) => {
+      const query = parseOrThrow(DriftHistoryQuerySchema, req.query, "drift history query");
+      res.json({ reports: await operations.driftHistory(query) });
+    })
+    .all(methodNotAllowed(["GET", "POST"]));
 
   router
     .route("/api/v1/models/:version")

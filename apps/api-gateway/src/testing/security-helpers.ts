@@ -91,6 +91,7 @@ export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
     access: "models:analyze",
   },
   { method: "POST", path: "/api/v1/models/drift", body: { maxRows: 100 }, access: "models:analyze" },
+  { method: "GET", path: "/api/v1/models/drift", access: "models:read" },
 ];
 
 /** Creates an API key with `role` through the admin API and returns it. */
