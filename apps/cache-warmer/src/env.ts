@@ -7,13 +7,17 @@ export const WarmerEnvSchema = z.object({
   /** Redis to warm; the gateways and workers must read the same one. */
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
-  /** Model file to warm and score with; unset → the model shipped with @chainwatch/model. */
+  /**
+   * Model file to warm and score with when there is no DATABASE_URL (or its registry is empty or
+   * unreadable); unset → the model shipped with @chainwatch/model. With DATABASE_URL the registry's active
+   * set is used, like the gateway and workers.
+   */
   MODEL_PATH: z.string().optional(),
   /** JSON Lines file of transactions (either input shape) whose predictions to preload. */
   WARM_INPUT_FILE: z.string().optional(),
   /** Also load the predictions of the N most recently scored transactions from PostgreSQL; 0 → off. */
   WARM_RECENT: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  /** Needed when WARM_RECENT > 0. */
+  /** Needed when WARM_RECENT > 0; when set, also the model registry (what is active). */
   DATABASE_URL: z.string().url().optional(),
   /** Transactions per cache round trip. */
   WARM_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),

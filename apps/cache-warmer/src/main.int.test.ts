@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createPostgresDatabase, createRepositories, runMigrations } from "@chainwatch/store";
+import { describeModel, normalizeTransaction, serializeModel, trainModel } from "@chainwatch/model";
+import {
+  createModelRegistry,
+  createPostgresDatabase,
+  createRepositories,
+  runMigrations,
+} from "@chainwatch/store";
 import { scoredRecord } from "@chainwatch/store/testing";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { Redis } from "ioredis";
@@ -81,6 +87,56 @@ await describeWithServices(
           ...records.map((record) => `chainwatch:prediction:v1:${version}:${record.transaction.hash}`),
         );
         expect(cached.filter((value) => value !== null)).toHaveLength(20);
+      } finally {
+        await database.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await database.close();
+      }
+    });
+
+    it("with a database, warms the registry's active model (not MODEL_PATH's) and scores with it", async () => {
+      const schema = uniqueName("cw_warm_registry").toLowerCase();
+      const database = await createPostgresDatabase({ connectionString: serviceUrls.databaseUrl, schema });
+      try {
+        await runMigrations(database);
+        const rows = Array.from({ length: 600 }, (_, index) =>
+          normalizeTransaction({
+            hash: `0x${(base + 10_000 + index).toString(16).padStart(64, "0")}`,
+            value: 0.5 + (index % 40) * 0.1,
+            gas: 21_000 + (index % 5) * 1_000,
+            gasPrice: 20 + (index % 25),
+          }),
+        );
+        const model = trainModel(rows, { seed: 11, nEstimators: 10, maxSamples: 64 });
+        const registry = createModelRegistry(database);
+        await registry.register({
+          version: model.modelVersion,
+          featureSpecVersion: model.content.featureSpecVersion,
+          checksum: model.checksum.value,
+          metadata: describeModel(model) as unknown as Record<string, unknown>,
+          fileJson: serializeModel(model),
+          createdBy: "warmer-test",
+        });
+        await registry.deploy(model.modelVersion, { strategy: "full", actor: "warmer-test" });
+
+        const hash = `0x${(base + 99_999).toString(16).padStart(64, "0")}`;
+        const input = join(mkdtempSync(join(tmpdir(), "warmer-")), "hot.jsonl");
+        writeFileSync(input, JSON.stringify({ hash, value: 2, gas: 21_000, gasPrice: 25 }));
+        const url = new URL(serviceUrls.databaseUrl);
+        url.searchParams.set("options", `-c search_path=${schema}`);
+        await run(process.execPath, [mainPath], {
+          env: {
+            ...process.env,
+            REDIS_URL: serviceUrls.redisUrl,
+            WARM_INPUT_FILE: input,
+            DATABASE_URL: url.toString(),
+          },
+        });
+        expect(JSON.parse((await redis.get("chainwatch:model:v1:active")) ?? "null")).toBe(
+          model.modelVersion,
+        );
+        const key = `chainwatch:prediction:v1:${model.modelVersion}:${hash}`;
+        expect(await redis.get(key)).not.toBeNull();
+        await redis.del(key);
       } finally {
         await database.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         await database.close();

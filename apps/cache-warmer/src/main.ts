@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { createCache, createRedisStore } from "@chainwatch/cache";
 import {
   createCacheMetrics,
@@ -7,15 +5,27 @@ import {
   createScoringMetrics,
   createWarmerMetrics,
 } from "@chainwatch/metrics";
-import { createScorer, parseModelFile } from "@chainwatch/model";
-import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
+import { createScorer } from "@chainwatch/model";
+import {
+  createRegistryModelProvider,
+  createScoringService,
+  loadBootstrapModelFile,
+  type ModelProvider,
+  type RegistryModelProvider,
+  staticModelProvider,
+} from "@chainwatch/scoring";
 import {
   createHealthServer,
   createLogger,
   createShutdownRegistry,
   loadEnvOrExit,
 } from "@chainwatch/service-kit";
-import { createPostgresDatabase, createRepositories } from "@chainwatch/store";
+import {
+  createModelRegistry,
+  createPostgresDatabase,
+  createRepositories,
+  type Database,
+} from "@chainwatch/store";
 import { loadEnv } from "./env.ts";
 import { readJsonlBatches } from "./jsonl-batches.ts";
 import { createWarmer } from "./warmer.ts";
@@ -26,10 +36,8 @@ const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOU
 shutdown.installSignalHandlers();
 
 const registry = createMetricsRegistry({ defaultLabels: { service: "cache-warmer" } });
-const modelPath =
-  env.MODEL_PATH ?? fileURLToPath(import.meta.resolve("@chainwatch/model/default-model.json"));
-const modelFileJson = readFileSync(modelPath, "utf8");
-const scorer = createScorer(parseModelFile(modelFileJson));
+const fallbackModel = loadBootstrapModelFile(env.MODEL_PATH);
+const fallbackScorer = createScorer(fallbackModel.model);
 
 const store = createRedisStore({
   url: env.REDIS_URL,
@@ -53,9 +61,35 @@ const database = env.DATABASE_URL
   : undefined;
 if (database) shutdown.register("database", () => database.close());
 
+/**
+ * With a database, the registry decides what is active (as for the gateway and workers), re-read before
+ * each run. Without one, or while its registry is empty or unreadable, MODEL_PATH (or the shipped model).
+ */
+async function openRegistryModels(db: Database | undefined): Promise<RegistryModelProvider | undefined> {
+  if (!db) return undefined;
+  const provider = createRegistryModelProvider({
+    registry: createModelRegistry(db),
+    intervalMs: 60_000,
+    logger: logger.child({ component: "model-registry" }),
+    preloaded: [fallbackModel],
+  });
+  try {
+    await provider.refresh();
+    return provider;
+  } catch (error) {
+    logger.warn(
+      { err: error },
+      "model registry not usable; warming with MODEL_PATH's (or the shipped) model",
+    );
+    return undefined;
+  }
+}
+const registryModels = await openRegistryModels(database);
+const models: ModelProvider = registryModels ?? staticModelProvider(fallbackScorer);
+
 const warmer = createWarmer({
   scoring: createScoringService({
-    models: staticModelProvider(scorer),
+    models,
     cache,
     metrics: createScoringMetrics(registry),
   }),
@@ -63,14 +97,25 @@ const warmer = createWarmer({
   metrics: createWarmerMetrics(registry),
   logger,
   concurrency: env.WARM_CONCURRENCY,
-  model: { version: scorer.modelVersion, fileJson: modelFileJson },
+  activeModel: () =>
+    registryModels
+      ? { version: registryModels.activeModel().modelVersion, fileJson: registryModels.activeFileJson() }
+      : { version: fallbackModel.model.modelVersion, fileJson: fallbackModel.fileJson },
   ...(database && env.WARM_RECENT > 0
     ? { recent: { repositories: createRepositories(database), count: env.WARM_RECENT } }
     : {}),
 });
 
-const runOnce = () =>
-  warmer.run(env.WARM_INPUT_FILE ? readJsonlBatches(env.WARM_INPUT_FILE, env.WARM_BATCH_SIZE) : undefined);
+const runOnce = async () => {
+  await registryModels
+    ?.refresh()
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, "model registry poll failed; warming the last set"),
+    );
+  return warmer.run(
+    env.WARM_INPUT_FILE ? readJsonlBatches(env.WARM_INPUT_FILE, env.WARM_BATCH_SIZE) : undefined,
+  );
+};
 
 if (env.WARM_INTERVAL_SECONDS === 0) {
   // Job mode: one run, exit code says whether everything was written.

@@ -51,7 +51,7 @@ describe("cache warmer", () => {
       metrics: createWarmerMetrics(registry),
       logger: createLogger({ name: "t", level: "silent" }),
       concurrency: 3,
-      model: { version: scorer.modelVersion, fileJson: '{"model":true}' },
+      activeModel: () => ({ version: scorer.modelVersion, fileJson: '{"model":true}' }),
     });
     const lines = Array.from({ length: 95 }, (_, index) => JSON.stringify(transaction(index)));
     lines.push("{broken", JSON.stringify({ hash: "0x1", value: -5 }));

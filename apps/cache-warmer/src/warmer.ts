@@ -13,8 +13,11 @@ export interface WarmerOptions {
   metrics: WarmerMetrics;
   logger: Logger;
   concurrency: number;
-  /** The active model file, stored under the `model` cache type so services can load it from Redis. */
-  model: { version: string; fileJson: string };
+  /**
+   * The active model file, stored under the `model` cache type so services can load it from Redis; read at
+   * each run (the registry's active version can change between runs).
+   */
+  activeModel: () => { version: string; fileJson: string };
   /** Source of the "recent N" mode: the N most recently scored transactions in the database. */
   recent?: { repositories: Pick<Repositories, "recentPredictions">; count: number };
   /** How often to log progress. */
@@ -38,7 +41,7 @@ export function createWarmer(options: WarmerOptions) {
   const progressIntervalMs = options.progressIntervalMs ?? 5_000;
 
   async function warmModel(): Promise<boolean> {
-    const { version, fileJson } = options.model;
+    const { version, fileJson } = options.activeModel();
     const isStored = await cache.batchSet("model", [
       { id: version, value: fileJson },
       { id: "active", value: version },

@@ -53,6 +53,8 @@ export interface RegistryModelProvider extends ModelProvider, Component {
   loadedSet(): ActiveModelSet | null;
   /** The active model's file (drift detection needs the reference inside it). */
   activeModel(): ModelFile;
+  /** The active model's file exactly as stored (the cache warmer copies it into the `model` cache). */
+  activeFileJson(): string;
 }
 
 export class ModelLoadError extends Error {
@@ -209,6 +211,10 @@ export function createRegistryModelProvider(options: RegistryModelProviderOption
     activeModel() {
       if (!current) throw new Error("no model loaded yet");
       return current.active.model;
+    },
+    activeFileJson() {
+      if (!current) throw new Error("no model loaded yet");
+      return current.active.fileJson;
     },
     async start() {
       if (!current) await refresh();
