@@ -6,7 +6,6 @@ import type { Logger } from "@chainwatch/service-kit";
 import type { AuthRepositories, Repositories } from "@chainwatch/store";
 import compression from "compression";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
-import helmet from "helmet";
 import type { AuditLog } from "./auth/audit-log.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import { authenticate, authorize } from "./auth/middleware.ts";
@@ -21,6 +20,7 @@ import { createRateLimiter } from "./middleware/rate-limit.ts";
 import { requestId, requestIdOf } from "./middleware/request-id.ts";
 import { requestMetrics } from "./middleware/request-metrics.ts";
 import { requireJsonContentType } from "./middleware/require-json.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
 import { sizeLimit } from "./middleware/size-limit.ts";
 import { renderDocsPage } from "./openapi/docs-page.ts";
 import { buildOpenApiDocument } from "./openapi/document.ts";
@@ -71,6 +71,16 @@ export interface ServerDeps {
 /** Routes that probes and scrapers call; never rate limited. */
 const isOperationalPath = (path: string) =>
   path === "/metrics" || path === "/health" || path.startsWith("/health/");
+/** Batch routes carry up to 1000 transactions: the large body limit, and the batch rate-limit tier. */
+const isBatchPath = (path: string) => path.startsWith("/api/v1/batch/");
+const isLoginPath = (path: string) => /^\/api\/v1\/auth\/(login|refresh|register)$/.test(path);
+/**
+ * Routes whose answers are always far below GZIP_MIN_SIZE (a single prediction is ~600 B, an error a few
+ * hundred), so compression could never apply. compression still wraps res.write/end/on/writeHead, adds a
+ * close listener, looks up the content type and sets Vary on every response it sees; skipping it here is
+ * the same bytes on the wire for less CPU.
+ */
+const isSmallAnswerPath = (path: string) => path === "/api/v1/predict";
 
 /** Builds the app without listening, so tests drive it on an ephemeral port. */
 export function createServer(deps: ServerDeps): Express {
@@ -92,11 +102,11 @@ export function createServer(deps: ServerDeps): Express {
       slowRequestThresholdSeconds: env.SLOW_REQUEST_THRESHOLD,
     }),
   );
-  app.use(helmet());
+  app.use(securityHeaders());
   if (env.corsOrigins.length > 0) app.use(cors(env.corsOrigins));
-  app.use(compression({ threshold: env.GZIP_MIN_SIZE, level: env.GZIP_COMPRESSION_LEVEL }));
+  const compress = compression({ threshold: env.GZIP_MIN_SIZE, level: env.GZIP_COMPRESSION_LEVEL });
+  app.use((req, res, next) => (isSmallAnswerPath(req.path) ? next() : compress(req, res, next)));
   // Batch routes carry up to 1000 transactions; every other route gets a much smaller body limit.
-  const isBatchPath = (path: string) => path.startsWith("/api/v1/batch/");
   const limitLargeBody = sizeLimit(env.MAX_REQUEST_SIZE);
   const limitSmallBody = sizeLimit(env.MAX_SMALL_REQUEST_SIZE);
   app.use((req, res, next) => (isBatchPath(req.path) ? limitLargeBody : limitSmallBody)(req, res, next));
@@ -108,30 +118,32 @@ export function createServer(deps: ServerDeps): Express {
       logger,
       ...(deps.onRateLimitStoreError ? { onStoreError: deps.onRateLimitStoreError } : {}),
     };
-    const isLoginPath = (path: string) => /^\/api\/v1\/auth\/(login|refresh|register)$/.test(path);
-    app.use(
-      createRateLimiter({
-        ...shared,
-        tier: "login",
-        requestsPerMinute: env.RATE_LIMIT_LOGIN_RPM,
-        burst: 0,
-        appliesTo: (req) => isLoginPath(req.path),
-      }),
-      createRateLimiter({
-        ...shared,
-        tier: "batch",
-        requestsPerMinute: env.RATE_LIMIT_BATCH_RPM,
-        burst: 0,
-        appliesTo: (req) => isBatchPath(req.path),
-      }),
-      createRateLimiter({
-        ...shared,
-        tier: "default",
-        requestsPerMinute: env.RATE_LIMIT_RPM,
-        burst: env.RATE_LIMIT_BURST,
-        appliesTo: (req) => !isOperationalPath(req.path) && !isLoginPath(req.path) && !isBatchPath(req.path),
-      }),
-    );
+    const limitLogin = createRateLimiter({
+      ...shared,
+      tier: "login",
+      requestsPerMinute: env.RATE_LIMIT_LOGIN_RPM,
+      burst: 0,
+    });
+    const limitBatch = createRateLimiter({
+      ...shared,
+      tier: "batch",
+      requestsPerMinute: env.RATE_LIMIT_BATCH_RPM,
+      burst: 0,
+    });
+    const limitDefault = createRateLimiter({
+      ...shared,
+      tier: "default",
+      requestsPerMinute: env.RATE_LIMIT_RPM,
+      burst: env.RATE_LIMIT_BURST,
+    });
+    // One tier per request, chosen here: three chained limiters that each skip cost three async passes.
+    app.use((req, res, next) => {
+      const path = req.path;
+      if (isOperationalPath(path)) next();
+      else if (isLoginPath(path)) void limitLogin(req, res, next);
+      else if (isBatchPath(path)) void limitBatch(req, res, next);
+      else void limitDefault(req, res, next);
+    });
   }
   app.use(authorize(deps.security.audit));
   app.use(requireJsonContentType());

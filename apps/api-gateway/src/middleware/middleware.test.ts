@@ -23,9 +23,10 @@ describe("middleware stack", () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     expect(last?.json).toMatchObject({ code: "RATE_LIMITED" });
     expect(Number(last?.headers["retry-after"])).toBeGreaterThan(0);
-    expect(last?.headers["x-ratelimit-limit"]).toBe("5");
-    expect(last?.headers["x-ratelimit-remaining"]).toBe("0");
-    expect(String(last?.headers.ratelimit)).toMatch(/limit=5/);
+    // IETF draft-7 headers only; the legacy X-RateLimit-* trio is not sent.
+    expect(String(last?.headers.ratelimit)).toMatch(/^limit=5, remaining=0, reset=\d+$/);
+    expect(last?.headers["ratelimit-policy"]).toBe("5;w=60");
+    expect(last?.headers["x-ratelimit-limit"]).toBeUndefined();
     for (let attempt = 0; attempt < 10; attempt += 1)
       expect((await app.send("/health/live")).status).toBe(200);
     expect((await app.send("/metrics")).status).toBe(200);

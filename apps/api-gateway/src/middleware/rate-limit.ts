@@ -10,8 +10,6 @@ export interface RateLimitOptions {
   tier: string;
   requestsPerMinute: number;
   burst: number;
-  /** Which requests this tier counts; the others pass through untouched. */
-  appliesTo: (req: Request) => boolean;
   /** Shared counters across replicas; undefined → per-process memory. */
   redis?: { call(command: string, ...args: string[]): Promise<unknown> };
   logger: Logger;
@@ -103,7 +101,8 @@ class RecoveringRedisStore implements Store {
 }
 
 /**
- * Fixed one-minute window of `requestsPerMinute + burst` requests per client (principal, else IP).
+ * Fixed one-minute window of `requestsPerMinute + burst` requests per client (principal, else IP). Every
+ * request it is given counts: which tier a request belongs to is decided by the caller (server.ts).
  *
  * Fail-open: if the Redis store errors, the request is let through (and counted). The limiter protects
  * capacity, not correctness, and a Redis outage should not turn into an API outage.
@@ -126,11 +125,12 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,
+    // `RateLimit` and `RateLimit-Policy` (IETF draft 7) only: the legacy X-RateLimit-* trio said the same
+    // in three more headers and a re-formatted `Date` on every response.
     standardHeaders: "draft-7",
-    legacyHeaders: true,
+    legacyHeaders: false,
     passOnStoreError: true,
     ...(store ? { store } : {}),
-    skip: (req) => !options.appliesTo(req),
     keyGenerator: rateLimitKey,
     // Our own error type so the body is the same JSON shape as every other error.
     handler: (req, _res, next) => {
