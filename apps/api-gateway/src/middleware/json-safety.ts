@@ -17,12 +17,14 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
  * document cannot overflow the stack here either.
  */
 export function findJsonProblem(value: unknown, limits: JsonLimits): string | undefined {
-  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  // Two parallel stacks rather than one of `{ value, depth }` objects: a 1000-item batch has ~15,000
+  // nodes, and an object per node was garbage on every request.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
   let keys = 0;
-  while (stack.length > 0) {
-    const next = stack.pop();
-    if (!next) break;
-    const { value: current, depth } = next;
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop() ?? 0;
     if (typeof current === "string") {
       if (current.length > limits.maxStringLength)
         return `a string is longer than ${limits.maxStringLength} characters`;
@@ -33,14 +35,20 @@ export function findJsonProblem(value: unknown, limits: JsonLimits): string | un
     if (Array.isArray(current)) {
       if (current.length > limits.maxArrayLength)
         return `an array has more than ${limits.maxArrayLength} items`;
-      for (const item of current) stack.push({ value: item, depth: depth + 1 });
+      for (const item of current) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
       continue;
     }
-    for (const key of Object.keys(current)) {
+    for (const key in current) {
+      // JSON.parse yields plain objects: every enumerable key is an own key (same set as Object.keys,
+      // without allocating its array per object).
       keys += 1;
       if (keys > limits.maxKeys) return `more than ${limits.maxKeys} keys in total`;
       if (FORBIDDEN_KEYS.has(key)) return `the key "${key}" is not allowed`;
-      stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1 });
+      values.push((current as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
     }
   }
   return undefined;

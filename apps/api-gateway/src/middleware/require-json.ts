@@ -8,7 +8,9 @@ import { HttpError } from "../http/errors.ts";
 export function requireJsonContentType(): RequestHandler {
   return (req, _res, next) => {
     const hasBody = Number(req.get("content-length") ?? 0) > 0 || req.get("transfer-encoding") !== undefined;
-    if (hasBody && !req.is(["application/json", "application/*+json"])) {
+    // The type nearly every client sends, compared as is before the full media-type parse of `req.is`.
+    const isPlainJson = req.headers["content-type"] === "application/json";
+    if (hasBody && !isPlainJson && !req.is(["application/json", "application/*+json"])) {
       next(
         new HttpError(
           415,

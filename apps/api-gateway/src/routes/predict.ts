@@ -3,6 +3,7 @@ import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
 import { type Response, Router } from "express";
 import { validationError } from "../http/errors.ts";
 import { batchPredictRequestSchema } from "../http/schemas.ts";
+import { sendJson } from "../http/send-json.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 
@@ -23,7 +24,7 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
       const normalized = safeNormalizeTransaction(requireJsonBody(req.body));
       if (!normalized.ok) throw validationError("invalid transaction", normalized.error.issues);
       const { results } = await options.scoring.scoreBatch([normalized.value]);
-      res.json(results[0]);
+      sendJson(res, results[0]);
       options.onScored([normalized.value], results);
     })
     .all(methodNotAllowed(["POST"]));
@@ -54,7 +55,7 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
           error: { code: "VALIDATION_ERROR", message: "invalid transaction", issues: item.error.issues },
         };
       });
-      res.json({
+      sendJson(res, {
         totalProcessed: valid.length,
         totalAnomalies: outcome.results.filter((result) => result.isAnomaly).length,
         totalErrors: parsed.length - valid.length,
