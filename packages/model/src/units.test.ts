@@ -45,6 +45,17 @@ describe("numberToUnits", () => {
     expect(numberToUnits(20.5, 9)).toEqual(ok(20_500_000_000n));
   });
 
+  it("gives integers (the fast path) the same value as their decimal string", () => {
+    const integers = [0, -0, 1, 21_000, 30_000_000, 2 ** 53 - 1, 2 ** 53, 1e21, 1e300];
+    for (const value of integers) {
+      for (const decimals of [0, 9, 18]) {
+        expect(numberToUnits(value, decimals)).toEqual(parseDecimalUnits(String(value), decimals));
+      }
+    }
+    expect(numberToUnits(21_000, 0)).toEqual(ok(21_000n));
+    expect(numberToUnits(2, 18)).toEqual(ok(2n * 10n ** 18n));
+  });
+
   it.each([Number.NaN, Number.POSITIVE_INFINITY, -1, -0.000001])("rejects %d", (value) => {
     expect(numberToUnits(value, 18).ok).toBe(false);
   });

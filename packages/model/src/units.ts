@@ -29,6 +29,12 @@ const DECIMAL_PATTERN = /^(\d+)?(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 const HEX_QUANTITY_PATTERN = /^0x[0-9a-fA-F]+$/;
 // Exponents beyond this cannot produce a value under MAX_UINT256 and would make 10n ** e expensive.
 const MAX_EXPONENT = 400;
+/**
+ * 10^0 … 10^77 (MAX_UINT256 has 78 digits). Three amounts per transaction each computed `10n ** BigInt(n)`:
+ * in a 1000-item batch the unit conversion was 13 % of the gateway's CPU (docs/benchmarks.md).
+ */
+const POWERS_OF_TEN: readonly bigint[] = Array.from({ length: 78 }, (_, n) => 10n ** BigInt(n));
+const powerOfTen = (n: number): bigint => POWERS_OF_TEN[n] ?? 10n ** BigInt(n);
 
 /**
  * Parses a non-negative decimal string (optionally with an exponent, as CSV exports of floats contain:
@@ -47,12 +53,14 @@ export function parseDecimalUnits(text: string, decimals: number): ParseResult {
   if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > MAX_EXPONENT) {
     return { ok: false, message: `exponent out of range: ${JSON.stringify(truncate(text))}` };
   }
-  const digits = `${integerDigits}${fractionDigits}`.replace(/^0+(?=\d)/, "");
+  const allDigits = `${integerDigits}${fractionDigits}`;
   // value = digits * 10^(exponent + decimals - fractionDigits.length)
   const shift = exponent + decimals - fractionDigits.length;
   if (shift >= 0) {
-    return { ok: true, value: BigInt(digits || "0") * 10n ** BigInt(shift) };
+    // BigInt ignores leading zeros; only the cut below needs them stripped.
+    return { ok: true, value: BigInt(allDigits || "0") * powerOfTen(shift) };
   }
+  const digits = allDigits.replace(/^0+(?=\d)/, "");
   const cut = digits.length + shift;
   const kept = cut > 0 ? digits.slice(0, cut) : "0";
   const dropped = cut > 0 ? digits.slice(cut) : digits;
@@ -69,6 +77,8 @@ export function parseDecimalUnits(text: string, decimals: number): ParseResult {
 export function numberToUnits(value: number, decimals: number): ParseResult {
   if (!Number.isFinite(value)) return { ok: false, message: `not a finite number: ${value}` };
   if (value < 0) return { ok: false, message: `must not be negative: ${value}` };
+  // An integer below 2^53 prints as its plain digits, so the decimal round trip would give this same value.
+  if (Number.isSafeInteger(value)) return { ok: true, value: BigInt(value) * powerOfTen(decimals) };
   return parseDecimalUnits(String(value), decimals);
 }
 
