@@ -114,14 +114,53 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           );
         });
 
-        it("uses one statement per table for a whole batch (no per-row inserts)", async () => {
-          const batch = Array.from({ length: 50 }, () => scoredRecord({ severity: "critical" }));
+        it("writes a whole batch in one statement (one round trip, no per-row inserts)", async () => {
+          const batch = Array.from({ length: 50 }, (_, index) =>
+            scoredRecord({ severity: index % 2 === 0 ? "critical" : "low" }),
+          );
           expect(await repos.recordScored(batch)).toEqual({
             transactions: 50,
             predictions: 50,
-            anomalies: 50,
+            anomalies: 25,
           });
-          expect(db.statements).toHaveLength(3);
+          expect(db.statements).toHaveLength(1);
+        });
+
+        it("stores every column exactly as given (jsonb explanation and features, null amounts, shadow flag)", async () => {
+          const record = scoredRecord({
+            severity: "critical",
+            anomalyScore: 0.1 + 0.2,
+            scoredAt: new Date("2025-03-04T05:06:07.089Z"),
+          });
+          record.transaction.maxPriorityFeePerGasWei = null;
+          record.transaction.nonce = null;
+          record.transaction.timestamp = 1_700_000_000.5;
+          record.prediction.explanation = [{ feature: "gas", contribution: 1e-7, reason: 'a "quoted" \\ é' }];
+          record.features = { value_eth: 12.5, gas: 21_000 };
+          record.served = false;
+          await repos.recordScored([record]);
+          const { rows } = await db.query<Record<string, unknown>>(
+            `SELECT t.max_priority_fee_per_gas_wei::text AS tip, t.nonce, t.block_timestamp, p.anomaly_score,
+               p.explanation, p.served, a.features, a.explanation AS anomaly_explanation, a.detected_at
+             FROM transactions t JOIN predictions p ON p.tx_hash = t.hash JOIN anomalies a ON a.tx_hash = t.hash
+             WHERE t.hash = $1`,
+            [record.transaction.hash],
+          );
+          expect(rows).toHaveLength(1);
+          const [row] = rows;
+          expect(row?.tip).toBeNull();
+          expect(row?.nonce).toBeNull();
+          expect(new Date(row?.block_timestamp as string | Date).toISOString()).toBe(
+            "2023-11-14T22:13:20.500Z",
+          );
+          expect(row?.anomaly_score).toBe(0.1 + 0.2);
+          expect(row?.explanation).toEqual(record.prediction.explanation);
+          expect(row?.anomaly_explanation).toEqual(record.prediction.explanation);
+          expect(row?.features).toEqual({ value_eth: 12.5, gas: 21_000 });
+          expect(row?.served).toBe(false);
+          expect(new Date(row?.detected_at as string | Date).toISOString()).toBe(
+            record.scoredAt?.toISOString(),
+          );
         });
 
         it("counts a transaction repeated inside one batch once, and stores a second model version's prediction", async () => {
