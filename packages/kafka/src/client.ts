@@ -1,3 +1,5 @@
+// First: puts faster kafkajs internals in place before kafkajs loads (see the module).
+import "./kafkajs-fast-paths.ts";
 import type { Logger } from "@chainwatch/service-kit";
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from "kafkajs";
 
