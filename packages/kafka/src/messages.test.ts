@@ -5,6 +5,7 @@ import {
   decodeMessage,
   decodeTransactionMessage,
   encodeMessage,
+  TransactionMessageSchema,
   transactionKey,
 } from "./messages.ts";
 
@@ -40,6 +41,41 @@ describe("stream message formats", () => {
     expect(bare.ok).toBe(false);
     if (!bare.ok) expect(bare.issues?.map((issue) => issue.path)).toContain("schemaVersion");
     expect(decodeTransactionMessage(bytes("[1,2]"))).toMatchObject({ ok: false, reason: "schema_invalid" });
+  });
+
+  it("decodes transaction messages exactly as the schema does, edge cases included", () => {
+    const cases: unknown[] = [
+      envelope,
+      { ...envelope, requestId: "req-1" },
+      { ...envelope, requestId: "r".repeat(129) },
+      { ...envelope, requestId: 7 },
+      { ...envelope, source: "" },
+      { ...envelope, source: "s".repeat(64) },
+      { ...envelope, source: "s".repeat(65) },
+      { ...envelope, publishedAt: "2026-01-31T10:00:00+02:00" },
+      { ...envelope, publishedAt: "2026-01-31 10:00" },
+      { ...envelope, publishedAt: "2026-01-31T10:00:00.000Z", extra: { nested: true } },
+      { ...envelope, transaction: [] },
+      { ...envelope, transaction: null },
+      { ...envelope, transaction: "0xabc" },
+      { ...envelope, transaction: {} },
+      { ...envelope, schemaVersion: "1" },
+      null,
+      42,
+      "text",
+    ];
+    const raw = [...cases.map((value) => encodeMessage({ value }).slice(9, -1)), '{"__proto__":{"x":1}}'];
+    raw.push(
+      `{"schemaVersion":1,"transaction":{"__proto__":{"hash":"0x1"}},"source":"api","publishedAt":"${envelope.publishedAt}"}`,
+    );
+    for (const text of raw) {
+      // twice: the second pass goes through the remembered publishedAt
+      for (let pass = 0; pass < 2; pass++) {
+        expect(decodeTransactionMessage(bytes(text)), text).toEqual(
+          decodeMessage(TransactionMessageSchema, bytes(text)),
+        );
+      }
+    }
   });
 
   it("keys every message about a transaction by its lower-case hash", () => {
