@@ -26,7 +26,25 @@ const sourceOf = (message: ConsumedMessage) => ({
   offset: message.offset,
 });
 
-export function scoreMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage {
+/**
+ * Every result of a chunk shares one scoredAt Date: format it once, not per message (thousands of
+ * toISOString calls per chunk otherwise).
+ */
+let lastScoredAt: { date: Date; time: number; iso: string } | undefined;
+function scoredAtIso(date: Date | undefined): string {
+  if (date === undefined) return new Date().toISOString();
+  if (lastScoredAt?.date !== date || lastScoredAt.time !== date.getTime()) {
+    lastScoredAt = { date, time: date.getTime(), iso: date.toISOString() };
+  }
+  return lastScoredAt.iso;
+}
+
+/** `partition`: the output partition when the worker sets it explicitly (co-partitioned topics). */
+function outgoing(key: string | null, value: string, partition: number | undefined): OutgoingMessage {
+  return partition === undefined ? { key, value } : { key, value, partition };
+}
+
+export function scoreMessage(item: ScoredItem<ConsumedMessage>, partition?: number): OutgoingMessage {
   const { result, record } = item;
   const message: ScoreMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
@@ -37,13 +55,13 @@ export function scoreMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage
     severity: result.severity,
     confidence: result.confidence,
     explanation: result.explanation,
-    scoredAt: (record.scoredAt ?? new Date()).toISOString(),
+    scoredAt: scoredAtIso(record.scoredAt),
     source: sourceOf(item.ref),
   };
-  return { key: transactionKey(item.transaction.hash), value: encodeMessage(message) };
+  return outgoing(transactionKey(item.transaction.hash), encodeMessage(message), partition);
 }
 
-export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage {
+export function anomalyMessage(item: ScoredItem<ConsumedMessage>, partition?: number): OutgoingMessage {
   const { result, record, transaction } = item;
   const message: AnomalyMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
@@ -54,7 +72,7 @@ export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessa
     severity: result.severity,
     confidence: result.confidence,
     explanation: result.explanation,
-    scoredAt: (record.scoredAt ?? new Date()).toISOString(),
+    scoredAt: scoredAtIso(record.scoredAt),
     source: sourceOf(item.ref),
     transaction: {
       from: transaction.from,
@@ -67,7 +85,7 @@ export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessa
     },
     features: record.features ?? {},
   };
-  return { key: transactionKey(transaction.hash), value: encodeMessage(message) };
+  return outgoing(transactionKey(transaction.hash), encodeMessage(message), partition);
 }
 
 /**
@@ -81,6 +99,7 @@ export function deadLetterMessage(
   deadLetter: DeadLetter,
   consumerGroup: string,
   failedAt: Date,
+  partition?: number,
 ): OutgoingMessage {
   const { message } = deadLetter;
   const original = message.value;
@@ -107,5 +126,10 @@ export function deadLetterMessage(
     consumerGroup,
     failedAt: failedAt.toISOString(),
   };
-  return { key, value: encodeMessage(payload), headers: { "dlq-reason": deadLetter.reason } };
+  return {
+    key,
+    value: encodeMessage(payload),
+    headers: { "dlq-reason": deadLetter.reason },
+    ...(partition === undefined ? {} : { partition }),
+  };
 }

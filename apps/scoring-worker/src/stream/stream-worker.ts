@@ -4,6 +4,7 @@ import {
   type ConsumedBatch,
   type ConsumedMessage,
   decodeTransactionMessage,
+  type OutgoingMessage,
   type Publisher,
   type StreamTopics,
   type TopicPartition,
@@ -83,8 +84,6 @@ interface PartitionState {
   durableUpTo: bigint | undefined;
   /** The last offset this member committed for the partition. */
   committedUpTo: bigint | undefined;
-  /** Commits of one partition run one after another, so a slow older commit never lands after a newer one. */
-  commitChain: Promise<void>;
   isScheduled: boolean;
   isPaused: boolean;
   /** Aborted when the partition is revoked: its chunk stops retrying and commits nothing. */
@@ -167,7 +166,6 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       inFlight: 0,
       durableUpTo: undefined,
       committedUpTo: undefined,
-      commitChain: Promise.resolve(),
       isScheduled: false,
       isPaused: false,
       revoked: new AbortController(),
@@ -203,8 +201,9 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       // the chunk in processing (if any) finishes and what it covers is skipped when it comes again.
       dropQueue(state);
       state.isPaused = false;
-      void commit(state);
     }
+    // What kept partitions made durable before the rebalance, committed under the new generation.
+    void commitDurable();
     for (const tp of assigned) {
       if (!partitions.has(keyOf(tp))) partitions.set(keyOf(tp), newState(tp));
     }
@@ -243,7 +242,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
     if (skipped > 0) {
       control.markTaken(pending[skipped - 1]?.offset ?? "0");
       pending = pending.slice(skipped);
-      void commit(state);
+      void commitDurable();
     }
 
     while (pending.length > 0) {
@@ -300,7 +299,10 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       await processChunk(chunk, signal);
       stopTimer?.();
       state.durableUpTo = last + 1n;
-      if (state.isAttached) await commit(state);
+      // Not awaited: the partition's next chunk starts now, and the commit joins the next commit request
+      // (one round trip for every partition that finished meanwhile). A crash before it lands only
+      // redelivers chunks that are already durable, which the idempotent store ignores.
+      if (state.isAttached) void commitDurable();
     } catch (error) {
       if (isRetryAbortedError(error) || signal.aborted) {
         logger.info(
@@ -370,26 +372,24 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       });
     }
     // Dead letters in offset order, whichever step rejected them.
-    deadLetters.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
+    if (deadLetters.length > 1)
+      deadLetters.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
     const failedAt = new Date();
-    const partition = options.isCoPartitioned ? { partition: chunk[0]?.partition ?? 0 } : {};
+    const partition = options.isCoPartitioned ? (chunk[0]?.partition ?? 0) : undefined;
+    const scores: OutgoingMessage[] = [];
+    const anomalies: OutgoingMessage[] = [];
+    for (const item of outcome.scored) {
+      scores.push(scoreMessage(item, partition));
+      if (item.result.isAnomaly) anomalies.push(anomalyMessage(item, partition));
+    }
     const batches = [
-      {
-        topic: topics.scores,
-        messages: outcome.scored.map((item) => ({ ...scoreMessage(item), ...partition })),
-      },
-      {
-        topic: topics.anomalies,
-        messages: outcome.scored
-          .filter((item) => item.result.isAnomaly)
-          .map((item) => ({ ...anomalyMessage(item), ...partition })),
-      },
+      { topic: topics.scores, messages: scores },
+      { topic: topics.anomalies, messages: anomalies },
       {
         topic: topics.transactionsDeadLetter,
-        messages: deadLetters.map((deadLetter) => ({
-          ...deadLetterMessage(deadLetter, options.groupId, failedAt),
-          ...partition,
-        })),
+        messages: deadLetters.map((deadLetter) =>
+          deadLetterMessage(deadLetter, options.groupId, failedAt, partition),
+        ),
       },
     ];
     await retryWithBackoff(() => options.publisher.publish(batches), {
@@ -416,33 +416,59 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
     }
   }
 
-  /** Commits the partition's durable progress if it is ahead of the last commit; failures are retried later. */
-  function commit(state: PartitionState): Promise<void> {
-    state.commitChain = state.commitChain.then(async () => {
-      const offset = state.durableUpTo;
-      if (!state.isAttached || offset === undefined) return;
-      if (state.committedUpTo !== undefined && offset <= state.committedUpTo) return;
-      try {
-        await consumer.commit([{ ...state.tp, offset: String(offset) }]);
-        state.committedUpTo = offset;
-        logger.debug({ partition: state.tp.partition, offset: String(offset) }, "offset committed");
-      } catch (error) {
-        counts.commitsFailed++;
-        metrics?.errorsTotal.inc({ error_type: "commit" });
-        logger.warn(
-          { err: error, partition: state.tp.partition, offset: String(offset) },
-          "offset commit failed; retrying later",
-        );
+  /**
+   * Commits the durable progress of every attached partition that is ahead of its last commit, in one
+   * request. Requests run one after another (a slow older commit never lands after a newer one); calls made
+   * while one is in flight share the next request. Resolves once a request that started after the call has
+   * finished. Failures are logged and retried by the next call or the periodic timer.
+   */
+  let commitInFlight: Promise<void> | undefined;
+  let commitNext: Promise<void> | undefined;
+
+  async function flushCommits(): Promise<void> {
+    const due = assignedStates().filter(
+      (state) =>
+        state.durableUpTo !== undefined &&
+        (state.committedUpTo === undefined || state.durableUpTo > state.committedUpTo),
+    );
+    if (due.length === 0) return;
+    const offsets = due.map((state) => ({ state, offset: state.durableUpTo as bigint }));
+    try {
+      await consumer.commit(offsets.map(({ state, offset }) => ({ ...state.tp, offset: String(offset) })));
+      for (const { state, offset } of offsets) {
+        if (state.committedUpTo === undefined || offset > state.committedUpTo) state.committedUpTo = offset;
       }
-    });
-    return state.commitChain;
+      logger.debug(
+        { offsets: offsets.map(({ state, offset }) => `${state.tp.partition}@${offset}`) },
+        "offsets committed",
+      );
+    } catch (error) {
+      counts.commitsFailed++;
+      metrics?.errorsTotal.inc({ error_type: "commit" });
+      logger.warn(
+        { err: error, partitions: offsets.map(({ state }) => state.tp.partition) },
+        "offset commit failed; retrying later",
+      );
+    }
   }
 
-  const commitAll = () => Promise.all(assignedStates().map((state) => commit(state)));
+  function commitDurable(): Promise<void> {
+    if (!commitInFlight) {
+      commitInFlight = flushCommits().finally(() => {
+        commitInFlight = undefined;
+      });
+      return commitInFlight;
+    }
+    commitNext ??= commitInFlight.then(() => {
+      commitNext = undefined;
+      return commitDurable();
+    });
+    return commitNext;
+  }
 
   return {
     async start() {
-      commitTimer = setInterval(() => void commitAll(), options.commitRetryIntervalMs ?? 2_000);
+      commitTimer = setInterval(() => void commitDurable(), options.commitRetryIntervalMs ?? 2_000);
       commitTimer.unref();
       await consumer.run(handleBatch, {
         onAssigned,
@@ -484,7 +510,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       await drained;
       clearTimeout(timer);
       // 3. Commit what is durable, then leave the group (its partitions move to the other members at once).
-      await commitAll();
+      await commitDurable();
       const assigned = assignedStates().map((state) => state.tp.partition);
       await consumer.stop();
       logger.info({ ...counts, partitions: assigned }, "stream worker stopped");
