@@ -35,7 +35,8 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
       const startedAt = performance.now();
       const { transactions } = parseOrThrow(batchSchema, requireJsonBody(req.body), "batch request");
       const parsed = transactions.map((item) => safeNormalizeTransaction(item));
-      const valid = parsed.flatMap((item) => (item.ok ? [item.value] : []));
+      const valid: NormalizedTransaction[] = [];
+      for (const item of parsed) if (item.ok) valid.push(item.value);
       if (valid.length === 0) {
         const issues = parsed.flatMap((item, index) =>
           item.ok
@@ -55,9 +56,11 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
           error: { code: "VALIDATION_ERROR", message: "invalid transaction", issues: item.error.issues },
         };
       });
+      let totalAnomalies = 0;
+      for (const result of outcome.results) if (result.isAnomaly) totalAnomalies += 1;
       sendJson(res, {
         totalProcessed: valid.length,
-        totalAnomalies: outcome.results.filter((result) => result.isAnomaly).length,
+        totalAnomalies,
         totalErrors: parsed.length - valid.length,
         processingTimeMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
         fromCache: outcome.fromCache,
