@@ -1,6 +1,7 @@
 import type { CacheMetrics } from "@chainwatch/metrics";
 import type { Logger } from "@chainwatch/service-kit";
 import { CACHE_TYPES, type CacheType, cacheKey, DEFAULT_TTL_SECONDS } from "./cache-types.ts";
+import { createDecodedMemo } from "./decoded-memo.ts";
 import type { CacheStore } from "./store.ts";
 
 export interface CacheOptions {
@@ -119,10 +120,13 @@ export function createCache(options: CacheOptions): Cache {
     }
   }
 
-  const decode = <T>(raw: string | null): T | undefined => {
+  // Predictions only: they are immutable per key and re-read constantly; other types (query results, model
+  // files) may be large or read once, and their callers get fresh objects as before.
+  const predictionMemo = createDecodedMemo({ maxEntries: 10_000, maxTextLength: 4_096 });
+  const decode = <T>(type: CacheType, raw: string | null): T | undefined => {
     if (raw === null) return undefined;
     try {
-      return JSON.parse(raw) as T;
+      return (type === "prediction" ? predictionMemo.parse(raw) : JSON.parse(raw)) as T;
     } catch {
       return undefined;
     }
@@ -133,7 +137,7 @@ export function createCache(options: CacheOptions): Cache {
     try {
       const raw = await timed("mget", type, () => store.mget(ids.map((id) => cacheKey(type, id))));
       succeeded();
-      const values = raw.map((value) => decode<T>(value));
+      const values = raw.map((value) => decode<T>(type, value));
       const hits = values.filter((value) => value !== undefined).length;
       record(type, hits, values.length - hits);
       return values;
