@@ -7,15 +7,34 @@ const SIZE_BUCKETS_BYTES = [256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576,
 
 export type HttpMetrics = ReturnType<typeof createHttpMetrics>;
 
-/** Labels are normalised routes (e.g. /api/v1/transactions/:hash), never raw paths or ids. */
+/**
+ * Labels are normalised routes (e.g. /api/v1/transactions/:hash), never raw paths or ids.
+ *
+ * The two series that change on every request without a value to bucket (requests in progress, requests
+ * total) are plain numbers here, copied into prom-client when scraped (`collect`): prom-client validates
+ * and hashes the label object on every inc/dec (Object.keys, sort, string building), three times per
+ * request for these alone. Use `requestStarted`/`requestFinished` for them.
+ */
 export function createHttpMetrics(registry: Registry) {
   const labelNames = ["method", "route", "status"] as const;
+  const inProgressByMethod = new Map<string, number>();
+  const finished = new Map<
+    string,
+    { labels: { method: string; route: string; status: string }; count: number }
+  >();
   return {
     requestsTotal: new Counter({
       name: "http_requests_total",
       help: "HTTP requests by method, normalised route and status code",
       labelNames,
       registers: [registry],
+      collect() {
+        for (const entry of finished.values()) {
+          if (entry.count === 0) continue;
+          this.inc(entry.labels, entry.count);
+          entry.count = 0;
+        }
+      },
     }),
     requestDurationSeconds: new Histogram({
       name: "http_request_duration_seconds",
@@ -29,6 +48,9 @@ export function createHttpMetrics(registry: Registry) {
       help: "HTTP requests currently being handled",
       labelNames: ["method"],
       registers: [registry],
+      collect() {
+        for (const [method, count] of inProgressByMethod) this.set({ method }, count);
+      },
     }),
     requestSizeBytes: new Histogram({
       name: "http_request_size_bytes",
@@ -61,5 +83,17 @@ export function createHttpMetrics(registry: Registry) {
       labelNames: ["method", "route"],
       registers: [registry],
     }),
+    /** A request began: http_requests_in_progress +1. */
+    requestStarted(method: string): void {
+      inProgressByMethod.set(method, (inProgressByMethod.get(method) ?? 0) + 1);
+    },
+    /** A request ended: http_requests_in_progress −1 and http_requests_total +1 for its labels. */
+    requestFinished(method: string, route: string, status: string): void {
+      inProgressByMethod.set(method, (inProgressByMethod.get(method) ?? 0) - 1);
+      const key = `${method} ${route} ${status}`;
+      const entry = finished.get(key);
+      if (entry) entry.count += 1;
+      else finished.set(key, { labels: { method, route, status }, count: 1 });
+    },
   };
 }

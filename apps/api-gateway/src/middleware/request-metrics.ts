@@ -24,7 +24,7 @@ export function requestMetrics(options: RequestMetricsOptions): RequestHandler {
   return (req, res, next) => {
     const startedAt = process.hrtime.bigint();
     const method = req.method;
-    metrics.requestsInProgress.inc({ method });
+    metrics.requestStarted(method);
     let responseBytes = 0;
     const count = (chunk: unknown, encoding?: unknown) => {
       if (typeof chunk === "string") responseBytes += Buffer.byteLength(chunk, encoding as BufferEncoding);
@@ -45,11 +45,10 @@ export function requestMetrics(options: RequestMetricsOptions): RequestHandler {
     const finish = () => {
       if (isDone) return;
       isDone = true;
-      metrics.requestsInProgress.dec({ method });
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const route = routeLabel(req);
       const status = String(res.statusCode);
-      metrics.requestsTotal.inc({ method, route, status });
+      metrics.requestFinished(method, route, status);
       metrics.requestDurationSeconds.observe({ method, route, status }, seconds);
       const requestBytes = Number(req.get("content-length") ?? 0);
       if (requestBytes > 0) metrics.requestSizeBytes.observe({ method, route }, requestBytes);
