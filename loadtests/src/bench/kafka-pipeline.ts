@@ -67,9 +67,20 @@ export interface KafkaBenchResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The group's total lag. Retriable broker errors are waited out: right after the broker starts, the group
+ * coordinator answers GROUP_LOAD_IN_PROGRESS for a few seconds, which used to abort the whole bench.
+ */
 async function totalLag(admin: StreamAdmin, groupId: string, topic: string): Promise<bigint> {
-  const lags = await admin.groupLag(groupId, topic);
-  return lags.reduce((sum, partition) => sum + partition.lag, 0n);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const lags = await admin.groupLag(groupId, topic);
+      return lags.reduce((sum, partition) => sum + partition.lag, 0n);
+    } catch (error) {
+      if (attempt >= 40 || (error as { retriable?: unknown }).retriable !== true) throw error;
+      await sleep(250);
+    }
+  }
 }
 
 /**
