@@ -45,9 +45,15 @@ describe("numberToUnits", () => {
     expect(numberToUnits(20.5, 9)).toEqual(ok(20_500_000_000n));
   });
 
-  it("gives integers (the fast path) the same value as their decimal string", () => {
+  it("gives numbers on the fast paths the same value (or refusal) as their decimal string", () => {
     const integers = [0, -0, 1, 21_000, 30_000_000, 2 ** 53 - 1, 2 ** 53, 1e21, 1e300];
     for (const value of integers) {
+      for (const decimals of [0, 9, 18]) {
+        expect(numberToUnits(value, decimals)).toEqual(parseDecimalUnits(String(value), decimals));
+      }
+    }
+    const fractions = [0.1, 0.054901996, 24.692, 20.5, 123.456789012, 1e-7, 1.5e-10, 0.30000000000000004];
+    for (const value of fractions) {
       for (const decimals of [0, 9, 18]) {
         expect(numberToUnits(value, decimals)).toEqual(parseDecimalUnits(String(value), decimals));
       }

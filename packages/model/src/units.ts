@@ -79,7 +79,16 @@ export function numberToUnits(value: number, decimals: number): ParseResult {
   if (value < 0) return { ok: false, message: `must not be negative: ${value}` };
   // An integer below 2^53 prints as its plain digits, so the decimal round trip would give this same value.
   if (Number.isSafeInteger(value)) return { ok: true, value: BigInt(value) * powerOfTen(decimals) };
-  return parseDecimalUnits(String(value), decimals);
+  const text = String(value);
+  // The usual "24.692": digits around one point, no exponent, no finer than the unit. The same value the
+  // general parser gives, without its pattern match; anything else (1e-7, 1e+21, too precise) goes there.
+  const point = text.indexOf(".");
+  const fractionLength = text.length - point - 1;
+  if (point > 0 && fractionLength <= decimals && !text.includes("e")) {
+    const digits = text.slice(0, point) + text.slice(point + 1);
+    return { ok: true, value: BigInt(digits) * powerOfTen(decimals - fractionLength) };
+  }
+  return parseDecimalUnits(text, decimals);
 }
 
 /** JSON-RPC QUANTITY: "0x" followed by hex digits (leading zeros tolerated, "0x" alone is not a number). */
