@@ -7,12 +7,13 @@ const ADDRESS = /^0x[0-9a-f]{40}$/;
 const HEX_BYTES = /^(0x)?([0-9a-f]{2})*$/i;
 const SELECTOR_BYTES = 4;
 
-// The whole batch in one statement and one round trip: the rows travel as a single JSON parameter (one
-// JSON.stringify, instead of pg encoding 23 text arrays element by element, which was ~15 % of the scoring
-// worker's CPU), and three data-modifying CTEs insert them. One statement is atomic without BEGIN/COMMIT
-// (five round trips became one), and the foreign keys are checked at its end, after all three inserts.
-// ON CONFLICT DO NOTHING makes a replay (queue retry, Kafka redelivery) a no-op; RETURNING counts the rows
-// actually inserted.
+// The whole batch in one statement and one round trip: the rows travel as a single JSON parameter, and three
+// data-modifying CTEs insert them. One statement is atomic without BEGIN/COMMIT (five round trips became
+// one), and the foreign keys are checked at its end, after all three inserts. Measured on 1,667-row batches:
+// the client's cost fell from ~19 to ~9 µs per row (one JSON.stringify instead of pg encoding 23 text arrays
+// element by element); PostgreSQL's stayed ~75-85 µs per row either way (the inserts and their indexes, not
+// the decoding, dominate). ON CONFLICT DO NOTHING makes a replay (queue retry, Kafka redelivery) a no-op;
+// RETURNING counts the rows actually inserted.
 const INSERT_SCORED = `
 WITH input AS MATERIALIZED (
   SELECT * FROM json_to_recordset($1::json) AS r(hash text, block_number bigint, block_seconds float8,
