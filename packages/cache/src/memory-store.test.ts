@@ -44,4 +44,18 @@ describe("memory store", () => {
     expect(await store.del(["a", "missing"])).toBe(1);
     expect(store.sizeBytes()).toBe(0);
   });
+
+  it("a large cache over its bound evicts the least recently used down to 90 % in one pass", async () => {
+    let evictions = 0;
+    const store = createMemoryStore({ maxEntries: 1_000, onEvict: () => (evictions += 1) });
+    await store.mset(Array.from({ length: 1_000 }, (_, i) => ({ key: `k${i}`, value: "v", ttlSeconds: 60 })));
+    expect(await store.get("k0")).toBe("v"); // k0 becomes the most recently used
+    expect(evictions).toBe(0);
+    await store.mset([{ key: "new", value: "v", ttlSeconds: 60 }]);
+    expect(evictions).toBe(101);
+    const survivors = await store.mget(["k0", "k1", "k101", "k102", "k999", "new"]);
+    expect(survivors).toEqual(["v", null, null, "v", "v", "v"]);
+    const kept = ["k0", "new", ...Array.from({ length: 898 }, (_, i) => `k${i + 102}`)];
+    expect(store.sizeBytes()).toBe(kept.reduce((sum, key) => sum + (key.length + 1) * 2, 0));
+  });
 });
