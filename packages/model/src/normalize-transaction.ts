@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { TransactionValidationError, type ValidationIssue } from "./errors.ts";
+import { isPlainSimpleTransaction } from "./simple-transaction-check.ts";
 import {
   isRpcShaped,
   type RpcTransactionInput,
@@ -47,19 +48,25 @@ export function normalizeTransaction(input: unknown): NormalizedTransaction {
 
 export function safeNormalizeTransaction(input: unknown): NormalizeResult {
   const rpc = isRpcShaped(input);
-  const parsed = rpc
-    ? RpcTransactionInputSchema.safeParse(input)
-    : SimpleTransactionInputSchema.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: new TransactionValidationError(zodIssues(parsed.error), { cause: parsed.error }),
-    };
+  let data: RpcTransactionInput | SimpleTransactionInput;
+  // What the simple schema would accept unchanged skips zod's walk; anything else, it decides.
+  if (!rpc && isPlainSimpleTransaction(input)) data = input;
+  else {
+    const parsed = rpc
+      ? RpcTransactionInputSchema.safeParse(input)
+      : SimpleTransactionInputSchema.safeParse(input);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: new TransactionValidationError(zodIssues(parsed.error), { cause: parsed.error }),
+      };
+    }
+    data = parsed.data;
   }
   const issues: ValidationIssue[] = [];
   const value = rpc
-    ? fromRpc(parsed.data as RpcTransactionInput, issues)
-    : fromSimple(parsed.data as SimpleTransactionInput, issues);
+    ? fromRpc(data as RpcTransactionInput, issues)
+    : fromSimple(data as SimpleTransactionInput, issues);
   if (issues.length > 0 || value === null)
     return { ok: false, error: new TransactionValidationError(issues) };
   return { ok: true, value };

@@ -9,12 +9,13 @@ import { z } from "zod";
  * rejecting them would refuse every real eth_getTransactionByHash response.
  */
 
-const HASH_PATTERN = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
-const HEX_DATA_PATTERN = /^0x(?:[0-9a-fA-F]{2})*$/;
+// Exported for simple-transaction-check.ts, which must accept nothing these would refuse.
+export const HASH_PATTERN = /^0x[0-9a-fA-F]{64}$/;
+export const ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
+export const HEX_DATA_PATTERN = /^0x(?:[0-9a-fA-F]{2})*$/;
 const HEX_QUANTITY_PATTERN = /^0x[0-9a-fA-F]+$/;
-const DECIMAL_PATTERN = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INTEGER_PATTERN = /^\d+$/;
+export const DECIMAL_PATTERN = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+export const INTEGER_PATTERN = /^\d+$/;
 
 const TxHash = z.string().regex(HASH_PATTERN, "must be 0x followed by 64 hex digits");
 const Address = z.string().regex(ADDRESS_PATTERN, "must be 0x followed by 40 hex digits");
