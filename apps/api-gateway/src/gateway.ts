@@ -18,11 +18,11 @@ import {
   type Registry,
 } from "@chainwatch/metrics";
 import {
-  bootstrapRegistryModel,
-  createRegistryModelProvider,
   createScoringService,
   loadBootstrapModelFile,
+  openRegistryModels,
   type RegistryModelProvider,
+  servingRoles,
 } from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
 import {
@@ -114,23 +114,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // The registry is the single source of truth for what serves; on a first start it gets the shipped model
   // (or MODEL_PATH's). A refused file at start is fatal, as a bad MODEL_PATH always was.
   const modelRegistry = createModelRegistry(database);
-  const bootstrapModel = loadBootstrapModelFile(env.MODEL_PATH);
-  const bootstrapped = await bootstrapRegistryModel(
-    modelRegistry,
-    bootstrapModel.model,
-    "bootstrap",
-    bootstrapModel.fileJson,
-  );
-  if (bootstrapped) logger.info({ modelVersion: bootstrapped }, "model registry bootstrapped");
-  const models = createRegistryModelProvider({
+  const models = await openRegistryModels({
     registry: modelRegistry,
+    bootstrapModel: loadBootstrapModelFile(env.MODEL_PATH),
     intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
-    logger: logger.child({ component: "model-registry" }),
+    logger,
     metrics: scoringMetrics,
     cache,
-    preloaded: [bootstrapModel],
   });
-  await models.refresh();
   const queryCache = createAnomalyQueryCache(cache);
   const recorder = createPredictionRecorder({
     repositories,
@@ -192,15 +183,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         Object.entries(report.dependencies).map(([name, state]) => [name, state.status === "up"]),
       );
     },
-    activeModels: () => {
-      const set = models.loadedSet();
-      if (!set) return [];
-      return [
-        ...(set.active ? [{ version: set.active.version, role: "active" }] : []),
-        ...(set.canary ? [{ version: set.canary.version, role: "canary" }] : []),
-        ...set.shadows.map((shadow) => ({ version: shadow.version, role: "shadow" })),
-      ];
-    },
+    activeModels: () => servingRoles(models.loadedSet()),
   });
 
   const app = createServer({

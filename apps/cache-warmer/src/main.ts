@@ -65,7 +65,9 @@ if (database) shutdown.register("database", () => database.close());
  * With a database, the registry decides what is active (as for the gateway and workers), re-read before
  * each run. Without one, or while its registry is empty or unreadable, MODEL_PATH (or the shipped model).
  */
-async function openRegistryModels(db: Database | undefined): Promise<RegistryModelProvider | undefined> {
+async function registryModelsIfAvailable(
+  db: Database | undefined,
+): Promise<RegistryModelProvider | undefined> {
   if (!db) return undefined;
   const provider = createRegistryModelProvider({
     registry: createModelRegistry(db),
@@ -84,7 +86,7 @@ async function openRegistryModels(db: Database | undefined): Promise<RegistryMod
     return undefined;
   }
 }
-const registryModels = await openRegistryModels(database);
+const registryModels = await registryModelsIfAvailable(database);
 const models: ModelProvider = registryModels ?? staticModelProvider(fallbackScorer);
 
 const warmer = createWarmer({

@@ -16,12 +16,12 @@ import {
   type Registry,
 } from "@chainwatch/metrics";
 import {
-  bootstrapRegistryModel,
-  createRegistryModelProvider,
   createScoringService,
   createTransactionPipeline,
   loadBootstrapModelFile,
+  openRegistryModels,
   type RegistryModelProvider,
+  servingRoles,
 } from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
 import {
@@ -145,15 +145,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         kafka: isStarted && (streamWorker?.isHealthy() ?? false),
       };
     },
-    activeModels: () => {
-      const set = models?.loadedSet();
-      if (!set) return [];
-      return [
-        ...(set.active ? [{ version: set.active.version, role: "active" }] : []),
-        ...(set.canary ? [{ version: set.canary.version, role: "canary" }] : []),
-        ...set.shadows.map((shadow) => ({ version: shadow.version, role: "shadow" })),
-      ];
-    },
+    activeModels: () => servingRoles(models?.loadedSet()),
   });
 
   return {
@@ -185,21 +177,13 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       const { applied } = await runMigrations(database);
       logger.info({ applied, schema: env.DATABASE_SCHEMA ?? "(default)" }, "database ready");
       const repositories = createRepositories(database);
-      const modelRegistry = createModelRegistry(database);
-      const bootstrapped = await bootstrapRegistryModel(
-        modelRegistry,
-        bootstrapModel.model,
-        "bootstrap",
-        bootstrapModel.fileJson,
-      );
-      if (bootstrapped) logger.info({ modelVersion: bootstrapped }, "model registry bootstrapped");
-      models = createRegistryModelProvider({
-        registry: modelRegistry,
+      models = await openRegistryModels({
+        registry: createModelRegistry(database),
+        bootstrapModel,
         intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
-        logger: logger.child({ component: "model-registry" }),
+        logger,
         metrics: scoringMetrics,
         cache,
-        preloaded: [bootstrapModel],
       });
       await models.start();
 

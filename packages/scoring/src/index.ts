@@ -13,8 +13,10 @@ export {
   DEFAULT_MODEL_REFRESH_INTERVAL_SECONDS,
   loadBootstrapModelFile,
   ModelLoadError,
+  openRegistryModels,
   type RegistryModelProvider,
   type RegistryModelProviderOptions,
+  servingRoles,
 } from "./registry-poller.ts";
 export { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-record.ts";
 export {

@@ -277,3 +277,41 @@ export function loadBootstrapModelFile(path?: string): { model: ModelFile; fileJ
   );
   return { model: parseModelFile(fileJson), fileJson };
 }
+
+/** The loaded set as (version, role) rows: what `model_active_version_info` exports. */
+export function servingRoles(set: ActiveModelSet | null | undefined): { version: string; role: string }[] {
+  if (!set) return [];
+  return [
+    ...(set.active ? [{ version: set.active.version, role: "active" }] : []),
+    ...(set.canary ? [{ version: set.canary.version, role: "canary" }] : []),
+    ...set.shadows.map((shadow) => ({ version: shadow.version, role: "shadow" })),
+  ];
+}
+
+/**
+ * The serving set of a gateway or worker: seeds an empty registry with `bootstrapModel` (first start), then
+ * loads the registry's set once (fails when it cannot: a service must not start without a model). The
+ * caller starts polling with `start()`.
+ */
+export async function openRegistryModels(
+  options: Omit<RegistryModelProviderOptions, "registry" | "preloaded"> & {
+    registry: Pick<ModelRegistry, "activeSet" | "get" | "register" | "deploy">;
+    bootstrapModel: { model: ModelFile; fileJson: string };
+  },
+): Promise<RegistryModelProvider> {
+  const { registry, bootstrapModel, logger } = options;
+  const bootstrapped = await bootstrapRegistryModel(
+    registry,
+    bootstrapModel.model,
+    "bootstrap",
+    bootstrapModel.fileJson,
+  );
+  if (bootstrapped) logger.info({ modelVersion: bootstrapped }, "model registry bootstrapped");
+  const provider = createRegistryModelProvider({
+    ...options,
+    logger: logger.child({ component: "model-registry" }),
+    preloaded: [bootstrapModel],
+  });
+  await provider.refresh();
+  return provider;
+}
