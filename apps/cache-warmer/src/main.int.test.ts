@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describeModel, normalizeTransaction, serializeModel, trainModel } from "@chainwatch/model";
+import { normalizeTransaction, trainModel } from "@chainwatch/model";
+import { registerModelFile } from "@chainwatch/scoring";
 import {
   createModelRegistry,
   createPostgresDatabase,
@@ -108,14 +109,7 @@ await describeWithServices(
         );
         const model = trainModel(rows, { seed: 11, nEstimators: 10, maxSamples: 64 });
         const registry = createModelRegistry(database);
-        await registry.register({
-          version: model.modelVersion,
-          featureSpecVersion: model.content.featureSpecVersion,
-          checksum: model.checksum.value,
-          metadata: describeModel(model) as unknown as Record<string, unknown>,
-          fileJson: serializeModel(model),
-          createdBy: "warmer-test",
-        });
+        await registerModelFile(registry, model, "warmer-test");
         await registry.deploy(model.modelVersion, { strategy: "full", actor: "warmer-test" });
 
         const hash = `0x${(base + 99_999).toString(16).padStart(64, "0")}`;

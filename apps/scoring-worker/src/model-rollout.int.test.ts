@@ -1,13 +1,6 @@
 import { fileURLToPath } from "node:url";
-import {
-  describeModel,
-  loadDefaultModelFile,
-  type ModelFile,
-  normalizeTransaction,
-  serializeModel,
-  trainModel,
-} from "@chainwatch/model";
-import { routingBucket } from "@chainwatch/scoring";
+import { loadDefaultModelFile, type ModelFile, normalizeTransaction, trainModel } from "@chainwatch/model";
+import { registerModelFile, routingBucket } from "@chainwatch/scoring";
 import { createModelRegistry, type Database, type ModelRegistry } from "@chainwatch/store";
 import { describeWithServices, type SpawnedService, spawnService, waitForHttp } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -37,17 +30,6 @@ interface WorkerHealth {
 function trainChallenger(): ModelFile {
   const rows = Array.from({ length: 2_000 }, (_, index) => normalizeTransaction(transaction(index)));
   return trainModel(rows, { seed: 7, nEstimators: 25, maxSamples: 128, source: "rollout test" });
-}
-
-async function register(registry: ModelRegistry, model: ModelFile): Promise<void> {
-  await registry.register({
-    version: model.modelVersion,
-    featureSpecVersion: model.content.featureSpecVersion,
-    checksum: model.checksum.value,
-    metadata: describeModel(model) as unknown as Record<string, unknown>,
-    fileJson: serializeModel(model),
-    createdBy: "rollout-test",
-  });
 }
 
 /** Served versions by hash for the given hashes (shadow rows excluded). */
@@ -107,7 +89,7 @@ await describeWithServices(
       await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service: worker, timeoutMs: 30_000 });
       database = await openScopeDatabase(scope);
       registry = createModelRegistry(database);
-      await register(registry, challenger);
+      await registerModelFile(registry, challenger, "rollout-test");
     });
     afterAll(async () => {
       await worker?.stop("SIGKILL");

@@ -16,6 +16,7 @@ export {
   openRegistryModels,
   type RegistryModelProvider,
   type RegistryModelProviderOptions,
+  registerModelFile,
   servingRoles,
 } from "./registry-poller.ts";
 export { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-record.ts";

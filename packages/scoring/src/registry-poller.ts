@@ -248,14 +248,7 @@ export async function bootstrapRegistryModel(
   fileJson: string = serializeModel(model),
 ): Promise<string | null> {
   if ((await registry.activeSet()).active) return null;
-  await registry.register({
-    version: model.modelVersion,
-    featureSpecVersion: model.content.featureSpecVersion,
-    checksum: model.checksum.value,
-    metadata: describeModel(model) as unknown as Record<string, unknown>,
-    fileJson,
-    createdBy: actor,
-  });
+  await registerModelFile(registry, model, actor, fileJson);
   try {
     await registry.deploy(model.modelVersion, { strategy: "full", actor });
   } catch (error) {
@@ -314,4 +307,21 @@ export async function openRegistryModels(
   });
   await provider.refresh();
   return provider;
+}
+
+/** Registers a model file with the metadata the registry lists (describeModel); idempotent per checksum. */
+export function registerModelFile(
+  registry: Pick<ModelRegistry, "register">,
+  model: ModelFile,
+  actor: string,
+  fileJson: string = serializeModel(model),
+): ReturnType<ModelRegistry["register"]> {
+  return registry.register({
+    version: model.modelVersion,
+    featureSpecVersion: model.content.featureSpecVersion,
+    checksum: model.checksum.value,
+    metadata: describeModel(model) as unknown as Record<string, unknown>,
+    fileJson,
+    createdBy: actor,
+  });
 }
