@@ -12,12 +12,18 @@ interface ErrorBody {
   details?: { issues: { path: string; message: string }[] };
 }
 
-/** A database whose transactions (the store's writes) fail while `isDown` is set; reads still work. */
+/** Statements that write: a single INSERT, or a WITH whose CTEs insert (recordScored's one statement). */
+const isWrite = (sql: string) => /^\s*(INSERT|WITH)\b/i.test(sql) && /\bINSERT\s+INTO\b/i.test(sql);
+
+/** A database whose writes (transactions and inserting statements) fail while `isDown` is set; reads work. */
 function switchableDatabase(inner: Database) {
   const state = { isDown: false };
   const database: Database = {
     driver: inner.driver,
-    query: (sql, params) => inner.query(sql, params),
+    query: (sql, params) =>
+      state.isDown && isWrite(sql)
+        ? Promise.reject(new Error("connection terminated"))
+        : inner.query(sql, params),
     exec: (script) => inner.exec(script),
     transaction: (work) =>
       state.isDown ? Promise.reject(new Error("connection terminated")) : inner.transaction(work),
