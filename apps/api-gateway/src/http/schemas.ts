@@ -31,7 +31,10 @@ export const ScoreResultSchema = z
     anomalyScore: z.number().min(0).max(1),
     severity: z.enum(["low", "medium", "high", "critical"]),
     confidence: z.number().min(0).max(1),
-    explanation: z.array(FeatureContributionSchema),
+    explanation: z
+      .array(FeatureContributionSchema)
+      .optional()
+      .describe("The features that made it stand out; omitted in batches asked with explanations=false"),
     modelVersion: z.string(),
     cached: z.boolean(),
   })
@@ -63,6 +66,15 @@ function batchTransactionsRequestSchema(maxItems: number, id: string) {
 
 export const batchPredictRequestSchema = (maxItems: number) =>
   batchTransactionsRequestSchema(maxItems, "BatchPredictRequest");
+
+export const BatchPredictQuerySchema = z
+  .object({
+    explanations: z
+      .enum(["true", "false"])
+      .default("true")
+      .describe("false: results without `explanation` (about a third of the bytes and of the CPU per item)"),
+  })
+  .meta({ id: "BatchPredictQuery" });
 
 export const BatchPredictResponseSchema = z
   .object({

@@ -18,6 +18,7 @@ import {
 } from "../http/model-schemas.ts";
 import {
   AnomalyQuerySchema,
+  BatchPredictQuerySchema,
   BatchPredictResponseSchema,
   batchIngestRequestSchema,
   batchPredictRequestSchema,
@@ -109,6 +110,7 @@ export function buildOpenApiDocument(options: { batchMaxItems: number; version: 
       path: "/api/v1/batch/predict",
       summary: `Score 1..${options.batchMaxItems} transactions; invalid items get a per-item error, the rest are scored`,
       tag: "scoring",
+      query: BatchPredictQuerySchema,
       request: batchPredictRequestSchema(options.batchMaxItems),
       response: BatchPredictResponseSchema,
       errors: [400, 405, 413, 429],

@@ -104,6 +104,31 @@ describe("predict routes: happy paths", () => {
     );
   });
 
+  it("explanations=false: the same verdicts without explanations; anything else for it is a 400", async () => {
+    const transactions = Array.from({ length: 20 }, (_, index) => simpleTransaction(1_500 + index));
+    const full = (await app.send("/api/v1/batch/predict", { method: "POST", body: { transactions } }))
+      .json as BatchBody;
+    const lean = await app.send("/api/v1/batch/predict?explanations=false", {
+      method: "POST",
+      body: { transactions },
+    });
+    expect(lean.status).toBe(200);
+    const leanResults = (lean.json as BatchBody).results as ScoreBody[];
+    expect(leanResults.every((result) => !("explanation" in result))).toBe(true);
+    expect(leanResults).toEqual(
+      (full.results as ScoreBody[]).map(({ explanation: _explanation, ...rest }) => ({
+        ...rest,
+        cached: true,
+      })),
+    );
+    const bad = await app.send("/api/v1/batch/predict?explanations=no", {
+      method: "POST",
+      body: { transactions },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ code: "VALIDATION_ERROR" });
+  });
+
   it("scores duplicate hashes once and returns the result at every index", async () => {
     const tx = simpleTransaction(2_000);
     const response = await app.send("/api/v1/batch/predict", {

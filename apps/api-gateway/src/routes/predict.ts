@@ -2,7 +2,7 @@ import { type NormalizedTransaction, safeNormalizeTransaction } from "@chainwatc
 import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
 import { type Response, Router } from "express";
 import { validationError } from "../http/errors.ts";
-import { batchPredictRequestSchema } from "../http/schemas.ts";
+import { BatchPredictQuerySchema, batchPredictRequestSchema } from "../http/schemas.ts";
 import { sendJson } from "../http/send-json.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
@@ -12,6 +12,19 @@ export interface PredictRoutesOptions {
   batchMaxItems: number;
   /** Called with what was scored, after the response is computed; must not throw or wait. */
   onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
+}
+
+/** A result for clients that only need the verdict (bulk screening): same fields, no explanation. */
+function withoutExplanation(result: ScoreResult): Omit<ScoreResult, "explanation"> {
+  return {
+    hash: result.hash,
+    isAnomaly: result.isAnomaly,
+    anomalyScore: result.anomalyScore,
+    severity: result.severity,
+    confidence: result.confidence,
+    modelVersion: result.modelVersion,
+    cached: result.cached,
+  };
 }
 
 export function predictRoutes(options: PredictRoutesOptions): Router {
@@ -33,6 +46,7 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
     .route("/api/v1/batch/predict")
     .post(async (req, res: Response) => {
       const startedAt = performance.now();
+      const { explanations } = parseOrThrow(BatchPredictQuerySchema, req.query, "batch query");
       const { transactions } = parseOrThrow(batchSchema, requireJsonBody(req.body), "batch request");
       const parsed = transactions.map((item) => safeNormalizeTransaction(item));
       const valid: NormalizedTransaction[] = [];
@@ -47,8 +61,9 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
       }
       const outcome = await options.scoring.scoreBatch(valid);
       let next = 0;
+      const scored = explanations === "false" ? outcome.results.map(withoutExplanation) : outcome.results;
       const results = parsed.map((item, index) => {
-        if (item.ok) return outcome.results[next++];
+        if (item.ok) return scored[next++];
         const raw = transactions[index] as { hash?: unknown } | null;
         return {
           index,
