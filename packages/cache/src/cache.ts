@@ -122,7 +122,8 @@ export function createCache(options: CacheOptions): Cache {
 
   // Predictions only: they are immutable per key and re-read constantly; other types (query results, model
   // files) may be large or read once, and their callers get fresh objects as before.
-  const predictionMemo = createDecodedMemo({ maxEntries: 10_000, maxTextLength: 4_096 });
+  // A prediction's text is ~600 characters; longer ones (rare) are decoded each time rather than kept.
+  const predictionMemo = createDecodedMemo({ maxEntries: 10_000, maxTextLength: 1_536 });
   const decode = <T>(type: CacheType, raw: string | null): T | undefined => {
     if (raw === null) return undefined;
     try {

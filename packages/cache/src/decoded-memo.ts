@@ -9,7 +9,9 @@
  * would throw (ES modules are strict) instead of changing it for everyone.
  *
  * Bounded in entries and in text length; the oldest insertion goes first (a hit does not reorder, to keep
- * hits cheap). 10,000 predictions of ~0.5 KB text and ~1 KB of objects each is ~15 MB at most.
+ * hits cheap). With Redis each read returns a new string, so the memo holds its own copies outside the
+ * store's byte bound: 10,000 entries × (text ≤ maxTextLength UTF-16 chars + ~1 KB of objects) is ~15 MB
+ * for typical ~600-character predictions and ~40 MB at the 1,536-character bound the cache sets.
  */
 export function createDecodedMemo(options: { maxEntries: number; maxTextLength: number }) {
   const decoded = new Map<string, unknown>();

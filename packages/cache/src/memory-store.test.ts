@@ -58,4 +58,14 @@ describe("memory store", () => {
     const kept = ["k0", "new", ...Array.from({ length: 898 }, (_, i) => `k${i + 102}`)];
     expect(store.sizeBytes()).toBe(kept.reduce((sum, key) => sum + (key.length + 1) * 2, 0));
   });
+
+  it("keeps an entry just written even when it alone is above the 90 % watermark", async () => {
+    const maxBytes = 2 * 1_048_576;
+    const store = createMemoryStore({ maxBytes });
+    await store.mset([{ key: "small", value: "x".repeat(maxBytes / 20), ttlSeconds: 60 }]); // 10 %
+    const big = "y".repeat(Math.floor((maxBytes * 0.95) / 2) - 3); // 95 %: together over maxBytes
+    await store.mset([{ key: "big", value: big, ttlSeconds: 60 }]);
+    expect(await store.get("small")).toBeNull();
+    expect(await store.get("big")).toBe(big);
+  });
 });

@@ -52,7 +52,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CacheStore 
     if (bytes > maxBytes) return;
     entries.set(key, { value, expiresAtMs: now() + ttlSeconds * 1000, bytes });
     totalBytes += bytes;
-    if (entries.size > maxEntries || totalBytes > maxBytes) evictOldest();
+    if (entries.size > maxEntries || totalBytes > maxBytes) evictOldest(key);
   };
 
   /**
@@ -61,10 +61,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CacheStore 
    * 16–43 µs instead of ~4 µs under steady churn: V8 keeps a deleted Map slot until the table is rehashed,
    * and each fresh `entries()` iterator walks every dead slot at the front again.
    */
-  const evictOldest = () => {
+  const evictOldest = (justWritten: string) => {
     const targetEntries = maxEntries >= 1_000 ? Math.floor(maxEntries * 0.9) : maxEntries;
     const targetBytes = maxBytes >= 1_048_576 ? Math.floor(maxBytes * 0.9) : maxBytes;
     for (const [key, entry] of entries) {
+      // The entry just written is the newest, so reaching it means everything older is gone: it stays
+      // (it fits under maxBytes, checked above) even when it alone is above the watermark.
+      if (key === justWritten) break;
       if (entries.size <= targetEntries && totalBytes <= targetBytes) break;
       remove(key, entry);
       options.onEvict?.();
