@@ -99,6 +99,25 @@ interface JsonRow {
 const WEI_LIMIT = 2n ** 256n;
 
 /**
+ * PostgreSQL text and json refuse NUL and lone UTF-16 surrogates (JSON.stringify writes the latter as a
+ * `\udXXX` escape that the json → text cast rejects), which would fail the whole batch's one statement.
+ */
+function isStorableText(text: string): boolean {
+  return text.isWellFormed() && !text.includes("\0");
+}
+
+/** Every string and key in a JSON-like value is storable text (a few explanation entries: cheap). */
+function hasOnlyStorableText(value: unknown): boolean {
+  if (typeof value === "string") return isStorableText(value);
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every(hasOnlyStorableText);
+  for (const [key, item] of Object.entries(value)) {
+    if (!isStorableText(key) || !hasOnlyStorableText(item)) return false;
+  }
+  return true;
+}
+
+/**
  * Checks in JS what the table constraints would reject, so one bad record fails with a typed error that
  * names it (and the queue discards the batch) rather than as a constraint violation retried forever.
  */
@@ -129,7 +148,10 @@ function normalise(record: ScoredTransactionRecord, index: number): JsonRow {
   if (!Number.isFinite(prediction.anomalyScore)) fail("prediction.anomalyScore");
   if (!Number.isFinite(prediction.confidence)) fail("prediction.confidence");
   if (typeof prediction.isAnomaly !== "boolean") fail("prediction.isAnomaly");
-  if (prediction.modelVersion.length === 0) fail("prediction.modelVersion");
+  if (prediction.modelVersion.length === 0 || !isStorableText(prediction.modelVersion))
+    fail("prediction.modelVersion");
+  if (!hasOnlyStorableText(prediction.explanation)) fail("prediction.explanation");
+  if (!hasOnlyStorableText(record.features)) fail("features");
   if (tx.timestamp !== null && !Number.isFinite(tx.timestamp)) fail("transaction.timestamp");
   if (tx.txType !== null && !(Number.isInteger(tx.txType) && tx.txType >= 0 && tx.txType <= 32_767)) {
     fail("transaction.txType");

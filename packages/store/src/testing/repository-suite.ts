@@ -223,6 +223,26 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           await expect(repos.recordScored([negative])).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
           expect(await count("transactions")).toBe(0);
         });
+
+        it("refuses text PostgreSQL cannot store (a lone surrogate, NUL) as VALIDATION_ERROR, not a retried failure", async () => {
+          const surrogate = scoredRecord();
+          surrogate.prediction.explanation = [
+            { feature: "value_log10_wei", contribution: 0.5, reason: "broken \ud800 text" },
+          ] as never;
+          await expect(repos.recordScored([scoredRecord(), surrogate])).rejects.toMatchObject({
+            code: "VALIDATION_ERROR",
+            details: { index: 1, field: "prediction.explanation" },
+          });
+          const nul = scoredRecord({ modelVersion: "if-\u0000" });
+          await expect(repos.recordScored([nul])).rejects.toMatchObject({
+            details: { field: "prediction.modelVersion" },
+          });
+          const badKey = { ...scoredRecord(), features: { "\udfff": 1 } };
+          await expect(repos.recordScored([badKey])).rejects.toMatchObject({
+            details: { field: "features" },
+          });
+          expect(await count("transactions")).toBe(0);
+        });
       });
 
       describe("getTransaction and lookupTransactions", () => {
