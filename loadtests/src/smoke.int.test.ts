@@ -40,6 +40,7 @@ await describeWithServices("load test and benchmark harnesses (smoke)", ["kafka"
       "predict, cache miss",
       "batch of 100, all scored (miss)",
       "batch of 100, all cached (hit)",
+      "batch of 100, all cached, explanations=false",
     ]);
     for (const variant of http?.variants ?? []) {
       expect(variant.requests).toBeGreaterThan(0);

@@ -124,7 +124,7 @@ export async function runHttpThroughput(
     await bare.stop();
   }
 
-  // 2-5. The gateway with everything on.
+  // 2-6. The gateway with everything on.
   const gateway = await startGateway(options.gatewayEnv ?? {});
   let gzip: ThroughputResult["gzip"];
   let writeQueueDropped = 0;
@@ -171,6 +171,18 @@ export async function runHttpThroughput(
       pid,
       {
         url: batchUrl,
+        headers,
+        body: hotBatch,
+        durationSeconds: options.durationSeconds,
+        connections: options.batchConnections,
+      },
+      options.batchSize,
+    );
+    await measure(
+      `batch of ${options.batchSize}, all cached, explanations=false`,
+      pid,
+      {
+        url: `${batchUrl}?explanations=false`,
         headers,
         body: hotBatch,
         durationSeconds: options.durationSeconds,
