@@ -1,6 +1,7 @@
 import type { Database } from "../database.ts";
 import { StoreValidationError } from "../store-errors.ts";
 import { isoOf, numberOrNull } from "./row-mapping.ts";
+import type { TransactionRecordInput } from "./types.ts";
 
 /**
  * A stored transaction for training: amounts as bigint wei, call data as its size. Structurally a
@@ -8,24 +9,10 @@ import { isoOf, numberOrNull } from "./row-mapping.ts";
  * timestamp, inputSize), so the rows go straight into `trainModelFromRows` / `startTrainingWorker`, with
  * no dependency between the two packages.
  */
-export interface StoredTransaction {
-  hash: string;
-  valueWei: bigint;
-  gas: bigint;
-  /** The effective price the scorer used (gasPrice, else maxFeePerGas). */
-  gasPriceWei: bigint;
-  maxFeePerGasWei: bigint | null;
-  maxPriorityFeePerGasWei: bigint | null;
-  from: string | null;
-  to: string | null;
-  nonce: number | null;
-  /** Call-data length in bytes. */
+export interface StoredTransaction extends Omit<TransactionRecordInput, "input"> {
+  /** Call-data length in bytes (the call data itself is not stored). */
   inputSize: number;
   selector: string | null;
-  blockNumber: number | null;
-  /** Block time in unix seconds, null when unknown. */
-  timestamp: number | null;
-  txType: number | null;
   firstSeenAt: string;
 }
 
