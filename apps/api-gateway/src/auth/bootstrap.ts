@@ -19,14 +19,7 @@ export async function bootstrapAdminKey(options: {
   if (configuredKey) {
     if (!isApiKeyFormat(configuredKey))
       throw new Error("BOOTSTRAP_ADMIN_API_KEY must be cw_ followed by 64 hex characters");
-    await repositories.ensureApiKey({
-      prefix: apiKeyPrefix(configuredKey),
-      keyHash: hashSecret(configuredKey),
-      name: "bootstrap admin",
-      role: "admin",
-      createdBy: "bootstrap",
-      expiresAt: null,
-    });
+    await repositories.ensureApiKey(adminKeyRecord(configuredKey, "bootstrap admin"));
     logger.info({ prefix: apiKeyPrefix(configuredKey) }, "bootstrap admin key registered");
     return undefined;
   }
@@ -34,14 +27,19 @@ export async function bootstrapAdminKey(options: {
   if ((await repositories.listApiKeys()).some((key) => key.role === "admin" && !key.revokedAt))
     return undefined;
   const key = generateApiKey();
-  await repositories.insertApiKey({
-    prefix: apiKeyPrefix(key),
-    keyHash: hashSecret(key),
-    name: "generated admin (embedded)",
-    role: "admin",
-    createdBy: "bootstrap",
-    expiresAt: null,
-  });
+  await repositories.insertApiKey(adminKeyRecord(key, "generated admin (embedded)"));
   logger.info({ prefix: apiKeyPrefix(key) }, "generated an admin API key for the embedded database");
   return key;
+}
+
+/** What is stored of a bootstrap admin key: its prefix and hash, never the key. */
+function adminKeyRecord(key: string, name: string) {
+  return {
+    prefix: apiKeyPrefix(key),
+    keyHash: hashSecret(key),
+    name,
+    role: "admin" as const,
+    createdBy: "bootstrap",
+    expiresAt: null,
+  };
 }
