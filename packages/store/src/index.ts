@@ -26,6 +26,7 @@ export * from "./repositories/model-registry-types.ts";
 export {
   countStoredTransactions,
   MAX_STORED_TRANSACTION_BATCH,
+  newestWindowStart,
   type StoredTransaction,
   type StoredTransactionWindow,
   streamStoredTransactions,

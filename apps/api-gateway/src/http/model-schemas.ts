@@ -42,7 +42,7 @@ export const DriftRequestSchema = z
   .strictObject({
     /** Recent stored transactions first seen at or after this instant; default the last hour. */
     since: instant.optional(),
-    /** At most this many of them (the most recent window is read in order). */
+    /** At most this many of them: the newest of the window (the report's windowSince says where they start). */
     maxRows: z.number().int().min(1).max(1_000_000).default(100_000),
   })
   .meta({ id: "DriftRequest" });

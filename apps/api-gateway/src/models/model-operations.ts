@@ -17,6 +17,7 @@ import {
   type DriftReportQuery,
   type DriftTrigger,
   type ModelRegistry,
+  newestWindowStart,
   type StoredDriftReport,
   streamStoredTransactions,
 } from "@chainwatch/store";
@@ -171,8 +172,13 @@ export function createModelOperations(options: ModelOperationsOptions) {
     request: { since?: Date; maxRows?: number; trigger?: DriftTrigger; requestedBy?: string } = {},
   ): Promise<DriftReport & { id: string; recordedAt: string }> {
     const until = new Date();
-    const since = request.since ?? new Date(until.getTime() - 3_600_000);
     const maxRows = request.maxRows ?? 100_000;
+    // The newest maxRows of the window: drift is about recent traffic. The report's window says which.
+    const since = await newestWindowStart(
+      database,
+      { since: request.since ?? new Date(until.getTime() - 3_600_000), until },
+      maxRows,
+    );
     const rows = limited(streamStoredTransactions(database, { since, until }), maxRows);
     const matrix = await recentFeatureMatrix(rows, { maxRows });
     const report = detectDrift(models.activeModel(), matrix);
@@ -225,7 +231,7 @@ export function createModelOperations(options: ModelOperationsOptions) {
 
 export type ModelOperations = ReturnType<typeof createModelOperations>;
 
-/** The most recent `max` rows would need a reverse read; the window is short, so the first `max` in order. */
+/** At most `max` rows: the window starts at the newest maxRows, and rows sharing its first instant may add a few. */
 async function* limited<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T> {
   let count = 0;
   for await (const row of source) {

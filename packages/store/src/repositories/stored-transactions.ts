@@ -105,6 +105,30 @@ export async function countStoredTransactions(
   return Number(rows[0]?.count ?? 0);
 }
 
+/**
+ * The start of the newest part of the window holding at most `maxRows` rows: `since` itself when the whole
+ * window fits, else the first-seen time of the `maxRows`-th newest row (rows sharing that instant may add a
+ * few). Lets a reader that must stay bounded keep the most recent rows rather than the oldest.
+ */
+export async function newestWindowStart(
+  db: Database,
+  window: StoredTransactionWindow,
+  maxRows: number,
+): Promise<Date> {
+  const { since, until } = validateWindow(window);
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new StoreValidationError("maxRows must be a positive integer", { field: "maxRows" });
+  const { rows } = await db.query<{ first_seen_at: Date | string }>(
+    `SELECT first_seen_at FROM transactions
+     WHERE first_seen_at >= $1::timestamptz AND first_seen_at < $2::timestamptz
+     ORDER BY first_seen_at DESC, hash DESC
+     OFFSET $3 LIMIT 1`,
+    [since.toISOString(), until.toISOString(), maxRows - 1],
+  );
+  const boundary = rows[0]?.first_seen_at;
+  return boundary === undefined ? since : new Date(isoOf(boundary));
+}
+
 function validateWindow(window: StoredTransactionWindow): { since: Date; until: Date } {
   const { since, until } = window;
   if (!(since instanceof Date) || Number.isNaN(since.getTime()))

@@ -3,7 +3,11 @@ import type { Database } from "../database.ts";
 import { migrations, runMigrations } from "../migrations/index.ts";
 import { encodeAnomalyCursor } from "../repositories/anomaly-cursor.ts";
 import { createRepositories, type Repositories } from "../repositories/index.ts";
-import { countStoredTransactions, streamStoredTransactions } from "../repositories/stored-transactions.ts";
+import {
+  countStoredTransactions,
+  newestWindowStart,
+  streamStoredTransactions,
+} from "../repositories/stored-transactions.ts";
 import type { AnomalyView, ScoredTransactionRecord } from "../repositories/types.ts";
 import { type CountingDatabase, countingDatabase } from "./counting-database.ts";
 import { randomHash, scoredRecord } from "./fixtures.ts";
@@ -581,6 +585,30 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           expect(await countStoredTransactions(db, { since, until })).toBe(7);
           expect(await collect({ since: until, until: new Date(until.getTime() + 1_000) })).toEqual([]);
           expect(await collect({ since, until, batchSize: 7 })).toEqual(rows);
+        });
+
+        it("newestWindowStart: where the newest maxRows of a window begin", async () => {
+          // Three statements, three first_seen_at instants (each insert's now()), two rows each.
+          const batches = [];
+          for (let i = 0; i < 3; i++) {
+            const batch = [scoredRecord(), scoredRecord()];
+            await repos.recordScored(batch);
+            batches.push(batch.map((record) => record.transaction.hash).sort());
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          const since = new Date(Date.now() - 60_000);
+          const until = new Date(Date.now() + 60_000);
+          const hashesFrom = async (start: Date) =>
+            (await collect({ since: start, until })).map((row) => row.hash).sort();
+          expect(await hashesFrom(await newestWindowStart(db, { since, until }, 2))).toEqual(batches[2]);
+          // The 3rd newest row is in the middle batch; its instant brings its sibling along.
+          expect(await hashesFrom(await newestWindowStart(db, { since, until }, 3))).toEqual(
+            [...(batches[1] ?? []), ...(batches[2] ?? [])].sort(),
+          );
+          expect(await newestWindowStart(db, { since, until }, 100)).toEqual(since);
+          await expect(newestWindowStart(db, { since, until }, 0)).rejects.toMatchObject({
+            code: "VALIDATION_ERROR",
+          });
         });
 
         it("refuses a bad window or batch size with VALIDATION_ERROR", async () => {
