@@ -12,8 +12,11 @@ const SELECTOR_BYTES = 4;
 // one), and the foreign keys are checked at its end, after all three inserts. Measured on 1,667-row batches:
 // the client's cost fell from ~19 to ~9 µs per row (one JSON.stringify instead of pg encoding 23 text arrays
 // element by element); PostgreSQL's stayed ~75-85 µs per row either way (the inserts and their indexes, not
-// the decoding, dominate). ON CONFLICT DO NOTHING makes a replay (queue retry, Kafka redelivery) a no-op;
-// RETURNING counts the rows actually inserted.
+// the decoding, dominate). ON CONFLICT makes a replay (queue retry, Kafka redelivery) a no-op, with one
+// exception: a result stored as a shadow's (served = false) becomes served when the same version scores the
+// transaction again after its promotion, or the promoted model's earlier results would stay hidden. Results
+// are made distinct per (hash, version) first (a served copy wins), since DO UPDATE may touch a row only
+// once per statement. RETURNING counts the rows inserted or promoted.
 const INSERT_SCORED = `
 WITH input AS MATERIALIZED (
   SELECT * FROM json_to_recordset($1::json) AS r(hash text, block_number bigint, block_seconds float8,
@@ -31,21 +34,26 @@ inserted_transactions AS (
   ON CONFLICT (hash) DO NOTHING
   RETURNING 1
 ),
+results AS MATERIALIZED (
+  SELECT DISTINCT ON (hash, model_version) * FROM input ORDER BY hash, model_version, served DESC
+),
 inserted_predictions AS (
   INSERT INTO predictions (tx_hash, model_version, anomaly_score, severity, is_anomaly, confidence,
     explanation, created_at, served)
   SELECT hash, model_version, anomaly_score, severity, is_anomaly, confidence, explanation, scored_at, served
-  FROM input
-  ON CONFLICT (tx_hash, model_version) DO NOTHING
+  FROM results
+  ON CONFLICT (tx_hash, model_version) DO UPDATE SET served = true
+    WHERE NOT predictions.served AND EXCLUDED.served
   RETURNING 1
 ),
 inserted_anomalies AS (
   INSERT INTO anomalies (tx_hash, model_version, anomaly_score, severity, confidence, features, explanation,
     detected_at, served)
   SELECT hash, model_version, anomaly_score, severity, confidence, features, explanation, scored_at, served
-  FROM input
+  FROM results
   WHERE is_anomaly
-  ON CONFLICT (tx_hash, model_version) DO NOTHING
+  ON CONFLICT (tx_hash, model_version) DO UPDATE SET served = true
+    WHERE NOT anomalies.served AND EXCLUDED.served
   RETURNING 1
 )
 SELECT (SELECT count(*)::int FROM inserted_transactions) AS transactions,

@@ -315,6 +315,33 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           expect((await repos.getTransaction(shadowOnly))?.latestPrediction).toBeNull();
         });
 
+        it("a shadow's result becomes served when its version, promoted, scores the transaction again", async () => {
+          const hash = randomHash();
+          const shadow = (served: boolean) => ({
+            ...scoredRecord({ hash, modelVersion: "iforest-next", severity: "critical", anomalyScore: 0.97 }),
+            served,
+          });
+          await repos.recordScored([scoredRecord({ hash, scoredAt: new Date("2025-01-01T00:00:00Z") })]);
+          await repos.recordScored([shadow(false)]);
+          expect((await repos.listAnomalies({ limit: 10 })).total).toBe(0);
+          // promoted: the same version's result arrives served (a redelivery or a repeat ingest)
+          expect(await repos.recordScored([shadow(true)])).toEqual({
+            transactions: 0,
+            predictions: 1,
+            anomalies: 1,
+          });
+          expect((await repos.getTransaction(hash))?.latestPrediction?.modelVersion).toBe("iforest-next");
+          expect((await repos.listAnomalies({ limit: 10 })).total).toBe(1);
+          // served again, and a later shadow copy of it: nothing changes, nothing is un-served
+          expect(await repos.recordScored([shadow(true), shadow(false)])).toEqual({
+            transactions: 0,
+            predictions: 0,
+            anomalies: 0,
+          });
+          expect(await count("predictions")).toBe(2);
+          expect((await repos.listAnomalies({ limit: 10 })).total).toBe(1);
+        });
+
         it("looks up many hashes in exactly one query, in request order, skipping unknown ones", async () => {
           const records = Array.from({ length: 5 }, () => scoredRecord());
           await repos.recordScored(records);
