@@ -27,8 +27,13 @@ describe("users, sessions and keys", () => {
     await database.close();
   });
 
-  it("lets the first user register as admin, then only admins register users, emails lower-cased", async () => {
-    const first = await post("/api/v1/auth/register", { email: "  Ops@Example.COM ", password });
+  it("refuses anonymous registration while an admin key exists; admins register users, emails lower-cased", async () => {
+    // The bootstrap admin key exists, so even the very first anonymous registration is refused.
+    expect((await post("/api/v1/auth/register", { email: "x@example.com", password })).status).toBe(401);
+    const first = await app.send("/api/v1/auth/register", {
+      method: "POST",
+      body: { email: "  Ops@Example.COM ", password, role: "admin" },
+    });
     expect(first.status).toBe(201);
     expect(first.json).toMatchObject({ email: "ops@example.com", role: "admin" });
     expect((await post("/api/v1/auth/register", { email: "x@example.com", password })).status).toBe(401);
@@ -174,5 +179,33 @@ describe("users, sessions and keys", () => {
     expect(audit.json).toMatchObject({ items: [{ action: "auth.login" }, { action: "auth.login" }] });
     const stats = await app.send("/api/v1/audit-logs/stats");
     expect((stats.json as { total: number }).total).toBeGreaterThan(5);
+  });
+});
+
+describe("first admin of an install without an admin credential", () => {
+  let app: TestGateway;
+  let database: Database;
+  const password = "correct horse battery staple";
+
+  beforeAll(async () => {
+    database = await createPgliteDatabase();
+    app = await startTestGateway({ AUTH_CACHE_TTL_SECONDS: "0" }, { database });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await database.close();
+  });
+
+  it("makes exactly one of two simultaneous first registrations admin, once no admin key is live", async () => {
+    const { keys } = (await app.send("/api/v1/auth/keys")).json as { keys: { id: string; role: string }[] };
+    for (const key of keys.filter((entry) => entry.role === "admin")) {
+      expect((await app.send(`/api/v1/auth/keys/${key.id}`, { method: "DELETE" })).status).toBe(200);
+    }
+    const register = (email: string) =>
+      app.send("/api/v1/auth/register", { method: "POST", body: { email, password }, anonymous: true });
+    const attempts = await Promise.all([register("one@example.com"), register("two@example.com")]);
+    expect(attempts.map((attempt) => attempt.status).sort()).toEqual([201, 401]);
+    expect(attempts.find((attempt) => attempt.status === 201)?.json).toMatchObject({ role: "admin" });
+    expect((await register("three@example.com")).status).toBe(401);
   });
 });

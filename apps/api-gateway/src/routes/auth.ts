@@ -60,9 +60,16 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     .post(async (req, res) => {
       const input = parseOrThrow(RegisterRequestSchema, requireJsonBody(req.body), "registration");
       const principal = principalOf(res);
-      const isBootstrap = (await fromDatabase(repositories.countUsers())) === 0;
-      // The first user becomes admin on a fresh install; after that only an admin adds users.
-      if (!isBootstrap && principal?.role !== "admin") {
+      const isAdmin = principal?.role === "admin";
+      // The first user of an install with no admin credential becomes admin; after that only an admin adds
+      // users. The user count is a cheap refusal first, so anonymous attempts cost no password hash.
+      const mayBootstrap = !isAdmin && (await fromDatabase(repositories.countUsers())) === 0;
+      const passwordHash = isAdmin || mayBootstrap ? await hashPassword(input.password) : "";
+      const bootstrapUser = mayBootstrap
+        ? await fromDatabase(repositories.insertFirstAdmin({ email: input.email, passwordHash }))
+        : null;
+      const isBootstrap = bootstrapUser !== null;
+      if (!isAdmin && !isBootstrap) {
         audit.record(req, res, {
           action: "user.register",
           outcome: "denied",
@@ -73,13 +80,9 @@ export function authRoutes(options: AuthRoutesOptions): Router {
           : new HttpError(401, "AUTHENTICATION_REQUIRED", "only an admin may register users");
       }
       const role = isBootstrap ? "admin" : (input.role ?? "viewer");
-      const user = await fromDatabase(
-        repositories.insertUser({
-          email: input.email,
-          passwordHash: await hashPassword(input.password),
-          role,
-        }),
-      );
+      const user =
+        bootstrapUser ??
+        (await fromDatabase(repositories.insertUser({ email: input.email, passwordHash, role })));
       if (!user) throw new HttpError(409, "EMAIL_TAKEN", "a user with this email exists");
       audit.record(req, res, {
         action: "user.register",

@@ -144,6 +144,29 @@ export function createAuthRepositories(db: Database) {
       const { rows } = await db.query<{ count: string }>("SELECT count(*)::text AS count FROM users");
       return Number(rows[0]?.count ?? 0);
     },
+    /**
+     * The first-install path: inserts an admin only while the install has no admin credential at all (no
+     * user, no live admin API key), so a deployment seeded with a bootstrap key never lets an anonymous
+     * caller claim admin. Serialised by an advisory lock: two first registrations at once make one admin.
+     * null when an admin credential exists.
+     */
+    async insertFirstAdmin(user: { email: string; passwordHash: string }): Promise<UserRecord | null> {
+      return db.transaction(async (tx) => {
+        await tx.query(
+          "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':chainwatch:first-admin'))",
+        );
+        const { rows } = await tx.query<UserRow>(
+          `INSERT INTO users (email, password_hash, role)
+           SELECT $1, $2, 'admin'
+           WHERE NOT EXISTS (SELECT 1 FROM users)
+             AND NOT EXISTS (SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL
+                             AND (expires_at IS NULL OR expires_at > now()))
+           RETURNING ${USER_COLUMNS}`,
+          [user.email, user.passwordHash],
+        );
+        return rows[0] ? toUser(rows[0]) : null;
+      });
+    },
     /** null when the email is taken. */
     async insertUser(user: { email: string; passwordHash: string; role: Role }): Promise<UserRecord | null> {
       const { rows } = await db.query<UserRow>(
