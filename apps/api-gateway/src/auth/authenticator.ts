@@ -30,6 +30,17 @@ export interface AuthenticatorOptions {
 
 const MAX_CACHE_ENTRIES = 10_000;
 
+/** A verification outcome and until when it may be trusted (the credential's own expiry). */
+interface Verified {
+  result: AuthResult;
+  validUntilMs: number;
+}
+
+const refused = (problem: CredentialProblem): Verified => ({
+  result: { problem },
+  validUntilMs: Number.POSITIVE_INFINITY,
+});
+
 /**
  * Resolves the credential of a request (X-API-Key, or Authorization: Bearer with an API key or an access
  * token) to a principal, with the role read from the database. Results, refusals included, are cached
@@ -41,7 +52,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   const cache = new Map<string, CacheEntry>();
   const usedKeyIds = new Set<string>();
 
-  const remember = (cacheKey: string, result: AuthResult): AuthResult => {
+  /** Neither the cache nor stale-on-error trusts a credential past its own expiry (`validUntilMs`). */
+  const remember = (cacheKey: string, { result, validUntilMs }: Verified): AuthResult => {
     if (cache.size >= MAX_CACHE_ENTRIES) {
       const oldest = cache.keys().next().value;
       if (oldest !== undefined) cache.delete(oldest);
@@ -49,37 +61,44 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     const at = now();
     cache.set(cacheKey, {
       result,
-      expiresAtMs: at + options.cacheTtlMs,
-      staleUntilMs: at + options.staleOnErrorMs,
+      expiresAtMs: Math.min(at + options.cacheTtlMs, validUntilMs),
+      staleUntilMs: Math.min(at + options.staleOnErrorMs, validUntilMs),
     });
     return result;
   };
 
-  async function verifyApiKey(key: string): Promise<AuthResult> {
-    if (!isApiKeyFormat(key)) return { problem: "INVALID_CREDENTIALS" };
+  async function verifyApiKey(key: string): Promise<Verified> {
+    if (!isApiKeyFormat(key)) return refused("INVALID_CREDENTIALS");
     const record = await repositories.findApiKeyByPrefix(apiKeyPrefix(key));
-    if (!record || !hashesMatch(record.keyHash, hashSecret(key))) return { problem: "INVALID_CREDENTIALS" };
-    if (record.revokedAt) return { problem: "CREDENTIALS_REVOKED" };
-    if (record.expiresAt && Date.parse(record.expiresAt) <= now()) return { problem: "CREDENTIALS_EXPIRED" };
-    return { principal: { type: "api_key", id: record.id, role: record.role, label: record.name } };
+    if (!record || !hashesMatch(record.keyHash, hashSecret(key))) return refused("INVALID_CREDENTIALS");
+    if (record.revokedAt) return refused("CREDENTIALS_REVOKED");
+    const expiresAtMs = record.expiresAt ? Date.parse(record.expiresAt) : Number.POSITIVE_INFINITY;
+    if (expiresAtMs <= now()) return refused("CREDENTIALS_EXPIRED");
+    return {
+      result: { principal: { type: "api_key", id: record.id, role: record.role, label: record.name } },
+      validUntilMs: expiresAtMs,
+    };
   }
 
-  async function verifyAccessToken(token: string): Promise<AuthResult> {
+  async function verifyAccessToken(token: string): Promise<Verified> {
     let claims: Awaited<ReturnType<TokenService["verifyAccess"]>>;
     try {
       claims = await tokens.verifyAccess(token);
     } catch (error) {
       const isExpired = (error as { code?: string }).code === "ERR_JWT_EXPIRED";
-      return { problem: isExpired ? "CREDENTIALS_EXPIRED" : "INVALID_CREDENTIALS" };
+      return refused(isExpired ? "CREDENTIALS_EXPIRED" : "INVALID_CREDENTIALS");
     }
     const [user, isRevoked] = await Promise.all([
       repositories.findUserById(claims.sub),
       repositories.isRefreshFamilyRevoked(claims.sid),
     ]);
-    if (!user || user.disabledAt) return { problem: "CREDENTIALS_REVOKED" };
-    if (isRevoked) return { problem: "CREDENTIALS_REVOKED" };
+    if (!user || user.disabledAt) return refused("CREDENTIALS_REVOKED");
+    if (isRevoked) return refused("CREDENTIALS_REVOKED");
     return {
-      principal: { type: "user", id: user.id, role: user.role, label: user.email, sessionId: claims.sid },
+      result: {
+        principal: { type: "user", id: user.id, role: user.role, label: user.email, sessionId: claims.sid },
+      },
+      validUntilMs: claims.exp * 1000,
     };
   }
 

@@ -26,16 +26,21 @@ export function createTokenService(options: { secret: string; accessTtlSeconds: 
         .sign(key);
     },
     /** Throws for a bad signature, a wrong algorithm, audience or type, or an expired token. */
-    async verifyAccess(token: string): Promise<AccessClaims> {
+    async verifyAccess(token: string): Promise<AccessClaims & { /** expiry, unix seconds */ exp: number }> {
       const { payload } = await jwtVerify(token, key, {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: ["HS256"],
       });
-      if (payload.typ !== "access" || typeof payload.sub !== "string" || typeof payload.sid !== "string") {
+      if (
+        payload.typ !== "access" ||
+        typeof payload.sub !== "string" ||
+        typeof payload.sid !== "string" ||
+        typeof payload.exp !== "number"
+      ) {
         throw new Error("not an access token");
       }
-      return { sub: payload.sub, sid: payload.sid };
+      return { sub: payload.sub, sid: payload.sid, exp: payload.exp };
     },
   };
 }

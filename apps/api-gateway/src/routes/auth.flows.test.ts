@@ -1,5 +1,6 @@
 import { createPgliteDatabase, type Database } from "@chainwatch/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiKeyPrefix } from "../auth/api-key-format.ts";
 import { createKey } from "../testing/security-helpers.ts";
 import { startTestGateway, type TestGateway } from "../testing/test-gateway.ts";
 
@@ -207,5 +208,31 @@ describe("first admin of an install without an admin credential", () => {
     expect(attempts.map((attempt) => attempt.status).sort()).toEqual([201, 401]);
     expect(attempts.find((attempt) => attempt.status === 201)?.json).toMatchObject({ role: "admin" });
     expect((await register("three@example.com")).status).toBe(401);
+  });
+});
+
+describe("cached credentials", () => {
+  let app: TestGateway;
+  let database: Database;
+  beforeAll(async () => {
+    database = await createPgliteDatabase();
+    app = await startTestGateway({ AUTH_CACHE_TTL_SECONDS: "30" }, { database });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await database.close();
+  });
+
+  it("are not trusted past the credential's own expiry, whatever the cache TTL", async () => {
+    const key = await createKey(app, "viewer", { expiresInDays: 1 });
+    await database.query("UPDATE api_keys SET expires_at = now() + interval '1 second' WHERE prefix = $1", [
+      apiKeyPrefix(key),
+    ]);
+    const me = () => app.send("/api/v1/auth/me", { headers: { "x-api-key": key } });
+    expect((await me()).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const expired = await me();
+    expect(expired.status).toBe(401);
+    expect(expired.json).toMatchObject({ code: "CREDENTIALS_EXPIRED" });
   });
 });
