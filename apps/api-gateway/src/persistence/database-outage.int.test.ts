@@ -84,6 +84,12 @@ await describeWithServices("gateway while PostgreSQL goes away and comes back", 
     expect(lookup.status).toBe(503);
     expect(lookup.json).toMatchObject({ code: "DATABASE_UNAVAILABLE" });
     expect(lookup.text).not.toContain("127.0.0.1");
+    // The model registry's routes answer the same way.
+    for (const path of ["/api/v1/models", "/api/v1/models/drift"]) {
+      const answer = await app.send(path);
+      expect(answer.status).toBe(503);
+      expect(answer.json).toMatchObject({ code: "DATABASE_UNAVAILABLE" });
+    }
 
     switchable.setDown(false);
     await waitFor(async () => {

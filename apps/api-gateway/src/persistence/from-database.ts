@@ -1,15 +1,16 @@
-import { isStoreValidationError } from "@chainwatch/store";
+import { ChainwatchError } from "@chainwatch/service-kit";
 import { HttpError } from "../http/errors.ts";
 
 /**
- * Awaits a store call. Bad input the store caught stays a 400; anything else means the database could not
- * answer, which is a 503 (retry later), not a 500, and never shows the driver's message to the client.
+ * Awaits a store call. A typed error the store raised on purpose (bad input, a registry conflict: any
+ * ChainwatchError) keeps its own mapping; anything else means the database could not answer, which is a
+ * 503 (retry later), not a 500, and never shows the driver's message to the client.
  */
 export async function fromDatabase<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {
-    if (isStoreValidationError(error)) throw error;
+    if (error instanceof ChainwatchError) throw error;
     throw new HttpError(503, "DATABASE_UNAVAILABLE", "the database is unavailable; retry later", {
       cause: error,
       headers: { "Retry-After": "5" },

@@ -16,6 +16,7 @@ import {
 } from "../http/model-schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { ModelOperations } from "../models/model-operations.ts";
+import { fromDatabase } from "../persistence/from-database.ts";
 import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export interface ModelRouteOptions {
@@ -45,7 +46,7 @@ export function modelRoutes(options: ModelRouteOptions): Router {
   router
     .route("/api/v1/models")
     .get(async (_req, res) => {
-      const [versions, set] = await Promise.all([registry.list(), registry.activeSet()]);
+      const [versions, set] = await fromDatabase(Promise.all([registry.list(), registry.activeSet()]));
       res.json({ versions, activeSet: set, serving: { revision: models.revision() } });
     })
     .all(methodNotAllowed(["GET"]));
@@ -80,7 +81,7 @@ export function modelRoutes(options: ModelRouteOptions): Router {
     .route("/api/v1/models/rollback")
     .post(async (req, res) => {
       const body = parseOrThrow(RollbackModelRequestSchema, req.body ?? {}, "rollback request");
-      const change = await registry.rollback(actorOf(res), body);
+      const change = await fromDatabase(registry.rollback(actorOf(res), body));
       audit.record(req, res, {
         action: "model.rollback",
         outcome: "success",
@@ -98,7 +99,9 @@ export function modelRoutes(options: ModelRouteOptions): Router {
       const until = new Date(body.until);
       if (!(since < until))
         throw validationError("since must be before until", [{ path: "until", message: "not after since" }]);
-      res.json(await registry.compareVersions(body.versions[0], body.versions[1], { since, until }));
+      res.json(
+        await fromDatabase(registry.compareVersions(body.versions[0], body.versions[1], { since, until })),
+      );
     })
     .all(methodNotAllowed(["POST"]));
 
@@ -116,7 +119,7 @@ export function modelRoutes(options: ModelRouteOptions): Router {
     })
     .get(async (req, res) => {
       const query = parseOrThrow(DriftHistoryQuerySchema, req.query, "drift history query");
-      res.json({ reports: await operations.driftHistory(query) });
+      res.json({ reports: await fromDatabase(operations.driftHistory(query)) });
     })
     .all(methodNotAllowed(["GET", "POST"]));
 
@@ -124,10 +127,10 @@ export function modelRoutes(options: ModelRouteOptions): Router {
     .route("/api/v1/models/:version")
     .get(async (req, res) => {
       const version = versionParam(req.params.version);
-      const record = await registry.get(version);
+      const record = await fromDatabase(registry.get(version));
       if (!record) throw notFound(`model ${version} is not registered`);
       const { fileJson, ...metadata } = record;
-      const history = await registry.history({ version, limit: 50 });
+      const history = await fromDatabase(registry.history({ version, limit: 50 }));
       res.json({ ...metadata, hasFile: fileJson !== null, history });
     })
     .all(methodNotAllowed(["GET"]));
@@ -147,7 +150,7 @@ export function modelRoutes(options: ModelRouteOptions): Router {
           { path: "trafficPercent", message: "only with strategy canary" },
         ]);
       }
-      const change = await registry.deploy(version, { ...body, actor: actorOf(res) });
+      const change = await fromDatabase(registry.deploy(version, { ...body, actor: actorOf(res) }));
       audit.record(req, res, {
         action: "model.deploy",
         outcome: "success",
@@ -162,7 +165,7 @@ export function modelRoutes(options: ModelRouteOptions): Router {
     .put(async (req, res) => {
       const version = versionParam(req.params.version);
       const body = parseOrThrow(ModelTrafficRequestSchema, requireJsonBody(req.body), "traffic request");
-      const change = await registry.setTraffic(version, body.percent, actorOf(res));
+      const change = await fromDatabase(registry.setTraffic(version, body.percent, actorOf(res)));
       audit.record(req, res, {
         action: "model.traffic",
         outcome: "success",
