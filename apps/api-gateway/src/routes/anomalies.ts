@@ -1,5 +1,6 @@
 import type { Repositories } from "@chainwatch/store";
 import { Router } from "express";
+import { actorOf } from "../auth/principal.ts";
 import { notFound } from "../http/errors.ts";
 import { AnomalyQuerySchema, ReviewRequestSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
@@ -53,9 +54,8 @@ export function anomalyRoutes(options: AnomalyRoutesOptions): Router {
     .post(async (req, res) => {
       const review = parseOrThrow(ReviewRequestSchema, requireJsonBody(req.body), "review");
       const id = req.params.id ?? "";
-      // Until authentication lands every review is anonymous; the principal replaces this later.
       const reviewed = /^\d{1,18}$/.test(id)
-        ? await fromDatabase(repositories.reviewAnomaly(id, { ...review, reviewedBy: "anonymous" }))
+        ? await fromDatabase(repositories.reviewAnomaly(id, { ...review, reviewedBy: actorOf(res) }))
         : null;
       if (!reviewed) throw notFound(`anomaly ${id.slice(0, 40)} not found`);
       await queryCache.invalidate();

@@ -1,10 +1,10 @@
 import type { ApiKeyRecord, AuthRepositories, UserRecord } from "@chainwatch/store";
-import { type Request, type Response, Router } from "express";
+import { type Request, Router } from "express";
 import { apiKeyPrefix, generateApiKey, hashSecret } from "../auth/api-key-format.ts";
 import type { AuditLog } from "../auth/audit-log.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../auth/passwords.ts";
-import type { Principal } from "../auth/principal.ts";
+import { principalOf } from "../auth/principal.ts";
 import {
   ChangePasswordRequestSchema,
   CreateApiKeyRequestSchema,
@@ -45,7 +45,6 @@ const keyView = (key: ApiKeyRecord) => ({
   revokedAt: key.revokedAt,
   lastUsedAt: key.lastUsedAt,
 });
-const principalOf = (res: Response) => res.locals.principal as Principal | undefined;
 const credentialOf = (req: Request) =>
   req.get("x-api-key") ?? req.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
 

@@ -1,8 +1,8 @@
 import type { RegistryModelProvider } from "@chainwatch/scoring";
 import type { ModelRegistry } from "@chainwatch/store";
-import { type Response, Router } from "express";
+import { Router } from "express";
 import type { AuditLog } from "../auth/audit-log.ts";
-import type { Principal } from "../auth/principal.ts";
+import { actorOf } from "../auth/principal.ts";
 import { notFound, validationError } from "../http/errors.ts";
 import {
   CompareModelsRequestSchema,
@@ -25,11 +25,6 @@ export interface ModelRouteOptions {
   operations: ModelOperations;
   audit: AuditLog;
 }
-
-const actorOf = (res: Response): string => {
-  const principal = res.locals.principal as Principal | undefined;
-  return principal ? `${principal.type}:${principal.id}` : "anonymous";
-};
 
 const versionParam = (value: string | undefined) =>
   parseOrThrow(ModelVersionParamSchema, value ?? "", "model version");

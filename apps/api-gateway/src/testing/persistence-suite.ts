@@ -166,6 +166,8 @@ export function definePersistenceRouteSuite(name: string, openDatabase: () => Pr
         reviewed: true,
         falsePositive: true,
         reviewNote: "known exchange",
+        // the admin key the suite calls with, not "anonymous"
+        reviewedBy: expect.stringMatching(/^api_key:[0-9a-f-]{36}$/),
       });
       await post(`/api/v1/anomalies/${two?.id}/review`, { falsePositive: false });
       const stats = (await app.send("/api/v1/anomalies/stats")).json as {
