@@ -15,7 +15,7 @@ interface RecentRow {
   explanation: unknown;
 }
 
-/** The most recently scored predictions, newest first, for warming the prediction cache after a deploy. */
+/** The most recently served predictions (shadow results excluded), newest first, for warming the cache. */
 export async function recentPredictions(
   db: Database,
   limit: number,
@@ -31,7 +31,7 @@ export async function recentPredictions(
   const { rows } = await db.query<RecentRow>(
     `SELECT tx_hash, model_version, anomaly_score, severity, is_anomaly, confidence, explanation
      FROM predictions
-     ${modelVersion === undefined ? "" : "WHERE model_version = $2"}
+     WHERE served ${modelVersion === undefined ? "" : "AND model_version = $2"}
      ORDER BY created_at DESC, id DESC
      LIMIT $1`,
     params,

@@ -676,6 +676,12 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           });
           const v1 = await repos.recentPredictions(10, "iforest-1.0.0");
           expect(v1.map((item) => item.txHash)).toEqual([hashOf(3), hashOf(2), hashOf(0)]);
+          // a shadow's result, newest of all, is not served, so nothing warms it
+          await repos.recordScored([
+            { ...scoredRecord({ scoredAt: at(5), modelVersion: "iforest-shadow" }), served: false },
+          ]);
+          expect((await repos.recentPredictions(1)).map((item) => item.txHash)).toEqual([hashOf(3)]);
+          expect(await repos.recentPredictions(10, "iforest-shadow")).toEqual([]);
           await expect(repos.recentPredictions(0)).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
         });
       });
