@@ -6,6 +6,7 @@ import {
   createStreamAdmin,
   DEFAULT_PARTITIONS,
   DEFAULT_STREAM_TOPICS,
+  parseBrokerList,
 } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
 import { type ReplayProgress, replayFile } from "./replay/replay.ts";
@@ -72,10 +73,7 @@ if (positionals[0] !== "replay")
   fail(positionals[0] ? `unknown command "${positionals[0]}"` : "missing command");
 if (!values.input) fail("--input is required");
 
-const brokers = (values.brokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:9092")
-  .split(",")
-  .map((broker) => broker.trim())
-  .filter((broker) => broker.length > 0);
+const brokers = parseBrokerList(values.brokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
 const topic = values.topic ?? DEFAULT_STREAM_TOPICS.transactions;
 const ratePerSecond = positiveNumber("rate", values.rate);
 const batchSize = positiveNumber("batch-size", values["batch-size"]);

@@ -1,4 +1,9 @@
-import { DEFAULT_PARTITIONS, DEFAULT_STREAM_TOPICS, type StreamTopics } from "@chainwatch/kafka";
+import {
+  DEFAULT_PARTITIONS,
+  DEFAULT_STREAM_TOPICS,
+  parseBrokerList,
+  type StreamTopics,
+} from "@chainwatch/kafka";
 import { type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
 import { z } from "zod";
 
@@ -106,9 +111,7 @@ export function loadEnv(source: EnvSource = process.env): WorkerEnv {
   );
   return {
     ...env,
-    kafkaBrokers: env.KAFKA_BROKERS.split(",")
-      .map((broker) => broker.trim())
-      .filter((broker) => broker.length > 0),
+    kafkaBrokers: parseBrokerList(env.KAFKA_BROKERS),
     topics: {
       transactions: env.KAFKA_TOPIC_TRANSACTIONS,
       scores: env.KAFKA_TOPIC_SCORES,

@@ -132,12 +132,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
     checkDependencies: async () => {
       const [cacheHealth, isDatabaseUp] = await Promise.all([
         cache.health(),
-        database
-          ? withTimeout(database.query("SELECT 1"), 1_000).then(
-              () => true,
-              () => false,
-            )
-          : Promise.resolve(false),
+        database ? withTimeout(database.ping(), 1_000).catch(() => false) : Promise.resolve(false),
       ]);
       return {
         cache: cacheHealth.status === "ok",

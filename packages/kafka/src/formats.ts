@@ -22,4 +22,10 @@ export {
   TransactionMessageSchema,
   transactionKey,
 } from "./messages.ts";
-export { DEFAULT_PARTITIONS, DEFAULT_STREAM_TOPICS, type StreamTopics, TOPICS } from "./topics.ts";
+export {
+  DEFAULT_PARTITIONS,
+  DEFAULT_STREAM_TOPICS,
+  parseBrokerList,
+  type StreamTopics,
+  TOPICS,
+} from "./topics.ts";

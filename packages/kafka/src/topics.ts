@@ -29,3 +29,11 @@ export const DEFAULT_STREAM_TOPICS: StreamTopics = { ...TOPICS };
  * starts generous.
  */
 export const DEFAULT_PARTITIONS = 6;
+
+/** A `host:port,host:port` list (KAFKA_BROKERS) as brokers, blanks and spaces dropped. */
+export function parseBrokerList(text: string): string[] {
+  return text
+    .split(",")
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+}

@@ -1,3 +1,4 @@
+import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
 import { createTransactionPipeline, type ScoringService } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
@@ -38,10 +39,7 @@ export interface StreamingOptions {
 export async function createStreaming(options: StreamingOptions): Promise<Streaming> {
   const { env } = options;
   const logger = options.logger.child({ component: "streaming" });
-  const brokers = (env.KAFKA_BROKERS ?? "")
-    .split(",")
-    .map((broker) => broker.trim())
-    .filter((broker) => broker.length > 0);
+  const brokers = parseBrokerList(env.KAFKA_BROKERS ?? "");
 
   if (brokers.length === 0) {
     const ingest = createEmbeddedIngest({
