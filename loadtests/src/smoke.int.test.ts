@@ -25,7 +25,8 @@ await describeWithServices("load test and benchmark harnesses (smoke)", ["kafka"
     // ensure ran (the plugin must be enabled for checks to run at all) and passed.
     expect(result.checks.length).toBeGreaterThan(0);
     expect(result.checks.every((check) => check.trim().startsWith("ok:"))).toBe(true);
-    expect(result.cacheHitRate).toBeGreaterThanOrEqual(0);
+    // the smoke scenario repeats hashes, so a working hit-rate reading is above zero
+    expect(result.cacheHitRate).toBeGreaterThan(0);
     expect(result.gatewayPeakRssBytes).toBeGreaterThan(0);
     expect(result.gatewaySurvived).toBe(true);
     expect(result.passed).toBe(true);

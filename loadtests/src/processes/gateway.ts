@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { generateApiKey } from "@chainwatch/api-gateway/src/auth/api-key-format.ts";
 import { type ChildService, spawnNode, waitForOutput } from "./child-service.ts";
 
 export interface LoadGateway {
@@ -18,8 +18,6 @@ export const gatewayMain = join(
   dirname(require.resolve("@chainwatch/api-gateway/package.json")),
   "src/main.ts",
 );
-
-export const generateAdminKey = () => `cw_${randomBytes(32).toString("hex")}`;
 
 /**
  * Settings for load: every middleware stays on (auth, metrics, gzip, rate limiting), but the per-key
@@ -43,7 +41,7 @@ export async function startGateway(
   env: Record<string, string> = {},
   options: { nodeArgs?: readonly string[]; name?: string; startTimeoutMs?: number } = {},
 ): Promise<LoadGateway> {
-  const adminKey = env.BOOTSTRAP_ADMIN_API_KEY ?? generateAdminKey();
+  const adminKey = env.BOOTSTRAP_ADMIN_API_KEY ?? generateApiKey();
   // Inherited connection settings would silently change what is measured: only `env` decides.
   const service = spawnNode(
     options.name ?? "api-gateway",

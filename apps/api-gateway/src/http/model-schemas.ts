@@ -1,4 +1,5 @@
-import { TrainingParametersSchema } from "@chainwatch/model";
+import { DEFAULT_TRAINING_PARAMETERS, TrainingParametersSchema } from "@chainwatch/model";
+import { DRIFT_SEVERITIES, MAX_DRIFT_REPORT_PAGE } from "@chainwatch/store";
 import { z } from "zod";
 
 const instant = z.iso.datetime({ offset: true });
@@ -10,12 +11,7 @@ export const TrainModelRequestSchema = z
       z.strictObject({ kind: z.literal("stored"), since: instant, until: instant }),
       z.strictObject({ kind: z.literal("file"), path: z.string().min(1).max(1_000) }),
     ]),
-    parameters: TrainingParametersSchema.default({
-      seed: 42,
-      trees: 100,
-      sampleSize: "auto",
-      contamination: "auto",
-    }),
+    parameters: TrainingParametersSchema.default({ ...DEFAULT_TRAINING_PARAMETERS }),
   })
   .meta({ id: "TrainModelRequest" });
 
@@ -50,8 +46,8 @@ export const DriftRequestSchema = z
 export const DriftHistoryQuerySchema = z
   .strictObject({
     modelVersion: version.optional(),
-    minSeverity: z.enum(["none", "low", "moderate", "high", "critical"]).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    minSeverity: z.enum(DRIFT_SEVERITIES).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_DRIFT_REPORT_PAGE).default(50),
   })
   .meta({ id: "DriftHistoryQuery" });
 
