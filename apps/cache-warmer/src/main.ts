@@ -20,12 +20,7 @@ import {
   createShutdownRegistry,
   loadEnvOrExit,
 } from "@chainwatch/service-kit";
-import {
-  createModelRegistry,
-  createPostgresDatabase,
-  createRepositories,
-  type Database,
-} from "@chainwatch/store";
+import { createModelRegistry, createPostgresDatabase, createRepositories } from "@chainwatch/store";
 import { loadEnv } from "./env.ts";
 import { readJsonlBatches } from "./jsonl-batches.ts";
 import { createWarmer } from "./warmer.ts";
@@ -63,31 +58,23 @@ if (database) shutdown.register("database", () => database.close());
 
 /**
  * With a database, the registry decides what is active (as for the gateway and workers), re-read before
- * each run. Without one, or while its registry is empty or unreadable, MODEL_PATH (or the shipped model).
+ * each run. Without one, or for as long as its registry has never loaded (empty, unreachable), MODEL_PATH
+ * (or the shipped model); once loaded, a failed poll keeps the last set.
  */
-async function registryModelsIfAvailable(
-  db: Database | undefined,
-): Promise<RegistryModelProvider | undefined> {
-  if (!db) return undefined;
-  const provider = createRegistryModelProvider({
-    registry: createModelRegistry(db),
-    intervalMs: 60_000,
-    logger: logger.child({ component: "model-registry" }),
-    preloaded: [fallbackModel],
-  });
-  try {
-    await provider.refresh();
-    return provider;
-  } catch (error) {
-    logger.warn(
-      { err: error },
-      "model registry not usable; warming with MODEL_PATH's (or the shipped) model",
-    );
-    return undefined;
-  }
-}
-const registryModels = await registryModelsIfAvailable(database);
-const models: ModelProvider = registryModels ?? staticModelProvider(fallbackScorer);
+const registryModels: RegistryModelProvider | undefined = database
+  ? createRegistryModelProvider({
+      registry: createModelRegistry(database),
+      intervalMs: 60_000,
+      logger: logger.child({ component: "model-registry" }),
+      preloaded: [fallbackModel],
+    })
+  : undefined;
+const fallbackModels = staticModelProvider(fallbackScorer);
+const servingModels = (): ModelProvider => (registryModels?.loadedSet() ? registryModels : fallbackModels);
+const models: ModelProvider = {
+  current: () => servingModels().current(),
+  serving: () => servingModels().serving(),
+};
 
 const warmer = createWarmer({
   scoring: createScoringService({
@@ -100,7 +87,7 @@ const warmer = createWarmer({
   logger,
   concurrency: env.WARM_CONCURRENCY,
   activeModel: () =>
-    registryModels
+    registryModels?.loadedSet()
       ? { version: registryModels.activeModel().modelVersion, fileJson: registryModels.activeFileJson() }
       : { version: fallbackModel.model.modelVersion, fileJson: fallbackModel.fileJson },
   ...(database && env.WARM_RECENT > 0
@@ -112,7 +99,12 @@ const runOnce = async () => {
   await registryModels
     ?.refresh()
     .catch((error: unknown) =>
-      logger.warn({ err: error }, "model registry poll failed; warming the last set"),
+      logger.warn(
+        { err: error },
+        registryModels.loadedSet()
+          ? "model registry poll failed; warming the last set"
+          : "model registry not usable; warming with MODEL_PATH's (or the shipped) model",
+      ),
     );
   return warmer.run(
     env.WARM_INPUT_FILE ? readJsonlBatches(env.WARM_INPUT_FILE, env.WARM_BATCH_SIZE) : undefined,

@@ -10,7 +10,6 @@ export {
 export {
   bootstrapRegistryModel,
   createRegistryModelProvider,
-  DEFAULT_MODEL_REFRESH_INTERVAL_SECONDS,
   loadBootstrapModelFile,
   ModelLoadError,
   openRegistryModels,

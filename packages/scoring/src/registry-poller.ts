@@ -13,8 +13,6 @@ import type { Component, Logger } from "@chainwatch/service-kit";
 import type { ActiveModelSet, ModelRegistry } from "@chainwatch/store";
 import { type ModelProvider, mutableModelProvider, type ServingModels } from "./model-provider.ts";
 
-export const DEFAULT_MODEL_REFRESH_INTERVAL_SECONDS = 5;
-
 export interface RegistryModelProviderOptions {
   registry: Pick<ModelRegistry, "activeSet" | "get">;
   /** How often `activeSet()` is polled. Pick-up bound for a registry change = this + one model load. */
