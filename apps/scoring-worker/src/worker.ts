@@ -23,7 +23,7 @@ import {
   type RegistryModelProvider,
   servingRoles,
 } from "@chainwatch/scoring";
-import { type Component, type Logger, once } from "@chainwatch/service-kit";
+import { type Component, type Logger, once, withTimeout } from "@chainwatch/service-kit";
 import {
   createModelRegistry,
   createPostgresDatabase,
@@ -55,14 +55,6 @@ export interface ScoringWorker extends Component {
   isReady(): boolean;
   /** The last lag reading (kafka_consumer_lag), refreshed every KAFKA_LAG_REFRESH_INTERVAL_MS. */
   lag(): PartitionLag[] | undefined;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -132,7 +124,9 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
     checkDependencies: async () => {
       const [cacheHealth, isDatabaseUp] = await Promise.all([
         cache.health(),
-        database ? withTimeout(database.ping(), 1_000).catch(() => false) : Promise.resolve(false),
+        database
+          ? withTimeout(database.ping(), 1_000, "database ping timed out").catch(() => false)
+          : Promise.resolve(false),
       ]);
       return {
         cache: cacheHealth.status === "ok",

@@ -12,3 +12,4 @@ export {
   sleep,
 } from "./retry.ts";
 export { createShutdownRegistry, type ShutdownRegistry, type ShutdownRegistryOptions } from "./shutdown.ts";
+export { withTimeout } from "./with-timeout.ts";

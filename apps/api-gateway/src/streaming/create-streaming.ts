@@ -1,7 +1,7 @@
 import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
 import { createTransactionPipeline, type ScoringService } from "@chainwatch/scoring";
-import type { Logger } from "@chainwatch/service-kit";
+import { type Logger, withTimeout } from "@chainwatch/service-kit";
 import type { Repositories } from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 import type { DependencyCheck } from "../http/dependencies.ts";
@@ -80,24 +80,13 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
   });
   let topicReady: Promise<void> | undefined;
   const ensureTopic = () => {
-    topicReady ??= (async () => {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          admin.ensureTopics([
-            { topic: env.KAFKA_TOPIC_TRANSACTIONS, numPartitions: env.KAFKA_TOPIC_PARTITIONS },
-          ]),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error("kafka topic check timed out")),
-              env.KAFKA_PUBLISH_TIMEOUT_MS,
-            );
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
-    })().catch((error: unknown) => {
+    topicReady ??= withTimeout(
+      admin
+        .ensureTopics([{ topic: env.KAFKA_TOPIC_TRANSACTIONS, numPartitions: env.KAFKA_TOPIC_PARTITIONS }])
+        .then(() => {}),
+      env.KAFKA_PUBLISH_TIMEOUT_MS,
+      "kafka topic check timed out",
+    ).catch((error: unknown) => {
       topicReady = undefined;
       throw error;
     });

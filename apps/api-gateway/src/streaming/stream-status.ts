@@ -1,5 +1,5 @@
 import type { StreamAdmin } from "@chainwatch/kafka";
-import type { Logger } from "@chainwatch/service-kit";
+import { type Logger, withTimeout } from "@chainwatch/service-kit";
 import type { z } from "zod";
 import { HttpError } from "../http/errors.ts";
 import type { StreamStatusSchema, StreamThroughputSchema } from "../http/schemas.ts";
@@ -68,22 +68,8 @@ function createSampler(options: {
   };
 }
 
-async function bounded<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`kafka admin did not answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const bounded = <T>(work: Promise<T>, timeoutMs: number): Promise<T> =>
+  withTimeout(work, timeoutMs, `kafka admin did not answer within ${timeoutMs} ms`);
 
 /** Group members, partitions, lag and throughput from the broker: describeGroups, fetchOffsets, fetchTopicOffsets. */
 export function createKafkaStreamStatus(options: {
