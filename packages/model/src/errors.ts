@@ -39,20 +39,15 @@ export class DriftError extends Error {
   }
 }
 
-export type TrainingErrorCode =
-  | "TRAINING_NO_ROWS"
-  | "TRAINING_BAD_ROW"
-  | "TRAINING_TOO_MANY_ROWS"
-  | "TRAINING_ABORTED"
-  | "TRAINING_FAILED";
-
-export const TRAINING_ERROR_CODES: readonly TrainingErrorCode[] = [
+export const TRAINING_ERROR_CODES = [
   "TRAINING_NO_ROWS",
   "TRAINING_BAD_ROW",
   "TRAINING_TOO_MANY_ROWS",
   "TRAINING_ABORTED",
   "TRAINING_FAILED",
-];
+] as const;
+
+export type TrainingErrorCode = (typeof TRAINING_ERROR_CODES)[number];
 
 /**
  * Training that cannot produce a model: no usable rows, a bad row in a file read with onBadRow "fail",

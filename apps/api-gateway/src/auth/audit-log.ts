@@ -49,24 +49,8 @@ export function createAuditLog(options: { repositories: AuthRepositories; logger
         },
       ]);
     },
-    recordSystem(event: Omit<AuditEvent, "principal">): void {
-      queue.enqueue([
-        {
-          action: event.action,
-          outcome: event.outcome,
-          principalType: "system",
-          principalId: null,
-          ip: null,
-          userAgent: null,
-          requestId: null,
-          resource: event.resource ?? null,
-          ...(event.details ? { details: event.details } : {}),
-        },
-      ]);
-    },
     start: () => queue.start(),
     stop: () => queue.stop(),
-    depth: () => queue.depth(),
   };
 }
 
