@@ -25,6 +25,26 @@ describe("OpenAPI document", () => {
     expect(missing).toEqual([]);
   });
 
+  it("lists every documented operation that needs a credential in the security suite's route table", () => {
+    const unlisted = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, { security?: unknown[] }>)
+        .filter(([, described]) => described.security === undefined || described.security.length > 0)
+        .map(([method]) => ({
+          name: `${method.toUpperCase()} ${path}`,
+          method: method.toUpperCase(),
+          pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+        }))
+        .filter(
+          (template) =>
+            !PROTECTED_ROUTES.some(
+              (route) => route.method === template.method && template.pattern.test(route.path),
+            ),
+        )
+        .map((template) => template.name),
+    );
+    expect(unlisted).toEqual([]);
+  });
+
   it("describes request bodies from the zod schemas, with their limits, as resolvable components", () => {
     const reference = operation("/api/v1/batch/predict", "post").requestBody?.content["application/json"]
       .schema.$ref;

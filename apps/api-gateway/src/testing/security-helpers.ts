@@ -13,7 +13,10 @@ export interface ProtectedRoute {
 const hash = `0x${"ab".repeat(32)}`;
 const tx = { hash, value: 1, gas: 21_000, gasPrice: 20 };
 
-/** Every route that needs a credential. A new route that is missing here is caught by the route-table test. */
+/**
+ * Every route that needs a credential. openapi/document.test.ts checks both ways: each entry is documented,
+ * and each documented operation that is not public has an entry here.
+ */
 export const PROTECTED_ROUTES: readonly ProtectedRoute[] = [
   { method: "POST", path: "/api/v1/predict", body: tx, access: "score" },
   { method: "POST", path: "/api/v1/batch/predict", body: { transactions: [tx] }, access: "score" },
