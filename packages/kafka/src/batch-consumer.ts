@@ -60,8 +60,6 @@ export interface BatchConsumer {
   /** Stops fetching these partitions (batches in hand are unaffected) until resumed. */
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
-  /** Next fetch of the partition starts at `offset` (no commit). */
-  seek(position: PartitionOffset): void;
   /** Commits under the current group generation; rejects if the group moved on (the offsets are then moot). */
   commit(offsets: readonly PartitionOffset[]): Promise<void>;
   /** Stops fetching, waits for handlers to return, leaves the group and disconnects. Idempotent. */
@@ -105,7 +103,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   });
   let isStarted = false;
 
-  // pause/resume/seek throw while kafkajs has no group (before run, or between a crash and its restart);
+  // pause/resume throw while kafkajs has no group (before run, or between a crash and its restart);
   // the worker re-applies its pause state on the next assignment, so a dropped call is harmless.
   const tolerate = (what: string, action: () => void) => {
     try {
@@ -172,7 +170,6 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     },
     pause: (partitions) => tolerate("pause", () => consumer.pause(byTopic(partitions))),
     resume: (partitions) => tolerate("resume", () => consumer.resume(byTopic(partitions))),
-    seek: (position) => tolerate("seek", () => consumer.seek(position)),
     async commit(offsets) {
       if (offsets.length === 0) return;
       await consumer.commitOffsets(offsets.map((offset) => ({ ...offset })));

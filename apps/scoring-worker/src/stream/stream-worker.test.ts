@@ -36,7 +36,6 @@ function fakeConsumer() {
   const commits: PartitionOffset[] = [];
   const paused = new Set<number>();
   const taken = new Map<number, string>();
-  const seeks: PartitionOffset[] = [];
   const heartbeats = { count: 0 };
   let isRunning = true;
   const consumer: BatchConsumer = {
@@ -50,7 +49,6 @@ function fakeConsumer() {
     resume: (partitions) => {
       for (const tp of partitions) paused.delete(tp.partition);
     },
-    seek: (position) => void seeks.push(position),
     async commit(offsets) {
       events.push(`commit:${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
       commits.push(...offsets);
@@ -66,7 +64,6 @@ function fakeConsumer() {
     commits,
     paused,
     taken,
-    seeks,
     heartbeats,
     assign(partitions: number[]) {
       listeners.onAssigned?.(partitions.map((partition) => ({ topic: TOPIC, partition })));

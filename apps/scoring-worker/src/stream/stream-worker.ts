@@ -305,15 +305,12 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       if (state.isAttached) void commitDurable();
     } catch (error) {
       if (isRetryAbortedError(error) || signal.aborted) {
+        // Only stop() and a revocation abort the signal, and both leave the partition (stopping, or
+        // detached), so there is nothing to re-fetch here: the next owner starts at the last commit.
         logger.info(
           { partition: state.tp.partition, firstOffset: String(first), lastOffset: String(last) },
           "chunk abandoned uncommitted (stopping or partition revoked); it will be redelivered",
         );
-        if (state.isAttached && !isStopping) {
-          // Still ours: fetch it again rather than leave a gap behind later chunks.
-          dropQueue(state);
-          consumer.seek({ ...state.tp, offset: String(first) });
-        }
       } else {
         // Not a store or Kafka outage (those retry inside): a bug or an unexpected value. Never skip the
         // messages; put them back and try again after a pause, visible in logs, errors and lag.
