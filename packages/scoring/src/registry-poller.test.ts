@@ -3,7 +3,7 @@ import { loadDefaultModelFile, normalizeTransaction, serializeModel, trainModel 
 import { createLogger } from "@chainwatch/service-kit";
 import { createModelRegistry, createPgliteDatabase, type Database, runMigrations } from "@chainwatch/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapRegistryModel, createRegistryModelProvider } from "./registry-poller.ts";
+import { bootstrapRegistryModel, createRegistryModelProvider, registerModelFile } from "./registry-poller.ts";
 
 const logger = createLogger({ name: "t", level: "silent" });
 const defaultModel = loadDefaultModelFile();
@@ -46,14 +46,7 @@ describe("registry model provider", () => {
       expect(provider.current().modelVersion).toBe(defaultModel.modelVersion);
       expect(await provider.refresh()).toBe(false);
 
-      await registry.register({
-        version: candidate.modelVersion,
-        featureSpecVersion: candidate.content.featureSpecVersion,
-        checksum: candidate.checksum.value,
-        metadata: {},
-        fileJson: serializeModel(candidate),
-        createdBy: "test",
-      });
+      await registerModelFile(registry, candidate, "test");
       await registry.deploy(candidate.modelVersion, { strategy: "shadow", actor: "test" });
       expect(await provider.refresh()).toBe(true);
       expect(provider.serving().shadows.map((s) => s.modelVersion)).toEqual([candidate.modelVersion]);

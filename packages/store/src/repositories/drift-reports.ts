@@ -1,6 +1,6 @@
 import type { Database } from "../database.ts";
 import { StoreValidationError } from "../store-errors.ts";
-import { isoOf } from "./row-mapping.ts";
+import { isoOf, jsonObjectOf } from "./row-mapping.ts";
 
 export const DRIFT_SEVERITIES = ["none", "low", "moderate", "high", "critical"] as const;
 export type DriftReportSeverity = (typeof DRIFT_SEVERITIES)[number];
@@ -78,7 +78,7 @@ function toReport(row: DriftRow): StoredDriftReport {
     maxPsi: Number(row.max_psi),
     driftedFeatures: row.drifted_features,
     insufficientData: row.insufficient_data,
-    report: typeof row.report === "string" ? (JSON.parse(row.report) as Record<string, unknown>) : row.report,
+    report: jsonObjectOf(row.report),
     createdAt: isoOf(row.created_at),
   };
 }

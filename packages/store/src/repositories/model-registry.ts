@@ -20,7 +20,7 @@ import {
   type RegistryChange,
   type VersionComparisonStats,
 } from "./model-registry-types.ts";
-import { isoOf } from "./row-mapping.ts";
+import { isoOf, jsonObjectOf } from "./row-mapping.ts";
 
 /*
  * The model registry: versions with their files, what is deployed how, and the history of every change.
@@ -532,10 +532,7 @@ function toModel(row: ModelRow): ModelVersionRecord {
     checksum: row.checksum,
     status: row.status as ModelStatus,
     trafficPercent: Number(row.traffic_percent),
-    metadata:
-      typeof row.metadata === "string"
-        ? (JSON.parse(row.metadata) as Record<string, unknown>)
-        : (row.metadata ?? {}),
+    metadata: jsonObjectOf(row.metadata ?? {}),
     createdBy: row.created_by,
     createdAt: isoOf(row.created_at),
     statusChangedAt: isoOf(row.status_changed_at),

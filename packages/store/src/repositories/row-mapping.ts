@@ -19,6 +19,11 @@ export function severityOf(value: string): Severity {
   return value as Severity;
 }
 
+/** A jsonb object column: drivers hand it over parsed, or (some paths) as its text. */
+export function jsonObjectOf(value: Record<string, unknown> | string): Record<string, unknown> {
+  return typeof value === "string" ? (JSON.parse(value) as Record<string, unknown>) : value;
+}
+
 export function jsonArrayOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
