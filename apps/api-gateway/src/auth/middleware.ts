@@ -1,11 +1,11 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { HttpError } from "../http/errors.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
+import type { Access } from "./access.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { hasPermission } from "./permissions.ts";
 import type { CredentialProblem, Principal } from "./principal.ts";
-import { accessFor } from "./route-permissions.ts";
 
 const PROBLEM_MESSAGES: Record<CredentialProblem, string> = {
   INVALID_CREDENTIALS: "the credential is not valid",
@@ -31,40 +31,71 @@ export function authenticate(authenticator: Authenticator): RequestHandler {
 const unauthorized = (code: CredentialProblem | "AUTHENTICATION_REQUIRED", message: string) =>
   new HttpError(401, code, message, { headers: { "WWW-Authenticate": 'Bearer realm="chainwatch"' } });
 
-/** Applies the route table: 401 without a valid credential, 403 when the role lacks the permission. */
-export function authorize(audit: AuditLog): RequestHandler {
-  return (req, res, next) => {
-    const access = accessFor(req.method, req.path);
+/** The path as the client sent it, for audit entries: odd spellings are exactly what a reviewer looks for. */
+export const rawPathOf = (req: Request) => (req.originalUrl.split("?")[0] ?? "").slice(0, 200);
+
+type Deny = (req: Request, res: Response, details: Record<string, unknown>) => void;
+
+const recordDenied =
+  (audit: AuditLog): Deny =>
+  (req, res, details) =>
+    audit.record(req, res, {
+      action: "access.denied",
+      outcome: "denied",
+      resource: `${req.method} ${rawPathOf(req)}`,
+      details,
+    });
+
+/**
+ * The check mounted on each endpoint's own route (http/mount-endpoints.ts): 401 without a valid credential,
+ * 403 when the role lacks the endpoint's permission. Every refusal is audited with the raw path.
+ */
+export function authorize(audit: AuditLog): (access: Access, operationId?: string) => RequestHandler {
+  const deny = recordDenied(audit);
+  return (access, operationId) => (req, res, next) => {
     if (access === "public") {
       next();
       return;
     }
     const principal = res.locals.principal as Principal | undefined;
-    const problem = res.locals.credentialProblem as CredentialProblem | undefined;
     if (!principal) {
-      audit.record(req, res, {
-        action: "access.denied",
-        outcome: "denied",
-        resource: `${req.method} ${req.path.slice(0, 200)}`,
-        details: { reason: problem ?? "AUTHENTICATION_REQUIRED" },
-      });
-      next(
-        problem
-          ? unauthorized(problem, PROBLEM_MESSAGES[problem])
-          : unauthorized("AUTHENTICATION_REQUIRED", "send an API key (X-API-Key) or a bearer token"),
-      );
+      next(refuseAnonymous(req, res, deny, operationId));
       return;
     }
     if (access !== "authenticated" && !hasPermission(principal.role, access)) {
-      audit.record(req, res, {
-        action: "access.denied",
-        outcome: "denied",
-        resource: `${req.method} ${req.path.slice(0, 200)}`,
-        details: { reason: "FORBIDDEN", role: principal.role, needs: access },
-      });
+      deny(req, res, { reason: "FORBIDDEN", role: principal.role, needs: access, operationId });
       next(new HttpError(403, "FORBIDDEN", `role ${principal.role} may not do this (needs ${access})`));
       return;
     }
     next();
+  };
+}
+
+function refuseAnonymous(
+  req: Request,
+  res: Response,
+  deny: Deny,
+  operationId: string | undefined,
+): HttpError {
+  const problem = res.locals.credentialProblem as CredentialProblem | undefined;
+  deny(req, res, { reason: problem ?? "AUTHENTICATION_REQUIRED", ...(operationId ? { operationId } : {}) });
+  return problem
+    ? unauthorized(problem, PROBLEM_MESSAGES[problem])
+    : unauthorized("AUTHENTICATION_REQUIRED", "send an API key (X-API-Key) or a bearer token");
+}
+
+/**
+ * The answer for a path that no endpoint declares, whatever its spelling: anonymous callers get the same
+ * 401 as on any protected path (so probing reveals nothing), authenticated ones a 404. Both are audited.
+ */
+export function denyUnmatched(audit: AuditLog): RequestHandler {
+  const deny = recordDenied(audit);
+  return (req, res, next) => {
+    if (!res.locals.principal) {
+      next(refuseAnonymous(req, res, deny, undefined));
+      return;
+    }
+    deny(req, res, { reason: "NO_ROUTE" });
+    next(new HttpError(404, "NOT_FOUND", `no route for ${req.method} ${rawPathOf(req)}`));
   };
 }

@@ -31,6 +31,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   MODEL_VERSION_CONFLICT: 409,
   MODEL_STATE_CONFLICT: 409,
   MODEL_NO_ROLLBACK_TARGET: 409,
+  // Drift checks: the window holds no traffic, or the active model predates drift references.
+  DRIFT_NO_TRAFFIC: 409,
+  DRIFT_REFERENCE_MISSING: 409,
 };
 
 /**

@@ -32,6 +32,64 @@ describe("middleware stack", () => {
     expect((await app.send("/metrics")).status).toBe(200);
   });
 
+  it("charges each request to its endpoint's tier: login, batch and default each refuse after their own limit", async () => {
+    app = await startTestGateway({
+      ENABLE_RATE_LIMITING: "true",
+      RATE_LIMIT_LOGIN_RPM: "2",
+      RATE_LIMIT_BATCH_RPM: "3",
+      RATE_LIMIT_RPM: "4",
+      RATE_LIMIT_BURST: "1",
+    });
+    const gateway = app;
+    const run = async (count: number, request: () => ReturnType<TestGateway["send"]>) => {
+      const responses = [];
+      for (let attempt = 0; attempt < count; attempt += 1) responses.push(await request());
+      return responses;
+    };
+    const tierOf = (response: { json: unknown }) =>
+      (response.json as { details?: { tier?: string } }).details?.tier;
+
+    const login = await run(3, () =>
+      gateway.send("/api/v1/auth/login", {
+        method: "POST",
+        anonymous: true,
+        body: { email: "nobody@example.com", password: "not-the-password" },
+      }),
+    );
+    expect(login.map((response) => response.status)).toEqual([401, 401, 429]);
+    expect(tierOf(login[2] ?? { json: {} })).toBe("login");
+    expect(login[0]?.headers["ratelimit-policy"]).toBe("2;w=60");
+    // refresh and register share the login tier; another spelling of login matches no route and is charged
+    // to the default tier (it used to escape the login limit).
+    const refresh = await gateway.send("/api/v1/auth/refresh", {
+      method: "POST",
+      anonymous: true,
+      body: { refreshToken: "x".repeat(40) },
+    });
+    expect(refresh.status).toBe(429);
+    const oddSpelling = await gateway.send("/api/v1/auth/Login", {
+      method: "POST",
+      anonymous: true,
+      body: {},
+    });
+    expect(oddSpelling.status).toBe(401);
+    expect(oddSpelling.headers["ratelimit-policy"]).toBe("5;w=60");
+
+    const batch = await run(4, () =>
+      gateway.send("/api/v1/batch/predict", {
+        method: "POST",
+        body: { transactions: [simpleTransaction(1)] },
+      }),
+    );
+    expect(batch.map((response) => response.status)).toEqual([200, 200, 200, 429]);
+    expect(tierOf(batch[3] ?? { json: {} })).toBe("batch");
+
+    // The same principal's default counter was not touched by its batch requests.
+    const reads = await run(6, () => gateway.send("/api/v1/auth/me"));
+    expect(reads.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(tierOf(reads[5] ?? { json: {} })).toBe("default");
+  });
+
   it("gzips a large batch response and leaves a small one uncompressed", async () => {
     app = await startTestGateway();
     const transactions = Array.from({ length: 200 }, (_, index) => simpleTransaction(index));

@@ -10,7 +10,7 @@ import {
   type TrainingParameters,
 } from "@chainwatch/model";
 import type { RegistryModelProvider } from "@chainwatch/scoring";
-import type { Logger } from "@chainwatch/service-kit";
+import { ChainwatchError, type Logger } from "@chainwatch/service-kit";
 import {
   createDriftReports,
   type Database,
@@ -181,6 +181,11 @@ export function createModelOperations(options: ModelOperationsOptions) {
     );
     const rows = limited(streamStoredTransactions(database, { since, until }), maxRows);
     const matrix = await recentFeatureMatrix(rows, { maxRows });
+    if (matrix.rows === 0)
+      throw new ChainwatchError(
+        "DRIFT_NO_TRAFFIC",
+        `no stored transactions between ${since.toISOString()} and ${until.toISOString()}; nothing to compare`,
+      );
     const report = detectDrift(models.activeModel(), matrix);
     metrics.modelDriftScore.reset();
     for (const feature of report.features)

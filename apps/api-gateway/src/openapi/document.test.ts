@@ -1,48 +1,48 @@
-import { describe, expect, it } from "vitest";
-import { PROTECTED_ROUTES } from "../testing/security-helpers.ts";
-import { buildOpenApiDocument } from "./document.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestGateway, type TestGateway } from "../testing/test-gateway.ts";
+
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required: boolean }[];
+  requestBody?: { content: { "application/json": { schema: { $ref?: string } } } };
+  responses: Record<string, unknown>;
+}
 
 describe("OpenAPI document", () => {
-  const document = buildOpenApiDocument({ batchMaxItems: 1_000, version: "test" });
-  const templates = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.keys(methods).map((method) => ({
-      method: method.toUpperCase(),
-      pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
-    })),
-  );
-  const operation = (path: string, method: string) =>
-    (document.paths[path]?.[method] ?? {}) as {
-      security?: unknown[];
-      parameters?: { name: string }[];
-      requestBody?: { content: { "application/json": { schema: { $ref?: string } } } };
-    };
-
-  it("documents every protected route", () => {
-    const missing = PROTECTED_ROUTES.filter(
-      (route) =>
-        !templates.some((template) => template.method === route.method && template.pattern.test(route.path)),
-    ).map((route) => `${route.method} ${route.path}`);
-    expect(missing).toEqual([]);
+  let app: TestGateway;
+  let document: {
+    servers?: unknown[];
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, unknown> };
+    security: unknown;
+  };
+  beforeAll(async () => {
+    app = await startTestGateway({ BATCH_MAX_ITEMS: "1000" });
+    document = (await app.send("/openapi.json", { anonymous: true })).json as typeof document;
   });
+  afterAll(() => app.stop());
 
-  it("lists every documented operation that needs a credential in the security suite's route table", () => {
-    const unlisted = Object.entries(document.paths).flatMap(([path, methods]) =>
-      Object.entries(methods as Record<string, { security?: unknown[] }>)
-        .filter(([, described]) => described.security === undefined || described.security.length > 0)
-        .map(([method]) => ({
-          name: `${method.toUpperCase()} ${path}`,
-          method: method.toUpperCase(),
-          pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
-        }))
-        .filter(
-          (template) =>
-            !PROTECTED_ROUTES.some(
-              (route) => route.method === template.method && template.pattern.test(route.path),
-            ),
-        )
-        .map((template) => template.name),
+  const operation = (path: string, method: string) => document.paths[path]?.[method] as Operation;
+  const allOperations = () =>
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, described]) => ({ path, method, described })),
     );
-    expect(unlisted).toEqual([]);
+
+  it("gives every operation a unique operationId and declares every path parameter", () => {
+    const ids = allOperations().map(({ described }) => described.operationId);
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, method, described } of allOperations()) {
+      const declared = (described.parameters ?? []).filter((parameter) => parameter.in === "path");
+      const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+      expect(
+        declared.map((parameter) => parameter.name),
+        `${method} ${path}`,
+      ).toEqual(templated);
+      expect(declared.every((parameter) => parameter.required)).toBe(true);
+    }
+    expect(document.servers).toEqual([{ url: "/", description: "this gateway" }]);
   });
 
   it("describes request bodies from the zod schemas, with their limits, as resolvable components", () => {
@@ -67,6 +67,9 @@ describe("OpenAPI document", () => {
     expect(operation("/health/live", "get").security).toEqual([]);
     expect(operation("/api/v1/auth/login", "post").security).toEqual([]);
     expect(operation("/api/v1/predict", "post").security).toBeUndefined();
+    expect(Object.keys(operation("/api/v1/predict", "post").responses)).toEqual(
+      expect.arrayContaining(["200", "401", "403"]),
+    );
     expect(document.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
   });
 });

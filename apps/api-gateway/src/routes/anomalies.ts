@@ -1,25 +1,23 @@
 import type { Repositories } from "@chainwatch/store";
-import { Router } from "express";
 import { actorOf } from "../auth/principal.ts";
+import type { Endpoint } from "../http/endpoint.ts";
 import { notFound } from "../http/errors.ts";
 import { AnomalyQuerySchema, ReviewRequestSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { AnomalyQueryCache } from "../persistence/anomaly-query-cache.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
-import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export interface AnomalyRoutesOptions {
   repositories: Repositories;
   queryCache: AnomalyQueryCache;
 }
 
-export function anomalyRoutes(options: AnomalyRoutesOptions): Router {
-  const router = Router();
+export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
   const { repositories, queryCache } = options;
 
   /** Newest first, keyset-paginated; pages are cached under the `query` type until new anomalies land. */
-  const listRecent = async (query: unknown) => {
-    const params = parseOrThrow(AnomalyQuerySchema, query, "query parameters");
+  const listRecent: Endpoint["handler"] = async (req, res) => {
+    const params = parseOrThrow(AnomalyQuerySchema, req.query, "query parameters");
     const { value, isCached } = await queryCache.getOrLoad(params, () =>
       fromDatabase(
         repositories.listAnomalies({
@@ -30,38 +28,62 @@ export function anomalyRoutes(options: AnomalyRoutesOptions): Router {
         }),
       ),
     );
-    return { ...value, count: value.items.length, cached: isCached };
+    res.json({ ...value, count: value.items.length, cached: isCached });
   };
+  const list = {
+    method: "get",
+    access: "anomalies:read",
+    tag: "anomalies",
+    query: AnomalyQuerySchema,
+    errors: [400, 503],
+    handler: listRecent,
+  } as const;
 
-  for (const path of ["/api/v1/anomalies", "/api/v1/batch/anomalies/recent"]) {
-    router
-      .route(path)
-      .get(async (req, res) => {
-        res.json(await listRecent(req.query));
-      })
-      .all(methodNotAllowed(["GET"]));
-  }
-
-  router
-    .route("/api/v1/anomalies/stats")
-    .get(async (_req, res) => {
-      res.json(await fromDatabase(repositories.anomalyStats()));
-    })
-    .all(methodNotAllowed(["GET"]));
-
-  router
-    .route("/api/v1/anomalies/:id/review")
-    .post(async (req, res) => {
-      const review = parseOrThrow(ReviewRequestSchema, requireJsonBody(req.body), "review");
-      const id = req.params.id ?? "";
-      const reviewed = /^\d{1,18}$/.test(id)
-        ? await fromDatabase(repositories.reviewAnomaly(id, { ...review, reviewedBy: actorOf(res) }))
-        : null;
-      if (!reviewed) throw notFound(`anomaly ${id.slice(0, 40)} not found`);
-      await queryCache.invalidate();
-      res.json(reviewed);
-    })
-    .all(methodNotAllowed(["POST"]));
-
-  return router;
+  return [
+    {
+      ...list,
+      operationId: "listAnomalies",
+      path: "/api/v1/anomalies",
+      summary: "Anomalies, newest first, keyset-paginated with an opaque cursor",
+    },
+    {
+      ...list,
+      operationId: "listRecentAnomalies",
+      path: "/api/v1/batch/anomalies/recent",
+      rateTier: "batch",
+      summary: "Same as /api/v1/anomalies",
+    },
+    {
+      operationId: "getAnomalyStats",
+      method: "get",
+      path: "/api/v1/anomalies/stats",
+      access: "anomalies:read",
+      summary: "Counts and false-positive rate",
+      tag: "anomalies",
+      errors: [503],
+      handler: async (_req, res) => {
+        res.json(await fromDatabase(repositories.anomalyStats()));
+      },
+    },
+    {
+      operationId: "reviewAnomaly",
+      method: "post",
+      path: "/api/v1/anomalies/{id}/review",
+      access: "anomalies:review",
+      summary: "Record an analyst's verdict on an anomaly",
+      tag: "anomalies",
+      request: ReviewRequestSchema,
+      errors: [400, 404, 503],
+      handler: async (req, res) => {
+        const review = parseOrThrow(ReviewRequestSchema, requireJsonBody(req.body), "review");
+        const id = String(req.params.id ?? "");
+        const reviewed = /^\d{1,18}$/.test(id)
+          ? await fromDatabase(repositories.reviewAnomaly(id, { ...review, reviewedBy: actorOf(res) }))
+          : null;
+        if (!reviewed) throw notFound(`anomaly ${id.slice(0, 40)} not found`);
+        await queryCache.invalidate();
+        res.json(reviewed);
+      },
+    },
+  ];
 }

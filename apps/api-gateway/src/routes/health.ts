@@ -1,8 +1,7 @@
 import type { Cache } from "@chainwatch/cache";
 import type { Registry } from "@chainwatch/metrics";
-import { Router } from "express";
 import { checkDependencies, type DependencyCheck } from "../http/dependencies.ts";
-import { methodNotAllowed } from "./method-not-allowed.ts";
+import type { Endpoint } from "../http/endpoint.ts";
 
 export interface HealthRoutesOptions {
   dependencies: readonly DependencyCheck[];
@@ -13,57 +12,69 @@ export interface HealthRoutesOptions {
   startedAt: Date;
 }
 
-export function healthRoutes(options: HealthRoutesOptions): Router {
-  const router = Router();
-  const get = ["GET", "HEAD"];
+/** Probes and the scrape endpoint: public and never rate limited, so an orchestrator always gets through. */
+const operational = { method: "get", access: "public", rateTier: "none", tag: "operations" } as const;
 
-  router
-    .route("/health/live")
-    .get((_req, res) => {
-      res.json({ status: "ok" });
-    })
-    .all(methodNotAllowed(get));
-
-  router
-    .route("/health/ready")
-    .get(async (_req, res) => {
-      const report = await checkDependencies(options.dependencies);
-      // While draining, fail readiness so the load balancer stops sending new requests.
-      const isReady = report.status !== "unavailable" && !options.isShuttingDown();
-      res.status(isReady ? 200 : 503).json({ ...report, status: isReady ? "ready" : "unavailable" });
-    })
-    .all(methodNotAllowed(get));
-
-  router
-    .route("/health")
-    .get(async (_req, res) => {
-      const report = await checkDependencies(options.dependencies);
-      const stats = options.cache.stats();
-      res.status(report.status === "unavailable" ? 503 : 200).json({
-        status: report.status,
-        uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000),
-        modelVersion: options.modelVersion(),
-        dependencies: report.dependencies,
-        cache: {
-          backend: stats.backend,
-          hitRate: stats.hitRate,
-          predictionHitRate: stats.byType.prediction.hitRate,
-          hits: stats.hits,
-          misses: stats.misses,
-          errors: stats.errors,
-          droppedWrites: stats.droppedWrites,
-        },
-      });
-    })
-    .all(methodNotAllowed(get));
-
-  router
-    .route("/metrics")
-    .get(async (_req, res) => {
-      res.setHeader("Content-Type", options.registry.contentType);
-      res.send(await options.registry.metrics());
-    })
-    .all(methodNotAllowed(get));
-
-  return router;
+export function healthEndpoints(options: HealthRoutesOptions): Endpoint[] {
+  return [
+    {
+      ...operational,
+      operationId: "getLiveness",
+      path: "/health/live",
+      summary: "Liveness: the process answers",
+      handler: (_req, res) => {
+        res.json({ status: "ok" });
+      },
+    },
+    {
+      ...operational,
+      operationId: "getReadiness",
+      path: "/health/ready",
+      summary: "Readiness: 503 while a required dependency is down or the process is draining",
+      errors: [503],
+      handler: async (_req, res) => {
+        const report = await checkDependencies(options.dependencies);
+        // While draining, fail readiness so the load balancer stops sending new requests.
+        const isReady = report.status !== "unavailable" && !options.isShuttingDown();
+        res.status(isReady ? 200 : 503).json({ ...report, status: isReady ? "ready" : "unavailable" });
+      },
+    },
+    {
+      ...operational,
+      operationId: "getHealth",
+      path: "/health",
+      summary: "Status of each dependency, model version and cache hit rate",
+      errors: [503],
+      handler: async (_req, res) => {
+        const report = await checkDependencies(options.dependencies);
+        const stats = options.cache.stats();
+        res.status(report.status === "unavailable" ? 503 : 200).json({
+          status: report.status,
+          uptimeSeconds: Math.round((Date.now() - options.startedAt.getTime()) / 1000),
+          modelVersion: options.modelVersion(),
+          dependencies: report.dependencies,
+          cache: {
+            backend: stats.backend,
+            hitRate: stats.hitRate,
+            predictionHitRate: stats.byType.prediction.hitRate,
+            hits: stats.hits,
+            misses: stats.misses,
+            errors: stats.errors,
+            droppedWrites: stats.droppedWrites,
+          },
+        });
+      },
+    },
+    {
+      ...operational,
+      operationId: "getMetrics",
+      path: "/metrics",
+      summary: "Prometheus metrics (text format)",
+      responseType: "text/plain",
+      handler: async (_req, res) => {
+        res.setHeader("Content-Type", options.registry.contentType);
+        res.send(await options.registry.metrics());
+      },
+    },
+  ];
 }

@@ -1,8 +1,8 @@
 import type { RegistryModelProvider } from "@chainwatch/scoring";
 import type { ModelRegistry } from "@chainwatch/store";
-import { Router } from "express";
 import type { AuditLog } from "../auth/audit-log.ts";
 import { actorOf } from "../auth/principal.ts";
+import type { Endpoint } from "../http/endpoint.ts";
 import { notFound, validationError } from "../http/errors.ts";
 import {
   CompareModelsRequestSchema,
@@ -17,7 +17,6 @@ import {
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { ModelOperations } from "../models/model-operations.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
-import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export interface ModelRouteOptions {
   registry: ModelRegistry;
@@ -31,144 +30,209 @@ const versionParam = (value: string | undefined) =>
 
 /**
  * The model lifecycle over HTTP. Reads: viewer; compare and drift: analyst; train, deploy, traffic,
- * rollback: admin (auth/route-permissions.ts). Every change is audited; the registry is the source of
+ * rollback: admin (each endpoint's `access`). Every change is audited; the registry is the source of
  * truth and every replica serves the change within MODEL_REFRESH_INTERVAL_SECONDS plus one model load.
  */
-export function modelRoutes(options: ModelRouteOptions): Router {
+export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
   const { registry, models, operations, audit } = options;
-  const router = Router();
 
-  router
-    .route("/api/v1/models")
-    .get(async (_req, res) => {
-      const [versions, set] = await fromDatabase(Promise.all([registry.list(), registry.activeSet()]));
-      res.json({ versions, activeSet: set, serving: { revision: models.revision() } });
-    })
-    .all(methodNotAllowed(["GET"]));
-
-  router
-    .route("/api/v1/models/train")
-    .post((req, res) => {
-      const body = parseOrThrow(TrainModelRequestSchema, requireJsonBody(req.body), "training request");
-      const job = operations.startTraining(body.source, body.parameters, actorOf(res));
-      audit.record(req, res, {
-        action: "model.train",
-        outcome: "success",
-        details: { jobId: job.id, source: body.source.kind, parameters: body.parameters },
-      });
-      res
-        .status(202)
-        .location(`/api/v1/models/jobs/${job.id}`)
-        .json({ jobId: job.id, status: job.status, statusUrl: `/api/v1/models/jobs/${job.id}` });
-    })
-    .all(methodNotAllowed(["POST"]));
-
-  router
-    .route("/api/v1/models/jobs/:id")
-    .get((req, res) => {
-      const job = operations.getJob(req.params.id ?? "");
-      if (!job) throw notFound("no such training job on this instance");
-      res.json(job);
-    })
-    .all(methodNotAllowed(["GET"]));
-
-  router
-    .route("/api/v1/models/rollback")
-    .post(async (req, res) => {
-      const body = parseOrThrow(RollbackModelRequestSchema, req.body ?? {}, "rollback request");
-      const change = await fromDatabase(registry.rollback(actorOf(res), body));
-      audit.record(req, res, {
-        action: "model.rollback",
-        outcome: "success",
-        details: { changed: change.changed, active: change.set.active?.version ?? null, ...body },
-      });
-      res.json(change);
-    })
-    .all(methodNotAllowed(["POST"]));
-
-  router
-    .route("/api/v1/models/compare")
-    .post(async (req, res) => {
-      const body = parseOrThrow(CompareModelsRequestSchema, requireJsonBody(req.body), "compare request");
-      const since = new Date(body.since);
-      const until = new Date(body.until);
-      if (!(since < until))
-        throw validationError("since must be before until", [{ path: "until", message: "not after since" }]);
-      res.json(
-        await fromDatabase(registry.compareVersions(body.versions[0], body.versions[1], { since, until })),
-      );
-    })
-    .all(methodNotAllowed(["POST"]));
-
-  router
-    .route("/api/v1/models/drift")
-    .post(async (req, res) => {
-      const body = parseOrThrow(DriftRequestSchema, req.body ?? {}, "drift request");
-      const report = await operations.checkDrift({
-        ...(body.since ? { since: new Date(body.since) } : {}),
-        maxRows: body.maxRows,
-        trigger: "api",
-        requestedBy: actorOf(res),
-      });
-      res.json(report);
-    })
-    .get(async (req, res) => {
-      const query = parseOrThrow(DriftHistoryQuerySchema, req.query, "drift history query");
-      res.json({ reports: await fromDatabase(operations.driftHistory(query)) });
-    })
-    .all(methodNotAllowed(["GET", "POST"]));
-
-  router
-    .route("/api/v1/models/:version")
-    .get(async (req, res) => {
-      const version = versionParam(req.params.version);
-      const record = await fromDatabase(registry.get(version));
-      if (!record) throw notFound(`model ${version} is not registered`);
-      const { fileJson, ...metadata } = record;
-      const history = await fromDatabase(registry.history({ version, limit: 50 }));
-      res.json({ ...metadata, hasFile: fileJson !== null, history });
-    })
-    .all(methodNotAllowed(["GET"]));
-
-  router
-    .route("/api/v1/models/:version/deploy")
-    .post(async (req, res) => {
-      const version = versionParam(req.params.version);
-      const body = parseOrThrow(DeployModelRequestSchema, requireJsonBody(req.body), "deploy request");
-      if (body.strategy === "canary" && body.trafficPercent === undefined) {
-        throw validationError("a canary needs trafficPercent", [
-          { path: "trafficPercent", message: "required for canary" },
-        ]);
-      }
-      if (body.strategy !== "canary" && body.trafficPercent !== undefined) {
-        throw validationError("trafficPercent is for canaries only", [
-          { path: "trafficPercent", message: "only with strategy canary" },
-        ]);
-      }
-      const change = await fromDatabase(registry.deploy(version, { ...body, actor: actorOf(res) }));
-      audit.record(req, res, {
-        action: "model.deploy",
-        outcome: "success",
-        details: { version, ...body, changed: change.changed },
-      });
-      res.json(change);
-    })
-    .all(methodNotAllowed(["POST"]));
-
-  router
-    .route("/api/v1/models/:version/traffic")
-    .put(async (req, res) => {
-      const version = versionParam(req.params.version);
-      const body = parseOrThrow(ModelTrafficRequestSchema, requireJsonBody(req.body), "traffic request");
-      const change = await fromDatabase(registry.setTraffic(version, body.percent, actorOf(res)));
-      audit.record(req, res, {
-        action: "model.traffic",
-        outcome: "success",
-        details: { version, percent: body.percent, changed: change.changed },
-      });
-      res.json(change);
-    })
-    .all(methodNotAllowed(["PUT"]));
-
-  return router;
+  return [
+    {
+      operationId: "listModels",
+      method: "get",
+      path: "/api/v1/models",
+      access: "models:read",
+      summary: "Registered versions and the active set",
+      tag: "models",
+      errors: [503],
+      handler: async (_req, res) => {
+        const [versions, set] = await fromDatabase(Promise.all([registry.list(), registry.activeSet()]));
+        res.json({ versions, activeSet: set, serving: { revision: models.revision() } });
+      },
+    },
+    {
+      operationId: "trainModel",
+      method: "post",
+      path: "/api/v1/models/train",
+      access: "models:manage",
+      summary:
+        "202: train a model off the request path (stored window or a file under MODEL_TRAINING_DATA_DIR)",
+      tag: "models",
+      request: TrainModelRequestSchema,
+      status: 202,
+      errors: [400, 409, 429],
+      handler: (req, res) => {
+        const body = parseOrThrow(TrainModelRequestSchema, requireJsonBody(req.body), "training request");
+        const job = operations.startTraining(body.source, body.parameters, actorOf(res));
+        audit.record(req, res, {
+          action: "model.train",
+          outcome: "success",
+          details: { jobId: job.id, source: body.source.kind, parameters: body.parameters },
+        });
+        res
+          .status(202)
+          .location(`/api/v1/models/jobs/${job.id}`)
+          .json({ jobId: job.id, status: job.status, statusUrl: `/api/v1/models/jobs/${job.id}` });
+      },
+    },
+    {
+      operationId: "getTrainingJob",
+      method: "get",
+      path: "/api/v1/models/jobs/{id}",
+      access: "models:read",
+      summary: "Progress, rows, resulting version or error of a training job",
+      tag: "models",
+      errors: [404],
+      handler: (req, res) => {
+        const job = operations.getJob(String(req.params.id ?? ""));
+        if (!job) throw notFound("no such training job on this instance");
+        res.json(job);
+      },
+    },
+    {
+      operationId: "rollbackModel",
+      method: "post",
+      path: "/api/v1/models/rollback",
+      access: "models:manage",
+      summary: "Restore the previously active version (ends any canary)",
+      tag: "models",
+      request: RollbackModelRequestSchema,
+      errors: [400, 409, 503],
+      handler: async (req, res) => {
+        const body = parseOrThrow(RollbackModelRequestSchema, req.body ?? {}, "rollback request");
+        const change = await fromDatabase(registry.rollback(actorOf(res), body));
+        audit.record(req, res, {
+          action: "model.rollback",
+          outcome: "success",
+          details: { changed: change.changed, active: change.set.active?.version ?? null, ...body },
+        });
+        res.json(change);
+      },
+    },
+    {
+      operationId: "compareModels",
+      method: "post",
+      path: "/api/v1/models/compare",
+      access: "models:analyze",
+      summary: "Two versions side by side over a time window",
+      tag: "models",
+      request: CompareModelsRequestSchema,
+      errors: [400, 404, 503],
+      handler: async (req, res) => {
+        const body = parseOrThrow(CompareModelsRequestSchema, requireJsonBody(req.body), "compare request");
+        const since = new Date(body.since);
+        const until = new Date(body.until);
+        if (!(since < until))
+          throw validationError("since must be before until", [
+            { path: "until", message: "not after since" },
+          ]);
+        res.json(
+          await fromDatabase(registry.compareVersions(body.versions[0], body.versions[1], { since, until })),
+        );
+      },
+    },
+    {
+      operationId: "checkDrift",
+      method: "post",
+      path: "/api/v1/models/drift",
+      access: "models:analyze",
+      summary: "Drift of recent stored traffic against the active model (sets model_drift_* gauges)",
+      tag: "models",
+      request: DriftRequestSchema,
+      errors: [400, 503],
+      handler: async (req, res) => {
+        const body = parseOrThrow(DriftRequestSchema, req.body ?? {}, "drift request");
+        const report = await operations.checkDrift({
+          ...(body.since ? { since: new Date(body.since) } : {}),
+          maxRows: body.maxRows,
+          trigger: "api",
+          requestedBy: actorOf(res),
+        });
+        res.json(report);
+      },
+    },
+    {
+      operationId: "listDriftReports",
+      method: "get",
+      path: "/api/v1/models/drift",
+      access: "models:read",
+      summary: "Recorded drift checks (scheduled and on demand), newest first",
+      tag: "models",
+      query: DriftHistoryQuerySchema,
+      errors: [400, 503],
+      handler: async (req, res) => {
+        const query = parseOrThrow(DriftHistoryQuerySchema, req.query, "drift history query");
+        res.json({ reports: await fromDatabase(operations.driftHistory(query)) });
+      },
+    },
+    {
+      operationId: "getModel",
+      method: "get",
+      path: "/api/v1/models/{version}",
+      access: "models:read",
+      summary: "One version's metadata and deployment history",
+      tag: "models",
+      errors: [400, 404, 503],
+      handler: async (req, res) => {
+        const version = versionParam(String(req.params.version ?? ""));
+        const record = await fromDatabase(registry.get(version));
+        if (!record) throw notFound(`model ${version} is not registered`);
+        const { fileJson, ...metadata } = record;
+        const history = await fromDatabase(registry.history({ version, limit: 50 }));
+        res.json({ ...metadata, hasFile: fileJson !== null, history });
+      },
+    },
+    {
+      operationId: "deployModel",
+      method: "post",
+      path: "/api/v1/models/{version}/deploy",
+      access: "models:manage",
+      summary: "Deploy as shadow, canary (trafficPercent) or full; served within the refresh interval",
+      tag: "models",
+      request: DeployModelRequestSchema,
+      errors: [400, 404, 409, 503],
+      handler: async (req, res) => {
+        const version = versionParam(String(req.params.version ?? ""));
+        const body = parseOrThrow(DeployModelRequestSchema, requireJsonBody(req.body), "deploy request");
+        if (body.strategy === "canary" && body.trafficPercent === undefined) {
+          throw validationError("a canary needs trafficPercent", [
+            { path: "trafficPercent", message: "required for canary" },
+          ]);
+        }
+        if (body.strategy !== "canary" && body.trafficPercent !== undefined) {
+          throw validationError("trafficPercent is for canaries only", [
+            { path: "trafficPercent", message: "only with strategy canary" },
+          ]);
+        }
+        const change = await fromDatabase(registry.deploy(version, { ...body, actor: actorOf(res) }));
+        audit.record(req, res, {
+          action: "model.deploy",
+          outcome: "success",
+          details: { version, ...body, changed: change.changed },
+        });
+        res.json(change);
+      },
+    },
+    {
+      operationId: "setModelTraffic",
+      method: "put",
+      path: "/api/v1/models/{version}/traffic",
+      access: "models:manage",
+      summary: "Set the canary's share (0 ends the canary)",
+      tag: "models",
+      request: ModelTrafficRequestSchema,
+      errors: [400, 404, 409, 503],
+      handler: async (req, res) => {
+        const version = versionParam(String(req.params.version ?? ""));
+        const body = parseOrThrow(ModelTrafficRequestSchema, requireJsonBody(req.body), "traffic request");
+        const change = await fromDatabase(registry.setTraffic(version, body.percent, actorOf(res)));
+        audit.record(req, res, {
+          action: "model.traffic",
+          outcome: "success",
+          details: { version, percent: body.percent, changed: change.changed },
+        });
+        res.json(change);
+      },
+    },
+  ];
 }

@@ -1,11 +1,16 @@
 import { type NormalizedTransaction, safeNormalizeTransaction } from "@chainwatch/model";
 import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
-import { type Response, Router } from "express";
+import type { Endpoint } from "../http/endpoint.ts";
 import { validationError } from "../http/errors.ts";
-import { BatchPredictQuerySchema, batchPredictRequestSchema } from "../http/schemas.ts";
+import {
+  BatchPredictQuerySchema,
+  BatchPredictResponseSchema,
+  batchPredictRequestSchema,
+  ScoreResultSchema,
+  TransactionInputSchema,
+} from "../http/schemas.ts";
 import { sendJson } from "../http/send-json.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
-import { methodNotAllowed } from "./method-not-allowed.ts";
 
 export interface PredictRoutesOptions {
   scoring: ScoringService;
@@ -27,24 +32,43 @@ function withoutExplanation(result: ScoreResult): Omit<ScoreResult, "explanation
   };
 }
 
-export function predictRoutes(options: PredictRoutesOptions): Router {
-  const router = Router();
+export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
   const batchSchema = batchPredictRequestSchema(options.batchMaxItems);
+  const scoring = {
+    method: "post",
+    access: "score",
+    tag: "scoring",
+    errors: [400, 405, 413, 415, 429],
+  } as const;
 
-  router
-    .route("/api/v1/predict")
-    .post(async (req, res: Response) => {
+  const predictOne: Endpoint = {
+    ...scoring,
+    operationId: "predict",
+    path: "/api/v1/predict",
+    compress: false,
+    summary: "Score one transaction (simple shape or Ethereum JSON-RPC object)",
+    request: TransactionInputSchema,
+    response: ScoreResultSchema,
+    handler: async (req, res) => {
       const normalized = safeNormalizeTransaction(requireJsonBody(req.body));
       if (!normalized.ok) throw validationError("invalid transaction", normalized.error.issues);
       const { results } = await options.scoring.scoreBatch([normalized.value]);
       sendJson(res, results[0]);
       options.onScored([normalized.value], results);
-    })
-    .all(methodNotAllowed(["POST"]));
+    },
+  };
 
-  router
-    .route("/api/v1/batch/predict")
-    .post(async (req, res: Response) => {
+  const predictBatch: Endpoint = {
+    ...scoring,
+    operationId: "predictBatch",
+    path: "/api/v1/batch/predict",
+    rateTier: "batch",
+    bodyLimit: "large",
+    summary: `Score 1..${options.batchMaxItems} transactions; invalid items get a per-item error, the rest are scored`,
+    query: BatchPredictQuerySchema,
+    request: batchSchema,
+    response: BatchPredictResponseSchema,
+    handler: async (req, res) => {
       const startedAt = performance.now();
       const { explanations } = parseOrThrow(BatchPredictQuerySchema, req.query, "batch query");
       const { transactions } = parseOrThrow(batchSchema, requireJsonBody(req.body), "batch request");
@@ -83,8 +107,8 @@ export function predictRoutes(options: PredictRoutesOptions): Router {
         results,
       });
       options.onScored(valid, outcome.results);
-    })
-    .all(methodNotAllowed(["POST"]));
+    },
+  };
 
-  return router;
+  return [predictOne, predictBatch];
 }

@@ -1,15 +1,22 @@
-import { Router } from "express";
+import type { Endpoint } from "../http/endpoint.ts";
+import { StreamStatusSchema } from "../http/schemas.ts";
 import type { StreamStatusService } from "../streaming/stream-status.ts";
-import { methodNotAllowed } from "./method-not-allowed.ts";
 
-/** GET /api/v1/stream/status: the scoring group's members, partitions, lag and throughput (or mode "embedded"). */
-export function streamStatusRoutes(options: { status: StreamStatusService }): Router {
-  const router = Router();
-  router
-    .route("/api/v1/stream/status")
-    .get(async (_req, res) => {
-      res.json(await options.status.status());
-    })
-    .all(methodNotAllowed(["GET"]));
-  return router;
+export function streamStatusEndpoints(options: { status: StreamStatusService }): Endpoint[] {
+  return [
+    {
+      operationId: "getStreamStatus",
+      method: "get",
+      path: "/api/v1/stream/status",
+      access: "stream:read",
+      summary:
+        "The scoring group's members, partitions, per-partition lag and throughput from broker offsets (mode kafka), or mode embedded",
+      tag: "ingest",
+      response: StreamStatusSchema,
+      errors: [503],
+      handler: async (_req, res) => {
+        res.json(await options.status.status());
+      },
+    },
+  ];
 }
