@@ -126,29 +126,31 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
           await burnPasswordCheck(password);
           throw fail("unknown email");
         }
-        if (user.lockedUntil && Date.parse(user.lockedUntil) > Date.now()) {
-          const retryAfterSeconds = Math.ceil((Date.parse(user.lockedUntil) - Date.now()) / 1000);
-          audit.record(req, res, {
-            action: "auth.login",
-            outcome: "denied",
-            principal: { type: "user", id: user.id },
-            details: { reason: "locked" },
-          });
-          throw new HttpError(429, "TOO_MANY_ATTEMPTS", "too many failed logins; try again later", {
-            headers: { "Retry-After": String(retryAfterSeconds) },
-          });
+        // Failures are counted per account and source address; a lock answers exactly like a wrong
+        // password (same status, body and time), so it neither confirms the account nor reveals the lock.
+        const source = req.ip ?? "unknown";
+        const principal = { type: "user", id: user.id } as const;
+        if (await fromDatabase(repositories.loginLockedUntil(user.id, source))) {
+          await burnPasswordCheck(password);
+          throw fail("locked", principal);
         }
         if (!(await verifyPassword(password, user.passwordHash)) || user.disabledAt) {
-          await fromDatabase(
-            repositories.recordFailedLogin(
-              user.id,
-              options.loginMaxFailures,
-              new Date(Date.now() + options.loginLockSeconds * 1000),
-            ),
+          const state = await fromDatabase(
+            repositories.recordFailedLogin(user.id, source, {
+              maxFailures: options.loginMaxFailures,
+              lockSeconds: options.loginLockSeconds,
+            }),
           );
-          throw fail(user.disabledAt ? "disabled" : "wrong password", { type: "user", id: user.id });
+          if (state.lockedUntil && state.failures === options.loginMaxFailures)
+            audit.record(req, res, {
+              action: "auth.lockout",
+              outcome: "denied",
+              principal,
+              details: { source, lockedUntil: state.lockedUntil, failures: state.failures },
+            });
+          throw fail(user.disabledAt ? "disabled" : "wrong password", principal);
         }
-        await fromDatabase(repositories.recordSuccessfulLogin(user.id));
+        await fromDatabase(repositories.clearFailedLogins(user.id, source));
         const tokens = await fromDatabase(sessions.start(user));
         audit.record(req, res, {
           action: "auth.login",

@@ -2,6 +2,7 @@ import { initialMigration } from "./0001-initial.ts";
 import { authLockoutMigration } from "./0002-auth-lockout.ts";
 import { modelRegistryMigration } from "./0003-model-registry.ts";
 import { driftReportsMigration } from "./0004-drift-reports.ts";
+import { loginFailuresMigration } from "./0005-login-failures.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -10,4 +11,5 @@ export const migrations: readonly Migration[] = [
   authLockoutMigration,
   modelRegistryMigration,
   driftReportsMigration,
+  loginFailuresMigration,
 ];

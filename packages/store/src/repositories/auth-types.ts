@@ -30,8 +30,6 @@ export interface UserRecord {
   role: Role;
   createdAt: string;
   disabledAt: string | null;
-  failedLogins: number;
-  lockedUntil: string | null;
 }
 
 export interface RefreshTokenRecord {
@@ -69,4 +67,11 @@ export interface AuditQuery {
   principalId?: string;
   since?: Date;
   cursor?: string;
+}
+
+/** Failed logins of one account from one source, after counting the latest. */
+export interface LoginFailureState {
+  failures: number;
+  /** Set once the count reached the maximum: no login from this source until then. */
+  lockedUntil: string | null;
 }

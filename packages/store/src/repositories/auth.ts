@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   AuditLogView,
   AuditQuery,
+  LoginFailureState,
   NewApiKey,
   RefreshTokenRecord,
   Role,
@@ -48,8 +49,6 @@ interface UserRow {
   role: string;
   created_at: Date | string;
   disabled_at: Date | string | null;
-  failed_logins: number;
-  locked_until: Date | string | null;
 }
 
 const toUser = (row: UserRow): UserRecord => ({
@@ -59,8 +58,6 @@ const toUser = (row: UserRow): UserRecord => ({
   role: row.role as Role,
   createdAt: isoOf(row.created_at),
   disabledAt: isoOrNull(row.disabled_at),
-  failedLogins: Number(row.failed_logins),
-  lockedUntil: isoOrNull(row.locked_until),
 });
 
 interface RefreshRow {
@@ -86,7 +83,7 @@ const toRefresh = (row: RefreshRow): RefreshTokenRecord => ({
 const API_KEY_COLUMNS =
   "id::text AS id, prefix, key_hash, name, role, created_by, created_at, expires_at, revoked_at, last_used_at";
 const USER_COLUMNS =
-  "id::text AS id, email, password_hash, role, created_at, disabled_at, failed_logins, locked_until";
+  "id::text AS id, email, password_hash, role, created_at, disabled_at";
 const REFRESH_COLUMNS =
   "id::text AS id, user_id::text AS user_id, family_id::text AS family_id, token_hash, expires_at, rotated_at, revoked_at";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -189,22 +186,43 @@ export function createAuthRepositories(db: Database) {
       const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY created_at`);
       return rows.map(toUser);
     },
-    /** Counts a failed login; locks the account until `lockUntil` once `maxFailures` is reached. */
+    /** When the account is locked for logins from `source`, the lock's end; otherwise null. */
+    async loginLockedUntil(userId: string, source: string): Promise<string | null> {
+      const { rows } = await db.query<{ locked_until: Date | string }>(
+        `SELECT locked_until FROM login_failures
+         WHERE user_id = $1::uuid AND source = $2 AND locked_until > now()`,
+        [userId, source],
+      );
+      return rows[0] ? isoOf(rows[0].locked_until) : null;
+    },
+    /**
+     * Counts a failed login from `source` in one statement (concurrent guesses cannot lose a count). The
+     * count starts over after an expired lock or `lockSeconds` without failures, and reaching `maxFailures`
+     * locks that account for that source only, for `lockSeconds`.
+     */
     async recordFailedLogin(
       userId: string,
-      maxFailures: number,
-      lockUntil: Date,
-    ): Promise<UserRecord | null> {
-      const { rows } = await db.query<UserRow>(
-        `UPDATE users SET failed_logins = failed_logins + 1,
-           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
-         WHERE id = $1::uuid RETURNING ${USER_COLUMNS}`,
-        [userId, maxFailures, lockUntil.toISOString()],
+      source: string,
+      policy: { maxFailures: number; lockSeconds: number },
+    ): Promise<LoginFailureState> {
+      const isStale = "(f.locked_until <= now() OR f.last_failure_at <= now() - make_interval(secs => $4))";
+      const nextCount = `CASE WHEN ${isStale} THEN 1 ELSE f.failures + 1 END`;
+      const { rows } = await db.query<{ failures: number; locked_until: Date | string | null }>(
+        `INSERT INTO login_failures AS f (user_id, source, failures, locked_until, last_failure_at)
+         VALUES ($1::uuid, $2, 1, CASE WHEN 1 >= $3 THEN now() + make_interval(secs => $4) END, now())
+         ON CONFLICT (user_id, source) DO UPDATE SET
+           failures = ${nextCount},
+           locked_until = CASE WHEN ${nextCount} >= $3 THEN now() + make_interval(secs => $4) END,
+           last_failure_at = now()
+         RETURNING failures, locked_until`,
+        [userId, source, policy.maxFailures, policy.lockSeconds],
       );
-      return rows[0] ? toUser(rows[0]) : null;
+      const row = rows[0];
+      return { failures: Number(row?.failures ?? 0), lockedUntil: isoOrNull(row?.locked_until ?? null) };
     },
-    async recordSuccessfulLogin(userId: string): Promise<void> {
-      await db.query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1::uuid", [userId]);
+    /** A successful login from `source` forgets that source's failures. */
+    async clearFailedLogins(userId: string, source: string): Promise<void> {
+      await db.query("DELETE FROM login_failures WHERE user_id = $1::uuid AND source = $2", [userId, source]);
     },
     async updatePassword(userId: string, passwordHash: string): Promise<void> {
       await db.query("UPDATE users SET password_hash = $2 WHERE id = $1::uuid", [userId, passwordHash]);
