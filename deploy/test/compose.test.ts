@@ -5,7 +5,9 @@ import { type Dashboard, dashboardPanels } from "../src/queries.ts";
 import { deployFiles, parseYaml, readDeployFile } from "../src/yaml-files.ts";
 
 const compose = loadCompose();
-const variables = { CHAINWATCH_JWT_SECRET: "a".repeat(64) };
+const variables = {
+  CHAINWATCH_JWT_SECRET: "3f9c2a7e51b04d8e9a6c1f0b72d5e83a4c9b1e6f07a2d58c3e9f1b4a6d7c2e05",
+};
 const envOf = (name: string) => serviceEnv(compose.services[name] ?? {}, variables);
 const seconds = (duration: string | undefined) => Number(/^(\d+)s$/.exec(duration ?? "")?.[1] ?? 10);
 

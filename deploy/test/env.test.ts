@@ -10,8 +10,11 @@ import {
   podTemplateOf,
 } from "../src/k8s.ts";
 
+/** What `openssl rand -hex 32` prints: what a deployment puts where the examples leave a placeholder. */
+const GENERATED_SECRET = "3f9c2a7e51b04d8e9a6c1f0b72d5e83a4c9b1e6f07a2d58c3e9f1b4a6d7c2e05";
+
 /** What `docker compose` needs from the shell to start (compose.yaml's header). */
-const COMPOSE_VARIABLES = { CHAINWATCH_JWT_SECRET: "a".repeat(64) };
+const COMPOSE_VARIABLES = { CHAINWATCH_JWT_SECRET: GENERATED_SECRET };
 
 function unknownKeys(app: AppName, env: Record<string, string>): string[] {
   return Object.keys(env).filter((key) => !APPS[app].envKeys.has(key));
@@ -106,9 +109,15 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     // The base has no Secrets: stand in for the one an overlay must provide.
     const secrets: Record<string, string> = isOverlay
       ? {}
-      : { DATABASE_URL: "postgres://chainwatch@postgres:5432/chainwatch" };
+      : { DATABASE_URL: "postgres://chainwatch@postgres:5432/chainwatch", JWT_SECRET: GENERATED_SECRET };
     for (const { app, container } of workloads(objects)) {
-      expect(() => APPS[app].loadEnv({ ...secrets, ...containerEnv(container, objects) }), app).not.toThrow();
+      const env = { ...secrets, ...containerEnv(container, objects) };
+      // The example overlay ships a placeholder secret: the gateway must refuse it until it is replaced.
+      if (isOverlay && app === "api-gateway") {
+        expect(() => APPS[app].loadEnv(env), app).toThrow(/JWT_SECRET .*placeholder/);
+        env.JWT_SECRET = GENERATED_SECRET;
+      }
+      expect(() => APPS[app].loadEnv(env), app).not.toThrow();
     }
   });
 

@@ -26,6 +26,16 @@ describe("gateway env", () => {
     expect(loadEnv({ REDIS_URL: "redis://cache:6379", REDIS_ENABLED: "false" }).isRedisEnabled).toBe(false);
   });
 
+  it("refuses placeholder and low-entropy JWT secrets without echoing them, and a missing one where required", () => {
+    for (const secret of ["REPLACE_ME_with_at_least_32_random_characters", "a".repeat(64)]) {
+      expect(() => loadEnv({ JWT_SECRET: secret })).toThrow(/JWT_SECRET/);
+      expect(() => loadEnv({ JWT_SECRET: secret })).not.toThrow(secret);
+    }
+    expect(() => loadEnv({ AUTH_REQUIRE_JWT_SECRET: "true" })).toThrow(/JWT_SECRET: required/);
+    const secret = "3f9c2a7e51b04d8e9a6c1f0b72d5e83a4c9b1e6f07a2d58c3e9f1b4a6d7c2e05";
+    expect(loadEnv({ AUTH_REQUIRE_JWT_SECRET: "true", JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+  });
+
   it("rejects invalid settings at start-up, naming each one", () => {
     expect(() =>
       loadEnv({ PORT: "http", GZIP_COMPRESSION_LEVEL: "11", ENABLE_RATE_LIMITING: "maybe" }),

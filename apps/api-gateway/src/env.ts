@@ -1,6 +1,7 @@
 import { TOPICS } from "@chainwatch/kafka/formats";
-import { type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
+import { ConfigError, type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
 import { z } from "zod";
+import { secretWeakness } from "./auth/secret-strength.ts";
 
 const seconds = z.coerce.number().positive();
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -59,7 +60,19 @@ export const GatewayEnvSchema = z.object({
    * HMAC secret for access tokens (≥ 32 characters). Unset → a random one per process: tokens then stop
    * working at restart and are not accepted by other replicas, so set it in any multi-replica deployment.
    */
-  JWT_SECRET: z.string().min(32).optional(),
+  JWT_SECRET: z
+    .string()
+    .min(32)
+    .superRefine((secret, context) => {
+      const weakness = secretWeakness(secret);
+      if (weakness) context.addIssue({ code: "custom", message: `JWT_SECRET ${weakness}` });
+    })
+    .optional(),
+  /**
+   * Refuse to start without JWT_SECRET. Set in the Kubernetes base and compose, where replicas must share
+   * one secret: a deployment that forgot it fails at start instead of issuing per-replica tokens.
+   */
+  AUTH_REQUIRE_JWT_SECRET: envBoolean.default(false),
   /** Access token lifetime; 15–30 minutes keeps a stolen token short-lived. */
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
   /** Refresh token lifetime (rotated on every use). */
@@ -151,6 +164,11 @@ export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
 
 export function loadEnv(source: EnvSource = process.env): GatewayEnv {
   const env = parseEnv(GatewayEnvSchema, source);
+  if (env.AUTH_REQUIRE_JWT_SECRET && !env.JWT_SECRET) {
+    const problem =
+      "JWT_SECRET: required (AUTH_REQUIRE_JWT_SECRET=true); generate one with: openssl rand -hex 32";
+    throw new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
+  }
   return {
     ...env,
     isRedisEnabled: env.REDIS_ENABLED ?? env.REDIS_URL !== undefined,

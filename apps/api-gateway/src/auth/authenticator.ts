@@ -88,12 +88,13 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       const isExpired = (error as { code?: string }).code === "ERR_JWT_EXPIRED";
       return refused(isExpired ? "CREDENTIALS_EXPIRED" : "INVALID_CREDENTIALS");
     }
-    const [user, isRevoked] = await Promise.all([
+    const [user, isSessionLive] = await Promise.all([
       repositories.findUserById(claims.sub),
-      repositories.isRefreshFamilyRevoked(claims.sid),
+      repositories.isSessionLive(claims.sid, claims.sub),
     ]);
     if (!user || user.disabledAt) return refused("CREDENTIALS_REVOKED");
-    if (isRevoked) return refused("CREDENTIALS_REVOKED");
+    // A valid signature is not enough: the token's session must have been issued and still be live.
+    if (!isSessionLive) return refused("CREDENTIALS_REVOKED");
     return {
       result: {
         principal: { type: "user", id: user.id, role: user.role, label: user.email, sessionId: claims.sid },

@@ -315,6 +315,35 @@ describe("security: the route × role × spelling matrix", () => {
       }
     });
 
+    it("refuses a validly signed token whose session was never issued", async () => {
+      const password = "correct horse battery staple";
+      const registered = await app.send("/api/v1/auth/register", {
+        method: "POST",
+        body: { email: "forged@example.com", password, role: "admin" },
+      });
+      const userId = (registered.json as { id: string }).id;
+      const login = await app.send("/api/v1/auth/login", {
+        method: "POST",
+        anonymous: true,
+        body: { email: "forged@example.com", password },
+      });
+      const issued = (login.json as { accessToken: string }).accessToken;
+      expect(
+        (await app.send("/api/v1/auth/me", { headers: { authorization: `Bearer ${issued}` } })).status,
+      ).toBe(200);
+      const forged = await new SignJWT({ sid: "6f1c3e7a-2b4d-4c8e-9a0f-1d2e3f4a5b6c", typ: "access" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(userId)
+        .setIssuer("chainwatch")
+        .setAudience("chainwatch-api")
+        .setIssuedAt()
+        .setExpirationTime("10m")
+        .sign(new TextEncoder().encode(JWT_SECRET));
+      const response = await app.send("/api/v1/auth/me", { headers: { authorization: `Bearer ${forged}` } });
+      expect(response.status).toBe(401);
+      expect(codeOf(response)).toBe("CREDENTIALS_REVOKED");
+    });
+
     it("refuses an expired access token with 401", async () => {
       const token = await new SignJWT({ sid: "00000000-0000-0000-0000-000000000000", typ: "access" })
         .setProtectedHeader({ alg: "HS256" })

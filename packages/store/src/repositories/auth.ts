@@ -269,13 +269,19 @@ export function createAuthRepositories(db: Database) {
         [userId],
       );
     },
-    async isRefreshFamilyRevoked(familyId: string): Promise<boolean> {
-      if (!UUID.test(familyId)) return true;
-      const { rows } = await db.query<{ revoked: boolean }>(
-        "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1::uuid AND revoked_at IS NOT NULL) AS revoked",
-        [familyId],
+    /**
+     * Whether a login session (a refresh-token family) was issued to this user and is still live: none of
+     * its tokens revoked, and one not yet expired. An access token whose session is not live is refused,
+     * whatever its signature says.
+     */
+    async isSessionLive(familyId: string, userId: string): Promise<boolean> {
+      if (!UUID.test(familyId) || !UUID.test(userId)) return false;
+      const { rows } = await db.query<{ live: boolean }>(
+        `SELECT bool_and(revoked_at IS NULL) AND bool_or(expires_at > now()) AS live
+         FROM refresh_tokens WHERE family_id = $1::uuid AND user_id = $2::uuid`,
+        [familyId, userId],
       );
-      return rows[0]?.revoked === true;
+      return rows[0]?.live === true;
     },
 
     async insertAuditLogs(entries: AuditEntry[]): Promise<void> {
