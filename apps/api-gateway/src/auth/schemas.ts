@@ -1,5 +1,6 @@
 import { ROLES } from "@chainwatch/store";
 import { z } from "zod";
+import { instantSchema } from "../http/instant.ts";
 
 /** Emails are compared lower-cased everywhere; normalising here means every entry point agrees. */
 const Email = z
@@ -45,6 +46,6 @@ export const AuditQuerySchema = z.strictObject({
   action: z.string().max(64).optional(),
   outcome: z.enum(["success", "failure", "denied"]).optional(),
   principalId: z.string().max(64).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: instantSchema("since").optional(),
   cursor: z.string().max(512).optional(),
 });

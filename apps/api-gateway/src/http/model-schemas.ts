@@ -1,8 +1,9 @@
 import { DEFAULT_TRAINING_PARAMETERS, TrainingParametersSchema } from "@chainwatch/model";
 import { DRIFT_SEVERITIES, MAX_DRIFT_REPORT_PAGE } from "@chainwatch/store";
 import { z } from "zod";
+import { instantSchema } from "./instant.ts";
 
-const instant = z.iso.datetime({ offset: true });
+const instant = instantSchema("a date-time");
 const version = z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, "1..100 of [A-Za-z0-9._:-]");
 
 export const TrainModelRequestSchema = z

@@ -1,5 +1,6 @@
 import { TransactionInputSchema } from "@chainwatch/model";
 import { z } from "zod";
+import { instantSchema } from "./instant.ts";
 
 /**
  * Request and response shapes of the API. Requests are validated with these; responses are documented
@@ -124,9 +125,7 @@ export const AnomalyQuerySchema = z
         ),
       )
       .optional(),
-    since: z.iso
-      .datetime({ offset: true, error: "since must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z" })
-      .optional(),
+    since: instantSchema("since").optional(),
     cursor: z.string().max(512).optional(),
   })
   .meta({ id: "AnomalyQuery" });

@@ -133,10 +133,18 @@ export function definePersistenceRouteSuite(name: string, openDatabase: () => Pr
         "cursor=not-a-cursor",
         "since=yesterday",
         "sort=asc",
+        // Well-formed but impossible: these used to reach PostgreSQL and come back as 503.
+        "since=0000-01-01T00:00:00Z",
+        "since=2026-02-30T00:00:00Z",
+        `cursor=${Buffer.from("1|2026-02-30T00:00:00.000000Z|5").toString("base64url")}`,
       ]) {
         const response = await app.send(`/api/v1/batch/anomalies/recent?${query}`);
         expect(response.status, query).toBe(400);
         expect((response.json as { code: string }).code).toBe("VALIDATION_ERROR");
+      }
+      for (const query of ["since=0000-01-01T00:00:00Z", "since=1969-12-31T23:59:59Z"]) {
+        const response = await app.send(`/api/v1/audit-logs?${query}`);
+        expect(response.status, query).toBe(400);
       }
     });
 

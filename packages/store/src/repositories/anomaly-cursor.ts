@@ -16,6 +16,15 @@ const BIGSERIAL = /^[1-9]\d{0,18}$/;
 const BASE64URL = /^[A-Za-z0-9_-]{1,200}$/;
 const MAX_ID = 9_223_372_036_854_775_807n;
 
+/**
+ * Date.parse rolls 30 February over into March, while PostgreSQL refuses it; a cursor naming a day that
+ * does not exist (or a year before 1970) is malformed, not a reason to ask the database.
+ */
+function isRealInstant(timestamp: string): boolean {
+  const ms = Date.parse(timestamp);
+  return ms >= 0 && new Date(ms).toISOString().slice(0, 19) === timestamp.slice(0, 19);
+}
+
 export function encodeAnomalyCursor(cursor: AnomalyCursor): string {
   return Buffer.from(`${VERSION}|${cursor.detectedAt}|${cursor.id}`, "utf8").toString("base64url");
 }
@@ -25,7 +34,7 @@ export function decodeAnomalyCursor(encoded: string): AnomalyCursor {
   if (!BASE64URL.test(encoded)) throw invalid();
   const [version, detectedAt, id, ...rest] = Buffer.from(encoded, "base64url").toString("utf8").split("|");
   if (version !== VERSION || rest.length > 0 || detectedAt === undefined || id === undefined) throw invalid();
-  if (!TIMESTAMP.test(detectedAt) || Number.isNaN(Date.parse(detectedAt))) throw invalid();
+  if (!TIMESTAMP.test(detectedAt) || !isRealInstant(detectedAt)) throw invalid();
   if (!BIGSERIAL.test(id) || BigInt(id) > MAX_ID) throw invalid();
   return { detectedAt, id };
 }

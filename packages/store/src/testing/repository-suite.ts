@@ -471,7 +471,10 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             "base64url",
           );
           const badTime = Buffer.from("1|yesterday|5", "utf8").toString("base64url");
-          for (const cursor of ["not a cursor!", "", tampered, badTime, "eyJ4IjoxfQ"]) {
+          // Well-formed text naming a day that does not exist, and a year PostgreSQL refuses.
+          const noSuchDay = Buffer.from("1|2026-02-30T00:00:00.000000Z|5", "utf8").toString("base64url");
+          const yearZero = Buffer.from("1|0000-01-01T00:00:00.000000Z|5", "utf8").toString("base64url");
+          for (const cursor of ["not a cursor!", "", tampered, badTime, "eyJ4IjoxfQ", noSuchDay, yearZero]) {
             await expect(repos.listAnomalies({ limit: 5, cursor })).rejects.toMatchObject({
               code: "VALIDATION_ERROR",
             });
