@@ -108,6 +108,7 @@ export function createServer(deps: ServerDeps): Express {
     compress,
     ...(env.ENABLE_RATE_LIMITING ? { rateLimit: createTierLimiters(deps) } : {}),
     authorize: authorize(audit),
+    auditFailure: (action) => audit.failureOf(action),
     body: {
       small: bodyPipeline(env, env.MAX_SMALL_REQUEST_SIZE),
       large: bodyPipeline(env, env.MAX_REQUEST_SIZE),
@@ -140,7 +141,11 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
     ...ingestEndpoints({ ingest: deps.streaming.ingest, batchMaxItems: env.BATCH_MAX_ITEMS }),
     ...streamStatusEndpoints({ status: deps.streaming.status }),
     ...transactionEndpoints({ repositories: deps.repositories }),
-    ...anomalyEndpoints({ repositories: deps.repositories, queryCache: deps.queryCache }),
+    ...anomalyEndpoints({
+      repositories: deps.repositories,
+      queryCache: deps.queryCache,
+      audit: deps.security.audit,
+    }),
     ...cacheWarmEndpoints({ jobs: deps.warmJobs, audit: deps.security.audit }),
     ...authEndpoints({
       repositories: deps.security.repositories,

@@ -5,7 +5,8 @@ import {
   createWriteBehindQueue,
   isStoreValidationError,
 } from "@chainwatch/store";
-import type { Request, Response } from "express";
+import type { ErrorRequestHandler, Request, Response } from "express";
+import { mapError } from "../http/error-response.ts";
 import { requestIdOf } from "../middleware/request-id.ts";
 import type { Principal } from "./principal.ts";
 
@@ -20,6 +21,12 @@ export interface AuditEvent {
 }
 
 /**
+ * The path exactly as the client sent it (no query). Entries carry this rather than the route pattern:
+ * odd spellings and probed ids are what a reviewer looks for.
+ */
+export const rawPathOf = (req: Request) => (req.originalUrl.split("?")[0] ?? "").slice(0, 200);
+
+/**
  * The audit trail, written off the request path through the same bounded write-behind queue as
  * predictions. Entries carry who, from where, what, and the outcome; never a secret.
  */
@@ -31,23 +38,39 @@ export function createAuditLog(options: { repositories: AuthRepositories; logger
     flushIntervalMs: 100,
   });
 
+  const record = (req: Request, res: Response, event: AuditEvent): void => {
+    const principal = event.principal ?? (res.locals.principal as Principal | undefined);
+    queue.enqueue([
+      {
+        action: event.action,
+        outcome: event.outcome,
+        principalType: principal?.type ?? "anonymous",
+        principalId: principal?.id ?? null,
+        ip: req.ip ?? null,
+        userAgent: req.get("user-agent")?.slice(0, 256) ?? null,
+        requestId: requestIdOf(res),
+        resource: (event.resource ?? `${req.method} ${rawPathOf(req)}`).slice(0, 256),
+        ...(event.details ? { details: event.details } : {}),
+      },
+    ]);
+  };
+
   return {
-    record(req: Request, res: Response, event: AuditEvent): void {
-      const principal = event.principal ?? (res.locals.principal as Principal | undefined);
-      queue.enqueue([
-        {
-          action: event.action,
-          outcome: event.outcome,
-          principalType: principal?.type ?? "anonymous",
-          principalId: principal?.id ?? null,
-          ip: req.ip ?? null,
-          userAgent: req.get("user-agent")?.slice(0, 256) ?? null,
-          requestId: requestIdOf(res),
-          resource:
-            event.resource ?? `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`.slice(0, 256),
-          ...(event.details ? { details: event.details } : {}),
-        },
-      ]);
+    record,
+    /**
+     * Route-level error handler for a state-changing endpoint: the failed attempt is audited with the
+     * error's code, then the error goes on to the one place that answers it.
+     */
+    failureOf(action: string): ErrorRequestHandler {
+      return (error, req, res, next) => {
+        const mapped = mapError(error, requestIdOf(res));
+        record(req, res, {
+          action,
+          outcome: "failure",
+          details: { code: mapped.body.code, status: mapped.status },
+        });
+        next(error);
+      };
     },
     start: () => queue.start(),
     stop: () => queue.stop(),

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from "express";
 import { HttpError } from "../http/errors.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
 import type { Access } from "./access.ts";
-import type { AuditLog } from "./audit-log.ts";
+import { type AuditLog, rawPathOf } from "./audit-log.ts";
 import type { Authenticator } from "./authenticator.ts";
 import { hasPermission } from "./permissions.ts";
 import type { CredentialProblem, Principal } from "./principal.ts";
@@ -30,9 +30,6 @@ export function authenticate(authenticator: Authenticator): RequestHandler {
 
 const unauthorized = (code: CredentialProblem | "AUTHENTICATION_REQUIRED", message: string) =>
   new HttpError(401, code, message, { headers: { "WWW-Authenticate": 'Bearer realm="chainwatch"' } });
-
-/** The path as the client sent it, for audit entries: odd spellings are exactly what a reviewer looks for. */
-export const rawPathOf = (req: Request) => (req.originalUrl.split("?")[0] ?? "").slice(0, 200);
 
 type Deny = (req: Request, res: Response, details: Record<string, unknown>) => void;
 

@@ -40,6 +40,11 @@ export interface Endpoint {
   errors?: readonly number[];
   /** Where the answer is not JSON (metrics, the docs page). */
   responseType?: "text/plain" | "text/html";
+  /**
+   * Audit action of a state-changing endpoint. Its handler audits success; a failed attempt (bad input,
+   * conflict, outage) is audited by the route itself with this action and the error's code.
+   */
+  auditAction?: string;
   handler: (req: Request, res: Response) => unknown;
 }
 

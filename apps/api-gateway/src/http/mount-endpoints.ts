@@ -1,4 +1,4 @@
-import { type Express, type RequestHandler, Router } from "express";
+import { type ErrorRequestHandler, type Express, type RequestHandler, Router } from "express";
 import type { Access } from "../auth/access.ts";
 import { methodNotAllowed } from "../routes/method-not-allowed.ts";
 import { type Endpoint, expressPath, type RateTier } from "./endpoint.ts";
@@ -9,6 +9,8 @@ export interface EndpointPipeline {
   /** Undefined when rate limiting is off. */
   rateLimit?: Record<Exclude<RateTier, "none">, RequestHandler>;
   authorize: (access: Access, operationId?: string) => RequestHandler;
+  /** Audits a failed attempt at a state-changing endpoint, then passes the error on. */
+  auditFailure: (action: string) => ErrorRequestHandler;
   /** Size check, content type, JSON parse and JSON shape limits, per body limit. */
   body: Record<"small" | "large", readonly RequestHandler[]>;
   /** The answer for a path no endpoint declares. */
@@ -53,6 +55,7 @@ export function mountEndpoints(
         pipeline.authorize(endpoint.access, endpoint.operationId),
         ...pipeline.body[endpoint.bodyLimit ?? "small"],
         endpoint.handler as RequestHandler,
+        ...(endpoint.auditAction ? [pipeline.auditFailure(endpoint.auditAction)] : []),
       );
     }
     // The path exists but not with this method (HEAD and OPTIONS included): a credential is still needed to

@@ -1,4 +1,5 @@
 import type { Repositories } from "@chainwatch/store";
+import type { AuditLog } from "../auth/audit-log.ts";
 import { actorOf } from "../auth/principal.ts";
 import type { Endpoint } from "../http/endpoint.ts";
 import { notFound } from "../http/errors.ts";
@@ -10,10 +11,11 @@ import { fromDatabase } from "../persistence/from-database.ts";
 export interface AnomalyRoutesOptions {
   repositories: Repositories;
   queryCache: AnomalyQueryCache;
+  audit: AuditLog;
 }
 
 export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
-  const { repositories, queryCache } = options;
+  const { repositories, queryCache, audit } = options;
 
   /** Newest first, keyset-paginated; pages are cached under the `query` type until new anomalies land. */
   const listRecent: Endpoint["handler"] = async (req, res) => {
@@ -67,6 +69,7 @@ export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
     },
     {
       operationId: "reviewAnomaly",
+      auditAction: "anomaly.review",
       method: "post",
       path: "/api/v1/anomalies/{id}/review",
       access: "anomalies:review",
@@ -81,6 +84,11 @@ export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
           ? await fromDatabase(repositories.reviewAnomaly(id, { ...review, reviewedBy: actorOf(res) }))
           : null;
         if (!reviewed) throw notFound(`anomaly ${id.slice(0, 40)} not found`);
+        audit.record(req, res, {
+          action: "anomaly.review",
+          outcome: "success",
+          details: { anomalyId: id, falsePositive: review.falsePositive },
+        });
         await queryCache.invalidate();
         res.json(reviewed);
       },

@@ -265,6 +265,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
     },
     {
       operationId: "createApiKey",
+      auditAction: "api_key.create",
       method: "post",
       path: "/api/v1/auth/keys",
       access: "keys:manage",
@@ -309,6 +310,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
     },
     {
       operationId: "revokeApiKey",
+      auditAction: "api_key.revoke",
       method: "delete",
       path: "/api/v1/auth/keys/{id}",
       access: "keys:manage",

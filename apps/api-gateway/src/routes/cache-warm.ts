@@ -9,6 +9,7 @@ export function cacheWarmEndpoints(options: { jobs: CacheWarmJobs; audit: AuditL
   return [
     {
       operationId: "startCacheWarm",
+      auditAction: "cache.warm",
       method: "post",
       path: "/api/v1/batch/cache/warm",
       access: "cache:manage",

@@ -52,6 +52,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
     },
     {
       operationId: "trainModel",
+      auditAction: "model.train",
       method: "post",
       path: "/api/v1/models/train",
       access: "models:manage",
@@ -91,6 +92,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
     },
     {
       operationId: "rollbackModel",
+      auditAction: "model.rollback",
       method: "post",
       path: "/api/v1/models/rollback",
       access: "models:manage",
@@ -133,13 +135,14 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
     },
     {
       operationId: "checkDrift",
+      auditAction: "model.drift",
       method: "post",
       path: "/api/v1/models/drift",
       access: "models:analyze",
       summary: "Drift of recent stored traffic against the active model (sets model_drift_* gauges)",
       tag: "models",
       request: DriftRequestSchema,
-      errors: [400, 503],
+      errors: [400, 409, 503],
       handler: async (req, res) => {
         const body = parseOrThrow(DriftRequestSchema, req.body ?? {}, "drift request");
         const report = await operations.checkDrift({
@@ -147,6 +150,11 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
           maxRows: body.maxRows,
           trigger: "api",
           requestedBy: actorOf(res),
+        });
+        audit.record(req, res, {
+          action: "model.drift",
+          outcome: "success",
+          details: { reportId: report.id, severity: report.severity, rows: report.recentRows },
         });
         res.json(report);
       },
@@ -184,6 +192,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
     },
     {
       operationId: "deployModel",
+      auditAction: "model.deploy",
       method: "post",
       path: "/api/v1/models/{version}/deploy",
       access: "models:manage",
@@ -215,6 +224,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
     },
     {
       operationId: "setModelTraffic",
+      auditAction: "model.traffic",
       method: "put",
       path: "/api/v1/models/{version}/traffic",
       access: "models:manage",
