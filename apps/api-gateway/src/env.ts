@@ -125,6 +125,14 @@ export const GatewayEnvSchema = z.object({
   DRIFT_CHECK_INTERVAL_SECONDS: z.coerce.number().min(0).default(3_600),
   /** Training from a file (POST /api/v1/models/train) reads only under this directory; unset → refused. */
   MODEL_TRAINING_DATA_DIR: z.string().optional(),
+  /** Training jobs running at once on this replica (each is a worker thread on a CPU core); more → 429. */
+  MODEL_TRAINING_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(16).default(1),
+  /** Rows one training job reads at most; past it the job fails with TRAINING_TOO_MANY_ROWS. */
+  MODEL_TRAINING_MAX_ROWS: z.coerce.number().int().min(1_000).default(1_000_000),
+  /** Heap bound of a training worker thread (MiB); exceeding it fails that job, never the gateway. */
+  MODEL_TRAINING_MAX_MEMORY_MB: z.coerce.number().int().min(64).default(512),
+  /** Cache warm jobs running at once on this replica (each reads up to 10,000 predictions); more → 429. */
+  CACHE_WARM_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(16).default(2),
 
   // --- Middleware
   /** Requests slower than this many seconds are counted in slow_requests_total and logged. */

@@ -132,7 +132,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     batchSize: env.DB_WRITE_BATCH_SIZE,
     flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
   });
-  const warmJobs = createCacheWarmJobs({ repositories, cache, logger });
+  const warmJobs = createCacheWarmJobs({
+    repositories,
+    cache,
+    logger,
+    maxConcurrentJobs: env.CACHE_WARM_MAX_CONCURRENT_JOBS,
+  });
   const security = await createSecurity(env, logger, database);
   const scoring = createScoringService({ models, cache, metrics: scoringMetrics });
   recorder.scoreShadowsWith(scoring);
@@ -143,6 +148,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics: scoringMetrics,
     logger: logger.child({ component: "model-operations" }),
     trainingDataDir: env.MODEL_TRAINING_DATA_DIR,
+    trainingLimits: {
+      maxConcurrentJobs: env.MODEL_TRAINING_MAX_CONCURRENT_JOBS,
+      maxRows: env.MODEL_TRAINING_MAX_ROWS,
+      maxMemoryMb: env.MODEL_TRAINING_MAX_MEMORY_MB,
+    },
   });
   const httpMetrics = createHttpMetrics(registry);
   const streaming = await createStreaming({ env, logger, registry, scoring, repositories, queryCache });

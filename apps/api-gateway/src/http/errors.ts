@@ -26,3 +26,15 @@ export const validationError = (message: string, issues: ValidationIssue[]) =>
   new HttpError(400, "VALIDATION_ERROR", message, { details: { issues } });
 
 export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", message);
+
+/** A replica already runs as many jobs of this kind as it may; the client retries after one finishes. */
+export const tooManyJobs = (kind: string, limit: number) =>
+  new HttpError(
+    429,
+    "TOO_MANY_JOBS",
+    `${limit} ${kind} job(s) already running on this instance; retry later`,
+    {
+      headers: { "Retry-After": "30" },
+      details: { kind, limit },
+    },
+  );

@@ -21,7 +21,7 @@ import {
   type StoredDriftReport,
   streamStoredTransactions,
 } from "@chainwatch/store";
-import { validationError } from "../http/errors.ts";
+import { tooManyJobs, validationError } from "../http/errors.ts";
 
 export type TrainingSource =
   | { kind: "stored"; since: string; until: string }
@@ -52,6 +52,8 @@ export interface ModelOperationsOptions {
   trainingDataDir: string | undefined;
   /** Finished jobs kept for GET; oldest dropped first. */
   maxJobs?: number;
+  /** Bounds of training: jobs at once (one more is refused with 429), rows per job, worker heap. */
+  trainingLimits: { maxConcurrentJobs: number; maxRows: number; maxMemoryMb: number };
 }
 
 /**
@@ -81,6 +83,7 @@ export function createModelOperations(options: ModelOperationsOptions) {
   }
 
   function startTraining(source: TrainingSource, parameters: TrainingParameters, actor: string): TrainingJob {
+    const limits = options.trainingLimits;
     let input: Parameters<typeof startTrainingWorker>[0]["input"];
     let sourceName: string;
     if (source.kind === "file") {
@@ -98,6 +101,7 @@ export function createModelOperations(options: ModelOperationsOptions) {
       input = { kind: "rows", rows: streamStoredTransactions(database, { since, until }) };
       sourceName = `stored:${since.toISOString()}..${until.toISOString()}`;
     }
+    if (running.size >= limits.maxConcurrentJobs) throw tooManyJobs("training", limits.maxConcurrentJobs);
     const job: TrainingJob = {
       id: randomUUID(),
       status: "running",
@@ -120,6 +124,8 @@ export function createModelOperations(options: ModelOperationsOptions) {
       input,
       parameters,
       source: sourceName,
+      maxRows: limits.maxRows,
+      resourceLimits: { maxOldGenerationSizeMb: limits.maxMemoryMb },
       onProgress: (progress) => {
         job.phase = progress.phase;
         job.rows = progress.rows;

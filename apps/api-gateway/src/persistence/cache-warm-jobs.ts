@@ -3,6 +3,7 @@ import type { Cache } from "@chainwatch/cache";
 import { type WarmRecentProgress, warmRecentPredictions } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
 import type { Repositories } from "@chainwatch/store";
+import { tooManyJobs } from "../http/errors.ts";
 
 export interface CacheWarmJob extends WarmRecentProgress {
   id: string;
@@ -20,7 +21,13 @@ const MAX_REMEMBERED_JOBS = 100;
  * must reach the replica that accepted the job (the job id says nothing else), which is fine for an
  * operator action and avoids a jobs table for something that takes seconds.
  */
-export function createCacheWarmJobs(options: { repositories: Repositories; cache: Cache; logger: Logger }) {
+export function createCacheWarmJobs(options: {
+  repositories: Pick<Repositories, "recentPredictions">;
+  cache: Cache;
+  logger: Logger;
+  /** Jobs running at once; one more is refused (429) rather than queued. */
+  maxConcurrentJobs: number;
+}) {
   const jobs = new Map<string, CacheWarmJob>();
   const running = new Set<Promise<void>>();
 
@@ -33,6 +40,8 @@ export function createCacheWarmJobs(options: { repositories: Repositories; cache
 
   return {
     start(count: number): CacheWarmJob {
+      if (running.size >= options.maxConcurrentJobs)
+        throw tooManyJobs("cache warm", options.maxConcurrentJobs);
       const job: CacheWarmJob = {
         id: randomUUID(),
         status: "running",
