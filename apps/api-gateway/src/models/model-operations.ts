@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
@@ -67,6 +68,10 @@ export function createModelOperations(options: ModelOperationsOptions) {
   const running = new Set<Promise<unknown>>();
   const cancels = new Set<() => void>();
 
+  /**
+   * The real path of a training file under MODEL_TRAINING_DATA_DIR. Links are resolved before the check:
+   * comparing path text let a symlink inside the folder read any file the process can.
+   */
   function resolveTrainingFile(requested: string): string {
     const dir = options.trainingDataDir;
     if (!dir) {
@@ -74,9 +79,16 @@ export function createModelOperations(options: ModelOperationsOptions) {
         { path: "source.path", message: "file training disabled" },
       ]);
     }
-    const root = path.resolve(dir);
-    const resolved = path.resolve(root, requested);
-    if (resolved !== root && resolved.startsWith(`${root}${path.sep}`)) return resolved;
+    const root = realpathSync(path.resolve(dir));
+    let resolved: string;
+    try {
+      resolved = realpathSync(path.resolve(root, requested));
+    } catch {
+      throw validationError("no such training file under MODEL_TRAINING_DATA_DIR", [
+        { path: "source.path", message: "not found" },
+      ]);
+    }
+    if (resolved.startsWith(`${root}${path.sep}`)) return resolved;
     throw validationError("training file must be under MODEL_TRAINING_DATA_DIR", [
       { path: "source.path", message: "outside the training data directory" },
     ]);

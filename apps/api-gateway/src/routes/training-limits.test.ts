@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,6 +58,22 @@ describe("training job limits", () => {
       .not.toBe("running");
     return job;
   };
+
+  it("refuses files outside the data folder, through a symlink or a relative path, and missing files", async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), "chainwatch-outside-"));
+    writeFileSync(path.join(outside, "secret.jsonl"), rows(5));
+    symlinkSync(path.join(outside, "secret.jsonl"), path.join(dataDir, "link.jsonl"));
+    symlinkSync(outside, path.join(dataDir, "linked-dir"));
+    try {
+      for (const file of ["link.jsonl", "linked-dir/secret.jsonl", "../secret.jsonl", "missing.jsonl", "."]) {
+        const response = await train(file);
+        expect(response.status, file).toBe(400);
+        expect(response.json, file).toMatchObject({ code: "VALIDATION_ERROR" });
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
 
   it("refuses a second job while one runs, then bounds the rows a job reads", {
     timeout: 60_000,
