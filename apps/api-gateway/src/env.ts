@@ -91,9 +91,9 @@ export const GatewayEnvSchema = z.object({
    * credentials get 503. Bounds how long a revocation made just before an outage can be missed.
    */
   AUTH_STALE_ON_ERROR_SECONDS: z.coerce.number().int().min(0).max(3_600).default(600),
-  /** Admin API key registered (as a hash) at start: cw_ + 64 hex. Unset on the embedded default → one is generated and printed. */
+  /** Admin API key registered (as a hash) at start: cw_ + 64 hex. Unset while no admin exists → one is generated and printed once. */
   BOOTSTRAP_ADMIN_API_KEY: z.string().optional(),
-  /** Failed logins before an account is locked, and for how long. */
+  /** Failed logins from one source before the account is locked for that source, and for how long. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
 

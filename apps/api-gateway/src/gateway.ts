@@ -310,7 +310,6 @@ async function createSecurity(env: GatewayEnv, logger: Logger, database: Databas
     repositories,
     logger,
     configuredKey: env.BOOTSTRAP_ADMIN_API_KEY,
-    isEmbedded: database.driver === "pglite",
   });
   return {
     repositories,

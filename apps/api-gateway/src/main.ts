@@ -23,11 +23,15 @@ try {
 const url = gateway.url();
 const adminKey = gateway.generatedAdminKey;
 logger.info({ url, redis: env.isRedisEnabled }, "gateway listening");
-const keyHint = adminKey ? `-H 'x-api-key: ${adminKey}' ` : "";
+const keyHint = adminKey
+  ? `-H 'x-api-key: ${adminKey}' `
+  : env.BOOTSTRAP_ADMIN_API_KEY
+    ? `-H "x-api-key: $BOOTSTRAP_ADMIN_API_KEY" `
+    : "-H 'x-api-key: <your API key>' ";
 process.stdout.write(
   `\nChainwatch gateway ready at ${url}\n` +
     (adminKey
-      ? `  admin API key (generated for the embedded database; shown once, stored only as a hash):\n    ${adminKey}\n`
+      ? `  admin API key (no admin existed; shown once, stored only as a hash; create your own and revoke it):\n    ${adminKey}\n`
       : "") +
     `  docs:   ${url}/docs\n` +
     `  health: ${url}/health\n` +

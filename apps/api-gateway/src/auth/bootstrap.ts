@@ -3,17 +3,17 @@ import type { AuthRepositories } from "@chainwatch/store";
 import { apiKeyPrefix, generateApiKey, hashSecret, isApiKeyFormat } from "./api-key-format.ts";
 
 /**
- * Makes sure an operator can get in on a fresh install:
+ * Makes sure an operator can get in on a fresh install, and that nobody else can:
  * - BOOTSTRAP_ADMIN_API_KEY, if set, is registered (hashed) as an admin key at every start;
- * - otherwise, on the embedded database, a fresh admin key is generated and printed once, so the
- *   two-command quick start works without configuration.
+ * - otherwise, while the install has no live admin credential, one admin key is generated and printed once
+ *   (embedded or PostgreSQL alike). There is no "first registrant becomes admin": registering users needs
+ *   an admin.
  * Returns the generated key (to print), if any.
  */
 export async function bootstrapAdminKey(options: {
   repositories: AuthRepositories;
   logger: Logger;
   configuredKey: string | undefined;
-  isEmbedded: boolean;
 }): Promise<string | undefined> {
   const { repositories, logger, configuredKey } = options;
   if (configuredKey) {
@@ -23,12 +23,10 @@ export async function bootstrapAdminKey(options: {
     logger.info({ prefix: apiKeyPrefix(configuredKey) }, "bootstrap admin key registered");
     return undefined;
   }
-  if (!options.isEmbedded) return undefined;
-  if ((await repositories.listApiKeys()).some((key) => key.role === "admin" && !key.revokedAt))
-    return undefined;
   const key = generateApiKey();
-  await repositories.insertApiKey(adminKeyRecord(key, "generated admin (embedded)"));
-  logger.info({ prefix: apiKeyPrefix(key) }, "generated an admin API key for the embedded database");
+  if (!(await repositories.insertFirstAdminKey(adminKeyRecord(key, "generated at first start"))))
+    return undefined;
+  logger.info({ prefix: apiKeyPrefix(key) }, "no admin credential existed: generated an admin API key");
   return key;
 }
 

@@ -56,46 +56,25 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
   return [
     {
       operationId: "registerUser",
+      auditAction: "user.register",
       method: "post",
       path: "/api/v1/auth/register",
-      access: "public",
-      rateTier: "login",
-      summary: "201: register a user (the first becomes admin; then admin only)",
+      access: "users:manage",
+      summary: "201: register a user (admin; the first admin key is generated at first start)",
       tag: "auth",
       request: RegisterRequestSchema,
       status: 201,
-      errors: [400, 401, 403, 409, 429],
+      errors: [400, 409, 503],
       handler: async (req, res) => {
         const input = parseOrThrow(RegisterRequestSchema, requireJsonBody(req.body), "registration");
-        const principal = principalOf(res);
-        const isAdmin = principal?.role === "admin";
-        // The first user of an install with no admin credential becomes admin; after that only an admin adds
-        // users. The user count is a cheap refusal first, so anonymous attempts cost no password hash.
-        const mayBootstrap = !isAdmin && (await fromDatabase(repositories.countUsers())) === 0;
-        const passwordHash = isAdmin || mayBootstrap ? await hashPassword(input.password) : "";
-        const bootstrapUser = mayBootstrap
-          ? await fromDatabase(repositories.insertFirstAdmin({ email: input.email, passwordHash }))
-          : null;
-        const isBootstrap = bootstrapUser !== null;
-        if (!isAdmin && !isBootstrap) {
-          audit.record(req, res, {
-            action: "user.register",
-            outcome: "denied",
-            details: { email: input.email },
-          });
-          throw principal
-            ? new HttpError(403, "FORBIDDEN", "only an admin may register users")
-            : new HttpError(401, "AUTHENTICATION_REQUIRED", "only an admin may register users");
-        }
-        const role = isBootstrap ? "admin" : (input.role ?? "viewer");
-        const user =
-          bootstrapUser ??
-          (await fromDatabase(repositories.insertUser({ email: input.email, passwordHash, role })));
+        const role = input.role ?? "viewer";
+        const passwordHash = await hashPassword(input.password);
+        const user = await fromDatabase(repositories.insertUser({ email: input.email, passwordHash, role }));
         if (!user) throw new HttpError(409, "EMAIL_TAKEN", "a user with this email exists");
         audit.record(req, res, {
           action: "user.register",
           outcome: "success",
-          details: { userId: user.id, email: user.email, role, bootstrap: isBootstrap },
+          details: { userId: user.id, email: user.email, role },
         });
         res.status(201).json(userView(user));
       },

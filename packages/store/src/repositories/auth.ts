@@ -82,8 +82,7 @@ const toRefresh = (row: RefreshRow): RefreshTokenRecord => ({
 
 const API_KEY_COLUMNS =
   "id::text AS id, prefix, key_hash, name, role, created_by, created_at, expires_at, revoked_at, last_used_at";
-const USER_COLUMNS =
-  "id::text AS id, email, password_hash, role, created_at, disabled_at";
+const USER_COLUMNS = "id::text AS id, email, password_hash, role, created_at, disabled_at";
 const REFRESH_COLUMNS =
   "id::text AS id, user_id::text AS user_id, family_id::text AS family_id, token_hash, expires_at, rotated_at, revoked_at";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -137,31 +136,26 @@ export function createAuthRepositories(db: Database) {
       ]);
     },
 
-    async countUsers(): Promise<number> {
-      const { rows } = await db.query<{ count: string }>("SELECT count(*)::text AS count FROM users");
-      return Number(rows[0]?.count ?? 0);
-    },
     /**
-     * The first-install path: inserts an admin only while the install has no admin credential at all (no
-     * user, no live admin API key), so a deployment seeded with a bootstrap key never lets an anonymous
-     * caller claim admin. Serialised by an advisory lock: two first registrations at once make one admin.
-     * null when an admin credential exists.
+     * The first-start path: inserts a generated admin key only while the install has no live admin
+     * credential (no admin key, no enabled admin user). Serialised by an advisory lock, so replicas that
+     * start together on an empty database generate one key between them. False when an admin exists.
      */
-    async insertFirstAdmin(user: { email: string; passwordHash: string }): Promise<UserRecord | null> {
+    async insertFirstAdminKey(key: NewApiKey): Promise<boolean> {
       return db.transaction(async (tx) => {
         await tx.query(
           "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':chainwatch:first-admin'))",
         );
-        const { rows } = await tx.query<UserRow>(
-          `INSERT INTO users (email, password_hash, role)
-           SELECT $1, $2, 'admin'
-           WHERE NOT EXISTS (SELECT 1 FROM users)
+        const { rows } = await tx.query<{ id: string }>(
+          `INSERT INTO api_keys (prefix, key_hash, name, role, created_by, expires_at)
+           SELECT $1, $2, $3, 'admin', $4, NULL
+           WHERE NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled_at IS NULL)
              AND NOT EXISTS (SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL
                              AND (expires_at IS NULL OR expires_at > now()))
-           RETURNING ${USER_COLUMNS}`,
-          [user.email, user.passwordHash],
+           RETURNING id::text AS id`,
+          [key.prefix, key.keyHash, key.name, key.createdBy],
         );
-        return rows[0] ? toUser(rows[0]) : null;
+        return rows.length > 0;
       });
     },
     /** null when the email is taken. */

@@ -1,4 +1,10 @@
 export { type CountingDatabase, countingDatabase } from "./counting-database.ts";
-export { randomAddress, randomHash, type ScoredRecordOverrides, scoredRecord } from "./fixtures.ts";
+export {
+  randomAddress,
+  randomHash,
+  type ScoredRecordOverrides,
+  scoredRecord,
+} from "./fixtures.ts";
 export { defineModelRegistrySuite } from "./model-registry-suite.ts";
 export { defineRepositorySuite } from "./repository-suite.ts";
+export { scratchPostgresDatabase } from "./scratch-database.ts";
