@@ -17,6 +17,12 @@ export const GatewayEnvSchema = z.object({
   TRUST_PROXY: z.string().default("false"),
   /** Hard bound on graceful shutdown (drain HTTP, flush, close clients). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000),
+  /**
+   * At shutdown, how long requests in flight on open connections get to finish (answered with
+   * Connection: close) before the sockets are cut; the write-behind flush runs after it, inside
+   * SHUTDOWN_TIMEOUT_MS.
+   */
+  HTTP_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 
   // --- Redis (cache and shared rate limits). Unset → in-process cache and limits.
   REDIS_URL: z.string().url().optional(),

@@ -21,9 +21,10 @@ import {
   loadBootstrapModelFile,
   openRegistryModels,
   type RegistryModelProvider,
+  reportContentConflicts,
   servingRoles,
 } from "@chainwatch/scoring";
-import { type Component, type Logger, once, withTimeout } from "@chainwatch/service-kit";
+import { type Component, createLifecycle, type Logger, withTimeout } from "@chainwatch/service-kit";
 import {
   createModelRegistry,
   createPostgresDatabase,
@@ -119,6 +120,18 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   let streamWorker: ReturnType<typeof createStreamWorker> | undefined;
   let isStarted = false;
 
+  // Stopped in reverse: the stream worker drains and commits first, clients close last. Each step is
+  // isolated, so a failing one never leaves the database or the cache open. The consumer is stopped by the
+  // stream worker once that exists, and directly only if start never got that far.
+  const lifecycle = createLifecycle({ logger });
+  lifecycle.add("database", { stop: () => database?.close() });
+  lifecycle.add("cache", { stop: () => cache.close() });
+  lifecycle.add("admin", { stop: () => admin.close() });
+  lifecycle.add("publisher", { stop: () => publisher.close() });
+  lifecycle.add("model registry poller", { stop: () => models?.stop() });
+  lifecycle.add("lag monitor", { stop: () => lagMonitor.stop() });
+  lifecycle.add("stream worker", { stop: () => (streamWorker ? streamWorker.stop() : consumer.stop()) });
+
   /** Scrape-time state, as on the gateway: what each dependency answers now and which versions serve. */
   createHealthMetrics(registry, {
     checkDependencies: async () => {
@@ -198,6 +211,8 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
           }),
           recordScored: repositories.recordScored,
           storeRetry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
+          afterStore: (stored) =>
+            reportContentConflicts(stored.conflicts, { logger, metrics: scoringMetrics }),
           onShadowError: (error) => logger.warn({ err: error }, "shadow scoring failed; shadow rows missing"),
         }),
         topics: env.topics,
@@ -217,25 +232,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       isStarted = true;
     },
 
-    stop: once(async () => {
-      const steps: [string, () => Promise<void> | undefined][] = [
-        ["stream worker", () => streamWorker?.stop()],
-        ["lag monitor", () => lagMonitor.stop()],
-        ["model registry poller", () => models?.stop()],
-        ["publisher", () => publisher.close()],
-        ["admin", () => admin.close()],
-        ["cache", () => cache.close()],
-        ["database", () => database?.close()],
-      ];
-      if (!streamWorker) steps.unshift(["consumer", () => consumer.stop()]);
-      for (const [name, step] of steps) {
-        try {
-          await step();
-        } catch (error) {
-          logger.error({ err: error, step: name }, "worker stop step failed");
-        }
-      }
-    }),
+    stop: () => lifecycle.stop(),
 
     stats: () =>
       streamWorker?.stats() ?? {

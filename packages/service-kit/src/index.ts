@@ -2,6 +2,7 @@ export type { Component } from "./component.ts";
 export { type EnvSource, EXIT_CONFIG_ERROR, envBoolean, loadEnvOrExit, logLevel, parseEnv } from "./env.ts";
 export { ChainwatchError, ConfigError } from "./errors.ts";
 export { createHealthServer, type HealthServer, type HealthServerOptions } from "./health-server.ts";
+export { createLifecycle, type Lifecycle, type LifecycleStep } from "./lifecycle.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
 export { once } from "./once.ts";
 export {
