@@ -33,10 +33,14 @@ export const GatewayEnvSchema = z.object({
   /** When true, /health/ready answers 503 while Redis is down; by default Redis is optional (degraded). */
   REDIS_REQUIRED: envBoolean.default(false),
 
-  // --- PostgreSQL. Unset → embedded PostgreSQL (PGlite) in memory, or in PGLITE_DATA_DIR.
+  // --- PostgreSQL. Unset → embedded PostgreSQL (PGlite) on disk in PGLITE_DATA_DIR.
   DATABASE_URL: z.string().url().optional(),
-  /** Directory for the embedded database; unset → in memory (lost on exit). Ignored with DATABASE_URL. */
-  PGLITE_DATA_DIR: z.string().optional(),
+  /**
+   * Directory of the embedded database (relative to the working directory; created if missing), so keys and
+   * data survive a restart. `memory` → in memory, lost on exit (throwaway runs, tests). Ignored with
+   * DATABASE_URL.
+   */
+  PGLITE_DATA_DIR: z.string().default(".chainwatch/data"),
   /** Pool size for PostgreSQL. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
   /** true → /health/ready answers 503 while the database is down. Default: scoring keeps working without it. */

@@ -1,6 +1,7 @@
 import { createLogger, createShutdownRegistry, loadEnvOrExit } from "@chainwatch/service-kit";
 import { loadEnv } from "./env.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
+import { embeddedDataDir } from "./persistence/open-database.ts";
 
 const env = loadEnvOrExit("api-gateway", () => loadEnv());
 const logger = createLogger({ name: "api-gateway", level: env.LOG_LEVEL });
@@ -33,8 +34,18 @@ process.stdout.write(
     (adminKey
       ? `  admin API key (no admin existed; shown once, stored only as a hash; create your own and revoke it):\n    ${adminKey}\n`
       : "") +
+    `  data:   ${storageLine()}\n` +
     `  docs:   ${url}/docs\n` +
     `  health: ${url}/health\n` +
     `  try:    curl -s ${url}/api/v1/predict -H 'content-type: application/json' ${keyHint}\\\n` +
     `            -d '{"hash":"0x${"ab".repeat(32)}","value":1.5,"gas":21000,"gasPrice":30}'\n\n`,
 );
+
+/** Where this gateway keeps its data, so nobody mistakes a throwaway run for a persistent one. */
+function storageLine(): string {
+  if (env.DATABASE_URL) return "PostgreSQL (DATABASE_URL)";
+  const dataDir = embeddedDataDir(env);
+  return dataDir
+    ? `embedded PostgreSQL in ${dataDir} (kept across restarts; PGLITE_DATA_DIR=memory for a throwaway run)`
+    : "embedded PostgreSQL in memory (PGLITE_DATA_DIR=memory): everything is lost when the gateway stops";
+}

@@ -9,9 +9,14 @@ export interface SpawnedService {
 }
 
 /** Runs an app's main.ts in a child process with the current Node, as production runs it. */
-export function spawnService(mainPath: string, env: Record<string, string>): SpawnedService {
+export function spawnService(
+  mainPath: string,
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): SpawnedService {
   const child = spawn(process.execPath, [mainPath], {
     env: { ...process.env, ...env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

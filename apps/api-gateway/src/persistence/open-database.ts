@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import type { Logger } from "@chainwatch/service-kit";
 import {
   createPgliteDatabase,
@@ -15,15 +17,30 @@ export async function openDatabase(env: GatewayEnv, logger: Logger): Promise<Dat
         maxConnections: env.DATABASE_POOL_SIZE,
         applicationName: "chainwatch-api-gateway",
       })
-    : await createPgliteDatabase(env.PGLITE_DATA_DIR ? { dataDir: env.PGLITE_DATA_DIR } : {});
+    : await openEmbedded(embeddedDataDir(env));
   const { applied } = await runMigrations(database);
   logger.info(
     {
       driver: database.driver,
       applied,
-      persistent: database.driver === "postgres" || env.PGLITE_DATA_DIR !== undefined,
+      dataDir: env.DATABASE_URL ? undefined : (embeddedDataDir(env) ?? "memory"),
     },
     "database ready",
   );
   return database;
+}
+
+/** The embedded database's absolute directory, or undefined when it runs in memory (or PostgreSQL is used). */
+export function embeddedDataDir(
+  env: Pick<GatewayEnv, "DATABASE_URL" | "PGLITE_DATA_DIR">,
+): string | undefined {
+  if (env.DATABASE_URL || env.PGLITE_DATA_DIR === "memory") return undefined;
+  return path.resolve(env.PGLITE_DATA_DIR);
+}
+
+function openEmbedded(dataDir: string | undefined): Promise<Database> {
+  if (!dataDir) return createPgliteDatabase();
+  // PGlite creates only the last level of its directory.
+  mkdirSync(dataDir, { recursive: true });
+  return createPgliteDatabase({ dataDir });
 }

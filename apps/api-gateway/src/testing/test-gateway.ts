@@ -33,6 +33,7 @@ export async function startTestGateway(
     PORT: "0",
     LOG_LEVEL: "info",
     ENABLE_RATE_LIMITING: "false",
+    PGLITE_DATA_DIR: "memory",
     ...envOverrides,
   });
   const lines: string[] = [];
