@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   createServer,
   type IncomingMessage,
@@ -6,6 +7,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "@chainwatch/service-kit";
 
 export interface HttpServer {
@@ -68,6 +70,27 @@ export function createHttpServer(options: {
       });
     });
   };
+  // Requests Node refuses before Express sees them (a NUL byte in a header, a malformed request line, an
+  // oversized header block) get the same JSON error body as every other bad request, not a bare text 400.
+  const answerClientError = (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const isTooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const status = isTooLarge ? 431 : 400;
+    const body = JSON.stringify({
+      code: isTooLarge ? "HEADERS_TOO_LARGE" : "BAD_REQUEST",
+      message: isTooLarge ? "request headers are too large" : "the request is not valid HTTP",
+      requestId: randomUUID(),
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${isTooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+        "Content-Type: application/json; charset=utf-8\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
+
   const closeIdleSockets = () => {
     const now = performance.now();
     for (const [socket, state] of sockets)
@@ -79,6 +102,7 @@ export function createHttpServer(options: {
       const listening = createServer(options.app);
       server = listening;
       track(listening);
+      listening.on("clientError", answerClientError);
       // Keep-alive longer than typical load balancer idle timeouts (60 s) avoids races on reused sockets.
       listening.keepAliveTimeout = 65_000;
       listening.headersTimeout = 66_000;
