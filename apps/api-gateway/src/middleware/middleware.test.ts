@@ -110,6 +110,9 @@ describe("middleware stack", () => {
     await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(1) });
     await app.send("/api/v1/predict", { method: "POST", body: { bad: true } });
     await app.send(`/api/v1/unknown/${"f".repeat(64)}`);
+    // Refusals are counted under the route they were for, not "unmatched".
+    await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(2), anonymous: true });
+    await app.send(`/api/v1/transactions/0x${"e".repeat(64)}`, { headers: { "x-api-key": "cw_not_a_key" } });
     const metrics = (await app.send("/metrics")).text;
     for (const name of [
       "http_requests_total",
@@ -142,6 +145,12 @@ describe("middleware stack", () => {
     );
     expect(metrics).toMatch(/http_errors_total\{[^}]*code="VALIDATION_ERROR"[^}]*\} 1/);
     expect(metrics).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"/);
+    expect(metrics).toMatch(
+      /http_requests_total\{method="POST",route="\/api\/v1\/predict",status="401"[^}]*\} 1/,
+    );
+    expect(metrics).toMatch(
+      /http_requests_total\{method="GET",route="\/api\/v1\/transactions\/:hash",status="401"[^}]*\} 1/,
+    );
     expect(metrics).not.toContain("f".repeat(64));
     expect(metrics).toMatch(/dependency_up\{[^}]*dependency="database"[^}]*\} 1/);
     expect(metrics).toMatch(/model_active_version_info\{[^}]*role="active"[^}]*\} 1/);
