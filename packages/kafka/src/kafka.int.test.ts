@@ -3,6 +3,7 @@ import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testi
 import type { EachBatchPayload } from "kafkajs";
 import { afterAll, expect, it } from "vitest";
 import { createKafkaClient } from "./client.ts";
+import { createTestTopics } from "./testing.ts";
 
 await describeWithServices("kafka (real broker)", ["kafka"], () => {
   const kafka = createKafkaClient({
@@ -21,10 +22,7 @@ await describeWithServices("kafka (real broker)", ["kafka"], () => {
 
   it("smoke: Kafka produce → consume with a group → commit round-trip", async () => {
     await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await createTestTopics(kafka, [{ topic, numPartitions: 3 }]);
 
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeTransactionMessage } from "@chainwatch/kafka";
+import { retryTransient, waitForTopicLeaders } from "@chainwatch/kafka/testing";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type KafkaHarness, kafkaHarness, transaction } from "../testing/stream-fixtures.ts";
@@ -65,9 +66,10 @@ await describeWithServices("chainwatch replay (real Kafka)", ["kafka"], () => {
     // --rate 5000 for 1200 messages takes about 240 ms at least.
     expect(Number(summary.elapsedMs)).toBeGreaterThanOrEqual(200);
 
-    expect((await harness.admin.topicOffsets(topic)).map((partition) => partition.partition)).toEqual([
-      0, 1, 2,
-    ]);
+    // Created by the CLI: wait until every partition is led and serving before reading offsets.
+    await waitForTopicLeaders(harness.kafka, [topic]);
+    const offsets = await retryTransient("replay topic offsets", () => harness.admin.topicOffsets(topic));
+    expect(offsets.map((partition) => partition.partition)).toEqual([0, 1, 2]);
     // Every hash at least once (a produce retried under load may add copies, never gaps).
     const read = await harness.readTopic(
       topic,

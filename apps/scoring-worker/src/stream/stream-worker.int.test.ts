@@ -29,9 +29,11 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   const scopes: StreamScope[] = [];
   const workers: ScoringWorker[] = [];
 
-  const scope = (prefix: string) => {
+  /** A scope whose topics exist and serve every partition before any worker or reader starts. */
+  const scope = async (prefix: string) => {
     const created = streamScope(prefix);
     scopes.push(created);
+    await harness.createTopics(created);
     return created;
   };
   const startWorker = async (streamScopeOf: StreamScope, overrides: Record<string, string> = {}) => {
@@ -53,7 +55,7 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   });
 
   it("N published → N stored, N score messages, and every flagged one on the anomalies topic", async () => {
-    const test = scope("cw_e2e");
+    const test = await scope("cw_e2e");
     const worker = await startWorker(test);
     const database = await openScopeDatabase(test);
     const transactions = Array.from({ length: 3_000 }, (_, index) => transaction(index));
@@ -117,7 +119,7 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   });
 
   it("two workers in one group split the partitions; stopping one hands its partitions over; each tx stored once", async () => {
-    const test = scope("cw_group");
+    const test = await scope("cw_group");
     const first = await startWorker(test);
     const second = await startWorker(test);
     await waitUntil("both workers assigned", () =>
@@ -160,7 +162,7 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   });
 
   it("sends poison messages of every kind to the dead-letter topic with reasons and scores the valid ones around them", async () => {
-    const test = scope("cw_poison");
+    const test = await scope("cw_poison");
     const worker = await startWorker(test);
     const database = await openScopeDatabase(test);
     const valid = Array.from({ length: 20 }, (_, index) => transaction(index));
@@ -238,7 +240,7 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   });
 
   it("publishes a chunk larger than the broker's message size limit in pieces (queue cap 20,000, one partition)", async () => {
-    const test = scope("cw_bigchunk");
+    const test = await scope("cw_bigchunk");
     const worker = await startWorker(test, { KAFKA_MAX_QUEUE_SIZE: "20000" });
     const database = await openScopeDatabase(test);
     // One key: everything lands in one partition; with a share of 3,333 per partition a chunk is a whole
@@ -259,7 +261,7 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   });
 
   it("a store outage holds the partitions uncommitted (no dead letters, nothing skipped) until it ends", async () => {
-    const test = scope("cw_outage");
+    const test = await scope("cw_outage");
     const worker = await startWorker(test);
     const database = await openScopeDatabase(test);
     const totals = () => offsetTotals(harness.admin, test.groupId, test.topics.transactions);
@@ -279,12 +281,21 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
       test.topics.transactions,
       Array.from({ length: 200 }, (_, index) => transactionMessage(transaction(index + 1_000))),
     );
+    const storeErrors = async () =>
+      [
+        ...(await worker.registry.metrics()).matchAll(
+          /^kafka_errors_total\{[^}]*error_type="store"[^}]*\} (\d+)$/gm,
+        ),
+      ].reduce((sum, match) => sum + Number(match[1]), 0);
+    const firstFailures = await waitUntil("store failures", async () => {
+      const count = await storeErrors();
+      return count > 0 ? count : undefined;
+    });
+    // Not a fixed sleep: wait until the worker has retried the held chunk several more times, which proves
+    // it is in the outage state (holding, not skipping); only then is "nothing committed" meaningful.
     await waitUntil("store failures retried", async () =>
-      /kafka_errors_total\{[^}]*error_type="store"[^}]*\} [1-9]/.test(await worker.registry.metrics())
-        ? true
-        : undefined,
+      (await storeErrors()) >= firstFailures + 3 ? true : undefined,
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const during = await totals();
     expect(during.committed).toBe(before.committed);
     expect(during.high).toBeGreaterThanOrEqual(before.high + 200);
@@ -303,7 +314,7 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
   it("kafka_consumer_lag rises while the group's workers are stopped and returns to 0 once one catches up", {
     timeout: 120_000,
   }, async () => {
-    const test = scope("cw_lag");
+    const test = await scope("cw_lag");
     const registry = createMetricsRegistry({ collectProcessMetrics: false });
     const monitor = createLagMonitor({
       admin: harness.admin,

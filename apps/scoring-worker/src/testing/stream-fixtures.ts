@@ -13,6 +13,7 @@ import {
   type StreamTopics,
   transactionKey,
 } from "@chainwatch/kafka";
+import { createTestTopics, retryTransient } from "@chainwatch/kafka/testing";
 import { createLogger, type Logger } from "@chainwatch/service-kit";
 import { createPostgresDatabase, type Database } from "@chainwatch/store";
 import { serviceUrls, uniqueName } from "@chainwatch/testing";
@@ -30,6 +31,9 @@ export interface StreamScope {
   env(overrides?: Record<string, string>): Record<string, string>;
   workerEnv(overrides?: Record<string, string>): WorkerEnv;
 }
+
+/** Partitions of every scope topic (KAFKA_TOPIC_PARTITIONS of the scope's workers). */
+export const SCOPE_PARTITIONS = 6;
 
 export function streamScope(prefix: string): StreamScope {
   const name = uniqueName(prefix).toLowerCase();
@@ -52,7 +56,7 @@ export function streamScope(prefix: string): StreamScope {
     KAFKA_TOPIC_SCORES: topics.scores,
     KAFKA_TOPIC_ANOMALIES: topics.anomalies,
     KAFKA_TOPIC_DLQ: topics.transactionsDeadLetter,
-    KAFKA_TOPIC_PARTITIONS: "6",
+    KAFKA_TOPIC_PARTITIONS: String(SCOPE_PARTITIONS),
     KAFKA_TOPIC_REPLICATION_FACTOR: "1",
     // Short timeouts keep group changes quick in tests; production keeps the 30 s / 3 s defaults.
     KAFKA_SESSION_TIMEOUT_MS: "10000",
@@ -103,6 +107,11 @@ export interface KafkaHarness {
   kafka: KafkaClient;
   admin: StreamAdmin;
   publisher: Publisher;
+  /**
+   * Creates the scope's four topics (6 partitions, as the scope's env configures) and waits until every
+   * partition is led and serving, so the test's first offset read cannot meet a leader still settling.
+   */
+  createTopics(scope: StreamScope): Promise<void>;
   /** Publishes in chunks of 1000 (one produce request each). */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
   /** Reads `topic` from the beginning until `until` is true of what was read (or the timeout passes). */
@@ -126,6 +135,11 @@ export function kafkaHarness(): KafkaHarness {
     kafka,
     admin,
     publisher,
+    createTopics: (scope) =>
+      createTestTopics(
+        kafka,
+        Object.values(scope.topics).map((topic) => ({ topic, numPartitions: SCOPE_PARTITIONS })),
+      ),
     async publish(topic, messages) {
       for (let start = 0; start < messages.length; start += 1_000) {
         await publisher.publish([{ topic, messages: messages.slice(start, start + 1_000) }]);
@@ -179,7 +193,8 @@ export async function offsetTotals(
   groupId: string,
   topic: string,
 ): Promise<{ committed: number; high: number }> {
-  const lag = await admin.groupLag(groupId, topic);
+  // Retried while a partition's leader settles (NOT_LEADER_FOR_PARTITION and the like), bounded.
+  const lag = await retryTransient(`offsets of ${topic}`, () => admin.groupLag(groupId, topic));
   return {
     committed: lag.reduce((sum, partition) => sum + Number(partition.committed ?? 0n), 0),
     high: lag.reduce((sum, partition) => sum + Number(partition.high), 0),

@@ -1,0 +1,177 @@
+import type { TopicSpec } from "./admin.ts";
+import type { KafkaClient } from "./client.ts";
+
+/**
+ * Test-only helpers (imported as `@chainwatch/kafka/testing`, never by app code): create topics and wait
+ * until the broker really serves them.
+ *
+ * Why: a CI run failed with `KafkaJSProtocolError: This server is not the leader for that
+ * topic-partition` (NOT_LEADER_FOR_PARTITION, code 6, retriable) from `admin.fetchTopicOffsets` right
+ * after the topic was created. `createTopics({ waitForLeaders: true })` only waits until the metadata
+ * names a leader; the broker may still answer ListOffsets with "not the leader" for a moment, and
+ * kafkajs's fetchTopicOffsets retries only UNKNOWN_TOPIC_OR_PARTITION. So tests wait for the state they
+ * need (every partition led and answering offsets), bounded, instead of hoping it is there.
+ */
+
+/** Errors a partition answers with until its leader is elected and serving; they clear up by themselves. */
+export const TRANSIENT_TOPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
+  "NOT_LEADER_FOR_PARTITION",
+  "LEADER_NOT_AVAILABLE",
+  "UNKNOWN_TOPIC_OR_PARTITION",
+]);
+
+/** Bound on waiting for a new topic; on a busy 2-core CI machine leaders take up to a few seconds. */
+export const TOPIC_READY_TIMEOUT_MS = 30_000;
+
+interface KafkaErrorShape {
+  type?: unknown;
+  retriable?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+/**
+ * True when the error (or one it wraps: kafkajs puts the original in `cause` when its own retries run
+ * out, and several in `errors` for an aggregate) is a retriable kafkajs error of a transient topic type.
+ */
+export function isTransientTopicError(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 5) return false;
+  const { type, retriable, cause, errors } = error as KafkaErrorShape;
+  if (typeof type === "string" && TRANSIENT_TOPIC_ERROR_TYPES.has(type) && retriable !== false) return true;
+  if (Array.isArray(errors) && errors.length > 0) {
+    return errors.every((inner: unknown) => isTransientTopicError(inner, depth + 1));
+  }
+  return cause !== error && isTransientTopicError(cause, depth + 1);
+}
+
+export interface SettleOptions {
+  /** Give up after this long (the last error is the `cause`); default TOPIC_READY_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** Pause between attempts; default 100 ms. */
+  intervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `operation` until it succeeds, retrying only transient topic errors (see isTransientTopicError),
+ * for at most `timeoutMs`. Any other error is thrown at once: a real failure must still fail the test.
+ */
+export async function retryTransient<T>(
+  what: string,
+  operation: () => Promise<T>,
+  options: SettleOptions = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? TOPIC_READY_TIMEOUT_MS;
+  const intervalMs = options.intervalMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isTransientTopicError(error)) throw error;
+      if (Date.now() + intervalMs > deadline) {
+        throw new Error(`${what}: still failing after ${attempt} attempts in ${timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+      await sleep(intervalMs);
+    }
+  }
+}
+
+interface PartitionReadiness {
+  partitionId: number;
+  leader: number;
+  partitionErrorCode: number;
+}
+
+/**
+ * Waits until every partition of every topic has a leader (`fetchTopicMetadata`) and that leader answers
+ * for it (`fetchTopicOffsets`, the call that failed in CI), and, when `partitions` gives a count for a
+ * topic, until the topic has that many. Throws after `timeoutMs` with what it saw last.
+ */
+export async function waitForTopicLeaders(
+  kafka: KafkaClient,
+  topics: readonly string[],
+  options: SettleOptions & { partitions?: Readonly<Record<string, number>> } = {},
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? TOPIC_READY_TIMEOUT_MS;
+  const intervalMs = options.intervalMs ?? 100;
+  const deadline = Date.now() + timeoutMs;
+  const admin = kafka.admin();
+  await admin.connect();
+  let lastSeen: unknown = "nothing yet";
+  try {
+    while (true) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+        const notReady = topics.flatMap((topic) => {
+          const found = metadata.topics.find((candidate) => candidate.name === topic);
+          const partitions = (found?.partitions ?? []) as PartitionReadiness[];
+          const wanted = options.partitions?.[topic];
+          const isLed = partitions.every((p) => p.leader >= 0 && p.partitionErrorCode === 0);
+          const hasCount = partitions.length > 0 && (wanted === undefined || partitions.length === wanted);
+          return isLed && hasCount
+            ? []
+            : [{ topic, partitions: partitions.map((p) => ({ id: p.partitionId, leader: p.leader })) }];
+        });
+        if (notReady.length === 0) {
+          // Metadata names a leader before the broker serves the partition; ask it.
+          for (const topic of topics) await admin.fetchTopicOffsets(topic);
+          return;
+        }
+        lastSeen = notReady;
+      } catch (error) {
+        if (!isTransientTopicError(error)) throw error;
+        lastSeen = { type: (error as KafkaErrorShape).type, message: (error as Error).message };
+      }
+      if (Date.now() + intervalMs > deadline) {
+        throw new Error(
+          `topics ${topics.join(", ")} not led and serving after ${timeoutMs} ms (last seen: ${JSON.stringify(lastSeen)})`,
+        );
+      }
+      await sleep(intervalMs);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Creates the topics (replication factor 1 unless given; existing ones are kept) and waits until every
+ * partition is led and serving (waitForTopicLeaders). The one way tests create topics.
+ */
+export async function createTestTopics(
+  kafka: KafkaClient,
+  specs: readonly TopicSpec[],
+  options: SettleOptions = {},
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await retryTransient(
+      `create topics ${specs.map((spec) => spec.topic).join(", ")}`,
+      () =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: specs.map((spec) => ({
+            topic: spec.topic,
+            numPartitions: spec.numPartitions,
+            replicationFactor: spec.replicationFactor ?? 1,
+          })),
+        }),
+      options,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  await waitForTopicLeaders(
+    kafka,
+    specs.map((spec) => spec.topic),
+    {
+      ...options,
+      partitions: Object.fromEntries(specs.map((spec) => [spec.topic, spec.numPartitions])),
+    },
+  );
+}
