@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isRetryAbortedError, retryWithBackoff } from "./retry.ts";
 
 describe("retryWithBackoff", () => {
@@ -27,17 +27,32 @@ describe("retryWithBackoff", () => {
   });
 
   it("stops waiting when aborted and rejects with RetryAbortedError carrying the last failure", async () => {
-    const controller = new AbortController();
-    const startedAt = Date.now();
-    setTimeout(() => controller.abort(), 50);
-    const error = await retryWithBackoff(
-      async () => {
-        throw new Error("store down");
-      },
-      { initialDelayMs: 10_000, signal: controller.signal },
-    ).catch((caught: unknown) => caught);
-    expect(isRetryAbortedError(error)).toBe(true);
-    expect((error as Error).cause).toMatchObject({ message: "store down" });
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    // Fake timers: time never moves here, so settling proves the abort ended the 10 s wait (no stopwatch).
+    vi.useFakeTimers();
+    try {
+      const controller = new AbortController();
+      let failures = 0;
+      let settled: unknown = "pending";
+      void retryWithBackoff(
+        async () => {
+          failures++;
+          throw new Error("store down");
+        },
+        { initialDelayMs: 10_000, signal: controller.signal },
+      ).catch((caught: unknown) => {
+        settled = caught;
+      });
+      // The first attempt failed and the retry is waiting out its delay: the state the abort must end.
+      await vi.advanceTimersByTimeAsync(0);
+      expect(failures).toBe(1);
+      expect(settled).toBe("pending");
+      controller.abort();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(failures).toBe(1);
+      expect(isRetryAbortedError(settled)).toBe(true);
+      expect((settled as Error).cause).toMatchObject({ message: "store down" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -60,21 +60,19 @@ await describeWithServices("write-behind queue against a PostgreSQL that goes aw
     });
     queue.start();
 
-    const startedAt = performance.now();
-    expect(queue.enqueue(Array.from({ length: 15 }, () => scoredRecord()))).toEqual({
-      accepted: 15,
-      dropped: 0,
-    });
-    expect(performance.now() - startedAt).toBeLessThan(50);
+    // "Without waiting" is structural, not a stopwatch reading: enqueue answers synchronously (a plain
+    // object, not a promise), so it cannot wait on the database whatever the machine's load.
+    const first = queue.enqueue(Array.from({ length: 15 }, () => scoredRecord()));
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first).toEqual({ accepted: 15, dropped: 0 });
     await vi.waitFor(() => expect(queue.isHealthy()).toBe(false), { timeout: 5_000 });
     expect(queue.depth()).toBe(15);
+    expect(seen.failures).toBeGreaterThanOrEqual(2);
 
-    const pastTheBound = performance.now();
-    expect(queue.enqueue(Array.from({ length: 10 }, () => scoredRecord()))).toEqual({
-      accepted: 5,
-      dropped: 5,
-    });
-    expect(performance.now() - pastTheBound).toBeLessThan(50);
+    // Writes are failing now (proven above), and enqueue still answers at once, past the bound by dropping.
+    const pastTheBound = queue.enqueue(Array.from({ length: 10 }, () => scoredRecord()));
+    expect(pastTheBound).not.toBeInstanceOf(Promise);
+    expect(pastTheBound).toEqual({ accepted: 5, dropped: 5 });
     expect(seen).toMatchObject({ depth: 20, dropped: 5 });
     expect(await storedCount()).toBe(0);
 

@@ -77,13 +77,23 @@ describe("write-behind queue", () => {
 
   it("never waits on the writer, and drops new items past maxQueueSize, counted", async () => {
     const { seen, metrics } = recordingMetrics();
-    const queue = queueOf(() => new Promise<void>(() => {}), { maxQueueSize: 5, metrics, stopTimeoutMs: 50 });
+    let writes = 0;
+    const stuckWriter = () => {
+      writes += 1;
+      return new Promise<void>(() => {});
+    };
+    const queue = queueOf(stuckWriter, { maxQueueSize: 5, metrics, stopTimeoutMs: 50 });
     queue.start();
-    const startedAt = performance.now();
     expect(queue.enqueue(range(0, 4))).toEqual({ accepted: 4, dropped: 0 });
-    expect(queue.enqueue(range(4, 8))).toEqual({ accepted: 1, dropped: 3 });
-    expect(queue.enqueue([9])).toEqual({ accepted: 0, dropped: 1 });
-    expect(performance.now() - startedAt).toBeLessThan(50);
+    // A write is in flight and never returns: the state in which enqueue must not wait.
+    await vi.waitFor(() => expect(writes).toBe(1));
+    // Synchronous answers (plain objects, not promises): enqueue cannot wait on the writer.
+    const results = [queue.enqueue(range(4, 8)), queue.enqueue([9])];
+    expect(results.some((result) => result instanceof Promise)).toBe(false);
+    expect(results).toEqual([
+      { accepted: 1, dropped: 3 },
+      { accepted: 0, dropped: 1 },
+    ]);
     expect(queue.depth()).toBe(5);
     expect(seen.dropped).toBe(4);
     expect(queue.isHealthy()).toBe(false);
@@ -175,23 +185,46 @@ describe("write-behind queue", () => {
     const { state, write } = fakeWriter();
     const { seen, metrics } = recordingMetrics();
     state.failuresLeft = Number.POSITIVE_INFINITY;
+    // Fake timers: the bound is checked exactly (not before 150 ms, at 150 ms), not with a wall clock.
+    vi.useFakeTimers({ now: 0 });
     const queue = queueOf(write, { metrics, stopTimeoutMs: 150 });
     queue.start();
     queue.enqueue(range(0, 5));
-    const startedAt = performance.now();
-    await queue.stop();
-    expect(performance.now() - startedAt).toBeLessThan(1_000);
+    let isStopped = false;
+    const stopping = queue.stop().then(() => {
+      isStopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(149);
+    expect(isStopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
     expect(state.attempts).toBeGreaterThan(1);
     expect(seen.dropped).toBe(5);
   });
 
   it("stop() does not hang on a write that never returns", async () => {
-    const queue = queueOf(() => new Promise<void>(() => {}), { stopTimeoutMs: 100 });
+    vi.useFakeTimers({ now: 0 });
+    let writes = 0;
+    const queue = queueOf(
+      () => {
+        writes += 1;
+        return new Promise<void>(() => {});
+      },
+      { stopTimeoutMs: 100 },
+    );
     queue.start();
     queue.enqueue(range(0, 3));
-    await vi.waitFor(() => expect(queue.depth()).toBe(3));
-    const startedAt = performance.now();
-    await queue.stop();
-    expect(performance.now() - startedAt).toBeLessThan(1_000);
+    // The write is in flight (after the 10 ms flush interval) and never returns.
+    await vi.advanceTimersByTimeAsync(10);
+    expect(writes).toBe(1);
+    expect(queue.depth()).toBe(3);
+    let isStopped = false;
+    const stopping = queue.stop().then(() => {
+      isStopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(isStopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
   });
 });

