@@ -9,7 +9,7 @@ import {
   parseBrokerList,
 } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
-import { type ReplayProgress, replayFile } from "./replay/replay.ts";
+import { ReplayFailedError, type ReplayProgress, replayFile } from "./replay/replay.ts";
 
 const HELP = `Usage: chainwatch replay --input <file.csv|file.jsonl[.gz]> [options]
 
@@ -21,13 +21,16 @@ Options:
                         or JSON Lines (either transaction shape); .gz is decompressed on the fly
   --rate <n>            messages per second (default: as fast as Kafka acknowledges)
   --brokers <list>      comma-separated host:port (default: $KAFKA_BROKERS or 127.0.0.1:9092)
-  --topic <name>        input topic (default: ${DEFAULT_STREAM_TOPICS.transactions})
+  --topic <name>        input topic (default: $KAFKA_TOPIC_TRANSACTIONS or ${DEFAULT_STREAM_TOPICS.transactions})
   --partitions <n>      partitions if the topic must be created (default: ${DEFAULT_PARTITIONS})
   --batch-size <n>      messages per produce request (default: 500)
   --fresh-hashes        give every row a new hash per run (load tests: new work every time)
+  --from-line <n>       skip the file's lines before n: resume a replay that failed part-way
   --help
 
-Progress goes to stderr; the summary is printed as one JSON line on stdout.
+Progress goes to stderr; the summary is printed as one JSON line on stdout, also when Kafka fails part-way:
+it then says how many messages were published and the --from-line that continues after the last row Kafka
+acknowledged (rows of a batch that failed may or may not have been stored: the store is idempotent by hash).
 Exit codes: 0 done, 1 Kafka failed, 2 bad usage.
 `;
 
@@ -55,6 +58,7 @@ function parse() {
       partitions: { type: "string" },
       "batch-size": { type: "string" },
       "fresh-hashes": { type: "boolean", default: false },
+      "from-line": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -74,7 +78,9 @@ if (positionals[0] !== "replay")
 if (!values.input) fail("--input is required");
 
 const brokers = parseBrokerList(values.brokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
-const topic = values.topic ?? DEFAULT_STREAM_TOPICS.transactions;
+const topic = values.topic ?? process.env.KAFKA_TOPIC_TRANSACTIONS ?? DEFAULT_STREAM_TOPICS.transactions;
+const fromLine = positiveNumber("from-line", values["from-line"]);
+if (fromLine !== undefined && !Number.isInteger(fromLine)) fail("--from-line must be a whole line number");
 const ratePerSecond = positiveNumber("rate", values.rate);
 const batchSize = positiveNumber("batch-size", values["batch-size"]);
 const partitions = positiveNumber("partitions", values.partitions) ?? DEFAULT_PARTITIONS;
@@ -108,6 +114,7 @@ try {
     ...(ratePerSecond !== undefined ? { ratePerSecond } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     freshHashes: values["fresh-hashes"],
+    ...(fromLine !== undefined ? { fromLine } : {}),
     signal: controller.signal,
     onProgress: (progress) => printProgress(progress),
   });
@@ -119,6 +126,13 @@ try {
   process.stdout.write(`${JSON.stringify({ topic, brokers, ...summary })}\n`);
 } catch (error) {
   process.stderr.write(`\nchainwatch replay failed: ${(error as Error).message}\n`);
+  if (error instanceof ReplayFailedError) {
+    const { summary } = error;
+    process.stderr.write(
+      `replay: ${summary.published} published before the failure; continue with --from-line ${summary.resumeFromLine}\n`,
+    );
+    process.stdout.write(`${JSON.stringify({ topic, brokers, failed: true, ...summary })}\n`);
+  }
   exitCode = 1;
 } finally {
   await publisher.close();

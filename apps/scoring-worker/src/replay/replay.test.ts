@@ -9,7 +9,7 @@ import {
   safeNormalizeTransaction,
 } from "@chainwatch/model";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { replayFile, toRpcTransaction } from "./replay.ts";
+import { ReplayFailedError, replayFile, toRpcTransaction } from "./replay.ts";
 
 const hash = (index: number) => `0x${index.toString(16).padStart(64, "0")}`;
 
@@ -175,5 +175,46 @@ describe("replay", () => {
     });
     const back = safeNormalizeTransaction(toRpcTransaction(tx));
     expect(back.ok && back.value).toEqual(tx);
+  });
+
+  it("says how far it got when Kafka fails part-way, and resumes from that line with nothing lost", async () => {
+    // A JSON Lines file (no header): lines 1..10 valid except line 4.
+    const lines = Array.from({ length: 10 }, (_, index) =>
+      index === 3
+        ? "{broken"
+        : JSON.stringify({ hash: hash(index + 1), value: 1, gas: 21_000, gasPrice: 20 }),
+    );
+    const input = fixture("resume.jsonl", `${lines.join("\n")}\n`);
+    const sent: string[] = [];
+    let calls = 0;
+    const failingOnThirdSend = {
+      async publish(batches: readonly TopicMessages[]) {
+        calls += 1;
+        if (calls === 3) throw new Error("broker gone");
+        for (const message of batches.flatMap((batch) => batch.messages)) sent.push(String(message.key));
+      },
+    };
+    const failure = await replayFile({
+      input,
+      topic: "t",
+      publisher: failingOnThirdSend,
+      batchSize: 2,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ReplayFailedError);
+    const { summary } = failure as ReplayFailedError;
+    // Sends: lines 1-2, lines 3,5 (4 invalid); the third (lines 6-7) failed.
+    expect(summary).toMatchObject({ published: 4, skipped: 1, isComplete: false, resumeFromLine: 6 });
+    expect(sent).toEqual([hash(1), hash(2), hash(3), hash(5)]);
+
+    const resumed = recordingPublisher();
+    const rest = await replayFile({
+      input,
+      topic: "t",
+      publisher: resumed.publisher,
+      batchSize: 2,
+      fromLine: summary.resumeFromLine,
+    });
+    expect(rest).toMatchObject({ published: 5, skipped: 0, isComplete: true, resumeFromLine: 11 });
+    expect(resumed.messages().map((message) => String(message.key))).toEqual([6, 7, 8, 9, 10].map(hash));
   });
 });

@@ -31,6 +31,8 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Invalid rows kept for the summary (the first few). */
   maxReportedErrors?: number;
+  /** Skip rows before this file line (1-based): resume a replay that failed, from its `resumeFromLine`. */
+  fromLine?: number;
   /** Injected for tests. */
   read?: (path: string) => AsyncIterable<RowOutcome>;
   now?: () => number;
@@ -48,6 +50,24 @@ export interface ReplayProgress {
 export interface ReplaySummary extends ReplayProgress {
   errors: { line: number; message: string }[];
   isComplete: boolean;
+  /** The file line to pass as `fromLine` to continue after everything Kafka acknowledged. */
+  resumeFromLine: number;
+}
+
+/**
+ * Publishing failed part-way: `summary` says how far it got. Every row before `summary.resumeFromLine` was
+ * acknowledged by Kafka (or skipped as invalid); nothing after it was.
+ */
+export class ReplayFailedError extends Error {
+  readonly summary: ReplaySummary;
+  constructor(summary: ReplaySummary, cause: unknown) {
+    super(
+      `publishing failed after ${summary.published} messages; resume with --from-line ${summary.resumeFromLine}: ${(cause as Error).message}`,
+      { cause },
+    );
+    this.name = "ReplayFailedError";
+    this.summary = summary;
+  }
 }
 
 /** The transaction as the JSON-RPC shape: hex quantities in wei, exact for any amount. */
@@ -86,7 +106,11 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   const startedAt = now();
   const progress: ReplayProgress = { read: 0, published: 0, skipped: 0, elapsedMs: 0, ratePerSecond: 0 };
   const errors: { line: number; message: string }[] = [];
+  const fromLine = options.fromLine ?? 1;
   let batch: OutgoingMessage[] = [];
+  // The last file line whose row is acknowledged (or skipped): a resume starts right after it.
+  let acknowledgedThroughLine = fromLine - 1;
+  let lastReadLine = fromLine - 1;
 
   const report = () => {
     progress.elapsedMs = Math.round(now() - startedAt);
@@ -97,9 +121,11 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
   const flush = async () => {
     if (batch.length === 0) return;
     const sending = batch;
+    const throughLine = lastReadLine;
     batch = [];
     await options.publisher.publish([{ topic: options.topic, messages: sending }]);
     progress.published += sending.length;
+    acknowledgedThroughLine = throughLine;
     report();
     if (rate !== undefined) {
       // Pace: the n-th message is due at n / rate seconds after the start.
@@ -108,28 +134,47 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
     }
   };
 
+  const summary = (isComplete: boolean): ReplaySummary => ({
+    ...progress,
+    errors,
+    isComplete,
+    resumeFromLine: acknowledgedThroughLine + 1,
+  });
+
   const read = options.read ?? readTransactions;
-  for await (const row of read(options.input)) {
-    if (options.signal?.aborted) break;
-    progress.read++;
-    if (!row.ok) {
-      progress.skipped++;
-      if (errors.length < maxErrors) errors.push({ line: row.line, message: row.message });
-      continue;
+  try {
+    for await (const row of read(options.input)) {
+      if (options.signal?.aborted) break;
+      if (row.line < fromLine) continue;
+      progress.read++;
+      // With nothing pending, the rows read since the last send (all invalid) are done too.
+      if (batch.length === 0) acknowledgedThroughLine = lastReadLine;
+      lastReadLine = row.line;
+      if (!row.ok) {
+        progress.skipped++;
+        if (errors.length < maxErrors) errors.push({ line: row.line, message: row.message });
+        continue;
+      }
+      const hash = options.freshHashes
+        ? `0x${createHash("sha256").update(`${runId}:${row.tx.hash}`).digest("hex")}`
+        : row.tx.hash;
+      const message: TransactionMessage = {
+        schemaVersion: MESSAGE_SCHEMA_VERSION,
+        transaction: toRpcTransaction({ ...row.tx, hash }),
+        source,
+        publishedAt: new Date().toISOString(),
+      };
+      batch.push({ key: transactionKey(hash), value: encodeMessage(message) });
+      if (batch.length >= sendSize) await flush();
     }
-    const hash = options.freshHashes
-      ? `0x${createHash("sha256").update(`${runId}:${row.tx.hash}`).digest("hex")}`
-      : row.tx.hash;
-    const message: TransactionMessage = {
-      schemaVersion: MESSAGE_SCHEMA_VERSION,
-      transaction: toRpcTransaction({ ...row.tx, hash }),
-      source,
-      publishedAt: new Date().toISOString(),
-    };
-    batch.push({ key: transactionKey(hash), value: encodeMessage(message) });
-    if (batch.length >= sendSize) await flush();
+    if (!options.signal?.aborted) {
+      await flush();
+      acknowledgedThroughLine = lastReadLine;
+    }
+  } catch (error) {
+    report();
+    throw new ReplayFailedError(summary(false), error);
   }
-  if (!options.signal?.aborted) await flush();
   report();
-  return { ...progress, errors, isComplete: !options.signal?.aborted };
+  return summary(!options.signal?.aborted);
 }
