@@ -16,6 +16,7 @@ import {
 } from "@chainwatch/scoring";
 import {
   createHealthServer,
+  createLifecycle,
   createLogger,
   createShutdownRegistry,
   loadEnvOrExit,
@@ -29,6 +30,9 @@ const env = loadEnvOrExit("cache-warmer", () => loadEnv());
 const logger = createLogger({ name: "cache-warmer", level: env.LOG_LEVEL });
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();
+// Every client and timer below is a step of one lifecycle, stopped in reverse with each failure isolated.
+const lifecycle = createLifecycle({ logger });
+shutdown.register("cache warmer", () => lifecycle.stop());
 
 const registry = createMetricsRegistry({ defaultLabels: { service: "cache-warmer" } });
 const fallbackModel = loadBootstrapModelFile(env.MODEL_PATH);
@@ -44,7 +48,7 @@ const cache = createCache({
   logger: logger.child({ component: "cache" }),
   metrics: createCacheMetrics(registry),
 });
-shutdown.register("cache", () => cache.close());
+lifecycle.add("cache", { stop: () => cache.close() });
 if (!(await store.waitUntilReady(5_000)))
   logger.warn({}, "redis not reachable yet; writes will be dropped until it is");
 
@@ -54,7 +58,7 @@ const database = env.DATABASE_URL
       applicationName: "chainwatch-cache-warmer",
     })
   : undefined;
-if (database) shutdown.register("database", () => database.close());
+if (database) lifecycle.add("database", { stop: () => database.close() });
 
 /**
  * With a database, the registry decides what is active (as for the gateway and workers), re-read before
@@ -128,7 +132,7 @@ if (env.WARM_INTERVAL_SECONDS === 0) {
     metrics: { contentType: registry.contentType, text: () => registry.metrics() },
   });
   await health.start();
-  shutdown.register("health server", () => health.stop());
+  lifecycle.add("health server", { stop: () => health.stop() });
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {
     try {
@@ -140,7 +144,7 @@ if (env.WARM_INTERVAL_SECONDS === 0) {
     }
     if (!shutdown.isShuttingDown) timer = setTimeout(() => void loop(), env.WARM_INTERVAL_SECONDS * 1000);
   };
-  shutdown.register("schedule", () => clearTimeout(timer));
+  lifecycle.add("schedule", { stop: () => clearTimeout(timer) });
   logger.info(
     { intervalSeconds: env.WARM_INTERVAL_SECONDS, healthPort: health.port() },
     "cache warmer scheduled",
