@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Pins the Node base image of every Dockerfile here to the current digest of its tag.
+# Pins the Node base image of deploy/docker/Dockerfile (every app's image) to the current digest of its tag.
 #
 #   bash deploy/docker/pin-base-image.sh            # resolve node:<NODE_VERSION>-bookworm-slim and write it
-#   bash deploy/docker/pin-base-image.sh --check    # exit 1 unless every Dockerfile carries a real digest
+#   bash deploy/docker/pin-base-image.sh --check    # exit 1 unless the Dockerfile carries a real digest
 #
 # Needs Docker with buildx (or `crane`) and registry access. It resolves the multi-arch index digest, so
 # the same pin serves amd64 and arm64 laptops and clusters. Commit the result; renovate/dependabot can
@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 node_version="$(tr -d '[:space:]' < "$root/.nvmrc")"
 image="node:${node_version}-bookworm-slim"
-dockerfiles=("$here"/*.Dockerfile)
+dockerfiles=("$here/Dockerfile")
 
 if [ "${1:-}" = "--check" ]; then
   status=0

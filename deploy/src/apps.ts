@@ -16,7 +16,6 @@ export interface AppSpec {
   /** The variable holding the port of /health/* and /metrics, and its default. */
   portVar: "PORT" | "HEALTH_PORT";
   defaultPort: number;
-  dockerfile: string;
   envExample: string;
   /** Health routes the app serves on its port (checked against the running app by the metrics test). */
   healthPaths: readonly string[];
@@ -34,7 +33,6 @@ export const APPS: Record<AppName, AppSpec> = {
     loadEnv: (source) => loadGatewayEnv(source),
     portVar: "PORT",
     defaultPort: GatewayEnvSchema.shape.PORT.parse(undefined),
-    dockerfile: "deploy/docker/api-gateway.Dockerfile",
     envExample: "apps/api-gateway/.env.example",
     healthPaths: HEALTH_PATHS,
   },
@@ -44,7 +42,6 @@ export const APPS: Record<AppName, AppSpec> = {
     loadEnv: (source) => loadWorkerEnv(source),
     portVar: "HEALTH_PORT",
     defaultPort: WorkerEnvSchema.shape.HEALTH_PORT.parse(undefined),
-    dockerfile: "deploy/docker/scoring-worker.Dockerfile",
     envExample: "apps/scoring-worker/.env.example",
     healthPaths: HEALTH_PATHS,
   },
@@ -54,7 +51,6 @@ export const APPS: Record<AppName, AppSpec> = {
     loadEnv: (source) => loadWarmerEnv(source),
     portVar: "HEALTH_PORT",
     defaultPort: WarmerEnvSchema.shape.HEALTH_PORT.parse(undefined),
-    dockerfile: "deploy/docker/cache-warmer.Dockerfile",
     envExample: "apps/cache-warmer/.env.example",
     healthPaths: HEALTH_PATHS,
   },

@@ -68,3 +68,15 @@ export function serviceEnv(
     : Object.entries(raw).map(([key, value]) => [key, value === null ? "" : String(value)]);
   return Object.fromEntries(entries.map(([key, value]) => [key, interpolate(value, variables)]));
 }
+
+/** A service's build args; an entry without a value (`- NAME`) is passed through from the environment. */
+export function buildArgs(service: ComposeService): Record<string, string | undefined> {
+  const raw = service.build?.args ?? {};
+  if (!Array.isArray(raw)) return { ...raw };
+  return Object.fromEntries(
+    raw.map((item) => {
+      const index = item.indexOf("=");
+      return index < 0 ? [item, undefined] : [item.slice(0, index), item.slice(index + 1)];
+    }),
+  );
+}

@@ -24,15 +24,23 @@ describe("extractSelectors", () => {
     ]);
     expect(names("time() - max(last_success_seconds)")).toEqual(["last_success_seconds"]);
     expect(names("rate(x[5m:30s])")).toEqual(["x"]);
+    expect(names("# a comment\nsum(x)")).toEqual(["x"]);
+  });
+
+  it("names a selector by __name__ or by a quoted (UTF-8) metric name too", () => {
+    expect(names('{__name__="a_total", job="x"}')).toEqual(["a_total"]);
+    expect(names('{"a.total", job="x"} + {__name__=~"b.*"}')).toEqual(["a.total"]);
   });
 
   it("reads label matchers, including escaped quotes and commas in values", () => {
-    const [selector] = extractSelectors('m{job=~"a|b", route!="/x,y", code="say \\"hi\\""}');
+    const [selector] = extractSelectors('m{job=~"a|b", route!="/x,y", code="say \\"hi\\"", "a.b"!~`c\\d`}');
     expect(selector?.matchers).toEqual([
       { label: "job", op: "=~", value: "a|b" },
       { label: "route", op: "!=", value: "/x,y" },
       { label: "code", op: "=", value: 'say "hi"' },
+      { label: "a.b", op: "!~", value: "c\\d" },
     ]);
+    expect(extractSelectors("m{job='it\\'s'}")[0]?.matchers[0]?.value).toBe("it's");
     expect(selector && jobsOf(selector)).toEqual(["a", "b"]);
     expect(jobsOf({ name: "m", matchers: [{ label: "job", op: "=~", value: "api-.*" }] })).toBeUndefined();
   });
@@ -45,8 +53,11 @@ describe("extractSelectors", () => {
     expect(names("sum(rate(http_requests_total[$__rate_interval]))")).toEqual(["http_requests_total"]);
   });
 
-  it("rejects what it cannot read rather than guessing", () => {
-    expect(() => extractSelectors('x{job="a}')).toThrow(/unbalanced|unterminated/);
-    expect(() => extractSelectors("x{job}")).toThrow(/bad label matcher/);
+  it("rejects what is not PromQL rather than guessing", () => {
+    expect(() => extractSelectors('x{job="a}')).toThrow(/syntax error/);
+    expect(() => extractSelectors("x{job}")).toThrow(/syntax error/);
+    expect(() => extractSelectors("sum(rate(x[5m])")).toThrow(/syntax error/);
+    expect(() => extractSelectors("no_such_function(x)")).toThrow(/syntax error/);
+    expect(() => extractSelectors('x{job="\\a"}')).toThrow(/unsupported escape/);
   });
 });

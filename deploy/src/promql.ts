@@ -1,8 +1,21 @@
+import {
+  Identifier,
+  LabelMatchers,
+  LabelName,
+  MatchOp,
+  parser,
+  QuotedLabelMatcher,
+  QuotedLabelName,
+  StringLiteral,
+  UnquotedLabelMatcher,
+  VectorSelector,
+} from "@prometheus-io/lezer-promql";
+
 /**
- * Finds the metric selectors in a PromQL expression, without a full parser: enough to check that every
- * series an alert or a panel reads is one the apps export. Handles functions and aggregations, `by`/
- * `without`/`on`/`ignoring`/`group_*` label lists, label matchers, range and subquery brackets, `offset`,
- * numbers, durations, strings, and Grafana variables (`$__rate_interval`, `${var}`, `[[var]]`).
+ * The metric selectors of a PromQL expression, read from the syntax tree of the Prometheus project's own
+ * grammar (`@prometheus-io/lezer-promql`, the parser behind the Prometheus UI's query editor): enough to
+ * check that every series an alert or a panel reads is one the apps export. promtool (deploy/test)
+ * remains the judge of full validity; this reads what the expression selects.
  */
 
 export interface LabelMatcher {
@@ -16,26 +29,7 @@ export interface MetricSelector {
   matchers: LabelMatcher[];
 }
 
-const KEYWORDS = new Set([
-  "and",
-  "or",
-  "unless",
-  "by",
-  "without",
-  "on",
-  "ignoring",
-  "group_left",
-  "group_right",
-  "offset",
-  "bool",
-  "inf",
-  "nan",
-]);
-/** Keywords followed by a parenthesised list of label names, not an expression. */
-const LABEL_LIST_KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right"]);
-
-const isIdentStart = (c: string) => /[a-zA-Z_:]/.test(c);
-const isIdentPart = (c: string) => /[a-zA-Z0-9_:]/.test(c);
+type SyntaxNode = ReturnType<typeof parser.parse>["topNode"];
 
 /** Grafana's built-in and dashboard variables, replaced by something PromQL accepts in their place. */
 export function substituteGrafanaVariables(expr: string): string {
@@ -46,115 +40,68 @@ export function substituteGrafanaVariables(expr: string): string {
     .replace(/\$[a-zA-Z_][a-zA-Z0-9_]*/g, "grafana_var");
 }
 
-function readString(expr: string, start: number): { value: string; end: number } {
-  const quote = expr[start];
-  let value = "";
-  let i = start + 1;
-  while (i < expr.length && expr[i] !== quote) {
-    if (expr[i] === "\\" && quote !== "`") {
-      value += expr[i + 1] ?? "";
-      i += 2;
-    } else {
-      value += expr[i];
-      i += 1;
-    }
+/**
+ * The value of a PromQL string literal. PromQL quotes as Go does; JSON's escapes are the ones these files
+ * use (`\\`, `\"`, `\n`, `\u...`), and a Go-only escape (`\a`, `\x..`) throws rather than being guessed at.
+ */
+function unquote(literal: string): string {
+  const body = literal.slice(1, -1);
+  if (literal.startsWith("`")) return body;
+  const asDoubleQuoted = literal.startsWith("'")
+    ? body.replace(/\\'|"/g, (match) => (match === '"' ? '\\"' : "'"))
+    : body;
+  try {
+    return JSON.parse(`"${asDoubleQuoted}"`) as string;
+  } catch {
+    throw new Error(`unsupported escape in PromQL string ${literal}`);
   }
-  if (i >= expr.length) throw new Error(`unterminated string in PromQL: ${expr}`);
-  return { value, end: i + 1 };
 }
 
-/** Index just past the bracket that closes the one at `start`, skipping strings. */
-function skipBalanced(expr: string, start: number, open: string, close: string): number {
-  let depth = 0;
-  let i = start;
-  while (i < expr.length) {
-    const c = expr[i] as string;
-    if (c === '"' || c === "'" || c === "`") {
-      i = readString(expr, i).end;
-      continue;
-    }
-    if (c === open) depth += 1;
-    if (c === close) {
-      depth -= 1;
-      if (depth === 0) return i + 1;
-    }
-    i += 1;
-  }
-  throw new Error(`unbalanced ${open}${close} in PromQL: ${expr}`);
-}
-
-function parseMatchers(block: string): LabelMatcher[] {
-  const matchers: LabelMatcher[] = [];
-  let i = 0;
-  while (i < block.length) {
-    const c = block[i] as string;
-    if (/[\s,]/.test(c)) {
-      i += 1;
-      continue;
-    }
-    const label = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(block.slice(i))?.[0];
-    if (!label) throw new Error(`bad label matcher in {${block}}`);
-    i += label.length;
-    while (/\s/.test(block[i] ?? "")) i += 1;
-    const op = /^(=~|!~|!=|=)/.exec(block.slice(i))?.[0] as LabelMatcher["op"] | undefined;
-    if (!op) throw new Error(`bad label matcher operator in {${block}}`);
-    i += op.length;
-    while (/\s/.test(block[i] ?? "")) i += 1;
-    const { value, end } = readString(block, i);
-    matchers.push({ label, op, value });
-    i = end;
-  }
-  return matchers;
+/** Parses an expression (Grafana variables substituted); throws on the first syntax error. */
+function parse(rawExpr: string): { expr: string; top: SyntaxNode } {
+  const expr = substituteGrafanaVariables(rawExpr);
+  const tree = parser.parse(expr);
+  // lezer recovers from errors by inserting error nodes: any of them means the expression is not PromQL.
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError) {
+        throw new Error(`PromQL syntax error at offset ${node.from}: ${expr}`);
+      }
+    },
+  });
+  return { expr, top: tree.topNode };
 }
 
 export function extractSelectors(rawExpr: string): MetricSelector[] {
-  const expr = substituteGrafanaVariables(rawExpr);
+  const { expr, top } = parse(rawExpr);
+  const text = (node: SyntaxNode | null) => (node ? expr.slice(node.from, node.to) : "");
   const selectors: MetricSelector[] = [];
-  let i = 0;
-  while (i < expr.length) {
-    const c = expr[i] as string;
-    if (c === '"' || c === "'" || c === "`") {
-      i = readString(expr, i).end;
-    } else if (c === "[") {
-      i = skipBalanced(expr, i, "[", "]");
-    } else if (c === "#") {
-      while (i < expr.length && expr[i] !== "\n") i += 1;
-    } else if (c === "{") {
-      // A selector without a metric name ({job="x"}): no name to check.
-      i = skipBalanced(expr, i, "{", "}");
-    } else if (/[0-9.]/.test(c)) {
-      // Numbers (1, 0.95, 1e3, 0x1f) and durations (5m, 1h30m).
-      i += 1;
-      while (i < expr.length && /[0-9a-zA-Z_.]/.test(expr[i] as string)) {
-        if (/[eE]/.test(expr[i] as string) && /[+-]/.test(expr[i + 1] ?? "")) i += 1;
-        i += 1;
-      }
-    } else if (isIdentStart(c)) {
-      let end = i;
-      while (end < expr.length && isIdentPart(expr[end] as string)) end += 1;
-      const word = expr.slice(i, end);
-      let next = end;
-      while (/\s/.test(expr[next] ?? "")) next += 1;
-      const lower = word.toLowerCase();
-      if (LABEL_LIST_KEYWORDS.has(lower)) {
-        i = expr[next] === "(" ? skipBalanced(expr, next, "(", ")") : end;
-      } else if (KEYWORDS.has(lower)) {
-        i = end;
-      } else if (expr[next] === "(" || /^(by|without)\s*\(/i.test(expr.slice(next))) {
-        // A function or an aggregation (`sum by (x) (...)` too): its arguments are scanned as the loop goes on.
-        i = next;
-      } else if (expr[next] === "{") {
-        const close = skipBalanced(expr, next, "{", "}");
-        selectors.push({ name: word, matchers: parseMatchers(expr.slice(next + 1, close - 1)) });
-        i = close;
-      } else {
-        selectors.push({ name: word, matchers: [] });
-        i = end;
-      }
-    } else {
-      i += 1;
+  const cursor = top.cursor();
+  do {
+    if (cursor.type.id !== VectorSelector) continue;
+    const selector = cursor.node;
+    const block = selector.getChild(LabelMatchers);
+    const matchers: LabelMatcher[] = [];
+    // Prometheus 3's quoted metric name: {"metric.name", job="x"}.
+    let name = text(selector.getChild(Identifier)) || undefined;
+    for (const quotedName of block?.getChildren(QuotedLabelName) ?? []) {
+      name = unquote(text(quotedName.getChild(StringLiteral)));
     }
-  }
+    for (const matcher of [
+      ...(block?.getChildren(UnquotedLabelMatcher) ?? []),
+      ...(block?.getChildren(QuotedLabelMatcher) ?? []),
+    ].sort((a, b) => a.from - b.from)) {
+      const labelNode = matcher.getChild(LabelName);
+      const label = labelNode
+        ? text(labelNode)
+        : unquote(text(matcher.getChild(QuotedLabelName)?.getChild(StringLiteral) ?? null));
+      const op = text(matcher.getChild(MatchOp)) as LabelMatcher["op"];
+      matchers.push({ label, op, value: unquote(text(matcher.getChild(StringLiteral))) });
+    }
+    name ??= matchers.find((m) => m.label === "__name__" && m.op === "=")?.value;
+    // A selector without a metric name ({job="x"}, {__name__=~"..."}): no name to check.
+    if (name !== undefined) selectors.push({ name, matchers });
+  } while (cursor.next());
   return selectors;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { APP_NAMES, APPS, type AppName, isAppName, readEnvExample } from "../src/apps.ts";
-import { interpolate, loadCompose, serviceEnv } from "../src/compose.ts";
+import { buildArgs, interpolate, loadCompose, serviceEnv } from "../src/compose.ts";
+import { DOCKERFILE } from "../src/image-context.ts";
 import {
   buildKustomization,
   containerEnv,
@@ -43,11 +44,14 @@ describe("compose.yaml", () => {
   const compose = loadCompose();
   const appServices = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
 
-  it("builds each app from its Dockerfile, as a service named after the app", () => {
+  it("builds each app from the one Dockerfile with APP set to the service's name", () => {
     expect(appServices.map(([name]) => name).sort()).toEqual([...APP_NAMES].sort());
     for (const [name, service] of appServices) {
-      expect(service.build?.context).toBe("..");
-      expect(service.build?.dockerfile).toBe(APPS[name as AppName].dockerfile);
+      expect(service.build?.context, name).toBe("..");
+      expect(service.build?.dockerfile, name).toBe(DOCKERFILE);
+      // NODE_BASE_DIGEST without a value: passed through when exported, else the Dockerfile's pin applies.
+      expect(buildArgs(service), name).toEqual({ APP: name, NODE_BASE_DIGEST: undefined });
+      expect(service.image, name).toBe(`chainwatch/${name}:local`);
     }
   });
 

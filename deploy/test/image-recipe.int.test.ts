@@ -1,53 +1,59 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { dirname, join } from "node:path";
 import { spawnService, waitForHttp } from "@chainwatch/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { APPS, type AppName } from "../src/apps.ts";
-import { type Instruction, parseDockerfile, stagesOf } from "../src/dockerfile.ts";
+import type { AppName } from "../src/apps.ts";
+import { argsOf, parseDockerfile, stagesOf } from "../src/dockerfile.ts";
 import { freePort } from "../src/free-port.ts";
+import { contextFiles, DOCKERFILE, isTestCode } from "../src/image-context.ts";
 import { repoRoot } from "../src/paths.ts";
 import { findTool } from "../src/tools.ts";
 
 /**
- * Replays a Dockerfile's build steps without Docker (there is no engine on the development machines):
- * the build context as the ignore file allows it, then the RUN lines of the pruner and installer stages,
- * taken from the Dockerfile itself, in a temporary folder. Then the gateway starts from the result.
+ * Replays the Dockerfile's build steps without Docker (there is no engine on the development machines):
+ * the build context as Dockerfile.dockerignore lets it in (Docker's matching rules), then the RUN lines of
+ * the pruner and installer stages, taken from the Dockerfile itself, with APP set as `--build-arg` would,
+ * in a temporary folder. Then the gateway starts from the result.
  * What it cannot check: the base image and apt (tini), which only a real build exercises.
  */
 
-/** What the *.Dockerfile.dockerignore files let into the context (checked by docker.test.ts). */
-const CONTEXT_ENTRIES = [
-  "package.json",
-  "pnpm-lock.yaml",
-  "pnpm-workspace.yaml",
-  "turbo.json",
-  "apps",
-  "packages",
-];
-const EXCLUDED = new Set(["node_modules", ".turbo", "coverage", "dist", ".data"]);
-
 function copyContext(target: string): void {
-  for (const entry of CONTEXT_ENTRIES) {
-    cpSync(join(repoRoot, entry), join(target, entry), {
-      recursive: true,
-      filter: (source) => {
-        const name = basename(source);
-        return (
-          !EXCLUDED.has(name) &&
-          !name.endsWith(".log") &&
-          !(name.startsWith(".env") && name !== ".env.example")
-        );
-      },
-    });
+  for (const file of contextFiles()) {
+    mkdirSync(dirname(join(target, file)), { recursive: true });
+    copyFileSync(join(repoRoot, file), join(target, file));
   }
 }
 
-function runStep(instruction: Instruction, cwd: string, replacements: [string, string][]): void {
-  let command = instruction.args.replace(/--mount=\S+\s+/g, "");
-  for (const [from, to] of replacements) command = command.replaceAll(from, to);
-  execFileSync("bash", ["-euo", "pipefail", "-c", command], { cwd, stdio: "pipe", encoding: "utf8" });
+/** Files of a built image tree, its node_modules aside, relative to it. */
+function imageFiles(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.name === "node_modules") return [];
+    return entry.isDirectory() ? imageFiles(dir, path) : [path];
+  });
+}
+
+function runStep(command: string, cwd: string, app: AppName, replacements: [string, string][]): void {
+  let script = command;
+  for (const [from, to] of replacements) script = script.replaceAll(from, to);
+  // A stage's ARG is an environment variable of its RUN steps.
+  execFileSync("bash", ["-euo", "pipefail", "-c", script], {
+    cwd,
+    stdio: "pipe",
+    encoding: "utf8",
+    env: { ...process.env, APP: app },
+  });
 }
 
 const pnpm = findTool("pnpm");
@@ -58,11 +64,11 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   function build(app: AppName): string {
-    const stages = stagesOf(parseDockerfile(readFileSync(join(repoRoot, APPS[app].dockerfile), "utf8")));
+    const stages = stagesOf(parseDockerfile(readFileSync(join(repoRoot, DOCKERFILE), "utf8")), { APP: app });
     const stage = (alias: string) => {
       const found = stages.find((s) => s.alias === alias);
-      if (!found) throw new Error(`${APPS[app].dockerfile}: no stage ${alias}`);
-      return found.instructions.filter((i) => i.keyword === "RUN");
+      if (!found) throw new Error(`${DOCKERFILE}: no stage ${alias}`);
+      return found.instructions.filter((i) => i.getKeyword() === "RUN").map(argsOf);
     };
     const context = join(scratch, app, "src");
     const pruned = join(scratch, app, "pruned");
@@ -70,7 +76,7 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
     mkdirSync(context, { recursive: true });
     copyContext(context);
     for (const step of stage("pruner"))
-      runStep(step, context, [
+      runStep(step, context, app, [
         ["/pruned", pruned],
         ["turbo ", `${turbo} `],
       ]);
@@ -78,13 +84,23 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
     const [install, ...cleanup] = stage("installer");
     if (!install) throw new Error("no install step");
     // The local pnpm store stands in for the build cache mount; --prefer-offline keeps it quick.
-    runStep(install, image, [
+    runStep(install, image, app, [
       ["--store-dir /pnpm/store ", "--prefer-offline "],
       ["pnpm ", `${pnpm ?? "pnpm"} `],
     ]);
     cpSync(join(pruned, "full"), image, { recursive: true });
-    for (const step of cleanup) runStep(step, image, []);
+    for (const step of cleanup) runStep(step, image, app, []);
     return image;
+  }
+
+  /** No test code nor test helpers in the image; the app's own sources and package.json are there. */
+  function expectNoTestCode(image: string, app: AppName): void {
+    const files = imageFiles(image);
+    expect(files.filter(isTestCode)).toEqual([]);
+    expect(files.filter((path) => /(^|\/)(vitest\.config\.ts|tsconfig\.json)$/.test(path))).toEqual([]);
+    expect(existsSync(join(image, "packages/testing"))).toBe(false);
+    expect(files).toContain(`apps/${app}/src/main.ts`);
+    expect(files).toContain(`apps/${app}/package.json`);
   }
 
   it("api-gateway: pruned, production-installed, started from the image's folder layout", async () => {
@@ -96,9 +112,7 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
     expect(store.some((entry) => entry.startsWith("typescript@") || entry.startsWith("@biomejs"))).toBe(
       false,
     );
-    expect(existsSync(join(image, "packages/testing"))).toBe(false);
-    expect(existsSync(join(image, "apps/api-gateway/src/main.test.ts"))).toBe(false);
-    expect(existsSync(join(image, "apps/api-gateway/src/main.ts"))).toBe(true);
+    expectNoTestCode(image, "api-gateway");
     expect(existsSync(join(image, "packages/model/models/default.model.json"))).toBe(true);
 
     const port = await freePort();
@@ -126,7 +140,7 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
     (app) => {
       if (!pnpm) throw new Error("pnpm not on PATH (CI=true)");
       const image = build(app);
-      expect(existsSync(join(image, "packages/testing"))).toBe(false);
+      expectNoTestCode(image, app);
       // Loading env.ts pulls the app's workspace packages (the worker's reaches @chainwatch/kafka) through
       // the pruned node_modules, with Node's type stripping, as the image's `node src/main.ts` would.
       const output = execFileSync(

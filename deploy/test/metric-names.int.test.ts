@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRedisStore } from "@chainwatch/cache";
 import { createKafkaClient, createStreamAdmin } from "@chainwatch/kafka";
@@ -12,16 +13,16 @@ import {
   waitForHttp,
 } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { APP_NAMES, APPS, type AppName, isAppName } from "../src/apps.ts";
-import { parseDockerfile, stagesOf } from "../src/dockerfile.ts";
+import { APP_NAMES, type AppName, isAppName } from "../src/apps.ts";
+import { argsOf, imageInstructions, parseDockerfile } from "../src/dockerfile.ts";
 import { EXPECTED_LATER, PROMETHEUS_SERIES } from "../src/expected-metrics.ts";
 import { familyOf, parseExposition } from "../src/exposition.ts";
 import { freePort } from "../src/free-port.ts";
+import { DOCKERFILE } from "../src/image-context.ts";
 import { buildKustomization, K8S_BASE, K8S_OVERLAYS, podTemplateOf } from "../src/k8s.ts";
 import { repoRoot } from "../src/paths.ts";
 import { extractSelectors, jobsOf } from "../src/promql.ts";
 import { allQueries, recordedNames } from "../src/queries.ts";
-import { readDeployFile } from "../src/yaml-files.ts";
 
 /** A Redis database of its own, flushed afterwards: the warmer writes the model keys of the default model. */
 const REDIS_DB = 14;
@@ -51,13 +52,12 @@ function probePaths(): { app: AppName; path: string; source: string }[] {
       }
     }
   }
+  const dockerfile = parseDockerfile(readFileSync(join(repoRoot, DOCKERFILE), "utf8"));
   for (const app of APP_NAMES) {
-    const final = stagesOf(parseDockerfile(readDeployFile(APPS[app].dockerfile.replace(/^deploy\//, "")))).at(
-      -1,
-    );
-    for (const healthcheck of final?.instructions.filter((i) => i.keyword === "HEALTHCHECK") ?? []) {
-      for (const match of healthcheck.args.matchAll(/'(\/[a-z/]+)'/g)) {
-        probes.push({ app, path: match[1] ?? "", source: `${APPS[app].dockerfile} HEALTHCHECK` });
+    const image = imageInstructions(dockerfile, { APP: app });
+    for (const healthcheck of image.filter((i) => i.getKeyword() === "HEALTHCHECK")) {
+      for (const match of argsOf(healthcheck).matchAll(/'(\/[a-z/]+)'/g)) {
+        probes.push({ app, path: match[1] ?? "", source: `${DOCKERFILE} (APP=${app}) HEALTHCHECK` });
       }
     }
   }
