@@ -22,6 +22,7 @@ import {
   loadBootstrapModelFile,
   openRegistryModels,
   type RegistryModelProvider,
+  reportContentConflicts,
   servingRoles,
 } from "@chainwatch/scoring";
 import { type Component, type Logger, once } from "@chainwatch/service-kit";
@@ -32,6 +33,7 @@ import {
   type Database,
   type ModelRegistry,
   runMigrations,
+  type TransactionConflict,
 } from "@chainwatch/store";
 import { createAuditLog } from "./auth/audit-log.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
@@ -123,6 +125,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cache,
   });
   const queryCache = createAnomalyQueryCache(cache);
+  // A known hash stored again with other content (predict, embedded ingest): the store wrote the conflict and
+  // its audit entry (action transaction.conflict) in the same statement; here it is logged and counted.
+  const reportConflicts = (conflicts: readonly TransactionConflict[]) =>
+    reportContentConflicts(conflicts, { logger, metrics: scoringMetrics });
   const recorder = createPredictionRecorder({
     repositories,
     queryCache,
@@ -131,6 +137,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxQueueSize: env.DB_WRITE_QUEUE_MAX,
     batchSize: env.DB_WRITE_BATCH_SIZE,
     flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
+    onConflicts: reportConflicts,
   });
   const warmJobs = createCacheWarmJobs({
     repositories,
@@ -155,7 +162,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const httpMetrics = createHttpMetrics(registry);
-  const streaming = await createStreaming({ env, logger, registry, scoring, repositories, queryCache });
+  const streaming = await createStreaming({
+    env,
+    logger,
+    registry,
+    scoring,
+    repositories,
+    queryCache,
+    onConflicts: reportConflicts,
+  });
 
   const dependencies: DependencyCheck[] = [
     {

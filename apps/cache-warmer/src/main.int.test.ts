@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { normalizeTransaction, trainModel } from "@chainwatch/model";
+import { contentFingerprint, normalizeTransaction, trainModel } from "@chainwatch/model";
 import { registerModelFile } from "@chainwatch/scoring";
 import {
   createModelRegistry,
@@ -19,6 +19,13 @@ import { afterAll, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
+/** The prediction key format, written out: model version, hash and content fingerprint. */
+const predictionKey = (version: string, hash: string, fingerprint: string) =>
+  `chainwatch:prediction:v2:${version}:${hash}:${fingerprint}`;
+const keyOfLine = (version: string, line: string) => {
+  const tx = normalizeTransaction(JSON.parse(line));
+  return predictionKey(version, tx.hash, contentFingerprint(tx));
+};
 
 await describeWithServices(
   "cache-warmer job against the real Redis and PostgreSQL",
@@ -55,10 +62,7 @@ await describeWithServices(
       expect(finished).toMatchObject({ warmed: 120, invalid: 0, failed: 0, modelWarmed: true });
       const version = await redis.get("chainwatch:model:v1:active");
       expect(JSON.parse(version ?? "null")).toMatch(/\S/);
-      const keys = lines.map(
-        (line) =>
-          `chainwatch:prediction:v1:${JSON.parse(version ?? "")}:${(JSON.parse(line) as { hash: string }).hash}`,
-      );
+      const keys = lines.map((line) => keyOfLine(JSON.parse(version ?? ""), line));
       const values = await redis.mget(...keys);
       expect(values.filter((value) => value !== null)).toHaveLength(120);
       expect(await redis.ttl(keys[0] ?? "")).toBeGreaterThan(7_000);
@@ -85,7 +89,9 @@ await describeWithServices(
         expect(stdout).toContain('"recentLoaded":20');
         const version = records[0]?.prediction.modelVersion ?? "";
         const cached = await redis.mget(
-          ...records.map((record) => `chainwatch:prediction:v1:${version}:${record.transaction.hash}`),
+          ...records.map((record) =>
+            predictionKey(version, record.transaction.hash, record.contentFingerprint),
+          ),
         );
         expect(cached.filter((value) => value !== null)).toHaveLength(20);
       } finally {
@@ -114,7 +120,8 @@ await describeWithServices(
 
         const hash = `0x${(base + 99_999).toString(16).padStart(64, "0")}`;
         const input = join(mkdtempSync(join(tmpdir(), "warmer-")), "hot.jsonl");
-        writeFileSync(input, JSON.stringify({ hash, value: 2, gas: 21_000, gasPrice: 25 }));
+        const line = JSON.stringify({ hash, value: 2, gas: 21_000, gasPrice: 25 });
+        writeFileSync(input, line);
         const url = new URL(serviceUrls.databaseUrl);
         url.searchParams.set("options", `-c search_path=${schema}`);
         await run(process.execPath, [mainPath], {
@@ -128,7 +135,7 @@ await describeWithServices(
         expect(JSON.parse((await redis.get("chainwatch:model:v1:active")) ?? "null")).toBe(
           model.modelVersion,
         );
-        const key = `chainwatch:prediction:v1:${model.modelVersion}:${hash}`;
+        const key = keyOfLine(model.modelVersion, line);
         expect(await redis.get(key)).not.toBeNull();
         await redis.del(key);
       } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
 import { createMetricsRegistry, createWarmerMetrics } from "@chainwatch/metrics";
-import { loadDefaultModel } from "@chainwatch/model";
+import { contentFingerprint, loadDefaultModel, normalizeTransaction } from "@chainwatch/model";
 import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
 import { createLogger } from "@chainwatch/service-kit";
 import { describe, expect, it } from "vitest";
@@ -58,9 +58,10 @@ describe("cache warmer", () => {
     const report = await warmer.run(readJsonlBatches(writeJsonl(lines), 10));
     expect(report).toMatchObject({ modelWarmed: true, warmed: 95, alreadyCached: 0, invalid: 2, failed: 0 });
 
-    const ids = Array.from({ length: 95 }, (_, index) =>
-      predictionCacheId(scorer.modelVersion, transaction(index).hash),
-    );
+    const ids = Array.from({ length: 95 }, (_, index) => {
+      const tx = normalizeTransaction(transaction(index));
+      return predictionCacheId(scorer.modelVersion, tx.hash, contentFingerprint(tx));
+    });
     const cached = await cache.batchGet("prediction", ids);
     expect(cached.every((value) => value !== undefined)).toBe(true);
     expect(await cache.get("model", "active")).toBe(scorer.modelVersion);

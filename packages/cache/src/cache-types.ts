@@ -13,18 +13,30 @@ export const DEFAULT_TTL_SECONDS: Readonly<Record<CacheType, number>> = {
   model: 86_400,
 };
 
-/** Bump when the shape of a cached value changes, so old entries are never read back as the new shape. */
-export const KEY_FORMAT_VERSION = "v1";
+/**
+ * The version segment of each type's keys. Bump a type's version when the shape of its values or the
+ * meaning of its ids changes, so old entries are never read back as the new kind. `prediction` is v2 since
+ * its id gained the content fingerprint: a v1 id (model version + hash) served the verdict of whatever
+ * content was scored first under a hash to every later request for that hash.
+ */
+export const KEY_FORMAT_VERSIONS: Readonly<Record<CacheType, string>> = {
+  prediction: "v2",
+  feature: "v1",
+  query: "v1",
+  model: "v1",
+};
 
-/** `chainwatch:<type>:v1:<id>`: the one place keys are formatted. */
+/** `chainwatch:<type>:<version>:<id>`: the one place keys are formatted. */
 export function cacheKey(type: CacheType, id: string): string {
-  return `chainwatch:${type}:${KEY_FORMAT_VERSION}:${id}`;
+  return `chainwatch:${type}:${KEY_FORMAT_VERSIONS[type]}:${id}`;
 }
 
 /**
- * Predictions are keyed by model version as well as hash, so promoting a model never serves a score
- * that another model computed.
+ * Predictions are keyed by model version, hash and content fingerprint (@chainwatch/model
+ * `contentFingerprint`): promoting a model never serves a score another model computed, and a hash sent
+ * again with other content (a benign-looking request first, the real 250,000 ETH transaction later) is
+ * scored afresh instead of getting the verdict of the first content.
  */
-export function predictionCacheId(modelVersion: string, txHash: string): string {
-  return `${modelVersion}:${txHash.toLowerCase()}`;
+export function predictionCacheId(modelVersion: string, txHash: string, contentFingerprint: string): string {
+  return `${modelVersion}:${txHash.toLowerCase()}:${contentFingerprint}`;
 }

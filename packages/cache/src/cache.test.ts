@@ -15,10 +15,13 @@ function setup() {
 }
 
 describe("cache", () => {
-  it("formats versioned keys and keys predictions by model version", () => {
-    expect(cacheKey("prediction", "abc")).toBe("chainwatch:prediction:v1:abc");
-    expect(predictionCacheId("if-1", "0xABC")).toBe("if-1:0xabc");
-    expect(predictionCacheId("if-1", "0xabc")).not.toBe(predictionCacheId("if-2", "0xabc"));
+  it("formats versioned keys and keys predictions by model version, hash and content fingerprint", () => {
+    expect(cacheKey("prediction", "abc")).toBe("chainwatch:prediction:v2:abc");
+    expect(cacheKey("model", "active")).toBe("chainwatch:model:v1:active");
+    expect(cacheKey("query", "q")).toBe("chainwatch:query:v1:q");
+    expect(predictionCacheId("if-1", "0xABC", "fp-a")).toBe("if-1:0xabc:fp-a");
+    expect(predictionCacheId("if-1", "0xabc", "fp-a")).not.toBe(predictionCacheId("if-2", "0xabc", "fp-a"));
+    expect(predictionCacheId("if-1", "0xabc", "fp-a")).not.toBe(predictionCacheId("if-1", "0xabc", "fp-b"));
   });
 
   it("counts hits and misses per type and keeps the hit-rate gauge current", async () => {

@@ -12,7 +12,7 @@ export {
   type CacheType,
   cacheKey,
   DEFAULT_TTL_SECONDS,
-  KEY_FORMAT_VERSION,
+  KEY_FORMAT_VERSIONS,
   predictionCacheId,
 } from "./cache-types.ts";
 export { createMemoryStore, type MemoryStoreOptions } from "./memory-store.ts";

@@ -19,7 +19,7 @@ await describeWithServices("redis cache store (real Redis)", ["redis"], () => {
   afterAll(async () => {
     // A plain client for cleanup: the store's 250 ms command timeout is too short for KEYS on a busy Redis.
     const admin = new Redis(serviceUrls.redisUrl);
-    const keys = await admin.keys(`chainwatch:*:v1:${prefix}*`);
+    const keys = await admin.keys(`chainwatch:*:v*:${prefix}*`);
     if (keys.length > 0) await admin.del(...keys);
     await admin.quit();
     await store.close();
@@ -50,14 +50,18 @@ await describeWithServices("redis cache store (real Redis)", ["redis"], () => {
     expect(queryTtl).toBeLessThanOrEqual(300);
   });
 
-  it("never serves one model version's prediction for another", async () => {
+  it("never serves one model version's prediction for another, nor one content's for another", async () => {
     const cache = createCache({ store, logger: memoryLogger().logger });
     const hash = `0x${"ab".repeat(32)}`;
-    await cache.set("prediction", predictionCacheId(`${prefix}-m1`, hash), { anomalyScore: 0.8 });
-    expect(await cache.get("prediction", predictionCacheId(`${prefix}-m2`, hash))).toBeUndefined();
-    expect(await cache.get("prediction", predictionCacheId(`${prefix}-m1`, hash))).toEqual({
+    const benign = "dz2mA910NYZ3pwiS0q79mlABDRUhwedPZoYv81heClo";
+    const whale = "h5UXLVYEM22xp9eYxg0jJN1gjiPJIloidBbseXK4kcY";
+    await cache.set("prediction", predictionCacheId(`${prefix}-m1`, hash, benign), { anomalyScore: 0.8 });
+    expect(await cache.get("prediction", predictionCacheId(`${prefix}-m2`, hash, benign))).toBeUndefined();
+    expect(await cache.get("prediction", predictionCacheId(`${prefix}-m1`, hash, whale))).toBeUndefined();
+    expect(await cache.get("prediction", predictionCacheId(`${prefix}-m1`, hash, benign))).toEqual({
       anomalyScore: 0.8,
     });
+    expect(await store.client.exists(`chainwatch:prediction:v2:${prefix}-m1:${hash}:${benign}`)).toBe(1);
   });
 
   it("reads and writes 500 entries in one round trip each", async () => {

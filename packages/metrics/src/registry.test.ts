@@ -24,6 +24,7 @@ describe("metrics registry", () => {
       "rate_limit_store_errors_total",
       "transactions_scored_total",
       "anomalies_detected_total",
+      "transaction_content_conflicts_total",
       "model_inference_duration_seconds",
       "cache_hits_total",
       "cache_misses_total",

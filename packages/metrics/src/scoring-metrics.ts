@@ -16,6 +16,12 @@ export function createScoringMetrics(registry: Registry) {
       labelNames: ["severity"],
       registers: [registry],
     }),
+    transactionContentConflictsTotal: new Counter({
+      name: "transaction_content_conflicts_total",
+      help: "Known hashes recorded again with different content (re-scored, stored as the latest, recorded as a conflict), by source: predict, ingest, stream, unknown",
+      labelNames: ["source"],
+      registers: [registry],
+    }),
     modelInferenceDurationSeconds: new Histogram({
       name: "model_inference_duration_seconds",
       help: "Time spent in one model scoring call (one transaction or one batch)",

@@ -1,6 +1,13 @@
 export { AUTO_THRESHOLD, type Contamination, type Severity } from "./calibration.ts";
 export { type ReadOptions, type RowOutcome, readTransactions } from "./cli/read-transactions.ts";
 export {
+  CONTENT_FINGERPRINT_FIELDS,
+  CONTENT_FINGERPRINT_PATTERN,
+  CONTENT_FINGERPRINT_VERSION,
+  canonicalContent,
+  contentFingerprint,
+} from "./content-fingerprint.ts";
+export {
   type DetectDriftOptions,
   DRIFT_MIN_ROWS,
   DRIFT_THRESHOLDS,

@@ -1,3 +1,4 @@
+export { reportContentConflicts } from "./conflict-report.ts";
 export {
   type ModelProvider,
   mutableModelProvider,

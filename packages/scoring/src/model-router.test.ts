@@ -1,6 +1,7 @@
 import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
 import { createMetricsRegistry, createScoringMetrics } from "@chainwatch/metrics";
 import {
+  contentFingerprint,
   loadDefaultModel,
   type NormalizedTransaction,
   normalizeTransaction,
@@ -87,8 +88,13 @@ describe("model routing", () => {
     const onCanary = outcome.results.filter((r) => r.modelVersion === canary.modelVersion).length;
     expect(onCanary).toBeGreaterThan(0);
     const first = outcome.results.find((r) => r.modelVersion === canary.modelVersion);
+    const firstTx = transactions.find((t) => t.hash === first?.hash);
+    if (!firstTx) throw new Error("no transaction routed to the canary");
     expect(
-      await cache.get("prediction", predictionCacheId(canary.modelVersion, first?.hash ?? "")),
+      await cache.get(
+        "prediction",
+        predictionCacheId(canary.modelVersion, firstTx.hash, contentFingerprint(firstTx)),
+      ),
     ).toBeDefined();
     const text = await registry.metrics();
     expect(text).toContain(

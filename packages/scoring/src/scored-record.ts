@@ -1,5 +1,10 @@
-import { extractFeatures, FEATURE_NAMES, type NormalizedTransaction } from "@chainwatch/model";
-import type { ScoredTransactionRecord } from "@chainwatch/store";
+import {
+  contentFingerprint,
+  extractFeatures,
+  FEATURE_NAMES,
+  type NormalizedTransaction,
+} from "@chainwatch/model";
+import type { RecordOrigin, ScoredTransactionRecord } from "@chainwatch/store";
 import type { ScoreResult } from "./scoring-service.ts";
 
 /**
@@ -10,9 +15,11 @@ export function toScoredRecord(
   transaction: NormalizedTransaction,
   result: ScoreResult,
   scoredAt: Date,
+  context: { origin?: RecordOrigin | undefined; contentFingerprint?: string } = {},
 ): ScoredTransactionRecord {
   const record: ScoredTransactionRecord = {
     transaction,
+    contentFingerprint: context.contentFingerprint ?? contentFingerprint(transaction),
     prediction: {
       modelVersion: result.modelVersion,
       anomalyScore: result.anomalyScore,
@@ -23,6 +30,7 @@ export function toScoredRecord(
     },
     scoredAt,
   };
+  if (context.origin) record.origin = context.origin;
   if (result.isAnomaly) {
     const values = extractFeatures(transaction);
     record.features = Object.fromEntries(FEATURE_NAMES.map((name, index) => [name, values[index] ?? 0]));
@@ -30,20 +38,29 @@ export function toScoredRecord(
   return record;
 }
 
-/** Records for the results the model computed in this call; cached ones were recorded when first computed. */
+/**
+ * Records for the results the model computed in this call; cached ones were recorded when first computed
+ * (a cache hit is the same model version, hash and content). One record per content: the same hash with
+ * other content is recorded too, and the store reports it as a conflict.
+ */
 export function newlyScoredRecords(
   transactions: readonly NormalizedTransaction[],
   results: readonly ScoreResult[],
-  options: { served?: boolean } = {},
+  options: { served?: boolean; origin?: RecordOrigin } = {},
 ): ScoredTransactionRecord[] {
   const scoredAt = new Date();
   const seen = new Set<string>();
   const records: ScoredTransactionRecord[] = [];
   transactions.forEach((transaction, index) => {
     const result = results[index];
-    if (!result || result.cached || seen.has(transaction.hash)) return;
-    seen.add(transaction.hash);
-    const record = toScoredRecord(transaction, result, scoredAt);
+    if (!result || result.cached) return;
+    const fingerprint = contentFingerprint(transaction);
+    if (seen.has(fingerprint)) return;
+    seen.add(fingerprint);
+    const record = toScoredRecord(transaction, result, scoredAt, {
+      origin: options.origin,
+      contentFingerprint: fingerprint,
+    });
     if (options.served === false) record.served = false;
     records.push(record);
   });
@@ -57,6 +74,9 @@ export function newlyScoredRecords(
 export function shadowRecords(
   transactions: readonly NormalizedTransaction[],
   outcomes: readonly { results: readonly ScoreResult[] }[],
+  origin?: RecordOrigin,
 ): ScoredTransactionRecord[] {
-  return outcomes.flatMap((outcome) => newlyScoredRecords(transactions, outcome.results, { served: false }));
+  return outcomes.flatMap((outcome) =>
+    newlyScoredRecords(transactions, outcome.results, { served: false, ...(origin ? { origin } : {}) }),
+  );
 }

@@ -1,6 +1,11 @@
 import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
 import { createMetricsRegistry, createScoringMetrics } from "@chainwatch/metrics";
-import { loadDefaultModel, type NormalizedTransaction, normalizeTransaction } from "@chainwatch/model";
+import {
+  contentFingerprint,
+  loadDefaultModel,
+  type NormalizedTransaction,
+  normalizeTransaction,
+} from "@chainwatch/model";
 import { createLogger } from "@chainwatch/service-kit";
 import { describe, expect, it } from "vitest";
 import { staticModelProvider } from "./model-provider.ts";
@@ -47,7 +52,12 @@ describe("scoring service", () => {
   it("serves repeats from the cache under the model version's key and counts only computed work", async () => {
     const { scorer, cache, registry, scoring } = setup();
     await (await scoring.scoreBatch([tx(1), tx(2)])).cacheWrite;
-    expect(await cache.get("prediction", predictionCacheId(scorer.modelVersion, tx(1).hash))).toBeDefined();
+    expect(
+      await cache.get(
+        "prediction",
+        predictionCacheId(scorer.modelVersion, tx(1).hash, contentFingerprint(tx(1))),
+      ),
+    ).toBeDefined();
     const outcome = await scoring.scoreBatch([tx(2), tx(1), tx(4)]);
     expect(outcome).toMatchObject({ computed: 1, fromCache: 2 });
     expect(outcome.results.map((result) => result.cached)).toEqual([true, true, false]);
@@ -59,6 +69,45 @@ describe("scoring service", () => {
     const outcome = await scoring.scoreBatch([tx(7), tx(7), tx(8)]);
     expect(outcome).toMatchObject({ computed: 2, fromCache: 0 });
     expect(outcome.results[0]).toEqual(outcome.results[1]);
+  });
+
+  it("scores a known hash sent with other content afresh, never with the first content's cached verdict", async () => {
+    const { scoring } = setup();
+    const benign = tx(11, { value: 0.5 });
+    const whale = tx(11, { value: 250_000, gasPrice: 9_000, gas: 7_900_000 });
+    const first = await scoring.scoreBatch([benign]);
+    await first.cacheWrite;
+    expect(first.results[0]).toMatchObject({ hash: benign.hash, isAnomaly: false, cached: false });
+    const second = await scoring.scoreBatch([whale]);
+    expect(second).toMatchObject({ computed: 1, fromCache: 0 });
+    expect(second.results[0]).toMatchObject({
+      hash: whale.hash,
+      isAnomaly: true,
+      severity: "high",
+      cached: false,
+    });
+    await second.cacheWrite;
+    // both contents are cached, each under its own key; the benign one is still served for the benign content
+    expect((await scoring.scoreBatch([benign])).results[0]).toMatchObject({ isAnomaly: false, cached: true });
+    expect((await scoring.scoreBatch([whale])).results[0]).toMatchObject({ isAnomaly: true, cached: true });
+  });
+
+  it("scores two contents under one hash in one batch separately, and records each", async () => {
+    const { scoring } = setup();
+    const benign = tx(12, { value: 0.5 });
+    const whale = tx(12, { value: 250_000, gasPrice: 9_000, gas: 7_900_000 });
+    const outcome = await scoring.scoreBatch([benign, whale, benign]);
+    expect(outcome).toMatchObject({ computed: 2, fromCache: 0 });
+    expect(outcome.results.map((result) => result.isAnomaly)).toEqual([false, true, false]);
+    const records = newlyScoredRecords([benign, whale, benign], outcome.results);
+    expect(records.map((record) => record.transaction.valueWei)).toEqual([
+      500_000_000_000_000_000n,
+      250_000_000_000_000_000_000_000n,
+    ]);
+    expect(records.map((record) => record.contentFingerprint)).toEqual([
+      contentFingerprint(benign),
+      contentFingerprint(whale),
+    ]);
   });
 
   it("builds store records only for newly computed, distinct results, with features for anomalies", async () => {

@@ -1,6 +1,12 @@
 import { type Cache, predictionCacheId } from "@chainwatch/cache";
 import type { ScoringMetrics } from "@chainwatch/metrics";
-import type { FeatureContribution, NormalizedTransaction, Prediction, Scorer } from "@chainwatch/model";
+import {
+  contentFingerprint,
+  type FeatureContribution,
+  type NormalizedTransaction,
+  type Prediction,
+  type Scorer,
+} from "@chainwatch/model";
 import { type ModelProvider, routeTransaction, type ServingStrategy } from "./model-provider.ts";
 
 /** What every API and stream consumer returns for one transaction. */
@@ -36,7 +42,8 @@ export interface ScoringServiceOptions {
 export interface ScoringService {
   /**
    * Scores transactions with one cache read (MGET), one model call for the misses, and one cache write
-   * that does not delay the caller. Duplicate hashes are scored once and share the result.
+   * that does not delay the caller. Duplicates (same hash and same content) are scored once and share the
+   * result; the same hash with other content is other content, scored and cached on its own.
    */
   scoreBatch(transactions: readonly NormalizedTransaction[]): Promise<BatchScoreOutcome>;
   /**
@@ -83,8 +90,15 @@ export interface ShadowScoreOutcome {
   cacheWrite: Promise<boolean>;
 }
 
+/** A transaction with its content fingerprint, computed once per call. */
+interface Fingerprinted {
+  tx: NormalizedTransaction;
+  fingerprint: string;
+}
+
 interface GroupOutcome {
-  byHash: Map<string, ScoreResult>;
+  /** By content fingerprint (which covers the hash). */
+  byContent: Map<string, ScoreResult>;
   uniqueCount: number;
   computed: number;
   cacheWrite: Promise<boolean>;
@@ -93,40 +107,41 @@ interface GroupOutcome {
 export function createScoringService(options: ScoringServiceOptions): ScoringService {
   const { cache, metrics } = options;
 
-  /** One cache read (MGET) and one model call for the misses of one model; the write is not awaited. */
+  /**
+   * One cache read (MGET) and one model call for the misses of one model; the write is not awaited. Cache
+   * entries are per model version, hash and content fingerprint: a hash seen before with other content is
+   * a miss, so its verdict is always the one computed for the content in hand.
+   */
   async function scoreWith(
     scorer: Scorer,
-    transactions: readonly NormalizedTransaction[],
+    items: readonly Fingerprinted[],
     strategy: ServingStrategy,
   ): Promise<GroupOutcome> {
     const modelVersion = scorer.modelVersion;
-    const uniqueHashes = [...new Set(transactions.map((tx) => tx.hash))];
+    const unique = new Map<string, NormalizedTransaction>();
+    for (const { tx, fingerprint } of items) if (!unique.has(fingerprint)) unique.set(fingerprint, tx);
     const cachedValues = await cache.batchGet<CachedPrediction>(
       "prediction",
-      uniqueHashes.map((hash) => predictionCacheId(modelVersion, hash)),
+      [...unique].map(([fingerprint, tx]) => predictionCacheId(modelVersion, tx.hash, fingerprint)),
     );
 
-    const byHash = new Map<string, ScoreResult>();
-    const missHashes = new Set<string>();
-    uniqueHashes.forEach((hash, index) => {
-      const cached = cachedValues[index];
-      if (cached) byHash.set(hash, scoreResult(hash, cached, modelVersion, true));
-      else missHashes.add(hash);
-    });
-
-    const toCompute: NormalizedTransaction[] = [];
-    for (const tx of transactions) {
-      if (missHashes.delete(tx.hash)) toCompute.push(tx);
+    const byContent = new Map<string, ScoreResult>();
+    const toCompute: Fingerprinted[] = [];
+    let index = 0;
+    for (const [fingerprint, tx] of unique) {
+      const cached = cachedValues[index++];
+      if (cached) byContent.set(fingerprint, scoreResult(tx.hash, cached, modelVersion, true));
+      else toCompute.push({ tx, fingerprint });
     }
 
     let cacheWrite = Promise.resolve(true);
     if (toCompute.length > 0) {
       const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
-      const predictions = scorer.scoreTransactions(toCompute);
+      const predictions = scorer.scoreTransactions(toCompute.map((item) => item.tx));
       stopTimer?.();
       const writes: { id: string; value: CachedPrediction }[] = [];
-      toCompute.forEach((tx, index) => {
-        const prediction = predictions[index];
+      toCompute.forEach(({ tx, fingerprint }, position) => {
+        const prediction = predictions[position];
         if (!prediction)
           throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
         const value: CachedPrediction = {
@@ -136,8 +151,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           confidence: prediction.confidence,
           explanation: prediction.explanation,
         };
-        byHash.set(tx.hash, scoreResult(tx.hash, value, modelVersion, false));
-        writes.push({ id: predictionCacheId(modelVersion, tx.hash), value });
+        byContent.set(fingerprint, scoreResult(tx.hash, value, modelVersion, false));
+        writes.push({ id: predictionCacheId(modelVersion, tx.hash, fingerprint), value });
         if (strategy !== "shadow" && prediction.isAnomaly) {
           metrics?.anomaliesDetectedTotal.inc({ severity: prediction.severity });
         }
@@ -146,17 +161,20 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       // The cache never rejects (failures are counted inside), so callers may leave this unawaited.
       cacheWrite = cache.batchSet("prediction", writes);
     }
-    metrics?.modelPredictionsTotal.inc({ version: modelVersion, strategy }, uniqueHashes.length);
-    return { byHash, uniqueCount: uniqueHashes.length, computed: toCompute.length, cacheWrite };
+    metrics?.modelPredictionsTotal.inc({ version: modelVersion, strategy }, unique.size);
+    return { byContent, uniqueCount: unique.size, computed: toCompute.length, cacheWrite };
   }
 
-  function aligned(transactions: readonly NormalizedTransaction[], byHash: Map<string, ScoreResult>) {
-    return transactions.map((tx) => {
-      const result = byHash.get(tx.hash);
+  function aligned(items: readonly Fingerprinted[], byContent: Map<string, ScoreResult>) {
+    return items.map(({ tx, fingerprint }) => {
+      const result = byContent.get(fingerprint);
       if (!result) throw new Error(`no result for ${tx.hash}`);
       return result;
     });
   }
+
+  const fingerprinted = (transactions: readonly NormalizedTransaction[]): Fingerprinted[] =>
+    transactions.map((tx) => ({ tx, fingerprint: contentFingerprint(tx) }));
 
   return {
     modelVersion: () => options.models.current().modelVersion,
@@ -165,36 +183,34 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       // One serving set for the whole batch, even if a promotion lands half-way through; each transaction
       // goes to the model its hash routes to (canary or active), one cache read and model call per model.
       const models = options.models.serving();
-      const groups = new Map<
-        Scorer,
-        { strategy: "active" | "canary"; transactions: NormalizedTransaction[] }
-      >();
-      for (const tx of transactions) {
-        const { scorer, strategy } = routeTransaction(models, tx.hash);
+      const items = fingerprinted(transactions);
+      const groups = new Map<Scorer, { strategy: "active" | "canary"; items: Fingerprinted[] }>();
+      for (const item of items) {
+        const { scorer, strategy } = routeTransaction(models, item.tx.hash);
         let group = groups.get(scorer);
         if (!group) {
-          group = { strategy, transactions: [] };
+          group = { strategy, items: [] };
           groups.set(scorer, group);
         }
-        group.transactions.push(tx);
+        group.items.push(item);
       }
 
       // Usually one group (no canary): its map and its write are the batch's, with nothing to merge.
-      let byHash: Map<string, ScoreResult> | undefined;
+      let byContent: Map<string, ScoreResult> | undefined;
       let fromCache = 0;
       let computed = 0;
       const writes: Promise<boolean>[] = [];
       for (const [scorer, group] of groups) {
-        const outcome = await scoreWith(scorer, group.transactions, group.strategy);
-        if (byHash === undefined) byHash = outcome.byHash;
-        else for (const [hash, result] of outcome.byHash) byHash.set(hash, result);
+        const outcome = await scoreWith(scorer, group.items, group.strategy);
+        if (byContent === undefined) byContent = outcome.byContent;
+        else for (const [fingerprint, result] of outcome.byContent) byContent.set(fingerprint, result);
         fromCache += outcome.uniqueCount - outcome.computed;
         computed += outcome.computed;
         writes.push(outcome.cacheWrite);
       }
 
       return {
-        results: aligned(transactions, byHash ?? new Map()),
+        results: aligned(items, byContent ?? new Map()),
         fromCache,
         computed,
         cacheWrite:
@@ -206,11 +222,12 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     async scoreShadows(transactions) {
       const { shadows } = options.models.serving();
       const outcomes: ShadowScoreOutcome[] = [];
+      const items = shadows.length > 0 ? fingerprinted(transactions) : [];
       for (const scorer of shadows) {
-        const outcome = await scoreWith(scorer, transactions, "shadow");
+        const outcome = await scoreWith(scorer, items, "shadow");
         outcomes.push({
           modelVersion: scorer.modelVersion,
-          results: aligned(transactions, outcome.byHash),
+          results: aligned(items, outcome.byContent),
           cacheWrite: outcome.cacheWrite,
         });
       }

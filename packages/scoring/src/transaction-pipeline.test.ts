@@ -86,7 +86,7 @@ describe("transaction pipeline", () => {
     expect(outcome.rejected[0]?.issues.map((issue) => issue.path)).toEqual(
       expect.arrayContaining(["hash", "gas"]),
     );
-    expect(outcome.stored).toEqual({ transactions: 2, predictions: 2, anomalies: 1 });
+    expect(outcome.stored).toEqual({ transactions: 2, predictions: 2, anomalies: 1, conflicts: [] });
     expect((await repositories.getTransaction(hashOf(2)))?.latestPrediction?.isAnomaly).toBe(true);
   });
 
@@ -95,10 +95,57 @@ describe("transaction pipeline", () => {
     const repositories = createRepositories(database);
     const pipeline = createTransactionPipeline({ scoring, recordScored: repositories.recordScored });
     const batch = items([simple(101), anomalous(102), simple(103)]);
-    expect((await pipeline.process(batch)).stored).toEqual({ transactions: 3, predictions: 3, anomalies: 1 });
+    expect((await pipeline.process(batch)).stored).toEqual({
+      transactions: 3,
+      predictions: 3,
+      anomalies: 1,
+      conflicts: [],
+    });
     const again = await pipeline.process(batch);
     expect(again.scored).toHaveLength(3);
-    expect(again.stored).toEqual({ transactions: 0, predictions: 0, anomalies: 0 });
+    expect(again.stored).toEqual({ transactions: 0, predictions: 0, anomalies: 0, conflicts: [] });
+  });
+
+  it("re-scores a known hash sent with other content, stores it as the latest and reports the conflict with its origin", async () => {
+    const { scoring } = scoringService();
+    const repositories = createRepositories(database);
+    const pipeline = createTransactionPipeline({ scoring, recordScored: repositories.recordScored });
+    const hash = hashOf(301);
+    const benign = await pipeline.process([
+      { ref: 0, payload: simple(301, { value: 0.5 }), origin: { source: "stream", requestId: "req-1" } },
+    ]);
+    expect(benign.scored[0]?.result).toMatchObject({ isAnomaly: false, cached: false });
+    expect(benign.stored.conflicts).toEqual([]);
+
+    const real = await pipeline.process([
+      { ref: 0, payload: anomalous(301), origin: { source: "stream", requestId: "req-2" } },
+    ]);
+    expect(real.scored[0]?.result).toMatchObject({ hash, isAnomaly: true, cached: false });
+    expect(real.stored).toMatchObject({ transactions: 1, predictions: 1, anomalies: 1 });
+    expect(real.stored.conflicts).toEqual([
+      expect.objectContaining({
+        hash,
+        previousFingerprint: benign.scored[0]?.record.contentFingerprint,
+        fingerprint: real.scored[0]?.record.contentFingerprint,
+        origin: { source: "stream", requestId: "req-2" },
+      }),
+    ]);
+    expect(real.scored[0]?.record.contentFingerprint).not.toBe(benign.scored[0]?.record.contentFingerprint);
+    expect(await repositories.getTransaction(hash)).toMatchObject({
+      valueWei: "500000000000000000000000",
+      latestPrediction: { isAnomaly: true },
+    });
+  });
+
+  it("writes both contents of a hash that arrive in one batch, the later one stored", async () => {
+    const { scoring } = scoringService();
+    const repositories = createRepositories(database);
+    const pipeline = createTransactionPipeline({ scoring, recordScored: repositories.recordScored });
+    const outcome = await pipeline.process(items([simple(302, { value: 0.5 }), anomalous(302)]));
+    expect(outcome.scored.map((item) => item.result.isAnomaly)).toEqual([false, true]);
+    expect(outcome.stored).toMatchObject({ transactions: 2, predictions: 2, anomalies: 1 });
+    expect(outcome.stored.conflicts).toHaveLength(1);
+    expect((await repositories.getTransaction(hashOf(302)))?.valueWei).toBe("500000000000000000000000");
   });
 
   it("stores results served from the cache too: a cache hit does not prove an earlier store write", async () => {

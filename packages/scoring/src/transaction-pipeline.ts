@@ -6,6 +6,7 @@ import {
 import { ChainwatchError, type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
 import {
   isStoreValidationError,
+  type RecordOrigin,
   type RecordScoredResult,
   type ScoredTransactionRecord,
 } from "@chainwatch/store";
@@ -17,6 +18,8 @@ export interface PipelineItem<Ref> {
   ref: Ref;
   /** The transaction as received (either input shape); validated here. */
   payload: unknown;
+  /** Who sent it and through which path: stored with a content conflict it causes. */
+  origin?: RecordOrigin;
 }
 
 export interface ScoredItem<Ref> {
@@ -47,7 +50,10 @@ export interface PipelineOutcome<Ref> {
   scored: ScoredItem<Ref>[];
   /** In input order. */
   rejected: RejectedItem<Ref>[];
-  /** Rows inserted by this call; a redelivered transaction counts 0 (already stored). */
+  /**
+   * Rows written by this call; a redelivered transaction counts 0 (already stored). `conflicts`: hashes
+   * whose stored content this call replaced with other content (the caller logs, counts, audits them).
+   */
   stored: RecordScoredResult;
 }
 
@@ -68,7 +74,10 @@ export interface TransactionPipeline {
 
 export interface TransactionPipelineOptions {
   scoring: ScoringService;
-  /** Idempotent on (tx hash, model version): a replay inserts nothing, so redelivery is harmless. */
+  /**
+   * Idempotent on (tx hash, content fingerprint, model version): a replay writes nothing, so redelivery is
+   * harmless; other content for a known hash replaces it and comes back as a conflict.
+   */
   recordScored: (records: ScoredTransactionRecord[]) => Promise<RecordScoredResult>;
   /**
    * Retries of a failed store write (PostgreSQL down, timeout). Default: forever (until aborted), 100 ms
@@ -86,13 +95,19 @@ export interface TransactionPipelineOptions {
 }
 
 type Validated<Ref> =
-  | { ok: true; ref: Ref; transaction: NormalizedTransaction }
+  | { ok: true; ref: Ref; transaction: NormalizedTransaction; origin?: RecordOrigin }
   | { ok: false; rejected: RejectedItem<Ref> };
 
 /** Validation alone, for producers that check before publishing (the gateway in Kafka mode). */
 export function validateItem<Ref>(item: PipelineItem<Ref>): Validated<Ref> {
   const normalized = safeNormalizeTransaction(item.payload);
-  if (normalized.ok) return { ok: true, ref: item.ref, transaction: normalized.value };
+  if (normalized.ok)
+    return {
+      ok: true,
+      ref: item.ref,
+      transaction: normalized.value,
+      ...(item.origin ? { origin: item.origin } : {}),
+    };
   return {
     ok: false,
     rejected: {
@@ -169,20 +184,20 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
     async process(items, processOptions = {}) {
       type Ref = (typeof items)[number]["ref"];
       const rejected: (RejectedItem<Ref> & { index: number })[] = [];
-      const valid: { ref: Ref; transaction: NormalizedTransaction; index: number }[] = [];
+      type Valid = { ref: Ref; transaction: NormalizedTransaction; index: number; origin?: RecordOrigin };
+      const valid: Valid[] = [];
       items.forEach((item, index) => {
         const checked = validateItem(item);
-        if (checked.ok) valid.push({ ref: checked.ref, transaction: checked.transaction, index });
-        else rejected.push({ ...checked.rejected, index });
+        if (checked.ok) {
+          const { ref, transaction, origin } = checked;
+          valid.push({ ref, transaction, index, ...(origin ? { origin } : {}) });
+        } else rejected.push({ ...checked.rejected, index });
       });
 
       const results = valid.length === 0 ? [] : await score(valid.map((item) => item.transaction));
       const scoredAt = now();
       let scored: (ScoredItem<Ref> & { index: number })[] = [];
-      const unscoreable = (
-        item: { ref: Ref; transaction: NormalizedTransaction; index: number },
-        message: string,
-      ) =>
+      const unscoreable = (item: Valid, message: string) =>
         rejected.push({
           index: item.index,
           ref: item.ref,
@@ -198,13 +213,14 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           return;
         }
         try {
-          scored.push({ ...item, result, record: toScoredRecord(item.transaction, result, scoredAt) });
+          const record = toScoredRecord(item.transaction, result, scoredAt, { origin: item.origin });
+          scored.push({ ref: item.ref, transaction: item.transaction, index: item.index, result, record });
         } catch (error) {
           unscoreable(item, `could not build the stored record: ${(error as Error).message}`);
         }
       });
 
-      // One record per distinct hash; the store rejects a record that breaks its schema (a typed error
+      // One record per distinct content; the store rejects a record that breaks its schema (a typed error
       // naming it): that transaction is unscoreable, the rest are written. Anything else is transient.
       let stored = NO_ROWS;
       while (scored.length > 0) {
@@ -229,9 +245,9 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           break;
         }
         const index = (outcome.error.details as { index?: unknown } | undefined)?.index;
-        const badHash = typeof index === "number" ? records[index]?.transaction.hash : undefined;
+        const bad = typeof index === "number" ? records[index]?.contentFingerprint : undefined;
         const isBad = (item: ScoredItem<Ref> & { index: number }) =>
-          badHash === undefined || item.transaction.hash === badHash;
+          bad === undefined || item.record.contentFingerprint === bad;
         for (const item of scored.filter(isBad)) {
           unscoreable(item, `the store rejected it: ${outcome.error.message}`);
         }
@@ -262,9 +278,11 @@ function checkedResult(result: ScoreResult): ScoreResult | Error {
 function distinctRecords(items: readonly { record: ScoredTransactionRecord }[]): ScoredTransactionRecord[] {
   // Every result is written, cached ones included: a cache hit may come from a worker that crashed before
   // its store write, so "already cached" does not mean "already stored". The insert is a no-op if it is.
-  const byHash = new Map<string, ScoredTransactionRecord>();
+  // One record per content, not per hash: the same hash with other content is written too (the store
+  // keeps the last one and reports the change as a conflict), never dropped as a duplicate.
+  const byContent = new Map<string, ScoredTransactionRecord>();
   for (const { record } of items) {
-    if (!byHash.has(record.transaction.hash)) byHash.set(record.transaction.hash, record);
+    if (!byContent.has(record.contentFingerprint)) byContent.set(record.contentFingerprint, record);
   }
-  return [...byHash.values()];
+  return [...byContent.values()];
 }

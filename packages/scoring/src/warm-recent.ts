@@ -32,8 +32,8 @@ export async function warmRecentPredictions(options: {
     const batch = recent.slice(start, start + batchSize);
     const isWritten = await options.cache.batchSet(
       "prediction",
-      batch.map(({ txHash, modelVersion, prediction }) => ({
-        id: predictionCacheId(modelVersion, txHash),
+      batch.map(({ txHash, modelVersion, contentFingerprint, prediction }) => ({
+        id: predictionCacheId(modelVersion, txHash, contentFingerprint),
         value: prediction,
       })),
     );

@@ -10,8 +10,10 @@ import type { Logger } from "@chainwatch/service-kit";
 import {
   createWriteBehindQueue,
   isStoreValidationError,
+  type RecordOrigin,
   type Repositories,
   type ScoredTransactionRecord,
+  type TransactionConflict,
   type WriteBehindQueue,
 } from "@chainwatch/store";
 import type { AnomalyQueryCache } from "./anomaly-query-cache.ts";
@@ -24,12 +26,15 @@ export interface PredictionRecorderOptions {
   maxQueueSize: number;
   batchSize: number;
   flushIntervalMs: number;
+  /** Content conflicts the store reported for a written batch (already durable and audited): log and count. */
+  onConflicts?: (conflicts: readonly TransactionConflict[]) => void;
 }
 
 /**
  * Stores what the API scored without making the response wait for the database: records go to a bounded
  * write-behind queue, written in batches. New anomalies invalidate cached anomaly queries only once they
- * are durably stored, so no replica caches a page that misses them.
+ * are durably stored, so no replica caches a page that misses them. Each record carries its request's
+ * origin, so a content conflict the store finds at write time names who sent the new content.
  */
 export function createPredictionRecorder(options: PredictionRecorderOptions) {
   const { metrics } = options;
@@ -42,6 +47,7 @@ export function createPredictionRecorder(options: PredictionRecorderOptions) {
     isPermanentFailure: isStoreValidationError,
     write: async (batch) => {
       const stored = await options.repositories.recordScored(batch);
+      if (stored.conflicts && stored.conflicts.length > 0) options.onConflicts?.(stored.conflicts);
       if (stored.anomalies > 0) await options.queryCache.invalidate();
     },
     metrics: {
@@ -55,12 +61,12 @@ export function createPredictionRecorder(options: PredictionRecorderOptions) {
   let shadowScoring: Pick<ScoringService, "hasShadows" | "scoreShadows"> | undefined;
 
   /** After the response: shadow models score the same transactions, stored with served false. */
-  function recordShadows(transactions: readonly NormalizedTransaction[]): void {
+  function recordShadows(transactions: readonly NormalizedTransaction[], origin?: RecordOrigin): void {
     setImmediate(() => {
       shadowScoring
         ?.scoreShadows(transactions)
         .then((outcomes) => {
-          const records = shadowRecords(transactions, outcomes);
+          const records = shadowRecords(transactions, outcomes, origin);
           if (records.length > 0) queue.enqueue(records);
         })
         .catch((error: unknown) => options.logger.warn({ err: error }, "shadow scoring failed"));
@@ -68,10 +74,15 @@ export function createPredictionRecorder(options: PredictionRecorderOptions) {
   }
 
   return {
-    record(transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]): void {
-      const records = newlyScoredRecords(transactions, results);
+    /** `origin`: who sent them (recordOriginOf); kept with a content conflict they cause. */
+    record(
+      transactions: readonly NormalizedTransaction[],
+      results: readonly ScoreResult[],
+      origin?: RecordOrigin,
+    ): void {
+      const records = newlyScoredRecords(transactions, results, origin ? { origin } : {});
       if (records.length > 0) queue.enqueue(records);
-      if (shadowScoring?.hasShadows()) recordShadows(transactions);
+      if (shadowScoring?.hasShadows()) recordShadows(transactions, origin);
     },
     /** Shadow models (if any are deployed) score what this recorder records, off the response path. */
     scoreShadowsWith(scoring: Pick<ScoringService, "hasShadows" | "scoreShadows">): void {

@@ -3,6 +3,7 @@ import { HttpError, validationError } from "../http/errors.ts";
 import { batchIngestRequestSchema, IngestResponseSchema, TransactionInputSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { requestIdOf } from "../middleware/request-id.ts";
+import { recordOriginOf } from "../persistence/record-origin.ts";
 import type { IngestService } from "../streaming/ingest.ts";
 
 export interface IngestRoutesOptions {
@@ -34,6 +35,7 @@ export function ingestEndpoints(options: IngestRoutesOptions): Endpoint[] {
       handler: async (req, res) => {
         const outcome = await options.ingest.ingest([requireJsonBody(req.body)], {
           requestId: requestIdOf(res),
+          origin: recordOriginOf(req, res, "ingest"),
         });
         const rejection = outcome.rejected[0];
         if (rejection) {
@@ -60,7 +62,10 @@ export function ingestEndpoints(options: IngestRoutesOptions): Endpoint[] {
       errors: [400, 405, 413, 415, 429, 503],
       handler: async (req, res) => {
         const { transactions } = parseOrThrow(batchSchema, requireJsonBody(req.body), "batch request");
-        const outcome = await options.ingest.ingest(transactions, { requestId: requestIdOf(res) });
+        const outcome = await options.ingest.ingest(transactions, {
+          requestId: requestIdOf(res),
+          origin: recordOriginOf(req, res, "ingest"),
+        });
         if (outcome.accepted.length === 0) {
           throw validationError(
             "no valid transaction in the batch",

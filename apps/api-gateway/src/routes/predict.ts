@@ -1,5 +1,6 @@
 import { type NormalizedTransaction, safeNormalizeTransaction } from "@chainwatch/model";
 import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
+import type { RecordOrigin } from "@chainwatch/store";
 import type { Endpoint } from "../http/endpoint.ts";
 import { validationError } from "../http/errors.ts";
 import {
@@ -11,12 +12,21 @@ import {
 } from "../http/schemas.ts";
 import { sendJson } from "../http/send-json.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
+import { recordOriginOf } from "../persistence/record-origin.ts";
 
 export interface PredictRoutesOptions {
   scoring: ScoringService;
   batchMaxItems: number;
-  /** Called with what was scored, after the response is computed; must not throw or wait. */
-  onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
+  /**
+   * Called with what was scored and who sent it, after the response is computed; must not throw or wait.
+   * The origin goes with the stored records, so a content conflict found when they are written (a known
+   * hash with other content) is audited against this request.
+   */
+  onScored: (
+    transactions: readonly NormalizedTransaction[],
+    results: readonly ScoreResult[],
+    origin: RecordOrigin,
+  ) => void;
 }
 
 /** A result for clients that only need the verdict (bulk screening): same fields, no explanation. */
@@ -54,7 +64,7 @@ export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
       if (!normalized.ok) throw validationError("invalid transaction", normalized.error.issues);
       const { results } = await options.scoring.scoreBatch([normalized.value]);
       sendJson(res, results[0]);
-      options.onScored([normalized.value], results);
+      options.onScored([normalized.value], results, recordOriginOf(req, res, "predict"));
     },
   };
 
@@ -106,7 +116,7 @@ export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
         computed: outcome.computed,
         results,
       });
-      options.onScored(valid, outcome.results);
+      options.onScored(valid, outcome.results, recordOriginOf(req, res, "predict"));
     },
   };
 

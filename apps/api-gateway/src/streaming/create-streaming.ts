@@ -2,7 +2,7 @@ import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
 import { createTransactionPipeline, type ScoringService } from "@chainwatch/scoring";
 import { type Logger, withTimeout } from "@chainwatch/service-kit";
-import type { Repositories } from "@chainwatch/store";
+import type { Repositories, TransactionConflict } from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 import type { DependencyCheck } from "../http/dependencies.ts";
 import type { AnomalyQueryCache } from "../persistence/anomaly-query-cache.ts";
@@ -28,6 +28,8 @@ export interface StreamingOptions {
   scoring: ScoringService;
   repositories: Pick<Repositories, "recordScored">;
   queryCache: Pick<AnomalyQueryCache, "invalidate">;
+  /** Embedded mode: content conflicts the store reported (already durable and audited): log and count. */
+  onConflicts?: (conflicts: readonly TransactionConflict[]) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
         // A request waits for at most ~0.7 s of retries, then answers 503.
         storeRetry: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 3 },
         afterStore: async (stored) => {
+          if (stored.conflicts && stored.conflicts.length > 0) options.onConflicts?.(stored.conflicts);
           if (stored.anomalies > 0) await options.queryCache.invalidate();
         },
       }),

@@ -5,6 +5,7 @@ import {
   type TransactionMessage,
   transactionKey,
 } from "@chainwatch/kafka/formats";
+import { contentFingerprint } from "@chainwatch/model";
 import {
   isScoringFailedError,
   type PipelineItem,
@@ -14,6 +15,7 @@ import {
   validateItem,
 } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
+import type { RecordOrigin } from "@chainwatch/store";
 import type { z } from "zod";
 import { HttpError } from "../http/errors.ts";
 import type { IngestItemErrorSchema, IngestResponseSchema } from "../http/schemas.ts";
@@ -37,9 +39,16 @@ export interface IngestTotals {
  * store them); embedded mode (no KAFKA_BROKERS) runs the same pipeline the workers run, in process, before
  * answering. Either way the caller gets the same answer: accepted hashes and per-item rejections.
  */
+/** The request the items came in: its id travels with them (Kafka), and who sent them (embedded store). */
+export interface IngestContext {
+  requestId: string;
+  /** Who sent the items (recordOriginOf): kept with a content conflict they cause in embedded mode. */
+  origin?: RecordOrigin;
+}
+
 export interface IngestService {
   readonly mode: IngestMode;
-  ingest(items: readonly unknown[], context: { requestId: string }): Promise<IngestOutcome>;
+  ingest(items: readonly unknown[], context: IngestContext): Promise<IngestOutcome>;
   /** Counts since start, for the stream status in embedded mode and for /health. */
   totals(): IngestTotals;
 }
@@ -81,8 +90,13 @@ export function createEmbeddedIngest(options: {
   return {
     mode: "embedded",
     totals: count.totals,
-    async ingest(items) {
-      const pipelineItems: PipelineItem<number>[] = items.map((payload, index) => ({ ref: index, payload }));
+    async ingest(items, context) {
+      const origin: RecordOrigin = { ...context.origin, source: "ingest", requestId: context.requestId };
+      const pipelineItems: PipelineItem<number>[] = items.map((payload, index) => ({
+        ref: index,
+        payload,
+        origin,
+      }));
       let outcome: PipelineOutcome<number>;
       try {
         outcome = await options.pipeline.process(pipelineItems);
@@ -125,7 +139,10 @@ export function createKafkaIngest(options: {
     totals: count.totals,
     async ingest(items, context) {
       const rejected: IngestRejection[] = [];
+      // By content, not by hash: the same hash with other content is published too (in order, same key and
+      // partition), so the worker stores the latest and records the conflict instead of never seeing it.
       const messages = new Map<string, OutgoingMessage>();
+      const accepted = new Set<string>();
       const publishedAt = new Date().toISOString();
       items.forEach((payload, index) => {
         const checked = validateItem({ ref: index, payload });
@@ -134,7 +151,9 @@ export function createKafkaIngest(options: {
           return;
         }
         const hash = checked.transaction.hash;
-        if (messages.has(hash)) return;
+        const fingerprint = contentFingerprint(checked.transaction);
+        if (messages.has(fingerprint)) return;
+        accepted.add(hash);
         const message: TransactionMessage = {
           schemaVersion: MESSAGE_SCHEMA_VERSION,
           // What the client sent, validated; the worker validates again (other producers exist).
@@ -143,7 +162,7 @@ export function createKafkaIngest(options: {
           publishedAt,
           requestId: context.requestId,
         };
-        messages.set(hash, { key: transactionKey(hash), value: encodeMessage(message) });
+        messages.set(fingerprint, { key: transactionKey(hash), value: encodeMessage(message) });
       });
       if (messages.size > 0) {
         try {
@@ -160,7 +179,7 @@ export function createKafkaIngest(options: {
           );
         }
       }
-      const result: IngestOutcome = { mode: "kafka", accepted: [...messages.keys()], rejected };
+      const result: IngestOutcome = { mode: "kafka", accepted: [...accepted], rejected };
       count.count(result);
       return result;
     },

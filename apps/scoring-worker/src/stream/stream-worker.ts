@@ -337,7 +337,12 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
     const items: PipelineItem<ConsumedMessage>[] = [];
     for (const message of chunk) {
       const decoded = decodeTransactionMessage(message.value);
-      if (decoded.ok) items.push({ ref: message, payload: decoded.message.transaction });
+      if (decoded.ok)
+        items.push({
+          ref: message,
+          payload: decoded.message.transaction,
+          origin: { source: "stream", requestId: decoded.message.requestId ?? null },
+        });
       else
         deadLetters.push({
           message,

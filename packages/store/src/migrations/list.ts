@@ -3,6 +3,7 @@ import { authLockoutMigration } from "./0002-auth-lockout.ts";
 import { modelRegistryMigration } from "./0003-model-registry.ts";
 import { driftReportsMigration } from "./0004-drift-reports.ts";
 import { loginFailuresMigration } from "./0005-login-failures.ts";
+import { transactionContentMigration } from "./0006-transaction-content.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   modelRegistryMigration,
   driftReportsMigration,
   loginFailuresMigration,
+  transactionContentMigration,
 ];

@@ -2,7 +2,7 @@ import type { Database } from "../database.ts";
 import { anomalyStats, listAnomalies, reviewAnomaly } from "./anomalies.ts";
 import { recentPredictions } from "./predictions.ts";
 import { recordScored } from "./record-scored.ts";
-import { getTransaction, lookupTransactions } from "./transactions.ts";
+import { getTransaction, lookupTransactions, transactionConflicts } from "./transactions.ts";
 import type {
   AnomalyPage,
   AnomalyStats,
@@ -12,6 +12,7 @@ import type {
   RecordScoredResult,
   ReviewInput,
   ScoredTransactionRecord,
+  TransactionConflict,
   TransactionView,
 } from "./types.ts";
 
@@ -20,6 +21,8 @@ export interface Repositories {
   recordScored(batch: ScoredTransactionRecord[]): Promise<RecordScoredResult>;
   getTransaction(hash: string): Promise<TransactionView | null>;
   lookupTransactions(hashes: string[]): Promise<TransactionView[]>;
+  /** Content conflicts recorded for a hash, newest first. */
+  transactionConflicts(hash: string): Promise<TransactionConflict[]>;
   listAnomalies(options: ListAnomaliesOptions): Promise<AnomalyPage>;
   reviewAnomaly(id: string, review: ReviewInput): Promise<AnomalyView | null>;
   anomalyStats(): Promise<AnomalyStats>;
@@ -31,6 +34,7 @@ export function createRepositories(db: Database): Repositories {
     recordScored: (batch) => recordScored(db, batch),
     getTransaction: (hash) => getTransaction(db, hash),
     lookupTransactions: (hashes) => lookupTransactions(db, hashes),
+    transactionConflicts: (hash) => transactionConflicts(db, hash),
     listAnomalies: (options) => listAnomalies(db, options),
     reviewAnomaly: (id, review) => reviewAnomaly(db, id, review),
     anomalyStats: () => anomalyStats(db),
@@ -40,5 +44,5 @@ export function createRepositories(db: Database): Repositories {
 
 export { MAX_ANOMALY_PAGE_SIZE } from "./anomalies.ts";
 export { MAX_RECENT_PREDICTIONS } from "./predictions.ts";
-export { MAX_LOOKUP_HASHES } from "./transactions.ts";
+export { MAX_CONFLICTS_PER_HASH, MAX_LOOKUP_HASHES } from "./transactions.ts";
 export * from "./types.ts";

@@ -553,11 +553,12 @@ function toDeployment(row: DeploymentRow): DeploymentRecord {
 }
 
 // One statement: the window's predictions of both versions once (CTE), per-version counts and continuous
-// percentiles, the latest review verdict of each flagged transaction, and a self-join for agreement. The
-// (model_version, created_at) index bounds the scan to the two versions and the window.
+// percentiles, the latest review verdict of each flagged transaction, and a self-join for agreement (on the
+// same content: a hash stored with two contents has two results per version). The (model_version,
+// created_at) index bounds the scan to the two versions and the window.
 const COMPARE = `
 WITH p AS (
-  SELECT tx_hash, model_version, anomaly_score, is_anomaly
+  SELECT tx_hash, content_fingerprint, model_version, anomaly_score, is_anomaly
   FROM predictions
   WHERE model_version IN ($1, $2) AND created_at >= $3::timestamptz AND created_at < $4::timestamptz
 ),
@@ -588,7 +589,7 @@ pairs AS (
     count(*) FILTER (WHERE NOT x.is_anomaly AND NOT y.is_anomaly) AS both_normal,
     count(*) FILTER (WHERE x.is_anomaly AND NOT y.is_anomaly) AS only_first,
     count(*) FILTER (WHERE NOT x.is_anomaly AND y.is_anomaly) AS only_second
-  FROM p x JOIN p y ON y.tx_hash = x.tx_hash
+  FROM p x JOIN p y ON y.tx_hash = x.tx_hash AND y.content_fingerprint IS NOT DISTINCT FROM x.content_fingerprint
   WHERE x.model_version = $1 AND y.model_version = $2
 )
 SELECT v.version,

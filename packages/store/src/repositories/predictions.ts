@@ -8,6 +8,7 @@ export const MAX_RECENT_PREDICTIONS = 10_000;
 interface RecentRow {
   tx_hash: string;
   model_version: string;
+  content_fingerprint: string;
   anomaly_score: number;
   severity: string;
   is_anomaly: boolean;
@@ -15,7 +16,10 @@ interface RecentRow {
   explanation: unknown;
 }
 
-/** The most recently served predictions (shadow results excluded), newest first, for warming the cache. */
+/**
+ * The most recently served predictions (shadow results excluded), newest first, for warming the cache. Rows
+ * from before content fingerprints are skipped: their cache key cannot be formed.
+ */
 export async function recentPredictions(
   db: Database,
   limit: number,
@@ -29,9 +33,10 @@ export async function recentPredictions(
   const params: unknown[] = [limit];
   if (modelVersion !== undefined) params.push(modelVersion);
   const { rows } = await db.query<RecentRow>(
-    `SELECT tx_hash, model_version, anomaly_score, severity, is_anomaly, confidence, explanation
+    `SELECT tx_hash, model_version, content_fingerprint, anomaly_score, severity, is_anomaly, confidence,
+       explanation
      FROM predictions
-     WHERE served ${modelVersion === undefined ? "" : "AND model_version = $2"}
+     WHERE served AND content_fingerprint IS NOT NULL ${modelVersion === undefined ? "" : "AND model_version = $2"}
      ORDER BY created_at DESC, id DESC
      LIMIT $1`,
     params,
@@ -39,6 +44,7 @@ export async function recentPredictions(
   return rows.map((row) => ({
     txHash: row.tx_hash,
     modelVersion: row.model_version,
+    contentFingerprint: row.content_fingerprint,
     prediction: {
       anomalyScore: row.anomaly_score,
       severity: severityOf(row.severity),

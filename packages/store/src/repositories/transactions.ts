@@ -1,7 +1,7 @@
 import type { Database } from "../database.ts";
 import { StoreValidationError } from "../store-errors.ts";
 import { isoOf, isoOrNull, jsonArrayOf, numberOrNull, severityOf } from "./row-mapping.ts";
-import type { PredictionView, TransactionView } from "./types.ts";
+import type { PredictionView, RecordSource, TransactionConflict, TransactionView } from "./types.ts";
 
 /** Bounds one ANY($1) lookup; batch endpoints page above this. */
 export const MAX_LOOKUP_HASHES = 1_000;
@@ -9,13 +9,16 @@ export const MAX_LOOKUP_HASHES = 1_000;
 // The latest prediction per transaction comes from a LATERAL subquery on (tx_hash, created_at DESC, id DESC):
 // one index probe per hash inside the same statement, so a lookup of n hashes is one round trip, not n + 1.
 // Served rows only: a shadow model's newer result must never be shown as the transaction's prediction (the
-// few shadow rows per hash are skipped in the same index walk).
+// few shadow rows per hash are skipped in the same index walk). And the stored content's only: when other
+// content replaced a hash's row (a conflict), the earlier content's predictions stay in the table under
+// their fingerprint but are never shown as this content's verdict.
 const LOOKUP = `
 SELECT t.hash, t.block_number::text AS block_number, t.block_timestamp, t.from_address, t.to_address,
   t.value_wei::text AS value_wei, t.gas::text AS gas, t.gas_price_wei::text AS gas_price_wei,
   t.max_fee_per_gas_wei::text AS max_fee_per_gas_wei,
   t.max_priority_fee_per_gas_wei::text AS max_priority_fee_per_gas_wei,
-  t.nonce::text AS nonce, t.input_size, t.selector, t.tx_type, t.first_seen_at,
+  t.nonce::text AS nonce, t.input_size, t.selector, t.tx_type, t.first_seen_at, t.content_fingerprint,
+  t.content_changed_at,
   p.id AS p_id, p.model_version AS p_model_version, p.anomaly_score AS p_anomaly_score,
   p.severity AS p_severity, p.is_anomaly AS p_is_anomaly, p.confidence AS p_confidence,
   p.explanation AS p_explanation, p.created_at AS p_created_at
@@ -23,7 +26,7 @@ FROM transactions t
 LEFT JOIN LATERAL (
   SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation, created_at
   FROM predictions
-  WHERE tx_hash = t.hash AND served
+  WHERE tx_hash = t.hash AND served AND content_fingerprint IS NOT DISTINCT FROM t.content_fingerprint
   ORDER BY predictions.created_at DESC, predictions.id DESC
   LIMIT 1
 ) p ON true
@@ -45,6 +48,8 @@ interface LookupRow {
   selector: string | null;
   tx_type: number | null;
   first_seen_at: Date;
+  content_fingerprint: string | null;
+  content_changed_at: Date | null;
   p_id: string | null;
   p_model_version: string | null;
   p_anomaly_score: number | null;
@@ -91,6 +96,8 @@ function toTransactionView(row: LookupRow): TransactionView {
     selector: row.selector,
     txType: row.tx_type,
     firstSeenAt: isoOf(row.first_seen_at),
+    contentFingerprint: row.content_fingerprint,
+    contentChangedAt: isoOrNull(row.content_changed_at),
     latestPrediction: toPredictionView(row),
   };
 }
@@ -108,4 +115,42 @@ function toPredictionView(row: LookupRow): PredictionView | null {
     explanation: jsonArrayOf(row.p_explanation),
     createdAt: isoOf(row.p_created_at),
   };
+}
+
+/** Bounds one conflict listing. */
+export const MAX_CONFLICTS_PER_HASH = 100;
+
+interface ConflictRow {
+  id: string;
+  tx_hash: string;
+  previous_fingerprint: string | null;
+  fingerprint: string;
+  model_version: string;
+  source: string | null;
+  request_id: string | null;
+  principal: string | null;
+  detected_at: Date | string;
+}
+
+/** The content conflicts recorded for one hash, newest first (at most MAX_CONFLICTS_PER_HASH). */
+export async function transactionConflicts(db: Database, hash: string): Promise<TransactionConflict[]> {
+  const { rows } = await db.query<ConflictRow>(
+    `SELECT id::text AS id, tx_hash, previous_fingerprint, fingerprint, model_version, source, request_id,
+       principal, detected_at
+     FROM transaction_conflicts WHERE tx_hash = $1
+     ORDER BY detected_at DESC, id DESC LIMIT $2`,
+    [hash.toLowerCase(), MAX_CONFLICTS_PER_HASH],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    hash: row.tx_hash,
+    previousFingerprint: row.previous_fingerprint,
+    fingerprint: row.fingerprint,
+    modelVersion: row.model_version,
+    origin:
+      row.source === null
+        ? null
+        : { source: row.source as RecordSource, requestId: row.request_id, principal: row.principal },
+    detectedAt: isoOf(row.detected_at),
+  }));
 }

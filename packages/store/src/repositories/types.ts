@@ -29,9 +29,36 @@ export interface PredictionInput {
   explanation: unknown[];
 }
 
+/**
+ * Where a record came from, kept with a content conflict it causes (the conflict row and its audit entry);
+ * never a secret.
+ */
+export interface RecordOrigin {
+  /** Which path scored it: `predict` (gateway API), `ingest` (gateway, embedded mode), `stream` (worker). */
+  source: RecordSource;
+  /** The HTTP request id (the gateway's, carried through Kafka for ingested transactions). */
+  requestId?: string | null;
+  /** Who sent it, as `<principal type>:<id>` (e.g. `api_key:…`, `user:…`), when known. */
+  principal?: string | null;
+  /** Client address and user agent: the audit entry's, not kept in the conflict row. */
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export const RECORD_SOURCES = ["predict", "ingest", "stream"] as const;
+export type RecordSource = (typeof RECORD_SOURCES)[number];
+
 export interface ScoredTransactionRecord {
   transaction: TransactionRecordInput;
+  /**
+   * @chainwatch/model `contentFingerprint(transaction)` (43 base64url characters): what the content is. The
+   * store keeps the latest content per hash; a record whose fingerprint differs from the stored one
+   * replaces it and is reported as a conflict, one with the same fingerprint is a replay (no-op).
+   */
+  contentFingerprint: string;
   prediction: PredictionInput;
+  /** Who and which path sent it; stored with a conflict this record causes. */
+  origin?: RecordOrigin;
   features?: Record<string, number>;
   /** When the prediction was made; defaults to when recordScored runs (later, behind the queue). */
   scoredAt?: Date;
@@ -43,10 +70,37 @@ export interface ScoredTransactionRecord {
 }
 
 export interface RecordScoredResult {
-  /** Rows actually inserted; a replayed record counts 0. */
+  /** Transaction rows inserted, or rewritten with new content; a replayed record counts 0. */
   transactions: number;
+  /** Rows inserted (or a shadow's made served); a replayed record counts 0. */
   predictions: number;
   anomalies: number;
+  /**
+   * Hashes whose stored content this call replaced with different content (always set by the store; a
+   * stand-in may leave it out, which means none). Already durable with their audit entries; the caller
+   * logs and counts them.
+   */
+  conflicts?: TransactionConflict[];
+}
+
+/**
+ * A known hash recorded again with different content: the new content replaced the stored one (lookups
+ * return it with its own prediction), the earlier content's predictions are kept under its fingerprint.
+ */
+export interface TransactionConflict {
+  id: string;
+  hash: string;
+  /** null: the replaced content was stored before fingerprints existed (migration 0006). */
+  previousFingerprint: string | null;
+  fingerprint: string;
+  /** The model version that scored the new content. */
+  modelVersion: string;
+  /**
+   * Who sent the new content. From recordScored: the record's origin as given; read back from the conflict
+   * table: source, request id and principal (ip and user agent are in the audit entry only).
+   */
+  origin: RecordOrigin | null;
+  detectedAt: string;
 }
 
 export interface PredictionView {
@@ -78,6 +132,11 @@ export interface TransactionView {
   selector: string | null;
   txType: number | null;
   firstSeenAt: string;
+  /** The stored content's fingerprint; null for a row stored before fingerprints and not seen since. */
+  contentFingerprint: string | null;
+  /** When different content last replaced this hash's stored content (a conflict); null: never. */
+  contentChangedAt: string | null;
+  /** The latest served prediction of the stored content (earlier contents' predictions are not shown). */
   latestPrediction: PredictionView | null;
 }
 
@@ -135,6 +194,8 @@ export interface AnomalyStats {
 export interface RecentPrediction {
   txHash: string;
   modelVersion: string;
+  /** The content it was computed for: part of its prediction cache key. */
+  contentFingerprint: string;
   prediction: {
     anomalyScore: number;
     severity: Severity;

@@ -1,5 +1,6 @@
 export { type CountingDatabase, countingDatabase } from "./counting-database.ts";
 export {
+  fixtureFingerprint,
   randomAddress,
   randomHash,
   type ScoredRecordOverrides,

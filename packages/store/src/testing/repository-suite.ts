@@ -22,6 +22,7 @@ const TABLES = [
   "users",
   "refresh_tokens",
   "audit_logs",
+  "transaction_conflicts",
 ];
 
 const EXPECTED_INDEXES = [
@@ -35,6 +36,10 @@ const EXPECTED_INDEXES = [
   "model_versions_one_canary_idx",
   "model_deployments_created_at_idx",
   "audit_logs_occurred_at_idx",
+  "predictions_tx_hash_model_version_content_key",
+  "anomalies_tx_hash_model_version_content_key",
+  "transaction_conflicts_tx_hash_idx",
+  "transaction_conflicts_detected_at_idx",
 ];
 
 /**
@@ -97,7 +102,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
 
     describe("repositories", () => {
       beforeEach(async () => {
-        await db.query("TRUNCATE transactions, predictions, anomalies");
+        await db.query("TRUNCATE transactions, predictions, anomalies, transaction_conflicts");
         db.reset();
       });
 
@@ -111,8 +116,18 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             scoredRecord({ severity: "high" }),
             scoredRecord({ severity: "critical" }),
           ];
-          expect(await repos.recordScored(batch)).toEqual({ transactions: 3, predictions: 3, anomalies: 2 });
-          expect(await repos.recordScored(batch)).toEqual({ transactions: 0, predictions: 0, anomalies: 0 });
+          expect(await repos.recordScored(batch)).toEqual({
+            transactions: 3,
+            predictions: 3,
+            anomalies: 2,
+            conflicts: [],
+          });
+          expect(await repos.recordScored(batch)).toEqual({
+            transactions: 0,
+            predictions: 0,
+            anomalies: 0,
+            conflicts: [],
+          });
           expect([await count("transactions"), await count("predictions"), await count("anomalies")]).toEqual(
             [3, 3, 2],
           );
@@ -126,6 +141,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             transactions: 50,
             predictions: 50,
             anomalies: 25,
+            conflicts: [],
           });
           expect(db.statements).toHaveLength(1);
         });
@@ -173,11 +189,17 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             scoredRecord({ hash }),
             scoredRecord({ hash: hash.toUpperCase().replace("0X", "0x") }),
           ];
-          expect(await repos.recordScored(batch)).toEqual({ transactions: 1, predictions: 1, anomalies: 0 });
+          expect(await repos.recordScored(batch)).toEqual({
+            transactions: 1,
+            predictions: 1,
+            anomalies: 0,
+            conflicts: [],
+          });
           expect(await repos.recordScored([scoredRecord({ hash, modelVersion: "iforest-2.0.0" })])).toEqual({
             transactions: 0,
             predictions: 1,
             anomalies: 0,
+            conflicts: [],
           });
         });
 
@@ -299,7 +321,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
                 served: false,
               },
             ]),
-          ).toEqual({ transactions: 0, predictions: 1, anomalies: 1 });
+          ).toEqual({ transactions: 0, predictions: 1, anomalies: 1, conflicts: [] });
           expect(await count("predictions")).toBe(2);
           const view = await repos.getTransaction(hash);
           expect(view?.latestPrediction).toMatchObject({ modelVersion: "iforest-1.0.0", anomalyScore: 0.42 });
@@ -329,6 +351,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             transactions: 0,
             predictions: 1,
             anomalies: 1,
+            conflicts: [],
           });
           expect((await repos.getTransaction(hash))?.latestPrediction?.modelVersion).toBe("iforest-next");
           expect((await repos.listAnomalies({ limit: 10 })).total).toBe(1);
@@ -337,6 +360,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             transactions: 0,
             predictions: 0,
             anomalies: 0,
+            conflicts: [],
           });
           expect(await count("predictions")).toBe(2);
           expect((await repos.listAnomalies({ limit: 10 })).total).toBe(1);
@@ -669,6 +693,7 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           expect(recent[1]).toEqual({
             txHash: hashOf(1),
             modelVersion: "iforest-2.0.0",
+            contentFingerprint: records[1]?.contentFingerprint,
             prediction: {
               anomalyScore: 0.42,
               severity: "critical",
