@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   type Cache,
   createCache,
@@ -25,7 +23,7 @@ import {
   reportContentConflicts,
   servingRoles,
 } from "@chainwatch/scoring";
-import { type Component, type Logger, once } from "@chainwatch/service-kit";
+import { type Component, createLifecycle, type Logger } from "@chainwatch/service-kit";
 import {
   createAuthRepositories,
   createModelRegistry,
@@ -42,6 +40,7 @@ import { createSessions } from "./auth/sessions.ts";
 import { createTokenService } from "./auth/tokens.ts";
 import type { GatewayEnv } from "./env.ts";
 import { checkDependencies, type DependencyCheck } from "./http/dependencies.ts";
+import { createHttpServer } from "./http/http-server.ts";
 import { createModelOperations } from "./models/model-operations.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
@@ -211,6 +210,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     activeModels: () => servingRoles(models.loadedSet()),
   });
 
+  // The app needs to know when the listener drains (to answer with Connection: close) before it exists.
+  let isDraining = () => false;
+  const isShuttingDown = () => isDraining() || (options.isShuttingDown?.() ?? false);
   const app = createServer({
     env,
     logger,
@@ -228,84 +230,90 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     models: { registry: modelRegistry, models, operations: modelOperations },
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
-    isShuttingDown: options.isShuttingDown ?? (() => false),
+    isShuttingDown,
   });
+  const httpServer = createHttpServer({
+    app,
+    port: env.PORT,
+    host: env.HOST,
+    drainMs: env.HTTP_DRAIN_TIMEOUT_MS,
+    logger,
+  });
+  isDraining = () => httpServer.isDraining;
 
-  let server: Server | undefined;
-  let keyUsageTimer: NodeJS.Timeout | undefined;
-  let driftTimer: NodeJS.Timeout | undefined;
+  // Started in this order, stopped in reverse: HTTP stops first, then what feeds the store, then clients.
+  const lifecycle = createLifecycle({ logger });
+  lifecycle.add("cache", {
+    start: async () => {
+      if (redisStore && !(await redisStore.waitUntilReady(3_000)))
+        logger.warn({ redisUrl: redactUrl(env.REDIS_URL) }, "redis not reachable at start; running degraded");
+    },
+    stop: () => cache.close(),
+  });
+  if (!options.database) lifecycle.add("database", { stop: () => database.close() });
+  lifecycle.add("prediction recorder", { start: () => recorder.start(), stop: () => recorder.stop() });
+  lifecycle.add("audit log", { start: () => security.audit.start(), stop: () => security.audit.stop() });
+  lifecycle.add("model registry poller", { start: () => models.start(), stop: () => models.stop() });
+  lifecycle.add("model operations", { stop: () => modelOperations.stop() });
+  if (env.DRIFT_CHECK_INTERVAL_SECONDS > 0)
+    lifecycle.add(
+      "drift schedule",
+      everyInterval(env.DRIFT_CHECK_INTERVAL_SECONDS * 1000, () => runScheduledDrift()),
+    );
+  lifecycle.add("cache warm jobs", { stop: () => warmJobs.drain() });
+  lifecycle.add("streaming", { stop: () => streaming.stop() });
+  // last_used_at is written once a minute for all keys seen, not on each request, and once more at stop.
+  const flushKeyUsage = () => security.authenticator.flushKeyUsage().catch(() => {});
+  const keyUsage = everyInterval(60_000, flushKeyUsage);
+  lifecycle.add("key usage", {
+    start: keyUsage.start,
+    stop: async () => {
+      keyUsage.stop();
+      await flushKeyUsage();
+    },
+  });
+  lifecycle.add("http server", httpServer);
+
+  async function runScheduledDrift() {
+    try {
+      const report = await modelOperations.scheduledDriftCheck(env.DRIFT_CHECK_INTERVAL_SECONDS * 1000);
+      if (!report) return;
+      const log = report.severity === "none" ? logger.info.bind(logger) : logger.warn.bind(logger);
+      log(
+        {
+          severity: report.severity,
+          driftedFeatures: report.driftedFeatures,
+          rows: report.recentRows,
+          reportId: report.id,
+        },
+        "scheduled drift check",
+      );
+    } catch (error) {
+      logger.warn({ err: error }, "scheduled drift check failed");
+    }
+  }
+
   return {
     registry,
     cache,
     models,
     modelRegistry,
     generatedAdminKey: security.generatedAdminKey,
-    async start() {
-      if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
-        logger.warn({ redisUrl: redactUrl(env.REDIS_URL) }, "redis not reachable at start; running degraded");
-      }
-      recorder.start();
-      security.audit.start();
-      await models.start();
-      if (env.DRIFT_CHECK_INTERVAL_SECONDS > 0) {
-        driftTimer = setInterval(() => {
-          modelOperations
-            .scheduledDriftCheck(env.DRIFT_CHECK_INTERVAL_SECONDS * 1000)
-            .then((report) => {
-              if (!report) return;
-              const log = report.severity === "none" ? logger.info.bind(logger) : logger.warn.bind(logger);
-              log(
-                {
-                  severity: report.severity,
-                  driftedFeatures: report.driftedFeatures,
-                  rows: report.recentRows,
-                  reportId: report.id,
-                },
-                "scheduled drift check",
-              );
-            })
-            .catch((error: unknown) => logger.warn({ err: error }, "scheduled drift check failed"));
-        }, env.DRIFT_CHECK_INTERVAL_SECONDS * 1000);
-        driftTimer.unref();
-      }
-      // last_used_at is written once a minute for all keys seen, not on each request.
-      keyUsageTimer = setInterval(() => void security.authenticator.flushKeyUsage().catch(() => {}), 60_000);
-      keyUsageTimer.unref();
-      const listening = app.listen(env.PORT, env.HOST);
-      server = listening;
-      await new Promise<void>((resolve, reject) => {
-        listening.once("listening", resolve);
-        listening.once("error", reject);
-      });
-      // Keep-alive longer than typical load balancer idle timeouts (60 s) avoids races on reused sockets.
-      listening.keepAliveTimeout = 65_000;
-      listening.headersTimeout = 66_000;
+    start: () => lifecycle.start(),
+    stop: () => lifecycle.stop(),
+    url: () => httpServer.url(),
+  };
+}
+
+/** A timer as a lifecycle step; unref'd, so it never keeps the process alive on its own. */
+function everyInterval(intervalMs: number, tick: () => unknown) {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start: () => {
+      timer = setInterval(() => void tick(), intervalMs);
+      timer.unref();
     },
-    stop: once(async () => {
-      const closing = server;
-      if (closing) {
-        await new Promise<void>((resolve) => {
-          closing.close(() => resolve());
-          closing.closeIdleConnections();
-        });
-      }
-      clearInterval(driftTimer);
-      await models.stop();
-      await modelOperations.stop();
-      await warmJobs.drain();
-      await streaming.stop();
-      clearInterval(keyUsageTimer);
-      await security.authenticator.flushKeyUsage().catch(() => {});
-      await security.audit.stop();
-      await recorder.stop();
-      if (!options.database) await database.close();
-      await cache.close();
-    }),
-    url() {
-      const address = server?.address() as AddressInfo | null;
-      const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST;
-      return `http://${host}:${address?.port ?? env.PORT}`;
-    },
+    stop: () => clearInterval(timer),
   };
 }
 
