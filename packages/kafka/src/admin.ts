@@ -1,5 +1,3 @@
-// First: puts faster kafkajs internals in place before kafkajs loads (see the module).
-import "./kafkajs-fast-paths.ts";
 import { type Logger, once } from "@chainwatch/service-kit";
 import { type Admin, AssignerProtocol, type Kafka } from "kafkajs";
 

@@ -19,6 +19,31 @@ export interface ConsumedMessage {
   value: Buffer | null;
   /** Broker timestamp, epoch milliseconds as a string. */
   timestamp: string;
+  /**
+   * Set when this message stands for a whole record batch that could not be decoded (a corrupt payload, a
+   * failing codec): `value` then holds the raw batch, `offset` is its last offset and `firstOffset` its
+   * first. It is never a producer's message; the consumer decides what happens to it (the worker
+   * dead-letters it). From the patched kafkajs decoder (patches/kafkajs@2.2.4.patch).
+   */
+  undecodable?: UndecodableBatch;
+}
+
+export interface UndecodableBatch {
+  error: string;
+  /** Kafka's compression id of the batch: 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  compression: number;
+  firstOffset: string;
+}
+
+/** What the patched kafkajs decoder adds to the one record it returns for an undecodable batch. */
+interface PatchedRecord {
+  undecodableBatch?: { error: string; compression: number; firstOffset: string };
+}
+
+function undecodableOf(message: object): UndecodableBatch | undefined {
+  const marker = (message as PatchedRecord).undecodableBatch;
+  if (marker === undefined) return undefined;
+  return { error: marker.error, compression: marker.compression, firstOffset: marker.firstOffset };
 }
 
 export interface ConsumedBatch {
@@ -150,14 +175,25 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
               topic: batch.topic,
               partition: batch.partition,
               highWatermark: batch.highWatermark,
-              messages: batch.messages.map((message) => ({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                key: message.key ?? null,
-                value: message.value ?? null,
-                timestamp: message.timestamp,
-              })),
+              messages: batch.messages.map((message) => {
+                const consumed: ConsumedMessage = {
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: message.offset,
+                  key: message.key ?? null,
+                  value: message.value ?? null,
+                  timestamp: message.timestamp,
+                };
+                const undecodable = undecodableOf(message);
+                if (undecodable) {
+                  consumed.undecodable = undecodable;
+                  logger.error(
+                    { partition: batch.partition, offset: message.offset, ...undecodable },
+                    "kafka record batch could not be decoded",
+                  );
+                }
+                return consumed;
+              }),
             },
             {
               markTaken: (offset) => payload.resolveOffset(offset),

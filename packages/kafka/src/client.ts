@@ -1,5 +1,5 @@
-// First: puts faster kafkajs internals in place before kafkajs loads (see the module).
-import "./kafkajs-fast-paths.ts";
+// Registers LZ4, Snappy and ZSTD with kafkajs (gzip is built in): every client here reads all four.
+import "./compression-codecs.ts";
 import type { Logger } from "@chainwatch/service-kit";
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from "kafkajs";
 

@@ -18,6 +18,7 @@ export {
   createBatchConsumer,
   type PartitionOffset,
   type TopicPartition,
+  type UndecodableBatch,
 } from "./batch-consumer.ts";
 export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from "./client.ts";
 // Topics, message schemas and keys live in formats.ts, so code that never connects can import them alone.

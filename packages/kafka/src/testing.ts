@@ -1,3 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { TopicSpec } from "./admin.ts";
 import type { KafkaClient } from "./client.ts";
 
@@ -174,4 +180,72 @@ export async function createTestTopics(
       partitions: Object.fromEntries(specs.map((spec) => [spec.topic, spec.numPartitions])),
     },
   );
+}
+
+export type JavaCompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+
+/**
+ * The jars of the local broker (deploy/local/services.sh caches them with mvn): kafka-clients and its
+ * codecs (lz4-java, snappy-java, zstd-jni) are among them.
+ */
+export function localKafkaJarsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const cacheDir = env.CHAINWATCH_CACHE_DIR ?? join(homedir(), ".cache", "chainwatch");
+  return join(cacheDir, `kafka-${env.KAFKA_VERSION ?? "4.1.2"}`, "lib");
+}
+
+const javaProducerSource = fileURLToPath(new URL("../test/java/JavaTestProducer.java", import.meta.url));
+let javaProducerClasses: string | undefined;
+
+/** Compiles test/java/JavaTestProducer.java once per source version (javac, ~1-2 s), into the temp dir. */
+function compileJavaProducer(jars: string): string {
+  if (javaProducerClasses) return javaProducerClasses;
+  const source = readFileSync(javaProducerSource);
+  const digest = createHash("sha256").update(source).update(jars).digest("hex").slice(0, 12);
+  const out = join(tmpdir(), `chainwatch-java-producer-${digest}`);
+  if (!existsSync(join(out, "JavaTestProducer.class"))) {
+    mkdirSync(out, { recursive: true });
+    execFileSync("javac", ["-cp", `${jars}/*`, "-d", out, javaProducerSource], { stdio: "pipe" });
+  }
+  javaProducerClasses = out;
+  return out;
+}
+
+/**
+ * Produces `messages` to `topic` with Kafka's own Java client and `compression.type` (batched: linger 50
+ * ms, 64 KiB batches), and resolves once every record is acknowledged. Keys and values must not contain
+ * tabs or newlines (JSON values do not). Throws if Java, javac or the broker's jars are missing.
+ */
+export function produceWithJavaClient(options: {
+  brokers: readonly string[];
+  topic: string;
+  compression: JavaCompressionType;
+  messages: readonly { key: string | null; value: string }[];
+}): void {
+  const jars = localKafkaJarsDir();
+  if (!existsSync(join(jars, ".complete"))) {
+    throw new Error(`no Kafka jars in ${jars}: run bash deploy/local/services.sh up`);
+  }
+  const classes = compileJavaProducer(jars);
+  const input = join(tmpdir(), `chainwatch-java-producer-${process.pid}-${Date.now()}.tsv`);
+  writeFileSync(
+    input,
+    options.messages.map(({ key, value }) => (key === null ? value : `${key}\t${value}`)).join("\n"),
+  );
+  try {
+    execFileSync(
+      "java",
+      [
+        "-cp",
+        `${classes}:${jars}/*`,
+        "JavaTestProducer",
+        options.brokers.join(","),
+        options.topic,
+        options.compression,
+        input,
+      ],
+      { stdio: "pipe", timeout: 120_000 },
+    );
+  } finally {
+    rmSync(input, { force: true });
+  }
 }
