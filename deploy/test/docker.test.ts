@@ -139,8 +139,8 @@ describe("the build context (deploy/docker/Dockerfile.dockerignore)", () => {
     expect(files.filter((path) => /(^|\/)(vitest\.config\.ts|tsconfig\.json)$/.test(path))).toEqual([]);
   });
 
-  it("holds nothing outside the root manifests, apps/ and packages/, and no local state", () => {
-    const outside = files.filter((path) => path.includes("/") && !/^(apps|packages)\//.test(path));
+  it("holds nothing outside the root manifests, apps/, packages/ and patches/, and no local state", () => {
+    const outside = files.filter((path) => path.includes("/") && !/^(apps|packages|patches)\//.test(path));
     expect(outside).toEqual([]);
     const local = files.filter((path) =>
       /(^|\/)(node_modules|\.turbo|coverage|dist|\.data)\/|(^|\/)\.env(\.(?!example$)[^/]*)?$|\.log$/.test(
