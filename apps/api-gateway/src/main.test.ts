@@ -18,7 +18,10 @@ describe("api-gateway process", () => {
       PGLITE_DATA_DIR: "memory",
     });
     await waitForHttp(`http://127.0.0.1:${port}/health`, { service });
-    expect(service.output()).toContain(`ready at http://127.0.0.1:${port}`);
+    // The banner and the first answer reach this process on different pipes: wait for the banner.
+    await expect
+      .poll(() => service.output(), { timeout: 10_000 })
+      .toContain(`ready at http://127.0.0.1:${port}`);
     expect(service.output()).toContain("embedded PostgreSQL in memory");
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
     expect(health.status).toBe("ok");
@@ -37,6 +40,7 @@ describe("api-gateway process", () => {
     try {
       const first = spawnService(mainPath, env, { cwd: workDir });
       await waitForHttp(`${base}/health`, { service: first });
+      await expect.poll(() => first.output(), { timeout: 10_000 }).toContain("ready at");
       const key = /\n {4}(cw_[0-9a-f]{64})\n/.exec(first.output())?.[1] ?? "";
       expect(key).not.toBe("");
       expect(first.output()).toContain(`embedded PostgreSQL in ${path.join(workDir, ".chainwatch", "data")}`);
@@ -51,6 +55,7 @@ describe("api-gateway process", () => {
 
       const second = spawnService(mainPath, env, { cwd: workDir });
       await waitForHttp(`${base}/health`, { service: second });
+      await expect.poll(() => second.output(), { timeout: 10_000 }).toContain("ready at");
       expect(second.output()).not.toContain("admin API key");
       const lookup = await fetch(`${base}/api/v1/transactions/${hash}`, { headers });
       expect(lookup.status).toBe(200);
