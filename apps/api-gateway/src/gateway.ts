@@ -44,8 +44,8 @@ import { createHttpServer } from "./http/http-server.ts";
 import { createModelOperations } from "./models/model-operations.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
+import { createGatewayPipeline } from "./persistence/gateway-pipeline.ts";
 import { openDatabase } from "./persistence/open-database.ts";
-import { createPredictionRecorder } from "./persistence/prediction-recorder.ts";
 import { createServer } from "./server.ts";
 import { createStreaming } from "./streaming/create-streaming.ts";
 
@@ -128,16 +128,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // its audit entry (action transaction.conflict) in the same statement; here it is logged and counted.
   const reportConflicts = (conflicts: readonly TransactionConflict[]) =>
     reportContentConflicts(conflicts, { logger, metrics: scoringMetrics });
-  const recorder = createPredictionRecorder({
-    repositories,
-    queryCache,
-    metrics: createStoreMetrics(registry),
-    logger,
-    maxQueueSize: env.DB_WRITE_QUEUE_MAX,
-    batchSize: env.DB_WRITE_BATCH_SIZE,
-    flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
-    onConflicts: reportConflicts,
-  });
   const warmJobs = createCacheWarmJobs({
     repositories,
     cache,
@@ -146,7 +136,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const security = await createSecurity(env, logger, database);
   const scoring = createScoringService({ models, cache, metrics: scoringMetrics });
-  recorder.scoreShadowsWith(scoring);
+  const pipeline = createGatewayPipeline({
+    env,
+    logger,
+    scoring,
+    repositories,
+    storeMetrics: createStoreMetrics(registry),
+    afterStore: async (stored) => {
+      if (stored.conflicts && stored.conflicts.length > 0) reportConflicts(stored.conflicts);
+      // New anomalies invalidate cached anomaly pages only once durable: no replica caches a page without them.
+      if (stored.anomalies > 0) await queryCache.invalidate();
+    },
+  });
   const modelOperations = createModelOperations({
     registry: modelRegistry,
     models,
@@ -161,15 +162,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const httpMetrics = createHttpMetrics(registry);
-  const streaming = await createStreaming({
-    env,
-    logger,
-    registry,
-    scoring,
-    repositories,
-    queryCache,
-    onConflicts: reportConflicts,
-  });
+  const streaming = await createStreaming({ env, logger, registry, pipeline });
 
   const dependencies: DependencyCheck[] = [
     {
@@ -184,8 +177,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       name: "database",
       isRequired: env.DATABASE_REQUIRED,
       check: async () => ({
-        isUp: (await database.ping()) && recorder.isHealthy(),
-        detail: { driver: database.driver, writeQueueDepth: recorder.depth() },
+        isUp: (await database.ping()) && pipeline.isDeferredHealthy(),
+        detail: { driver: database.driver, writeQueueDepth: pipeline.deferredDepth() },
       }),
     },
     {
@@ -224,7 +217,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     queryCache,
     warmJobs,
     security,
-    onScored: recorder.record,
+    pipeline,
     dependencies,
     streaming,
     models: { registry: modelRegistry, models, operations: modelOperations },
@@ -251,7 +244,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     stop: () => cache.close(),
   });
   if (!options.database) lifecycle.add("database", { stop: () => database.close() });
-  lifecycle.add("prediction recorder", { start: () => recorder.start(), stop: () => recorder.stop() });
+  lifecycle.add("transaction pipeline", { start: () => pipeline.start(), stop: () => pipeline.stop() });
   lifecycle.add("audit log", { start: () => security.audit.start(), stop: () => security.audit.stop() });
   lifecycle.add("model registry poller", { start: () => models.start(), stop: () => models.stop() });
   lifecycle.add("model operations", { stop: () => modelOperations.stop() });

@@ -1,7 +1,6 @@
 import type { Cache } from "@chainwatch/cache";
 import type { HttpMetrics, Registry } from "@chainwatch/metrics";
-import type { NormalizedTransaction } from "@chainwatch/model";
-import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
+import type { ScoringService, TransactionPipeline } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
 import type { AuthRepositories, Repositories } from "@chainwatch/store";
 import compression from "compression";
@@ -50,7 +49,8 @@ export interface ServerDeps {
   repositories: Repositories;
   queryCache: AnomalyQueryCache;
   warmJobs: CacheWarmJobs;
-  onScored: (transactions: readonly NormalizedTransaction[], results: readonly ScoreResult[]) => void;
+  /** Predict scores through it: the answer first, the store write after (write-behind). */
+  pipeline: Pick<TransactionPipeline, "scoreDeferred">;
   dependencies: readonly DependencyCheck[];
   /** Ingest (Kafka or embedded) and stream status. */
   streaming: Pick<Streaming, "ingest" | "status">;
@@ -140,9 +140,8 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
       startedAt: new Date(),
     }),
     ...predictEndpoints({
-      scoring: deps.scoring,
       batchMaxItems: env.BATCH_MAX_ITEMS,
-      onScored: deps.onScored,
+      pipeline: deps.pipeline,
     }),
     ...ingestEndpoints({ ingest: deps.streaming.ingest, batchMaxItems: env.BATCH_MAX_ITEMS }),
     ...streamStatusEndpoints({ status: deps.streaming.status }),

@@ -24,12 +24,14 @@ export {
   type BatchScoreOutcome,
   createScoringService,
   type ScoreResult,
+  type ScoringByproducts,
   type ScoringService,
   type ScoringServiceOptions,
   type ShadowScoreOutcome,
 } from "./scoring-service.ts";
 export {
   createTransactionPipeline,
+  type DeferredWritesOptions,
   isScoringFailedError,
   type PipelineItem,
   type PipelineOutcome,

@@ -5,7 +5,7 @@ import {
   type NormalizedTransaction,
 } from "@chainwatch/model";
 import type { RecordOrigin, ScoredTransactionRecord } from "@chainwatch/store";
-import type { ScoreResult } from "./scoring-service.ts";
+import type { ScoreResult, ScoringByproducts } from "./scoring-service.ts";
 
 /**
  * What the store keeps for one scored transaction. Feature values are stored for anomalies only: they are
@@ -15,7 +15,12 @@ export function toScoredRecord(
   transaction: NormalizedTransaction,
   result: ScoreResult,
   scoredAt: Date,
-  context: { origin?: RecordOrigin | undefined; contentFingerprint?: string } = {},
+  context: {
+    origin?: RecordOrigin | undefined;
+    contentFingerprint?: string | undefined;
+    /** The values the scorer computed (newly scored anomalies); extracted here only for cached ones. */
+    features?: Record<string, number> | undefined;
+  } = {},
 ): ScoredTransactionRecord {
   const record: ScoredTransactionRecord = {
     transaction,
@@ -31,11 +36,13 @@ export function toScoredRecord(
     scoredAt,
   };
   if (context.origin) record.origin = context.origin;
-  if (result.isAnomaly) {
-    const values = extractFeatures(transaction);
-    record.features = Object.fromEntries(FEATURE_NAMES.map((name, index) => [name, values[index] ?? 0]));
-  }
+  if (result.isAnomaly) record.features = context.features ?? featuresOf(transaction);
   return record;
+}
+
+function featuresOf(transaction: NormalizedTransaction): Record<string, number> {
+  const values = extractFeatures(transaction);
+  return Object.fromEntries(FEATURE_NAMES.map((name, index) => [name, values[index] ?? 0]));
 }
 
 /**
@@ -45,21 +52,22 @@ export function toScoredRecord(
  */
 export function newlyScoredRecords(
   transactions: readonly NormalizedTransaction[],
-  results: readonly ScoreResult[],
-  options: { served?: boolean; origin?: RecordOrigin } = {},
+  outcome: { results: readonly ScoreResult[] } & Partial<ScoringByproducts>,
+  options: { served?: boolean; origin?: RecordOrigin | undefined } = {},
 ): ScoredTransactionRecord[] {
   const scoredAt = new Date();
   const seen = new Set<string>();
   const records: ScoredTransactionRecord[] = [];
   transactions.forEach((transaction, index) => {
-    const result = results[index];
+    const result = outcome.results[index];
     if (!result || result.cached) return;
-    const fingerprint = contentFingerprint(transaction);
+    const fingerprint = outcome.fingerprints?.[index] ?? contentFingerprint(transaction);
     if (seen.has(fingerprint)) return;
     seen.add(fingerprint);
     const record = toScoredRecord(transaction, result, scoredAt, {
       origin: options.origin,
       contentFingerprint: fingerprint,
+      features: outcome.anomalyFeatures?.get(fingerprint),
     });
     if (options.served === false) record.served = false;
     records.push(record);
@@ -73,10 +81,8 @@ export function newlyScoredRecords(
  */
 export function shadowRecords(
   transactions: readonly NormalizedTransaction[],
-  outcomes: readonly { results: readonly ScoreResult[] }[],
+  outcomes: readonly ({ results: readonly ScoreResult[] } & Partial<ScoringByproducts>)[],
   origin?: RecordOrigin,
 ): ScoredTransactionRecord[] {
-  return outcomes.flatMap((outcome) =>
-    newlyScoredRecords(transactions, outcome.results, { served: false, ...(origin ? { origin } : {}) }),
-  );
+  return outcomes.flatMap((outcome) => newlyScoredRecords(transactions, outcome, { served: false, origin }));
 }

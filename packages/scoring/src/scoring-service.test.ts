@@ -99,7 +99,7 @@ describe("scoring service", () => {
     const outcome = await scoring.scoreBatch([benign, whale, benign]);
     expect(outcome).toMatchObject({ computed: 2, fromCache: 0 });
     expect(outcome.results.map((result) => result.isAnomaly)).toEqual([false, true, false]);
-    const records = newlyScoredRecords([benign, whale, benign], outcome.results);
+    const records = newlyScoredRecords([benign, whale, benign], outcome);
     expect(records.map((record) => record.transaction.valueWei)).toEqual([
       500_000_000_000_000_000n,
       250_000_000_000_000_000_000_000n,
@@ -116,7 +116,7 @@ describe("scoring service", () => {
     await (await scoring.scoreBatch([tx(1)])).cacheWrite;
     const transactions = [tx(1), anomalous, anomalous];
     const outcome = await scoring.scoreBatch(transactions);
-    const records = newlyScoredRecords(transactions, outcome.results);
+    const records = newlyScoredRecords(transactions, outcome);
     expect(records.map((record) => record.transaction.hash)).toEqual([anomalous.hash]);
     expect(records[0]?.prediction.isAnomaly).toBe(true);
     expect(Object.keys(records[0]?.features ?? {})).toContain("value_log10_wei");

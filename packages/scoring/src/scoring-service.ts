@@ -2,6 +2,8 @@ import { type Cache, predictionCacheId } from "@chainwatch/cache";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
   contentFingerprint,
+  extractFeatureMatrix,
+  FEATURE_NAMES,
   type FeatureContribution,
   type NormalizedTransaction,
   type Prediction,
@@ -21,7 +23,15 @@ export interface ScoreResult {
   cached: boolean;
 }
 
-export interface BatchScoreOutcome {
+/** What the scorer computed beside the verdicts, so nothing downstream computes it a second time. */
+export interface ScoringByproducts {
+  /** Content fingerprint of each input transaction, aligned with the input. */
+  fingerprints: string[];
+  /** Feature values of the anomalies computed in this call (not cached ones), by content fingerprint. */
+  anomalyFeatures: Map<string, Record<string, number>>;
+}
+
+export interface BatchScoreOutcome extends ScoringByproducts {
   /** Aligned with the input; each says which version scored it (`modelVersion`: the active or the canary). */
   results: ScoreResult[];
   fromCache: number;
@@ -83,7 +93,7 @@ function scoreResult(
 }
 
 /** One shadow model's results for a batch: stored with `served: false`, never returned. */
-export interface ShadowScoreOutcome {
+export interface ShadowScoreOutcome extends ScoringByproducts {
   modelVersion: string;
   /** Aligned with the input. */
   results: ScoreResult[];
@@ -102,6 +112,7 @@ interface GroupOutcome {
   uniqueCount: number;
   computed: number;
   cacheWrite: Promise<boolean>;
+  anomalyFeatures: Map<string, Record<string, number>>;
 }
 
 export function createScoringService(options: ScoringServiceOptions): ScoringService {
@@ -135,9 +146,12 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     }
 
     let cacheWrite = Promise.resolve(true);
+    const anomalyFeatures = new Map<string, Record<string, number>>();
     if (toCompute.length > 0) {
       const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
-      const predictions = scorer.scoreTransactions(toCompute.map((item) => item.tx));
+      // The matrix is kept: an anomaly's stored record carries these very values (no second extraction).
+      const matrix = extractFeatureMatrix(toCompute.map((item) => item.tx));
+      const predictions = scorer.scoreFeatures(matrix.data, matrix.rows);
       stopTimer?.();
       const writes: { id: string; value: CachedPrediction }[] = [];
       toCompute.forEach(({ tx, fingerprint }, position) => {
@@ -152,6 +166,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           explanation: prediction.explanation,
         };
         byContent.set(fingerprint, scoreResult(tx.hash, value, modelVersion, false));
+        if (prediction.isAnomaly) anomalyFeatures.set(fingerprint, featureRecord(matrix, position));
         writes.push({ id: predictionCacheId(modelVersion, tx.hash, fingerprint), value });
         if (strategy !== "shadow" && prediction.isAnomaly) {
           metrics?.anomaliesDetectedTotal.inc({ severity: prediction.severity });
@@ -162,7 +177,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       cacheWrite = cache.batchSet("prediction", writes);
     }
     metrics?.modelPredictionsTotal.inc({ version: modelVersion, strategy }, unique.size);
-    return { byContent, uniqueCount: unique.size, computed: toCompute.length, cacheWrite };
+    return { byContent, uniqueCount: unique.size, computed: toCompute.length, cacheWrite, anomalyFeatures };
   }
 
   function aligned(items: readonly Fingerprinted[], byContent: Map<string, ScoreResult>) {
@@ -197,6 +212,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
 
       // Usually one group (no canary): its map and its write are the batch's, with nothing to merge.
       let byContent: Map<string, ScoreResult> | undefined;
+      let anomalyFeatures: Map<string, Record<string, number>> | undefined;
       let fromCache = 0;
       let computed = 0;
       const writes: Promise<boolean>[] = [];
@@ -204,6 +220,10 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         const outcome = await scoreWith(scorer, group.items, group.strategy);
         if (byContent === undefined) byContent = outcome.byContent;
         else for (const [fingerprint, result] of outcome.byContent) byContent.set(fingerprint, result);
+        if (anomalyFeatures === undefined) anomalyFeatures = outcome.anomalyFeatures;
+        else
+          for (const [fingerprint, values] of outcome.anomalyFeatures)
+            anomalyFeatures.set(fingerprint, values);
         fromCache += outcome.uniqueCount - outcome.computed;
         computed += outcome.computed;
         writes.push(outcome.cacheWrite);
@@ -211,6 +231,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
 
       return {
         results: aligned(items, byContent ?? new Map()),
+        fingerprints: items.map((item) => item.fingerprint),
+        anomalyFeatures: anomalyFeatures ?? new Map(),
         fromCache,
         computed,
         cacheWrite:
@@ -228,6 +250,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         outcomes.push({
           modelVersion: scorer.modelVersion,
           results: aligned(items, outcome.byContent),
+          fingerprints: items.map((item) => item.fingerprint),
+          anomalyFeatures: outcome.anomalyFeatures,
           cacheWrite: outcome.cacheWrite,
         });
       }
@@ -236,4 +260,13 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
 
     hasShadows: () => options.models.serving().shadows.length > 0,
   };
+}
+
+/** One row of the feature matrix as the stored record's `features` (by name). */
+function featureRecord(matrix: { data: Float64Array; cols: number }, row: number): Record<string, number> {
+  const values: Record<string, number> = {};
+  FEATURE_NAMES.forEach((name, column) => {
+    values[name] = matrix.data[row * matrix.cols + column] ?? 0;
+  });
+  return values;
 }

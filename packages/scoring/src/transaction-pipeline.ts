@@ -3,15 +3,17 @@ import {
   safeNormalizeTransaction,
   type ValidationIssue,
 } from "@chainwatch/model";
-import { ChainwatchError, type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
+import { ChainwatchError, type Logger, type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
 import {
+  createWriteBehindQueue,
   isStoreValidationError,
   type RecordOrigin,
   type RecordScoredResult,
   type ScoredTransactionRecord,
+  type WriteBehindQueueMetrics,
 } from "@chainwatch/store";
-import { shadowRecords, toScoredRecord } from "./scored-record.ts";
-import type { ScoreResult, ScoringService } from "./scoring-service.ts";
+import { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-record.ts";
+import type { BatchScoreOutcome, ScoreResult, ScoringByproducts, ScoringService } from "./scoring-service.ts";
 
 /** One transaction to process; `ref` is the caller's handle (a Kafka offset, a request index). */
 export interface PipelineItem<Ref> {
@@ -65,11 +67,38 @@ export interface ProcessOptions {
 }
 
 /**
- * validate → cache-aware score → durable, idempotent store write: the one path every transaction takes,
- * whether it came from the Kafka topic (scoring worker) or from the ingest API in embedded mode.
+ * The one path from a transaction to the store, in two durabilities:
+ * - `process` (durable): validate → cache-aware score → idempotent store write, retried, before it
+ *   resolves. The scoring worker and the ingest API in embedded mode.
+ * - `scoreDeferred`: score now, answer now; the records of what was newly computed go through a bounded
+ *   write-behind queue (a full queue drops and counts). The predict API, whose answer must not wait for
+ *   the database.
+ * Both build records the same way (with the fingerprints and features the scorer computed), score shadow
+ * models after the served results are handed to the store, and run `afterStore` after each durable write.
  */
 export interface TransactionPipeline {
   process<Ref>(items: readonly PipelineItem<Ref>[], options?: ProcessOptions): Promise<PipelineOutcome<Ref>>;
+  /** Validated transactions in, their results out; storing follows (needs `deferredWrites`). */
+  scoreDeferred(
+    transactions: readonly NormalizedTransaction[],
+    origin?: RecordOrigin,
+  ): Promise<BatchScoreOutcome>;
+  /** Starts and stops (flushes) the write-behind queue of `scoreDeferred`; no-ops without one. */
+  start(): void;
+  stop(): Promise<void>;
+  /** Records waiting in the write-behind queue, and whether its last write succeeded. */
+  deferredDepth(): number;
+  isDeferredHealthy(): boolean;
+}
+
+/** The write-behind queue behind `scoreDeferred`. */
+export interface DeferredWritesOptions {
+  logger: Logger;
+  /** Records held before new ones are dropped (and counted). */
+  maxQueueSize: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  metrics?: WriteBehindQueueMetrics;
 }
 
 export interface TransactionPipelineOptions {
@@ -91,6 +120,8 @@ export interface TransactionPipelineOptions {
    * (best effort: a failure is reported here and the shadow rows are simply missing).
    */
   onShadowError?: (error: unknown) => void;
+  /** Enables `scoreDeferred`. */
+  deferredWrites?: DeferredWritesOptions;
   now?: () => Date;
 }
 
@@ -147,11 +178,17 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
    * (a bad deploy, a half-loaded model), not the data: that is a ScoringFailedError, retried by the caller
    * without committing, rather than a dead letter for every transaction in the stream.
    */
-  async function score(transactions: NormalizedTransaction[]) {
+  async function score(
+    transactions: NormalizedTransaction[],
+  ): Promise<{ results: (ScoreResult | Error)[] } & Partial<ScoringByproducts>> {
     try {
       const outcome = await options.scoring.scoreBatch(transactions);
       await outcome.cacheWrite;
-      return outcome.results.map((result) => checkedResult(result));
+      return {
+        results: outcome.results.map((result) => checkedResult(result)),
+        fingerprints: outcome.fingerprints,
+        anomalyFeatures: outcome.anomalyFeatures,
+      };
     } catch {
       const results: (ScoreResult | Error)[] = [];
       for (const transaction of transactions) {
@@ -170,14 +207,51 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
       ) {
         throw new ScoringFailedError(first);
       }
-      return results;
+      return { results };
     }
   }
 
-  async function recordShadows(transactions: NormalizedTransaction[]): Promise<void> {
-    const outcomes = await options.scoring.scoreShadows(transactions);
-    const records = shadowRecords(transactions, outcomes);
-    if (records.length > 0) await options.recordScored(records);
+  /** Durable write, then what follows every durable write (conflict reports, cache invalidation). */
+  async function writeRecords(records: ScoredTransactionRecord[]): Promise<RecordScoredResult> {
+    const stored = await options.recordScored(records);
+    await options.afterStore?.(stored);
+    return stored;
+  }
+
+  const deferred = options.deferredWrites
+    ? createWriteBehindQueue<ScoredTransactionRecord>({
+        logger: options.deferredWrites.logger.child({ component: "write-behind" }),
+        maxQueueSize: options.deferredWrites.maxQueueSize,
+        batchSize: options.deferredWrites.batchSize,
+        flushIntervalMs: options.deferredWrites.flushIntervalMs,
+        // Records are built from validated transactions; one the store still rejects would never succeed.
+        isPermanentFailure: isStoreValidationError,
+        write: async (batch) => {
+          await writeRecords(batch);
+        },
+        ...(options.deferredWrites.metrics ? { metrics: options.deferredWrites.metrics } : {}),
+      })
+    : undefined;
+
+  /**
+   * Shadow models score what was just served, off the caller's path; their records (`served: false`) go
+   * the same way as the served ones: straight to the store, or through the write-behind queue.
+   */
+  function recordShadows(
+    transactions: readonly NormalizedTransaction[],
+    origin: RecordOrigin | undefined,
+    sink: (records: ScoredTransactionRecord[]) => Promise<unknown> | void,
+  ): void {
+    if (transactions.length === 0 || !options.scoring.hasShadows()) return;
+    setImmediate(() => {
+      options.scoring
+        .scoreShadows(transactions)
+        .then(async (outcomes) => {
+          const records = shadowRecords(transactions, outcomes, origin);
+          if (records.length > 0) await sink(records);
+        })
+        .catch((error: unknown) => options.onShadowError?.(error));
+    });
   }
 
   return {
@@ -194,7 +268,9 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         } else rejected.push({ ...checked.rejected, index });
       });
 
-      const results = valid.length === 0 ? [] : await score(valid.map((item) => item.transaction));
+      const scoring =
+        valid.length === 0 ? { results: [] } : await score(valid.map((item) => item.transaction));
+      const { results } = scoring;
       const scoredAt = now();
       let scored: (ScoredItem<Ref> & { index: number })[] = [];
       const unscoreable = (item: Valid, message: string) =>
@@ -213,7 +289,12 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           return;
         }
         try {
-          const record = toScoredRecord(item.transaction, result, scoredAt, { origin: item.origin });
+          const fingerprint = scoring.fingerprints?.[position];
+          const record = toScoredRecord(item.transaction, result, scoredAt, {
+            origin: item.origin,
+            contentFingerprint: fingerprint,
+            features: fingerprint === undefined ? undefined : scoring.anomalyFeatures?.get(fingerprint),
+          });
           scored.push({ ref: item.ref, transaction: item.transaction, index: item.index, result, record });
         } catch (error) {
           unscoreable(item, `could not build the stored record: ${(error as Error).message}`);
@@ -254,10 +335,11 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         scored = scored.filter((item) => !isBad(item));
       }
       if (stored !== NO_ROWS) await options.afterStore?.(stored);
-      if (scored.length > 0 && options.scoring.hasShadows()) {
-        const transactions = distinctRecords(scored).map((record) => record.transaction);
-        void recordShadows(transactions).catch((error: unknown) => options.onShadowError?.(error));
-      }
+      recordShadows(
+        distinctRecords(scored).map((record) => record.transaction),
+        undefined,
+        writeRecords,
+      );
 
       rejected.sort((a, b) => a.index - b.index);
       return {
@@ -266,6 +348,24 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         stored,
       };
     },
+
+    async scoreDeferred(transactions, origin) {
+      if (!deferred) throw new Error("scoreDeferred needs the pipeline's deferredWrites option");
+      const outcome = await options.scoring.scoreBatch(transactions);
+      // Only what was computed now: a cached result was queued when it was first computed.
+      const records = newlyScoredRecords(transactions, outcome, { origin });
+      if (records.length > 0) deferred.enqueue(records);
+      recordShadows(transactions, origin, (shadow) => {
+        deferred.enqueue(shadow);
+      });
+      return outcome;
+    },
+    start: () => deferred?.start(),
+    stop: async () => {
+      await deferred?.stop();
+    },
+    deferredDepth: () => deferred?.depth() ?? 0,
+    isDeferredHealthy: () => deferred?.isHealthy() ?? true,
   };
 }
 

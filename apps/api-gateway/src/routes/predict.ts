@@ -1,6 +1,5 @@
 import { type NormalizedTransaction, safeNormalizeTransaction } from "@chainwatch/model";
-import type { ScoreResult, ScoringService } from "@chainwatch/scoring";
-import type { RecordOrigin } from "@chainwatch/store";
+import type { ScoreResult, TransactionPipeline } from "@chainwatch/scoring";
 import type { Endpoint } from "../http/endpoint.ts";
 import { validationError } from "../http/errors.ts";
 import {
@@ -15,18 +14,13 @@ import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { recordOriginOf } from "../persistence/record-origin.ts";
 
 export interface PredictRoutesOptions {
-  scoring: ScoringService;
   batchMaxItems: number;
   /**
-   * Called with what was scored and who sent it, after the response is computed; must not throw or wait.
-   * The origin goes with the stored records, so a content conflict found when they are written (a known
-   * hash with other content) is audited against this request.
+   * Scores and answers; the records are stored after the response (write-behind). The request's origin goes
+   * with them, so a content conflict found when they are written (a known hash with other content) is
+   * audited against this request.
    */
-  onScored: (
-    transactions: readonly NormalizedTransaction[],
-    results: readonly ScoreResult[],
-    origin: RecordOrigin,
-  ) => void;
+  pipeline: Pick<TransactionPipeline, "scoreDeferred">;
 }
 
 /** A result for clients that only need the verdict (bulk screening): same fields, no explanation. */
@@ -62,9 +56,9 @@ export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
     handler: async (req, res) => {
       const normalized = safeNormalizeTransaction(requireJsonBody(req.body));
       if (!normalized.ok) throw validationError("invalid transaction", normalized.error.issues);
-      const { results } = await options.scoring.scoreBatch([normalized.value]);
+      const origin = recordOriginOf(req, res, "predict");
+      const { results } = await options.pipeline.scoreDeferred([normalized.value], origin);
       sendJson(res, results[0]);
-      options.onScored([normalized.value], results, recordOriginOf(req, res, "predict"));
     },
   };
 
@@ -93,7 +87,7 @@ export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
         );
         throw validationError("no valid transaction in the batch", issues);
       }
-      const outcome = await options.scoring.scoreBatch(valid);
+      const outcome = await options.pipeline.scoreDeferred(valid, recordOriginOf(req, res, "predict"));
       let next = 0;
       const scored = explanations === "false" ? outcome.results.map(withoutExplanation) : outcome.results;
       const results = parsed.map((item, index) => {
@@ -116,7 +110,6 @@ export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
         computed: outcome.computed,
         results,
       });
-      options.onScored(valid, outcome.results, recordOriginOf(req, res, "predict"));
     },
   };
 

@@ -1,11 +1,9 @@
 import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
-import { createTransactionPipeline, type ScoringService } from "@chainwatch/scoring";
+import type { TransactionPipeline } from "@chainwatch/scoring";
 import { type Logger, withTimeout } from "@chainwatch/service-kit";
-import type { Repositories, TransactionConflict } from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 import type { DependencyCheck } from "../http/dependencies.ts";
-import type { AnomalyQueryCache } from "../persistence/anomaly-query-cache.ts";
 import { createEmbeddedIngest, createKafkaIngest, type IngestService } from "./ingest.ts";
 import {
   createEmbeddedStreamStatus,
@@ -25,11 +23,8 @@ export interface StreamingOptions {
   env: GatewayEnv;
   logger: Logger;
   registry: Registry;
-  scoring: ScoringService;
-  repositories: Pick<Repositories, "recordScored">;
-  queryCache: Pick<AnomalyQueryCache, "invalidate">;
-  /** Embedded mode: content conflicts the store reported (already durable and audited): log and count. */
-  onConflicts?: (conflicts: readonly TransactionConflict[]) => void;
+  /** Embedded mode scores and stores through it, durably, before answering. */
+  pipeline: TransactionPipeline;
 }
 
 /**
@@ -44,19 +39,7 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
   const brokers = parseBrokerList(env.KAFKA_BROKERS ?? "");
 
   if (brokers.length === 0) {
-    const ingest = createEmbeddedIngest({
-      logger,
-      pipeline: createTransactionPipeline({
-        scoring: options.scoring,
-        recordScored: options.repositories.recordScored,
-        // A request waits for at most ~0.7 s of retries, then answers 503.
-        storeRetry: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 3 },
-        afterStore: async (stored) => {
-          if (stored.conflicts && stored.conflicts.length > 0) options.onConflicts?.(stored.conflicts);
-          if (stored.anomalies > 0) await options.queryCache.invalidate();
-        },
-      }),
-    });
+    const ingest = createEmbeddedIngest({ logger, pipeline: options.pipeline });
     const status = createEmbeddedStreamStatus({
       ingest,
       sampleIntervalMs: env.STREAM_STATUS_SAMPLE_INTERVAL_MS,

@@ -1,0 +1,44 @@
+import type { StoreMetrics } from "@chainwatch/metrics";
+import {
+  createTransactionPipeline,
+  type ScoringService,
+  type TransactionPipeline,
+} from "@chainwatch/scoring";
+import type { Logger } from "@chainwatch/service-kit";
+import type { RecordScoredResult, Repositories } from "@chainwatch/store";
+import type { GatewayEnv } from "../env.ts";
+
+/**
+ * The gateway's one write path: predict answers first and stores through the pipeline's write-behind queue
+ * (DB_WRITE_*), embedded ingest stores durably before it answers (a request waits for at most ~0.7 s of
+ * store retries, then gets 503). Both share record building, shadow scoring and `afterStore`.
+ */
+export function createGatewayPipeline(options: {
+  env: GatewayEnv;
+  logger: Logger;
+  scoring: ScoringService;
+  repositories: Pick<Repositories, "recordScored">;
+  storeMetrics: StoreMetrics;
+  afterStore: (stored: RecordScoredResult) => Promise<void>;
+}): TransactionPipeline {
+  const { env, logger, storeMetrics } = options;
+  return createTransactionPipeline({
+    scoring: options.scoring,
+    recordScored: options.repositories.recordScored,
+    storeRetry: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 3 },
+    afterStore: options.afterStore,
+    onShadowError: (error) => logger.warn({ err: error }, "shadow scoring failed; shadow rows missing"),
+    deferredWrites: {
+      logger,
+      maxQueueSize: env.DB_WRITE_QUEUE_MAX,
+      batchSize: env.DB_WRITE_BATCH_SIZE,
+      flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
+      metrics: {
+        depth: (items) => storeMetrics.writeQueueDepth.set(items),
+        dropped: (items) => storeMetrics.writeQueueDroppedTotal.inc(items),
+        written: (items) => storeMetrics.writeQueueWrittenTotal.inc(items),
+        failures: () => storeMetrics.writeFailuresTotal.inc(),
+      },
+    },
+  });
+}
