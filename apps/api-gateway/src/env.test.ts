@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { ConfigError } from "@chainwatch/service-kit";
 import { describe, expect, it } from "vitest";
-import { loadEnv } from "./env.ts";
+import { loadEnv, renderGatewayEnvExample } from "./env.ts";
 
 describe("gateway env", () => {
   it("has the documented defaults", () => {
@@ -50,5 +51,12 @@ describe("gateway env", () => {
 
   it("treats empty values as unset", () => {
     expect(loadEnv({ PORT: "", CORS_ORIGINS: "" }).PORT).toBe(8080);
+  });
+
+  it("has a .env.example rendered from the schema (regenerate with pnpm env:example)", () => {
+    const committed = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+    expect(committed, "stale: run pnpm --filter @chainwatch/api-gateway env:example").toBe(
+      renderGatewayEnvExample(),
+    );
   });
 });

@@ -1,75 +1,72 @@
+import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
 import { TOPICS } from "@chainwatch/kafka/formats";
-import { ConfigError, type EnvSource, envBoolean, logLevel, parseEnv } from "@chainwatch/service-kit";
+import { modelEnvFragment } from "@chainwatch/scoring";
+import {
+  ConfigError,
+  composeEnvSchema,
+  type EnvSource,
+  envBoolean,
+  envFragment,
+  logLevel,
+  parseEnv,
+  renderEnvExample,
+} from "@chainwatch/service-kit";
+import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
 import { secretWeakness } from "./auth/secret-strength.ts";
 
 const seconds = z.coerce.number().positive();
-const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
 
-/** Every setting of the gateway; documented with examples in apps/api-gateway/.env.example. */
-export const GatewayEnvSchema = z.object({
-  // --- HTTP server
-  /** Interface to bind; 0.0.0.0 in containers, 127.0.0.1 for a laptop-only quick start. */
-  HOST: z.string().default("0.0.0.0"),
-  PORT: port.default(8080),
-  LOG_LEVEL: logLevel.default("info"),
-  /** Express "trust proxy": false, true, a hop count, or a comma list of subnets. Needed for client IPs behind a load balancer. */
-  TRUST_PROXY: z.string().default("false"),
-  /** Hard bound on graceful shutdown (drain HTTP, flush, close clients). */
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(25_000),
-  /**
-   * At shutdown, how long requests in flight on open connections get to finish (answered with
-   * Connection: close) before the sockets are cut; the write-behind flush runs after it, inside
-   * SHUTDOWN_TIMEOUT_MS.
-   */
-  HTTP_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+const httpEnv = envFragment("HTTP server", {
+  HOST: z
+    .string()
+    .default("0.0.0.0")
+    .describe("Interface to bind; 0.0.0.0 in containers, 127.0.0.1 for a laptop."),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080).describe("Port of the API."),
+  LOG_LEVEL: logLevel.default("info").describe("fatal, error, warn, info, debug, trace or silent."),
+  TRUST_PROXY: z
+    .string()
+    .default("false")
+    .describe(
+      'Express "trust proxy": false, true, a hop count (1 behind one load balancer) or a subnet list. Needed for client IPs behind a load balancer (rate limits, audit, lockout).',
+    ),
+  SHUTDOWN_TIMEOUT_MS: positiveInt
+    .default(25_000)
+    .describe("Bound on graceful shutdown (drain HTTP, flush, close clients); past it the process exits 1."),
+  HTTP_DRAIN_TIMEOUT_MS: positiveInt
+    .default(10_000)
+    .describe(
+      "At shutdown, requests in flight get this long to finish (answered with Connection: close) before the sockets are cut; the write-behind flush runs after it, within SHUTDOWN_TIMEOUT_MS.",
+    ),
+});
 
-  // --- Redis (cache and shared rate limits). Unset → in-process cache and limits.
-  REDIS_URL: z.string().url().optional(),
-  /** Defaults to true when REDIS_URL is set. */
-  REDIS_ENABLED: envBoolean.optional(),
-  /** Per-command timeout; a slower Redis reads as a cache miss. */
-  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(250),
-  /** When true, /health/ready answers 503 while Redis is down; by default Redis is optional (degraded). */
-  REDIS_REQUIRED: envBoolean.default(false),
+const gatewayStorageEnv = envFragment("Gateway storage: the embedded database and the write-behind queue", {
+  REDIS_REQUIRED: envBoolean
+    .default(false)
+    .describe(
+      "true → /health/ready answers 503 while Redis is down; by default Redis is optional (degraded).",
+    ),
+  PGLITE_DATA_DIR: z.string().default(".chainwatch/data").meta({
+    description:
+      "Without DATABASE_URL: directory of the embedded PostgreSQL (PGlite), relative to the working directory, created if missing, so keys and data survive a restart. `memory` → in memory, lost on exit (throwaway runs, tests).",
+    commentedOut: true,
+  }),
+  DATABASE_REQUIRED: envBoolean
+    .default(false)
+    .describe(
+      "true → /health/ready answers 503 while the database is down. Default: scoring keeps working without it.",
+    ),
+  DB_WRITE_QUEUE_MAX: positiveInt
+    .default(50_000)
+    .describe("Scored records held in memory for the database; past this, new ones are dropped and counted."),
+  DB_WRITE_BATCH_SIZE: positiveInt.max(5_000).default(500).describe("Records per multi-row insert."),
+  DB_WRITE_FLUSH_INTERVAL_MS: positiveInt
+    .default(200)
+    .describe("How long a partial batch waits before it is written anyway."),
+});
 
-  // --- PostgreSQL. Unset → embedded PostgreSQL (PGlite) on disk in PGLITE_DATA_DIR.
-  DATABASE_URL: z.string().url().optional(),
-  /**
-   * Directory of the embedded database (relative to the working directory; created if missing), so keys and
-   * data survive a restart. `memory` → in memory, lost on exit (throwaway runs, tests). Ignored with
-   * DATABASE_URL.
-   */
-  PGLITE_DATA_DIR: z.string().default(".chainwatch/data"),
-  /** Pool size for PostgreSQL. */
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
-  /** true → /health/ready answers 503 while the database is down. Default: scoring keeps working without it. */
-  DATABASE_REQUIRED: envBoolean.default(false),
-  /** Scored records held in memory for the database; past this, new ones are dropped and counted. */
-  DB_WRITE_QUEUE_MAX: z.coerce.number().int().positive().default(50_000),
-  /** Records per multi-row insert. */
-  DB_WRITE_BATCH_SIZE: z.coerce.number().int().positive().max(5_000).default(500),
-  /** How long a partial batch waits before it is written anyway. */
-  DB_WRITE_FLUSH_INTERVAL_MS: z.coerce.number().int().positive().default(200),
-
-  // --- Cache
-  CACHE_TTL_PREDICTION_SECONDS: seconds.default(7_200),
-  CACHE_TTL_FEATURE_SECONDS: seconds.default(3_600),
-  CACHE_TTL_QUERY_SECONDS: seconds.default(300),
-  CACHE_TTL_MODEL_SECONDS: seconds.default(86_400),
-  /** Bounds of the in-process cache used when Redis is off. */
-  MEMORY_CACHE_MAX_ENTRIES: z.coerce.number().int().positive().default(100_000),
-  MEMORY_CACHE_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(64 * 1024 * 1024),
-
-  // --- Authentication
-  /**
-   * HMAC secret for access tokens (≥ 32 characters). Unset → a random one per process: tokens then stop
-   * working at restart and are not accepted by other replicas, so set it in any multi-replica deployment.
-   */
+const authEnv = envFragment("Authentication (docs/security.md)", {
   JWT_SECRET: z
     .string()
     .min(32)
@@ -77,103 +74,231 @@ export const GatewayEnvSchema = z.object({
       const weakness = secretWeakness(secret);
       if (weakness) context.addIssue({ code: "custom", message: `JWT_SECRET ${weakness}` });
     })
-    .optional(),
-  /**
-   * Refuse to start without JWT_SECRET. Set in the Kubernetes base and compose, where replicas must share
-   * one secret: a deployment that forgot it fails at start instead of issuing per-replica tokens.
-   */
-  AUTH_REQUIRE_JWT_SECRET: envBoolean.default(false),
-  /** Access token lifetime; 15–30 minutes keeps a stolen token short-lived. */
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
-  /** Refresh token lifetime (rotated on every use). */
+    .optional()
+    .meta({
+      description:
+        "HMAC secret for access tokens: at least 32 characters and 128 bits of entropy (openssl rand -hex 32); placeholders are refused. Unset → random per process (sessions end at restart and are not shared between replicas).",
+      example: "",
+    }),
+  AUTH_REQUIRE_JWT_SECRET: envBoolean
+    .default(false)
+    .describe(
+      "Refuse to start without JWT_SECRET (the Kubernetes base and compose set true: replicas must share one secret).",
+    ),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(3_600)
+    .default(900)
+    .describe("Access token lifetime; 15–30 minutes keeps a stolen token short-lived."),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()
     .min(300)
-    .default(14 * 86_400),
-  /**
-   * How long a verified credential is trusted without a database lookup. Also the bound on how long a
-   * revoked key or ended session keeps working on another replica.
-   */
-  AUTH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
-  /**
-   * During a database outage, callers verified within this many seconds keep access; new or unknown
-   * credentials get 503. Bounds how long a revocation made just before an outage can be missed.
-   */
-  AUTH_STALE_ON_ERROR_SECONDS: z.coerce.number().int().min(0).max(3_600).default(600),
-  /** Admin API key registered (as a hash) at start: cw_ + 64 hex. Unset while no admin exists → one is generated and printed once. */
-  BOOTSTRAP_ADMIN_API_KEY: z.string().optional(),
-  /** Failed logins from one source before the account is locked for that source, and for how long. */
-  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
-  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900),
-
-  // --- Kafka (ingest and stream status). Unset KAFKA_BROKERS → embedded: the ingest endpoints score in process.
-  /** Comma-separated host:port list of the brokers; unset → embedded mode, no Kafka needed. */
-  KAFKA_BROKERS: z.string().optional(),
-  KAFKA_CLIENT_ID: z.string().default("chainwatch-api-gateway"),
-  /** The scoring workers' consumer group, reported by GET /api/v1/stream/status. */
-  KAFKA_GROUP_ID: z.string().default("chainwatch-scoring"),
-  /** Input topic the ingest endpoints publish to. */
-  KAFKA_TOPIC_TRANSACTIONS: z.string().default(TOPICS.transactions),
-  /** Partitions if the gateway creates the input topic (the workers use the same default). */
-  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(6),
-  /** Bound on one publish or status read, connecting included; past it the request answers 503. */
-  KAFKA_PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
-  /** Stream status throughput: offsets sampled this often, rates over at most this window. */
-  STREAM_STATUS_SAMPLE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
-  STREAM_STATUS_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
-
-  // --- Model
-  /**
-   * Path to a model JSON file registered and deployed when the registry has no active model (first start);
-   * unset → the model shipped with @chainwatch/model. After that the registry decides what serves.
-   */
-  MODEL_PATH: z.string().optional(),
-  /** How often the model registry's active set is polled; a deploy or rollback serves within this + one load. */
-  MODEL_REFRESH_INTERVAL_SECONDS: seconds.default(5),
-  /** Scheduled drift check of recent stored traffic against the active model; 0 = off. */
-  DRIFT_CHECK_INTERVAL_SECONDS: z.coerce.number().min(0).default(3_600),
-  /** Training from a file (POST /api/v1/models/train) reads only under this directory; unset → refused. */
-  MODEL_TRAINING_DATA_DIR: z.string().optional(),
-  /** Training jobs running at once on this replica (each is a worker thread on a CPU core); more → 429. */
-  MODEL_TRAINING_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(16).default(1),
-  /** Rows one training job reads at most; past it the job fails with TRAINING_TOO_MANY_ROWS. */
-  MODEL_TRAINING_MAX_ROWS: z.coerce.number().int().min(1_000).default(1_000_000),
-  /** Heap bound of a training worker thread (MiB); exceeding it fails that job, never the gateway. */
-  MODEL_TRAINING_MAX_MEMORY_MB: z.coerce.number().int().min(64).default(512),
-  /** Cache warm jobs running at once on this replica (each reads up to 10,000 predictions); more → 429. */
-  CACHE_WARM_MAX_CONCURRENT_JOBS: z.coerce.number().int().min(1).max(16).default(2),
-
-  // --- Middleware
-  /** Requests slower than this many seconds are counted in slow_requests_total and logged. */
-  SLOW_REQUEST_THRESHOLD: seconds.default(1.0),
-  /** Responses smaller than this many bytes are sent uncompressed (gzip costs more than it saves). */
-  GZIP_MIN_SIZE: z.coerce.number().int().min(0).default(1_000),
-  /** zlib level 1 (fast) .. 9 (small); 6 is zlib's own default trade-off. */
-  GZIP_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
-  /** Largest accepted body for /api/v1/batch/* in bytes; larger → 413 before the body is read. */
-  MAX_REQUEST_SIZE: z.coerce.number().int().positive().default(10_485_760),
-  /** Largest accepted body for every other route; one transaction is well under 100 KiB. */
-  MAX_SMALL_REQUEST_SIZE: z.coerce.number().int().positive().default(262_144),
-  /** Shape limits on parsed JSON bodies, beyond their byte size. */
-  JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(256).default(32),
-  JSON_MAX_ARRAY_LENGTH: z.coerce.number().int().positive().default(10_000),
-  JSON_MAX_STRING_LENGTH: z.coerce.number().int().positive().default(262_144),
-  JSON_MAX_KEYS: z.coerce.number().int().positive().default(200_000),
-  /** Items accepted by one batch request. */
-  BATCH_MAX_ITEMS: z.coerce.number().int().positive().max(10_000).default(1_000),
-  ENABLE_RATE_LIMITING: envBoolean.default(true),
-  /** Requests per client per minute... */
-  RATE_LIMIT_RPM: z.coerce.number().int().positive().default(100),
-  /** ...plus this many on top, so short bursts from a well-behaved client pass. */
-  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(20),
-  /** Separate, stricter tier for /api/v1/batch/* (each request can carry 1000 transactions). */
-  RATE_LIMIT_BATCH_RPM: z.coerce.number().int().positive().default(30),
-  /** Tier for login, refresh and registration, per client IP: slows password guessing. */
-  RATE_LIMIT_LOGIN_RPM: z.coerce.number().int().positive().default(10),
-  /** Comma-separated allowed origins for browsers; empty → CORS off (no CORS headers at all). */
-  CORS_ORIGINS: z.string().default(""),
+    .default(14 * 86_400)
+    .describe("Refresh token lifetime (rotated on every use)."),
+  AUTH_CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(30)
+    .describe(
+      "Verified credentials are trusted this long without a database lookup: also the bound on how long a revoked key or ended session keeps working on another replica.",
+    ),
+  AUTH_STALE_ON_ERROR_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600)
+    .default(600)
+    .describe(
+      "During a database outage, callers verified within this window keep access; unknown credentials get 503.",
+    ),
+  BOOTSTRAP_ADMIN_API_KEY: z.string().optional().meta({
+    description:
+      "Admin key registered (hashed) at every start: cw_ followed by 64 hex characters. Unset while no admin credential exists (first start) → one is generated and printed once.",
+    example: "cw_<64 hex>",
+  }),
+  LOGIN_MAX_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe("Failed logins from one source before the account is locked for that source."),
+  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900).describe("How long such a lock lasts."),
 });
+
+const kafkaEnv = envFragment(
+  "Kafka (ingest and stream status). Unset KAFKA_BROKERS → embedded: the ingest endpoints score in process.",
+  {
+    KAFKA_BROKERS: z.string().optional().meta({
+      description: "Comma-separated host:port list of the brokers; unset → embedded mode, no Kafka needed.",
+      example: "127.0.0.1:9092",
+    }),
+    KAFKA_CLIENT_ID: z.string().default("chainwatch-api-gateway").describe("Kafka client id of the gateway."),
+    KAFKA_GROUP_ID: z
+      .string()
+      .default("chainwatch-scoring")
+      .describe("The scoring workers' consumer group, reported by GET /api/v1/stream/status."),
+    KAFKA_TOPIC_TRANSACTIONS: z
+      .string()
+      .default(TOPICS.transactions)
+      .describe("Input topic the ingest endpoints publish to."),
+    KAFKA_TOPIC_PARTITIONS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(6)
+      .describe("Partitions if the gateway creates the input topic (the workers use the same default)."),
+    KAFKA_PUBLISH_TIMEOUT_MS: positiveInt
+      .default(3_000)
+      .describe("Bound on one publish or status read, connecting included; past it the request answers 503."),
+    STREAM_STATUS_SAMPLE_INTERVAL_MS: positiveInt
+      .default(5_000)
+      .describe("Stream status throughput: offsets are sampled this often..."),
+    STREAM_STATUS_WINDOW_MS: positiveInt
+      .default(60_000)
+      .describe("...and rates computed over at most this window."),
+  },
+);
+
+const modelOperationsEnv = envFragment("Model operations: drift checks and training jobs", {
+  DRIFT_CHECK_INTERVAL_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(3_600)
+    .describe("Scheduled drift check of recent stored traffic against the active model; 0 = off."),
+  MODEL_TRAINING_DATA_DIR: z.string().optional().meta({
+    description:
+      "Training from a file (POST /api/v1/models/train) reads only under this directory; unset → refused.",
+    example: "/data/training",
+  }),
+  MODEL_TRAINING_MAX_CONCURRENT_JOBS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(1)
+    .describe(
+      "Training jobs running at once on this replica (each is a worker thread on a CPU core); more → 429.",
+    ),
+  MODEL_TRAINING_MAX_ROWS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(1_000_000)
+    .describe("Rows one training job reads at most; past it the job fails with TRAINING_TOO_MANY_ROWS."),
+  MODEL_TRAINING_MAX_MEMORY_MB: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .default(512)
+    .describe(
+      "Heap bound of a training worker thread (MiB); exceeding it fails that job, never the gateway.",
+    ),
+  CACHE_WARM_MAX_CONCURRENT_JOBS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe(
+      "Cache warm jobs running at once on this replica (each loads up to 10,000 predictions); more → 429.",
+    ),
+});
+
+const middlewareEnv = envFragment(
+  "Middleware: slow requests, compression, body and JSON limits, rate limits, CORS",
+  {
+    SLOW_REQUEST_THRESHOLD: seconds
+      .default(1.0)
+      .describe("Requests slower than this many seconds are counted in slow_requests_total and logged."),
+    GZIP_MIN_SIZE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(1_000)
+      .describe(
+        "Responses smaller than this many bytes are sent uncompressed (gzip costs more than it saves).",
+      ),
+    GZIP_COMPRESSION_LEVEL: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(9)
+      .default(6)
+      .describe("zlib level 1 (fast) .. 9 (small); 6 is zlib's own default trade-off."),
+    MAX_REQUEST_SIZE: positiveInt
+      .default(10_485_760)
+      .describe("Largest accepted body for /api/v1/batch/* in bytes; larger → 413 before the body is read."),
+    MAX_SMALL_REQUEST_SIZE: positiveInt
+      .default(262_144)
+      .describe("Largest accepted body for every other route; one transaction is well under 100 KiB."),
+    JSON_MAX_DEPTH: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .max(256)
+      .default(32)
+      .describe("Nesting depth of a parsed body."),
+    JSON_MAX_ARRAY_LENGTH: positiveInt.default(10_000).describe("Items of any array in a parsed body."),
+    JSON_MAX_STRING_LENGTH: positiveInt
+      .default(262_144)
+      .describe("Characters of any string in a parsed body."),
+    JSON_MAX_KEYS: positiveInt.default(200_000).describe("Keys in a parsed body, all objects together."),
+    BATCH_MAX_ITEMS: positiveInt.max(10_000).default(1_000).describe("Items accepted by one batch request."),
+    ENABLE_RATE_LIMITING: envBoolean
+      .default(true)
+      .describe("Per-client rate limits (shared through Redis when set)."),
+    RATE_LIMIT_RPM: positiveInt.default(100).describe("Requests per client per minute (default tier)..."),
+    RATE_LIMIT_BURST: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(20)
+      .describe("...plus this many on top, so short bursts from a well-behaved client pass."),
+    RATE_LIMIT_BATCH_RPM: positiveInt
+      .default(30)
+      .describe("Stricter tier for /api/v1/batch/* (each request can carry 1000 transactions)."),
+    RATE_LIMIT_LOGIN_RPM: positiveInt
+      .default(10)
+      .describe("Tier for login and refresh, per client IP: slows password guessing."),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .describe(
+        "Comma-separated browser origins allowed by CORS; empty → CORS off (no CORS headers at all).",
+      ),
+  },
+);
+
+/** The gateway's settings, in the order .env.example shows them; each package owns its own fragment. */
+const GATEWAY_ENV_FRAGMENTS = [
+  httpEnv,
+  redisEnvFragment({ commandTimeoutMs: 250 }),
+  cacheEnvFragment,
+  databaseEnvFragment({ whenUnset: "the embedded PostgreSQL (PGLITE_DATA_DIR)." }),
+  gatewayStorageEnv,
+  authEnv,
+  kafkaEnv,
+  modelEnvFragment,
+  modelOperationsEnv,
+  middlewareEnv,
+] as const;
+
+/** Every setting of the gateway; apps/api-gateway/.env.example is rendered from it. */
+export const GatewayEnvSchema = composeEnvSchema(GATEWAY_ENV_FRAGMENTS);
+
+/** The committed .env.example; a test fails when it differs. */
+export const renderGatewayEnvExample = () =>
+  renderEnvExample({
+    app: "API gateway",
+    regenerate: "pnpm --filter @chainwatch/api-gateway env:example",
+    fragments: GATEWAY_ENV_FRAGMENTS,
+  });
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
   isRedisEnabled: boolean;
@@ -189,7 +314,7 @@ export function loadEnv(source: EnvSource = process.env): GatewayEnv {
   }
   return {
     ...env,
-    isRedisEnabled: env.REDIS_ENABLED ?? env.REDIS_URL !== undefined,
+    isRedisEnabled: isRedisEnabled(env),
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),

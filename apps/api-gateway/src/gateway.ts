@@ -1,11 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  type Cache,
-  createCache,
-  createMemoryStore,
-  createRedisStore,
-  type RedisStore,
-} from "@chainwatch/cache";
+import { type Cache, createCacheFromEnv } from "@chainwatch/cache";
 import {
   createCacheMetrics,
   createHealthMetrics,
@@ -69,36 +63,6 @@ export interface Gateway extends Component {
   readonly modelRegistry: ModelRegistry;
 }
 
-function createGatewayCache(env: GatewayEnv, logger: Logger, registry: Registry) {
-  const metrics = createCacheMetrics(registry);
-  const redisStore: RedisStore | undefined = env.isRedisEnabled
-    ? createRedisStore({
-        url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
-        commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-        connectionName: "chainwatch-api-gateway",
-      })
-    : undefined;
-  const store =
-    redisStore ??
-    createMemoryStore({
-      maxEntries: env.MEMORY_CACHE_MAX_ENTRIES,
-      maxBytes: env.MEMORY_CACHE_MAX_BYTES,
-      onEvict: () => metrics.evictionsTotal.inc(),
-    });
-  const cache = createCache({
-    store,
-    logger: logger.child({ component: "cache" }),
-    metrics,
-    ttlSeconds: {
-      prediction: env.CACHE_TTL_PREDICTION_SECONDS,
-      feature: env.CACHE_TTL_FEATURE_SECONDS,
-      query: env.CACHE_TTL_QUERY_SECONDS,
-      model: env.CACHE_TTL_MODEL_SECONDS,
-    },
-  });
-  return { cache, redisStore };
-}
-
 /**
  * Builds every collaborator of the HTTP API from the env (opening the database and running migrations);
  * `start()` listens, `stop()` drains HTTP, flushes pending writes and closes clients.
@@ -108,7 +72,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const registry = createMetricsRegistry({ defaultLabels: { service: "api-gateway" } });
   const scoringMetrics = createScoringMetrics(registry);
 
-  const { cache, redisStore } = createGatewayCache(env, logger, registry);
+  const { cache, redisStore } = createCacheFromEnv(env, {
+    logger,
+    metrics: createCacheMetrics(registry),
+    connectionName: "chainwatch-api-gateway",
+  });
   const database = options.database ?? (await openDatabase(env, logger));
   if (options.database) await runMigrations(options.database);
   const repositories = createRepositories(database);

@@ -15,6 +15,13 @@ export {
   KEY_FORMAT_VERSIONS,
   predictionCacheId,
 } from "./cache-types.ts";
+export {
+  type CacheEnv,
+  cacheEnvFragment,
+  createCacheFromEnv,
+  isRedisEnabled,
+  redisEnvFragment,
+} from "./env.ts";
 export { createMemoryStore, type MemoryStoreOptions } from "./memory-store.ts";
 export { createRedisStore, type RedisStore, type RedisStoreOptions } from "./redis-store.ts";
 export type { CacheStore, StoreEntry } from "./store.ts";

@@ -1,4 +1,5 @@
 export { reportContentConflicts } from "./conflict-report.ts";
+export { modelEnvFragment } from "./env.ts";
 export {
   type ModelProvider,
   mutableModelProvider,

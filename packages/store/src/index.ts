@@ -1,4 +1,5 @@
 export type { Database, Queryable, QueryResult } from "./database.ts";
+export { type DatabaseEnv, databaseEnvFragment, openPostgresFromEnv } from "./env.ts";
 export { type Migration, type MigrationResult, migrations, runMigrations } from "./migrations/index.ts";
 export { createPgliteDatabase, type PgliteDatabaseOptions } from "./pglite-database.ts";
 export { createPostgresDatabase, type PostgresDatabaseOptions } from "./postgres-database.ts";

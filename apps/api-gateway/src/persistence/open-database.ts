@@ -1,22 +1,16 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "@chainwatch/service-kit";
-import {
-  createPgliteDatabase,
-  createPostgresDatabase,
-  type Database,
-  runMigrations,
-} from "@chainwatch/store";
+import { createPgliteDatabase, type Database, openPostgresFromEnv, runMigrations } from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 
 /** PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite; migrations run before anything else. */
 export async function openDatabase(env: GatewayEnv, logger: Logger): Promise<Database> {
   const database = env.DATABASE_URL
-    ? await createPostgresDatabase({
-        connectionString: env.DATABASE_URL,
-        maxConnections: env.DATABASE_POOL_SIZE,
-        applicationName: "chainwatch-api-gateway",
-      })
+    ? await openPostgresFromEnv(
+        { ...env, DATABASE_URL: env.DATABASE_URL },
+        { applicationName: "chainwatch-api-gateway" },
+      )
     : await openEmbedded(embeddedDataDir(env));
   const { applied } = await runMigrations(database);
   logger.info(
