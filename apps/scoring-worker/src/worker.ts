@@ -241,6 +241,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         pausedPartitions: 0,
         scored: 0,
         deadLettered: 0,
+        skipped: 0,
         commitsFailed: 0,
       },
     isReady: () => isStarted && (streamWorker?.isHealthy() ?? false),

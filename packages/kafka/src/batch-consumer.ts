@@ -19,6 +19,8 @@ export interface ConsumedMessage {
   value: Buffer | null;
   /** Broker timestamp, epoch milliseconds as a string. */
   timestamp: string;
+  /** Record headers as the producer set them (only present when there are some). */
+  headers?: MessageHeaders;
   /**
    * Set when this message stands for a whole record batch that could not be decoded (a corrupt payload, a
    * failing codec): `value` then holds the raw batch, `offset` is its last offset and `firstOffset` its
@@ -27,6 +29,9 @@ export interface ConsumedMessage {
    */
   undecodable?: UndecodableBatch;
 }
+
+/** Kafka record headers: a name may repeat (then an array); values are bytes. */
+export type MessageHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
 export interface UndecodableBatch {
   error: string;
@@ -184,6 +189,9 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
                   value: message.value ?? null,
                   timestamp: message.timestamp,
                 };
+                if (message.headers && Object.keys(message.headers).length > 0) {
+                  consumed.headers = message.headers;
+                }
                 const undecodable = undecodableOf(message);
                 if (undecodable) {
                   consumed.undecodable = undecodable;

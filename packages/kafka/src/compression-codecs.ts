@@ -18,10 +18,13 @@
  */
 import { promisify } from "node:util";
 import { zstdCompress, zstdDecompress } from "node:zlib";
-import { CompressionCodecs, CompressionTypes } from "kafkajs";
+// Default import: Node's CommonJS export detection does not see these two (`Name: expression` in kafkajs's
+// module.exports), so a named import works under vitest and fails under node.
+import kafkajs from "kafkajs";
 import { compressFrame, decompressFrame } from "lz4-napi";
 import { compress as snappyCompress, uncompress as snappyUncompress } from "snappy";
 
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 const zstdCompressAsync = promisify(zstdCompress);
 const zstdDecompressAsync = promisify(zstdDecompress);
 

@@ -1,12 +1,13 @@
 import { createLogger } from "@chainwatch/service-kit";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
-import { CompressionCodecs, CompressionTypes } from "kafkajs";
+import kafkajs from "kafkajs";
 import { afterAll, expect, it } from "vitest";
 import { type ConsumedMessage, createBatchConsumer } from "./batch-consumer.ts";
 import { createKafkaClient } from "./client.ts";
 import { codecs } from "./compression-codecs.ts";
 import { createTestTopics, type JavaCompressionType, produceWithJavaClient } from "./testing.ts";
 
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 const logger = createLogger({ name: "test", level: "silent" });
 
 await describeWithServices("record batches of Kafka's Java producer (real broker)", ["kafka"], () => {

@@ -16,6 +16,7 @@ export {
   type ConsumedMessage,
   type ConsumerListeners,
   createBatchConsumer,
+  type MessageHeaders,
   type PartitionOffset,
   type TopicPartition,
   type UndecodableBatch,
@@ -25,9 +26,14 @@ export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from "./
 export * from "./formats.ts";
 export {
   createPublisher,
+  isKafkaPublishRejectedError,
+  isMessageRejection,
+  KafkaPublishRejectedError,
   KafkaUnavailableError,
+  kafkaErrorType,
   type OutgoingMessage,
   type Publisher,
   type PublisherOptions,
+  type RejectedMessage,
   type TopicMessages,
 } from "./publisher.ts";

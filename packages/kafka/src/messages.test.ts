@@ -37,10 +37,33 @@ describe("stream message formats", () => {
   it("classifies JSON that is not a v1 envelope as schema_invalid, naming the fields", () => {
     const wrongVersion = decodeTransactionMessage(bytes(encodeMessage({ ...envelope, schemaVersion: 2 })));
     expect(wrongVersion).toMatchObject({ ok: false, reason: "schema_invalid" });
-    const bare = decodeTransactionMessage(bytes(encodeMessage(envelope.transaction)));
-    expect(bare.ok).toBe(false);
-    if (!bare.ok) expect(bare.issues?.map((issue) => issue.path)).toContain("schemaVersion");
+    // An envelope without its version (it has `transaction`) is not a bare transaction.
+    const unversioned = decodeTransactionMessage(
+      bytes(encodeMessage({ transaction: envelope.transaction, source: "x" })),
+    );
+    expect(unversioned.ok).toBe(false);
+    if (!unversioned.ok) expect(unversioned.issues?.map((issue) => issue.path)).toContain("schemaVersion");
     expect(decodeTransactionMessage(bytes("[1,2]"))).toMatchObject({ ok: false, reason: "schema_invalid" });
+    expect(decodeTransactionMessage(bytes('"0xabc"'))).toMatchObject({ ok: false, reason: "schema_invalid" });
+  });
+
+  it("reads a bare transaction (no envelope) as that transaction, source bare, published at the message time", () => {
+    const bare = decodeTransactionMessage(bytes(encodeMessage(envelope.transaction)), {
+      timestamp: "1769853600000",
+    });
+    expect(bare).toEqual({
+      ok: true,
+      message: {
+        schemaVersion: 1,
+        transaction: envelope.transaction,
+        source: "bare",
+        publishedAt: "2026-01-31T10:00:00.000Z",
+      },
+    });
+    // Any plain object without the envelope's keys; the transaction itself is validated later, as always.
+    const odd = decodeTransactionMessage(bytes('{"hash":"0x1"}'), { timestamp: "" });
+    expect(odd.ok && odd.message.transaction).toEqual({ hash: "0x1" });
+    expect(odd.ok && TransactionMessageSchema.safeParse(odd.message).success).toBe(true);
   });
 
   it("decodes transaction messages exactly as the schema does, edge cases included", () => {

@@ -83,13 +83,17 @@ export type AnomalyMessage = z.infer<typeof AnomalyMessageSchema>;
  * - `schema_invalid`: JSON, but not a TransactionMessage of a version this worker reads;
  * - `invalid_transaction`: the envelope is fine, the transaction fails validation (missing or malformed
  *   fields, out-of-range amounts); `issues` lists each field;
- * - `unscoreable`: a valid transaction the scorer or the store cannot handle.
+ * - `unscoreable`: a valid transaction the scorer or the store cannot handle;
+ * - `undecodable_batch`: a whole record batch the consumer could not decode (corrupt, or a compression it
+ *   cannot read); one dead letter stands for offsets `original.firstOffset`..`original.offset`, with the raw
+ *   batch as its value.
  */
 export const DEAD_LETTER_REASONS = [
   "invalid_json",
   "schema_invalid",
   "invalid_transaction",
   "unscoreable",
+  "undecodable_batch",
 ] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
@@ -105,10 +109,39 @@ export const DeadLetterMessageSchema = z.object({
     offset: z.string().regex(/^\d+$/),
     /** Broker timestamp of the original message (epoch milliseconds as a string, as Kafka reports it). */
     timestamp: z.string(),
+    /** The original key: UTF-8 text (or base64, see keyEncoding), its first 1 KiB when longer. */
     key: z.string().nullable(),
+    /** Absent in older dead letters: then utf8 when the key decoded as UTF-8, else base64. */
+    keyEncoding: z.enum(["utf8", "base64"]).optional(),
+    /** Set when the original key was longer than 1 KiB: `key` then holds its first bytes, base64. */
+    keyTruncated: z.boolean().optional(),
+    /** Size of the original key in bytes (set when it was cut or omitted). */
+    keyBytes: z.number().int().min(0).optional(),
+    /**
+     * The original record headers, at most 32, values cut at 1 KiB (then base64 and `valueTruncated`);
+     * `headersDropped` counts the ones left out.
+     */
+    headers: z
+      .array(
+        z.object({
+          name: z.string(),
+          value: z.string().nullable(),
+          valueEncoding: z.enum(["utf8", "base64"]),
+          valueTruncated: z.boolean().optional(),
+        }),
+      )
+      .optional(),
+    headersDropped: z.number().int().min(0).optional(),
     /** The original value exactly: UTF-8 text when it decodes as UTF-8, else base64. */
     value: z.string().nullable(),
     valueEncoding: z.enum(["utf8", "base64"]),
+    /**
+     * Set when even the cut fields would not fit the topic (its max.message.bytes is below the broker's
+     * default): key, value and headers are left out, only the coordinates and sizes remain.
+     */
+    contentOmitted: z.boolean().optional(),
+    /** `undecodable_batch` only: the batch's first offset (`offset` is its last). */
+    firstOffset: z.string().regex(/^\d+$/).optional(),
     /**
      * Set when the original was larger than the dead-letter cap (256 KiB): `value` then holds its first
      * bytes only, so the dead letter itself always fits under the broker's message size limit.
@@ -232,9 +265,49 @@ function wellFormedTransactionMessage(json: unknown): TransactionMessage | undef
     : { schemaVersion, transaction, source, publishedAt, requestId };
 }
 
-export function decodeTransactionMessage(value: Uint8Array | null): DecodeResult<TransactionMessage> {
+/** `source` of a bare transaction (a message that is the transaction itself, without the v1 envelope). */
+export const BARE_TRANSACTION_SOURCE = "bare";
+
+/**
+ * A plain JSON object with neither `schemaVersion` nor `transaction` is a bare transaction, as producers
+ * that never adopted the envelope send it (the gateway's ingest body, a transaction copied from a node's
+ * RPC): it is read as that transaction with the envelope's defaults, and validated like any other. An
+ * object that has either key is an envelope, and a broken one stays `schema_invalid`.
+ */
+function isBareTransaction(json: unknown): json is Record<string, unknown> {
+  return isPlainObject(json) && !Object.hasOwn(json, "schemaVersion") && !Object.hasOwn(json, "transaction");
+}
+
+/** The broker timestamp (epoch milliseconds as a string) as ISO 8601; now when it is missing or invalid. */
+function publishedAtOf(timestamp: string | undefined): string {
+  const epochMs = Number(timestamp);
+  return timestamp !== undefined && timestamp !== "" && Number.isFinite(epochMs) && epochMs >= 0
+    ? new Date(epochMs).toISOString()
+    : new Date().toISOString();
+}
+
+/**
+ * The input topic's message: a v1 envelope, or a bare transaction (see isBareTransaction) which gets
+ * `source: "bare"` and `publishedAt` = the message's broker `timestamp`.
+ */
+export function decodeTransactionMessage(
+  value: Uint8Array | null,
+  options: { timestamp?: string } = {},
+): DecodeResult<TransactionMessage> {
   const parsed = parseJson(value);
   if (!parsed.ok) return parsed;
   const message = wellFormedTransactionMessage(parsed.json);
-  return message ? { ok: true, message } : validate(TransactionMessageSchema, parsed.json);
+  if (message) return { ok: true, message };
+  if (isBareTransaction(parsed.json)) {
+    return {
+      ok: true,
+      message: {
+        schemaVersion: MESSAGE_SCHEMA_VERSION,
+        transaction: parsed.json,
+        source: BARE_TRANSACTION_SOURCE,
+        publishedAt: publishedAtOf(options.timestamp),
+      },
+    };
+  }
+  return validate(TransactionMessageSchema, parsed.json);
 }

@@ -20,18 +20,83 @@ export interface TopicMessages {
   messages: OutgoingMessage[];
 }
 
-/** Kafka did not acknowledge a publish in time (down, unreachable, or no leader); nothing is known to be written. */
+/**
+ * Kafka did not acknowledge a publish in time (down, unreachable, no leader, or a retriable error past
+ * kafkajs's retries): transient, retry it. `unacknowledged` is what was not acknowledged when it failed, in
+ * order (resend only that: the requests before it are written); the request in flight may or may not
+ * have landed, so a resend can duplicate it (at-least-once).
+ */
 export class KafkaUnavailableError extends ChainwatchError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super("KAFKA_UNAVAILABLE", message, options);
+  readonly unacknowledged: TopicMessages[] | undefined;
+  constructor(message: string, options: { cause?: unknown; unacknowledged?: TopicMessages[] } = {}) {
+    super("KAFKA_UNAVAILABLE", message, options.cause === undefined ? {} : { cause: options.cause });
+    this.unacknowledged = options.unacknowledged;
   }
 }
 
+/** A message the broker refused for good (no retry can succeed), with the broker's error type. */
+export interface RejectedMessage {
+  topic: string;
+  message: OutgoingMessage;
+  /** The broker's error type, e.g. MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD. */
+  errorType: string;
+  error: string;
+}
+
 /**
- * Writes to Kafka with acks=all: `publish` resolves once every in-sync replica has the messages, or rejects
- * with KafkaUnavailableError within `timeoutMs`. A rejected publish may still have written some or all
- * messages (Kafka answered too late), so callers that retry create duplicates; every stream consumer
- * therefore dedupes on the key.
+ * The broker refused some messages of a publish for a reason that no retry can fix (too large, invalid).
+ * Every other message of the call was acknowledged: `rejected` lists exactly what was not written.
+ */
+export class KafkaPublishRejectedError extends ChainwatchError {
+  readonly rejected: RejectedMessage[];
+  constructor(rejected: RejectedMessage[]) {
+    const types = [...new Set(rejected.map((entry) => entry.errorType))].join(", ");
+    super("KAFKA_PUBLISH_REJECTED", `kafka refused ${rejected.length} message(s) for good: ${types}`);
+    this.rejected = rejected;
+  }
+}
+
+export function isKafkaPublishRejectedError(error: unknown): error is KafkaPublishRejectedError {
+  return error instanceof KafkaPublishRejectedError;
+}
+
+/**
+ * Broker errors about the messages themselves: sending them again can never succeed, but the other messages
+ * of the same request can. Other non-retriable errors (authorisation, configuration) concern the whole
+ * cluster or topic: they stay "unavailable" (retried) rather than dropping every message.
+ */
+const MESSAGE_REJECTION_TYPES: ReadonlySet<string> = new Set([
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "INVALID_RECORD",
+  "INVALID_TIMESTAMP",
+  "INVALID_REQUIRED_ACKS",
+]);
+
+/** kafkajs wraps the broker's error (KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded): unwrap it. */
+export function kafkaErrorType(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const { type, cause, originalError } = error as {
+    type?: unknown;
+    cause?: unknown;
+    originalError?: unknown;
+  };
+  if (typeof type === "string") return type;
+  return kafkaErrorType(cause, depth + 1) ?? kafkaErrorType(originalError, depth + 1);
+}
+
+export function isMessageRejection(error: unknown): boolean {
+  const type = kafkaErrorType(error);
+  return type !== undefined && MESSAGE_REJECTION_TYPES.has(type);
+}
+
+/**
+ * Writes to Kafka with acks=all: `publish` resolves once every in-sync replica has the messages. It rejects
+ * with KafkaUnavailableError within `timeoutMs` when Kafka does not acknowledge (transient: retry what its
+ * `unacknowledged` lists), or with KafkaPublishRejectedError when the broker refused some messages for good
+ * (too large, invalid): those are isolated and listed, everything else of the call is written. A rejected
+ * publish may still have written the request in flight (Kafka answered too late), so callers that retry
+ * create duplicates; every stream consumer therefore dedupes on the key.
  */
 export interface Publisher {
   publish(batches: readonly TopicMessages[]): Promise<void>;
@@ -98,13 +163,46 @@ export function createPublisher(options: PublisherOptions): Publisher {
     async publish(batches) {
       const topicMessages = batches.filter((batch) => batch.messages.length > 0);
       if (topicMessages.length === 0) return;
-      if (isClosed) throw new KafkaUnavailableError("publisher is closed");
+      if (isClosed) throw new KafkaUnavailableError("publisher is closed", { unacknowledged: topicMessages });
+      const requests = splitBySize(topicMessages, options.maxRequestBytes ?? 512 * 1024);
+      // Progress, so a failure can say what is not acknowledged: requests before `next` are written, and of
+      // request `next` the messages before `isolatedUpTo` (while it is sent one message at a time).
+      let next = 0;
+      let isolatedUpTo = 0;
+      let isAbandoned = false;
+      const rejected: RejectedMessage[] = [];
+      const send = (request: TopicMessages[]) =>
+        // OutgoingMessage is a subset of kafkajs's Message (same field names): passed as is, no copy.
+        producer.sendBatch({ acks: -1, topicMessages: request });
       const work = (async () => {
         await connect();
-        for (const request of splitBySize(topicMessages, options.maxRequestBytes ?? 512 * 1024)) {
-          // OutgoingMessage is a subset of kafkajs's Message (same field names), so it is passed as is:
-          // no per-message copy.
-          await producer.sendBatch({ acks: -1, topicMessages: request });
+        for (; next < requests.length && !isAbandoned; next++) {
+          const request = requests[next] as TopicMessages[];
+          try {
+            await send(request);
+          } catch (error) {
+            if (!isMessageRejection(error)) throw error;
+            // Some message of this request is refused for good. Find which, one message at a time (rare, and
+            // at most one request's worth), and write the rest.
+            const single = request.flatMap(({ topic, messages }) =>
+              messages.map((message) => ({ topic, message })),
+            );
+            for (isolatedUpTo = 0; isolatedUpTo < single.length && !isAbandoned; isolatedUpTo++) {
+              const { topic, message } = single[isolatedUpTo] as { topic: string; message: OutgoingMessage };
+              try {
+                await send([{ topic, messages: [message] }]);
+              } catch (singleError) {
+                if (!isMessageRejection(singleError)) throw singleError;
+                rejected.push({
+                  topic,
+                  message,
+                  errorType: kafkaErrorType(singleError) ?? "UNKNOWN",
+                  error: (singleError as Error).message,
+                });
+              }
+            }
+            isolatedUpTo = 0;
+          }
         }
       })();
       // The race may leave `work` running after a timeout; it must not become an unhandled rejection.
@@ -112,14 +210,33 @@ export function createPublisher(options: PublisherOptions): Publisher {
       try {
         await withTimeout(work, "kafka publish");
       } catch (error) {
+        isAbandoned = true;
         options.metrics?.publishErrorsTotal.inc();
         logger.warn({ err: error }, "kafka publish failed");
+        // Refused ones go back too: the retry isolates and reports them again rather than losing them.
+        const unacknowledged = [
+          ...rejected.map(({ topic, message }) => ({ topic, messages: [message] })),
+          ...unacknowledgedOf(requests, next, isolatedUpTo),
+        ];
         throw error instanceof KafkaUnavailableError
-          ? error
-          : new KafkaUnavailableError("kafka did not acknowledge the publish", { cause: error });
+          ? new KafkaUnavailableError(error.message, { cause: error, unacknowledged })
+          : new KafkaUnavailableError("kafka did not acknowledge the publish", {
+              cause: error,
+              unacknowledged,
+            });
       }
+      const isRejected = new Set(rejected.map((entry) => entry.message));
       for (const { topic, messages } of topicMessages) {
-        options.metrics?.messagesPublishedTotal.inc({ topic }, messages.length);
+        const written = messages.filter((message) => !isRejected.has(message)).length;
+        if (written > 0) options.metrics?.messagesPublishedTotal.inc({ topic }, written);
+      }
+      if (rejected.length > 0) {
+        options.metrics?.publishErrorsTotal.inc();
+        logger.error(
+          { rejected: rejected.map(({ topic, errorType }) => ({ topic, errorType })) },
+          "kafka refused messages for good; the rest of the publish is written",
+        );
+        throw new KafkaPublishRejectedError(rejected);
       }
     },
 
@@ -130,6 +247,23 @@ export function createPublisher(options: PublisherOptions): Publisher {
       });
     }),
   };
+}
+
+/** The messages of `requests` from request `next` (of which the first `skip` messages are written), in order. */
+function unacknowledgedOf(requests: TopicMessages[][], next: number, skip: number): TopicMessages[] {
+  const rest: TopicMessages[] = [];
+  let toSkip = skip;
+  for (const request of requests.slice(next)) {
+    for (const { topic, messages } of request) {
+      const kept = toSkip > 0 ? messages.slice(Math.min(toSkip, messages.length)) : messages;
+      toSkip = Math.max(0, toSkip - messages.length);
+      if (kept.length === 0) continue;
+      const last = rest.at(-1);
+      if (last?.topic === topic) last.messages.push(...kept);
+      else rest.push({ topic, messages: [...kept] });
+    }
+  }
+  return rest;
 }
 
 /** Approximate bytes of a message on the wire: key, value, headers and ~70 bytes of record overhead. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type AnomalyMessage,
   type ConsumedMessage,
@@ -6,6 +7,7 @@ import {
   decodeUtf8,
   encodeMessage,
   MESSAGE_SCHEMA_VERSION,
+  type MessageHeaders,
   type OutgoingMessage,
   type ScoreMessage,
   transactionKey,
@@ -86,47 +88,161 @@ export function anomalyMessage(item: ScoredItem<ConsumedMessage>, partition?: nu
 }
 
 /**
- * Originals above this are cut in the dead letter: a near-1 MiB input would otherwise make a dead letter
- * over the broker's limit (JSON escaping, base64), refused on every retry, and the partition would stall.
+ * Bounds of every field copied from the original into a dead letter. Incident: a transaction message with a
+ * ~600 KB key made a dead letter over the broker's 1 MiB limit (the key was copied unbounded into the record
+ * key and into `original.key`; only the value was cut), the broker refused it (MESSAGE_TOO_LARGE) on every
+ * retry and the partition stopped. With these bounds a dead letter is at most ~0.75 MiB whatever the input
+ * (JSON escaping included: a field is base64 whenever its escaped text would be longer), and
+ * DEAD_LETTER_MAX_BYTES is checked on the encoded result anyway.
  */
 export const DEAD_LETTER_VALUE_MAX_BYTES = 256 * 1024;
+export const DEAD_LETTER_KEY_MAX_BYTES = 1024;
+export const DEAD_LETTER_HEADERS_MAX = 32;
+export const DEAD_LETTER_HEADER_NAME_MAX_CHARS = 256;
+export const DEAD_LETTER_HEADER_VALUE_MAX_BYTES = 1024;
+const ISSUES_MAX = 50;
+const ISSUE_PATH_MAX_CHARS = 256;
+const ISSUE_MESSAGE_MAX_CHARS = 512;
+/**
+ * Record key, value and headers of a dead letter together; below the broker's default message.max.bytes
+ * (1 MiB + 12) with room for the record overhead. Past it (only possible if the bounds above change), the
+ * content is omitted.
+ */
+export const DEAD_LETTER_MAX_BYTES = 900 * 1024;
 
-/** The original key and value are kept exactly (UTF-8 text, or base64 when not UTF-8) so it can be replayed. */
+type Encoded = { text: string | null; encoding: "utf8" | "base64"; isTruncated: boolean; bytes: number };
+
+/**
+ * Bytes as UTF-8 text when they are UTF-8 and not cut, else base64 (a cut may split a character); also
+ * base64 when the text's JSON escaping (control characters: 6 bytes each) would make it the longer one.
+ */
+function encodeBytes(bytes: Buffer | null, maxBytes: number): Encoded {
+  if (bytes === null) return { text: null, encoding: "utf8", isTruncated: false, bytes: 0 };
+  const isTruncated = bytes.length > maxBytes;
+  const kept = isTruncated ? bytes.subarray(0, maxBytes) : bytes;
+  const base64 = () => ({
+    text: kept.toString("base64"),
+    encoding: "base64" as const,
+    isTruncated,
+    bytes: bytes.length,
+  });
+  if (isTruncated) return base64();
+  const text = decodeUtf8(kept);
+  if (text === undefined || JSON.stringify(text).length - 2 > Math.ceil(kept.length / 3) * 4) return base64();
+  return { text, encoding: "utf8", isTruncated: false, bytes: bytes.length };
+}
+
+function headerEntries(headers: MessageHeaders | undefined) {
+  const all = Object.entries(headers ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((item) => ({ name, value: item })),
+  );
+  const kept = all.slice(0, DEAD_LETTER_HEADERS_MAX).map(({ name, value }) => {
+    const encoded = encodeBytes(
+      value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(value),
+      DEAD_LETTER_HEADER_VALUE_MAX_BYTES,
+    );
+    return {
+      name: name.slice(0, DEAD_LETTER_HEADER_NAME_MAX_CHARS),
+      value: encoded.text,
+      valueEncoding: encoded.encoding,
+      ...(encoded.isTruncated ? { valueTruncated: true } : {}),
+    };
+  });
+  return { kept, dropped: all.length - kept.length };
+}
+
+/**
+ * The record key of a dead letter: the original key when it is short UTF-8 (so a consumer can look it up
+ * by key), else a digest of it (same key → same partition, bounded size).
+ */
+function deadLetterKey(key: Buffer | null): string | null {
+  if (key === null) return null;
+  const text = key.length <= DEAD_LETTER_KEY_MAX_BYTES ? decodeUtf8(key) : undefined;
+  return text ?? `sha256:${createHash("sha256").update(key).digest("hex")}`;
+}
+
+/**
+ * The dead letter of a message: why, and the original's coordinates, key, headers and value, each bounded
+ * (see the limits above) so the dead letter always fits the broker's limit and can be replayed when it was
+ * not cut. `omitContent` leaves key, value and headers out (a topic whose max.message.bytes refused the full
+ * dead letter).
+ */
 export function deadLetterMessage(
   deadLetter: DeadLetter,
   consumerGroup: string,
   failedAt: Date,
   partition?: number,
+  omitContent = false,
 ): OutgoingMessage {
   const { message } = deadLetter;
-  const original = message.value;
-  const isTruncated = original !== null && original.length > DEAD_LETTER_VALUE_MAX_BYTES;
-  const value = isTruncated ? original.subarray(0, DEAD_LETTER_VALUE_MAX_BYTES) : original;
-  // A cut may split a UTF-8 character, so a truncated value is always base64.
-  const text = value === null ? null : isTruncated ? undefined : decodeUtf8(value);
-  const key = message.key === null ? null : (decodeUtf8(message.key) ?? message.key.toString("base64"));
+  const valueBytes = message.value?.length ?? 0;
+  const keyBytes = message.key?.length ?? 0;
+  const coordinates = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: message.timestamp,
+    ...(message.undecodable ? { firstOffset: message.undecodable.firstOffset } : {}),
+  };
+  const original: DeadLetterMessage["original"] = omitContent
+    ? {
+        ...coordinates,
+        key: null,
+        value: null,
+        valueEncoding: "utf8",
+        contentOmitted: true,
+        keyBytes,
+        valueBytes,
+      }
+    : (() => {
+        const key = encodeBytes(message.key, DEAD_LETTER_KEY_MAX_BYTES);
+        const value = encodeBytes(message.value, DEAD_LETTER_VALUE_MAX_BYTES);
+        const headers = headerEntries(message.headers);
+        return {
+          ...coordinates,
+          key: key.text,
+          ...(key.text === null ? {} : { keyEncoding: key.encoding }),
+          ...(key.isTruncated ? { keyTruncated: true, keyBytes } : {}),
+          ...(headers.kept.length > 0 ? { headers: headers.kept } : {}),
+          ...(headers.dropped > 0 ? { headersDropped: headers.dropped } : {}),
+          value: value.text,
+          valueEncoding: value.encoding,
+          ...(value.isTruncated ? { valueTruncated: true, valueBytes } : {}),
+        };
+      })();
   const payload: DeadLetterMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
     reason: deadLetter.reason,
-    error: deadLetter.error.slice(0, 2_000),
-    ...(deadLetter.issues && deadLetter.issues.length > 0 ? { issues: deadLetter.issues.slice(0, 50) } : {}),
-    original: {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      timestamp: message.timestamp,
-      key,
-      value: value === null ? null : (text ?? value.toString("base64")),
-      valueEncoding: text === undefined && value !== null ? "base64" : "utf8",
-      ...(isTruncated ? { valueTruncated: true, valueBytes: original.length } : {}),
-    },
-    consumerGroup,
+    error: deadLetter.error.slice(0, omitContent ? 500 : 2_000),
+    ...(!omitContent && deadLetter.issues && deadLetter.issues.length > 0
+      ? {
+          issues: deadLetter.issues.slice(0, ISSUES_MAX).map((issue) => ({
+            path: issue.path.slice(0, ISSUE_PATH_MAX_CHARS),
+            message: issue.message.slice(0, ISSUE_MESSAGE_MAX_CHARS),
+          })),
+        }
+      : {}),
+    original,
+    consumerGroup: consumerGroup.slice(0, 256),
     failedAt: failedAt.toISOString(),
   };
-  return {
-    key,
+  const outgoing: OutgoingMessage = {
+    key: deadLetterKey(message.key),
     value: encodeMessage(payload),
     headers: { "dlq-reason": deadLetter.reason },
     ...(partition === undefined ? {} : { partition }),
   };
+  if (!omitContent && outgoingBytes(outgoing) > DEAD_LETTER_MAX_BYTES) {
+    return deadLetterMessage(deadLetter, consumerGroup, failedAt, partition, true);
+  }
+  return outgoing;
+}
+
+/** Key, value and header bytes of an outgoing message (what the broker's size limit counts, less overhead). */
+export function outgoingBytes(message: OutgoingMessage): number {
+  let bytes = Buffer.byteLength(message.value) + (message.key === null ? 0 : Buffer.byteLength(message.key));
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return bytes;
 }

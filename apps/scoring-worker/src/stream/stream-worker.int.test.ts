@@ -4,8 +4,9 @@ import {
   decodeMessage,
   ScoreMessageSchema,
 } from "@chainwatch/kafka";
+import { produceWithJavaClient } from "@chainwatch/kafka/testing";
 import { createKafkaConsumerMetrics, createMetricsRegistry } from "@chainwatch/metrics";
-import { describeWithServices } from "@chainwatch/testing";
+import { describeWithServices, serviceUrls } from "@chainwatch/testing";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import {
   cleanupScope,
@@ -211,7 +212,8 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
       "invalid_json",
       "invalid_json",
       "schema_invalid",
-      "schema_invalid",
+      // A bare transaction (no envelope) is read as the transaction: this one fails validation.
+      "invalid_transaction",
       "invalid_transaction",
       "unscoreable",
     ]);
@@ -236,6 +238,84 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
     const metrics = await worker.registry.metrics();
     expect(metrics).toMatch(/kafka_dlq_messages_total\{[^}]*reason="invalid_json"[^}]*\} 2/);
     expect(metrics).toMatch(/kafka_dlq_messages_total\{[^}]*reason="unscoreable"[^}]*\} 1/);
+    await database.close();
+  });
+
+  it("scores 200 transactions per codec that Kafka's Java client produced with lz4, snappy, zstd and gzip", async () => {
+    const test = await scope("cw_codecs");
+    const worker = await startWorker(test);
+    const database = await openScopeDatabase(test);
+    const codecs = ["lz4", "snappy", "zstd", "gzip"] as const;
+    const hashesByCodec = new Map<string, string[]>();
+    for (const compression of codecs) {
+      const transactions = Array.from({ length: 200 }, (_, index) => transaction(index));
+      hashesByCodec.set(
+        compression,
+        transactions.map((tx) => String(tx.hash)),
+      );
+      produceWithJavaClient({
+        brokers: serviceUrls.kafkaBrokers,
+        topic: test.topics.transactions,
+        compression,
+        messages: transactions.map((tx) => {
+          const message = transactionMessage(tx);
+          return { key: message.key, value: String(message.value) };
+        }),
+      });
+    }
+    await waitUntil("all stored", async () =>
+      (await storedCounts(database)).predictions >= 800 ? true : undefined,
+    );
+    for (const [compression, hashes] of hashesByCodec) {
+      const { rows } = await database.query<{ count: string }>(
+        "SELECT count(*) FROM predictions WHERE tx_hash = ANY($1)",
+        [hashes],
+      );
+      expect(Number(rows[0]?.count), compression).toBe(200);
+    }
+    expect(worker.stats()).toMatchObject({ deadLettered: 0, skipped: 0 });
+    expect(worker.isReady()).toBe(true);
+    await database.close();
+  });
+
+  it("a poison message with a ~600 KB key is dead-lettered within the broker's limit and the partition moves on", async () => {
+    const test = await scope("cw_bigkey");
+    const worker = await startWorker(test);
+    const database = await openScopeDatabase(test);
+    const key = "k".repeat(600_000);
+    const valid = Array.from({ length: 10 }, (_, index) => ({
+      ...transactionMessage(transaction(index)),
+      key: "p",
+    }));
+    // A value that is not JSON, under a ~600 KB key (the message itself is within the broker's limit),
+    // from the Java client: kafkajs's own murmur2 (Long arithmetic) takes ~60 s on a 600 KB key.
+    await harness.publish(test.topics.transactions, valid.slice(0, 5));
+    produceWithJavaClient({
+      brokers: serviceUrls.kafkaBrokers,
+      topic: test.topics.transactions,
+      compression: "none",
+      messages: [{ key, value: `{"not json${"x".repeat(300_000)}` }],
+    });
+    await harness.publish(test.topics.transactions, valid.slice(5));
+    const totals = await waitUntil("committed past the poison", async () => {
+      const reading = await offsetTotals(harness.admin, test.groupId, test.topics.transactions);
+      return reading.committed === reading.high && reading.high >= 11 ? reading : undefined;
+    });
+    expect(totals.committed).toBeGreaterThanOrEqual(11);
+    expect((await storedCounts(database)).predictions).toBe(10);
+    const [deadLetter] = await harness.readTopic(
+      test.topics.transactionsDeadLetter,
+      (read) => read.length >= 1,
+    );
+    const decoded = decodeMessage(DeadLetterMessageSchema, deadLetter?.value ?? null);
+    expect(decoded.ok && decoded.message.original).toMatchObject({
+      keyTruncated: true,
+      keyBytes: 600_000,
+      valueTruncated: true,
+    });
+    expect(String(deadLetter?.key)).toMatch(/^sha256:/);
+    expect(worker.stats()).toMatchObject({ deadLettered: 1, skipped: 0 });
+    expect(await worker.registry.metrics()).not.toMatch(/kafka_errors_total\{[^}]*error_type="publish/);
     await database.close();
   });
 

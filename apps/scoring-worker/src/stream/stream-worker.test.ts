@@ -6,16 +6,33 @@ import {
   type ConsumerListeners,
   DeadLetterMessageSchema,
   encodeMessage,
+  KafkaPublishRejectedError,
+  KafkaUnavailableError,
+  type OutgoingMessage,
   type PartitionOffset,
+  type Publisher,
   ScoreMessageSchema,
   type TopicMessages,
 } from "@chainwatch/kafka";
 import { loadDefaultModel } from "@chainwatch/model";
-import { createScoringService, createTransactionPipeline, staticModelProvider } from "@chainwatch/scoring";
+import {
+  createScoringService,
+  createTransactionPipeline,
+  staticModelProvider,
+  type TransactionPipeline,
+} from "@chainwatch/scoring";
 import { createLogger } from "@chainwatch/service-kit";
 import type { RecordScoredResult, ScoredTransactionRecord } from "@chainwatch/store";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEAD_LETTER_VALUE_MAX_BYTES, deadLetterMessage } from "./output-messages.ts";
+import {
+  DEAD_LETTER_HEADER_VALUE_MAX_BYTES,
+  DEAD_LETTER_HEADERS_MAX,
+  DEAD_LETTER_KEY_MAX_BYTES,
+  DEAD_LETTER_MAX_BYTES,
+  DEAD_LETTER_VALUE_MAX_BYTES,
+  deadLetterMessage,
+  outgoingBytes,
+} from "./output-messages.ts";
 import { createStreamWorker } from "./stream-worker.ts";
 
 const logger = createLogger({ name: "test", level: "silent" });
@@ -180,19 +197,30 @@ function message(partition: number, offset: number, value?: string | null): Cons
 const messages = (partition: number, from: number, count: number) =>
   Array.from({ length: count }, (_, index) => message(partition, from + index));
 
-function setup(options: { maxQueueSize?: number; concurrency?: number; isCoPartitioned?: boolean } = {}) {
+function setup(
+  options: {
+    maxQueueSize?: number;
+    concurrency?: number;
+    isCoPartitioned?: boolean;
+    /** Wraps the real pipeline (to make it fail) . */
+    wrapPipeline?: (pipeline: TransactionPipeline) => TransactionPipeline;
+    /** Stands between the worker and the recording publisher (to make publishing fail). */
+    wrapPublisher?: (publisher: Pick<Publisher, "publish">) => Pick<Publisher, "publish">;
+  } = {},
+) {
   const kafka = fakeConsumer();
   const output = fakePublisher();
   const store = fakeStore();
   const cache = createCache({ store: createMemoryStore(), logger });
+  const pipeline = createTransactionPipeline({
+    scoring: createScoringService({ models: staticModelProvider(scorer), cache }),
+    recordScored: (records) => store.recordScored(records),
+    storeRetry: { initialDelayMs: 1, maxDelayMs: 5 },
+  });
   const worker = createStreamWorker({
     consumer: kafka.consumer,
-    publisher: output.publisher,
-    pipeline: createTransactionPipeline({
-      scoring: createScoringService({ models: staticModelProvider(scorer), cache }),
-      recordScored: (records) => store.recordScored(records),
-      storeRetry: { initialDelayMs: 1, maxDelayMs: 5 },
-    }),
+    publisher: options.wrapPublisher ? options.wrapPublisher(output.publisher) : output.publisher,
+    pipeline: options.wrapPipeline ? options.wrapPipeline(pipeline) : pipeline,
     topics,
     groupId: "g",
     logger,
@@ -407,6 +435,159 @@ describe("stream worker", () => {
     expect(kafka.committed(0)).toBeUndefined();
   });
 
+  it("at-least-once: a non-store error in the pipeline commits nothing until a retry of the same messages succeeds", async () => {
+    let failuresLeft = 2;
+    const attempts: string[][] = [];
+    const { kafka, store, worker } = setup({
+      wrapPipeline: (pipeline) => ({
+        ...pipeline,
+        async process(items, processOptions) {
+          attempts.push(items.map((item) => String((item.ref as ConsumedMessage).offset)));
+          if (failuresLeft > 0) {
+            failuresLeft--;
+            // Not a store error (those retry inside the pipeline): a bug, a value nobody expected.
+            throw new TypeError("cannot read properties of undefined");
+          }
+          return pipeline.process(items, processOptions);
+        },
+      }),
+    });
+    await worker.start();
+    kafka.assign([0]);
+    await kafka.deliver(0, messages(0, 0, 6));
+    await eventually(() => attempts.length >= 2, "two failed attempts");
+    // Failing: nothing stored, nothing committed (committing here would lose the 6 messages for good).
+    expect(kafka.commits).toEqual([]);
+    expect(store.stored.size).toBe(0);
+    await eventually(() => kafka.committed(0) === "6", "commit after the retry succeeded");
+    // Every attempt was the whole chunk, from its first offset: retried, never skipped.
+    expect(attempts).toEqual([0, 1, 2].map(() => ["0", "1", "2", "3", "4", "5"]));
+    expect(kafka.commits).toEqual([{ topic: TOPIC, partition: 0, offset: "6" }]);
+    expect(store.stored.size).toBe(6);
+    await worker.stop();
+  });
+
+  it("retries a failed publish with only what Kafka did not acknowledge: nothing published twice", async () => {
+    let failuresLeft = 1;
+    const { kafka, output, worker } = setup({
+      wrapPublisher: (inner) => ({
+        async publish(batches) {
+          if (failuresLeft-- > 0) {
+            // The scores were written, then Kafka stopped answering: only anomalies and dead letters are left.
+            const [scores, ...rest] = batches;
+            await inner.publish(scores ? [scores] : []);
+            throw new KafkaUnavailableError("timed out", {
+              unacknowledged: rest.filter((b) => b.messages.length),
+            });
+          }
+          await inner.publish(batches);
+        },
+      }),
+    });
+    await worker.start();
+    kafka.assign([0]);
+    await kafka.deliver(0, [...messages(0, 0, 4), message(0, 4, "{bad")]);
+    await eventually(() => kafka.committed(0) === "5", "commit");
+    const published = output.published.flatMap((batch) => batch.messages);
+    expect(new Set(published).size).toBe(published.length);
+    expect(output.on("scores")).toHaveLength(4);
+    expect(output.on("dlq")).toHaveLength(1);
+    await worker.stop();
+  });
+
+  it("a dead letter the broker refuses goes without content; refused again, the message is skipped and counted, never retried forever", async () => {
+    for (const refuseFallback of [false, true]) {
+      const sent: OutgoingMessage[] = [];
+      const { kafka, output, worker } = setup({
+        wrapPublisher: (inner) => ({
+          async publish(batches) {
+            const refused = batches.flatMap(({ topic, messages }) =>
+              messages
+                .filter(
+                  (m) => topic === "dlq" && (refuseFallback || !String(m.value).includes("contentOmitted")),
+                )
+                .map((m) => ({ topic, message: m, errorType: "MESSAGE_TOO_LARGE", error: "too large" })),
+            );
+            const accepted = batches.map(({ topic, messages }) => ({
+              topic,
+              messages: messages.filter((m) => !refused.some((r) => r.message === m)),
+            }));
+            sent.push(...batches.flatMap((batch) => batch.messages));
+            await inner.publish(accepted);
+            if (refused.length > 0) throw new KafkaPublishRejectedError(refused);
+          },
+        }),
+      });
+      await worker.start();
+      kafka.assign([0]);
+      const poison = { ...message(0, 1, "{not json"), key: Buffer.alloc(600_000, 0x61) };
+      await kafka.deliver(0, [message(0, 0), poison, message(0, 2)]);
+      await eventually(
+        () => kafka.committed(0) === "3",
+        `commit past the poison (refuseFallback ${refuseFallback})`,
+      );
+      expect(output.on("scores")).toHaveLength(2);
+      const deadLetters = output
+        .on("dlq")
+        .map((m) => DeadLetterMessageSchema.parse(JSON.parse(String(m.value))));
+      if (refuseFallback) {
+        expect(deadLetters).toEqual([]);
+        expect(worker.stats()).toMatchObject({ scored: 2, deadLettered: 0, skipped: 1 });
+      } else {
+        expect(deadLetters.map((d) => d.original)).toEqual([
+          expect.objectContaining({
+            offset: "1",
+            contentOmitted: true,
+            keyBytes: 600_000,
+            key: null,
+            value: null,
+          }),
+        ]);
+        expect(worker.stats()).toMatchObject({ scored: 2, deadLettered: 1, skipped: 0 });
+      }
+      // The scores were published once: the acknowledged part of the chunk was never sent again.
+      expect(sent.filter((m) => output.on("scores").includes(m))).toHaveLength(2);
+      await worker.stop();
+    }
+  });
+
+  it("dead-letters a record batch the consumer could not decode, once, and commits past its last offset", async () => {
+    const { kafka, output, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    const undecodable: ConsumedMessage = {
+      ...message(0, 9, null),
+      key: null,
+      value: Buffer.from([0x04, 0x22, 0x4d, 0x18, 0xff]),
+      undecodable: { error: "Error: corrupt frame", compression: 3, firstOffset: "2" },
+    };
+    await kafka.deliver(0, [message(0, 0), message(0, 1), undecodable, message(0, 10)]);
+    await eventually(() => kafka.committed(0) === "11", "commit");
+    const [deadLetter] = output
+      .on("dlq")
+      .map((m) => DeadLetterMessageSchema.parse(JSON.parse(String(m.value))));
+    expect(deadLetter).toMatchObject({
+      reason: "undecodable_batch",
+      original: { offset: "9", firstOffset: "2", valueEncoding: "base64", value: "BCJNGP8=" },
+    });
+    expect(deadLetter?.error).toContain("offsets 2..9 (lz4)");
+    expect(worker.stats()).toMatchObject({ scored: 3, deadLettered: 1 });
+    await worker.stop();
+  });
+
+  it("scores a bare transaction (no envelope) like an enveloped one", async () => {
+    const { kafka, output, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    const hash = `0x${"b".repeat(64)}`;
+    const bare = message(0, 0, JSON.stringify({ hash, value: 1, gas: 21_000, gasPrice: 20 }));
+    await kafka.deliver(0, [bare]);
+    await eventually(() => kafka.committed(0) === "1", "commit");
+    expect(store.stored.has(hash)).toBe(true);
+    expect(output.on("dlq")).toEqual([]);
+    await worker.stop();
+  });
+
   it("treats a crash without restart as fatal", async () => {
     const kafka = fakeConsumer();
     let fatal: Error | undefined;
@@ -447,6 +628,97 @@ describe("stream worker", () => {
 });
 
 describe("dead letters", () => {
+  const letter = (overrides: Partial<ConsumedMessage>) =>
+    deadLetterMessage(
+      { message: { ...message(0, 7), ...overrides }, reason: "invalid_json", error: "value is not JSON" },
+      "g",
+      new Date(),
+    );
+  const parse = (outgoing: OutgoingMessage) =>
+    DeadLetterMessageSchema.parse(JSON.parse(String(outgoing.value)));
+  /** The broker's default message.max.bytes (1 MiB + 12): a record's key, value and headers must fit. */
+  const BROKER_LIMIT = 1_048_588;
+
+  it("cut an oversized key (the ~600 KB incident) in the body and replace it by a digest as the record key", () => {
+    const key = Buffer.alloc(600_000, 0x61);
+    const outgoing = letter({ key });
+    expect(outgoingBytes(outgoing)).toBeLessThanOrEqual(DEAD_LETTER_MAX_BYTES);
+    expect(outgoing.key).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(parse(outgoing).original).toMatchObject({
+      keyTruncated: true,
+      keyBytes: 600_000,
+      keyEncoding: "base64",
+    });
+    expect(Buffer.from(parse(outgoing).original.key ?? "", "base64")).toEqual(
+      key.subarray(0, DEAD_LETTER_KEY_MAX_BYTES),
+    );
+    // At the bound exactly, the key is kept as it is (record key and body).
+    const exact = letter({ key: Buffer.alloc(DEAD_LETTER_KEY_MAX_BYTES, 0x62) });
+    expect(exact.key).toBe("b".repeat(DEAD_LETTER_KEY_MAX_BYTES));
+    expect(parse(exact).original).toMatchObject({
+      key: "b".repeat(DEAD_LETTER_KEY_MAX_BYTES),
+      keyEncoding: "utf8",
+    });
+    expect(parse(exact).original.keyTruncated).toBeUndefined();
+  });
+
+  it("bound headers: at most 32, values cut at 1 KiB, the rest counted", () => {
+    const headers = Object.fromEntries(
+      Array.from({ length: 40 }, (_, index) => [`h${index}`, Buffer.alloc(50_000, 0x63)]),
+    );
+    const outgoing = letter({ headers });
+    const { original } = parse(outgoing);
+    expect(original.headers).toHaveLength(DEAD_LETTER_HEADERS_MAX);
+    expect(original.headersDropped).toBe(8);
+    expect(original.headers?.[0]).toMatchObject({
+      name: "h0",
+      valueTruncated: true,
+      valueEncoding: "base64",
+    });
+    expect(Buffer.from(original.headers?.[0]?.value ?? "", "base64")).toHaveLength(
+      DEAD_LETTER_HEADER_VALUE_MAX_BYTES,
+    );
+    expect(outgoingBytes(outgoing)).toBeLessThanOrEqual(DEAD_LETTER_MAX_BYTES);
+  });
+
+  it("fit the broker's limit for a message at exactly the limit, with every field oversized and escaping at its worst", () => {
+    // A value of exactly 1 MiB + 12 bytes of control characters (6 bytes each as JSON text), a key and
+    // headers far over their bounds, 50 long issues: still under the limit.
+    const value = Buffer.alloc(BROKER_LIMIT, 0x01);
+    const outgoing = deadLetterMessage(
+      {
+        message: {
+          ...message(0, 7),
+          key: Buffer.alloc(BROKER_LIMIT, 0x02),
+          value,
+          headers: Object.fromEntries(
+            Array.from({ length: 100 }, (_, index) => [
+              `${"\u0003".repeat(300)}${index}`,
+              Buffer.alloc(5_000, 0x04),
+            ]),
+          ),
+        },
+        reason: "invalid_transaction",
+        error: "\u0005".repeat(10_000),
+        issues: Array.from({ length: 500 }, () => ({
+          path: "\u0006".repeat(1_000),
+          message: "\u0007".repeat(1_000),
+        })),
+      },
+      "g",
+      new Date(),
+    );
+    expect(outgoingBytes(outgoing)).toBeLessThanOrEqual(DEAD_LETTER_MAX_BYTES);
+    expect(DEAD_LETTER_MAX_BYTES).toBeLessThan(BROKER_LIMIT - 1_024);
+    const { original } = parse(outgoing);
+    expect(original).toMatchObject({ valueTruncated: true, valueBytes: BROKER_LIMIT, keyTruncated: true });
+    // Control characters are written as base64 (4/3), never as 6-byte JSON escapes.
+    expect(original.valueEncoding).toBe("base64");
+    expect(Buffer.from(original.value ?? "", "base64")).toEqual(
+      value.subarray(0, DEAD_LETTER_VALUE_MAX_BYTES),
+    );
+  });
+
   it("keep the original value up to 256 KiB and mark a longer one truncated, so they always fit the broker", () => {
     const huge = "x".repeat(DEAD_LETTER_VALUE_MAX_BYTES + 10);
     const outgoing = deadLetterMessage(

@@ -1,31 +1,20 @@
-import {
-  type BatchConsumer,
-  type BatchControl,
-  type ConsumedBatch,
-  type ConsumedMessage,
-  decodeTransactionMessage,
-  type OutgoingMessage,
-  type Publisher,
-  type StreamTopics,
-  type TopicPartition,
+import type {
+  BatchConsumer,
+  BatchControl,
+  ConsumedBatch,
+  ConsumedMessage,
+  OutgoingMessage,
+  Publisher,
+  StreamTopics,
+  TopicPartition,
 } from "@chainwatch/kafka";
 import type { KafkaConsumerMetrics } from "@chainwatch/metrics";
-import {
-  isScoringFailedError,
-  type PipelineItem,
-  type PipelineOutcome,
-  type TransactionPipeline,
-} from "@chainwatch/scoring";
-import {
-  type Component,
-  isRetryAbortedError,
-  type Logger,
-  once,
-  retryWithBackoff,
-  sleep,
-} from "@chainwatch/service-kit";
+import { isScoringFailedError, type PipelineOutcome, type TransactionPipeline } from "@chainwatch/scoring";
+import { type Component, isRetryAbortedError, type Logger, once, sleep } from "@chainwatch/service-kit";
 import pLimit from "p-limit";
+import { decodeChunk } from "./decode-chunk.ts";
 import { anomalyMessage, type DeadLetter, deadLetterMessage, scoreMessage } from "./output-messages.ts";
+import { publishResults } from "./result-publisher.ts";
 
 export interface StreamWorkerOptions {
   consumer: BatchConsumer;
@@ -62,6 +51,8 @@ export interface StreamWorkerStats {
   pausedPartitions: number;
   scored: number;
   deadLettered: number;
+  /** Messages whose dead letter the broker refused even without content: logged, counted, not written. */
+  skipped: number;
   commitsFailed: number;
 }
 
@@ -124,7 +115,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
   let isStopping = false;
   let isFatal = false;
   let commitTimer: NodeJS.Timeout | undefined;
-  const counts = { scored: 0, deadLettered: 0, commitsFailed: 0 };
+  const counts = { scored: 0, deadLettered: 0, skipped: 0, commitsFailed: 0 };
 
   const assignedStates = () => [...partitions.values()].filter((state) => state.isAttached);
   const partitionCap = () => Math.max(1, Math.ceil(maxQueueSize / Math.max(1, assignedStates().length)));
@@ -333,24 +324,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
   }
 
   async function processChunk(chunk: ConsumedMessage[], signal: AbortSignal): Promise<void> {
-    const deadLetters: DeadLetter[] = [];
-    const items: PipelineItem<ConsumedMessage>[] = [];
-    for (const message of chunk) {
-      const decoded = decodeTransactionMessage(message.value);
-      if (decoded.ok)
-        items.push({
-          ref: message,
-          payload: decoded.message.transaction,
-          origin: { source: "stream", requestId: decoded.message.requestId ?? null },
-        });
-      else
-        deadLetters.push({
-          message,
-          reason: decoded.reason,
-          error: decoded.error,
-          ...(decoded.issues ? { issues: decoded.issues } : {}),
-        });
-    }
+    const { items, deadLetters } = decodeChunk(chunk);
     let outcome: PipelineOutcome<ConsumedMessage> = {
       scored: [],
       rejected: [],
@@ -384,33 +358,73 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       scores.push(scoreMessage(item, partition));
       if (item.result.isAnomaly) anomalies.push(anomalyMessage(item, partition));
     }
+    // Each dead letter's smaller form, sent if the broker refuses the full one (a topic whose
+    // max.message.bytes is below the broker's default): the original's coordinates without its content.
+    const deadLetterOf = new Map<OutgoingMessage, DeadLetter>();
+    const fallbacks = new Set<OutgoingMessage>();
+    const deadLetterMessages = deadLetters.map((deadLetter) => {
+      const outgoing = deadLetterMessage(deadLetter, options.groupId, failedAt, partition);
+      deadLetterOf.set(outgoing, deadLetter);
+      return outgoing;
+    });
     const batches = [
       { topic: topics.scores, messages: scores },
       { topic: topics.anomalies, messages: anomalies },
-      {
-        topic: topics.transactionsDeadLetter,
-        messages: deadLetters.map((deadLetter) =>
-          deadLetterMessage(deadLetter, options.groupId, failedAt, partition),
-        ),
-      },
+      { topic: topics.transactionsDeadLetter, messages: deadLetterMessages },
     ];
-    await retryWithBackoff(() => options.publisher.publish(batches), {
-      ...retryPolicy,
+    const published = await publishResults(batches, {
+      publisher: options.publisher,
+      retry: retryPolicy,
       signal,
+      fallbackOf: (message) => {
+        const deadLetter = deadLetterOf.get(message);
+        if (!deadLetter || fallbacks.has(message)) return undefined;
+        const fallback = deadLetterMessage(deadLetter, options.groupId, failedAt, partition, true);
+        deadLetterOf.set(fallback, deadLetter);
+        fallbacks.add(fallback);
+        return fallback;
+      },
       onRetry: (error, attempt) => {
         metrics?.errorsTotal.inc({ error_type: "publish" });
         logger.warn({ err: error, attempt }, "publishing results failed; retrying (offsets not committed)");
       },
     });
     const inputTopic = chunk[0]?.topic ?? topics.transactions;
+    // Outputs the broker refused for good, even in their smaller form: given up so the partition moves on,
+    // never retried as they are (a refused message would stall the partition forever).
+    const skipped = new Set<DeadLetter>();
+    for (const { topic, message, errorType } of [...published.replaced, ...published.dropped]) {
+      metrics?.errorsTotal.inc({ error_type: "publish_rejected" });
+      const deadLetter = deadLetterOf.get(message);
+      const isDropped = published.dropped.some((dropped) => dropped.message === message);
+      if (deadLetter && isDropped) skipped.add(deadLetter);
+      logger.error(
+        {
+          topic,
+          errorType,
+          key: message.key?.slice(0, 100),
+          ...(deadLetter
+            ? { partition: deadLetter.message.partition, offset: deadLetter.message.offset }
+            : {}),
+        },
+        isDropped
+          ? "kafka refused an output for good; skipped (logged and counted, offsets move on)"
+          : "kafka refused a dead letter; sent without the original's content instead",
+      );
+    }
+    if (skipped.size > 0) {
+      counts.skipped += skipped.size;
+      metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "skipped" }, skipped.size);
+    }
     counts.scored += outcome.scored.length;
-    counts.deadLettered += deadLetters.length;
+    counts.deadLettered += deadLetters.length - skipped.size;
     if (outcome.scored.length > 0) {
       metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "scored" }, outcome.scored.length);
     }
-    if (deadLetters.length > 0) {
-      metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "dead_lettered" }, deadLetters.length);
-      for (const deadLetter of deadLetters) metrics?.dlqMessagesTotal.inc({ reason: deadLetter.reason });
+    const written = deadLetters.filter((deadLetter) => !skipped.has(deadLetter));
+    if (written.length > 0) {
+      metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "dead_lettered" }, written.length);
+      for (const deadLetter of written) metrics?.dlqMessagesTotal.inc({ reason: deadLetter.reason });
       logger.warn(
         { count: deadLetters.length, reasons: [...new Set(deadLetters.map((d) => d.reason))] },
         "messages sent to the dead-letter topic",
