@@ -1,4 +1,4 @@
-import { createCache, createRedisStore } from "@chainwatch/cache";
+import { createCacheFromEnv } from "@chainwatch/cache";
 import {
   createCacheMetrics,
   createMetricsRegistry,
@@ -21,7 +21,7 @@ import {
   createShutdownRegistry,
   loadEnvOrExit,
 } from "@chainwatch/service-kit";
-import { createModelRegistry, createPostgresDatabase, createRepositories } from "@chainwatch/store";
+import { createModelRegistry, createRepositories, openPostgresFromEnv } from "@chainwatch/store";
 import { loadEnv } from "./env.ts";
 import { readJsonlBatches } from "./jsonl-batches.ts";
 import { createWarmer } from "./warmer.ts";
@@ -38,25 +38,21 @@ const registry = createMetricsRegistry({ defaultLabels: { service: "cache-warmer
 const fallbackModel = loadBootstrapModelFile(env.MODEL_PATH);
 const fallbackScorer = createScorer(fallbackModel.model);
 
-const store = createRedisStore({
-  url: env.REDIS_URL,
-  commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+// The same settings and factory as the gateway and workers: TTLs included, so warmed entries live as long.
+const { cache, redisStore } = createCacheFromEnv(env, {
+  logger,
+  metrics: createCacheMetrics(registry),
   connectionName: "chainwatch-cache-warmer",
 });
-const cache = createCache({
-  store,
-  logger: logger.child({ component: "cache" }),
-  metrics: createCacheMetrics(registry),
-});
 lifecycle.add("cache", { stop: () => cache.close() });
-if (!(await store.waitUntilReady(5_000)))
+if (redisStore && !(await redisStore.waitUntilReady(5_000)))
   logger.warn({}, "redis not reachable yet; writes will be dropped until it is");
 
 const database = env.DATABASE_URL
-  ? await createPostgresDatabase({
-      connectionString: env.DATABASE_URL,
-      applicationName: "chainwatch-cache-warmer",
-    })
+  ? await openPostgresFromEnv(
+      { ...env, DATABASE_URL: env.DATABASE_URL },
+      { applicationName: "chainwatch-cache-warmer" },
+    )
   : undefined;
 if (database) lifecycle.add("database", { stop: () => database.close() });
 
@@ -68,7 +64,7 @@ if (database) lifecycle.add("database", { stop: () => database.close() });
 const registryModels: RegistryModelProvider | undefined = database
   ? createRegistryModelProvider({
       registry: createModelRegistry(database),
-      intervalMs: 60_000,
+      intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
       logger: logger.child({ component: "model-registry" }),
       preloaded: [fallbackModel],
     })
