@@ -59,4 +59,13 @@ describe("gateway env", () => {
       renderGatewayEnvExample(),
     );
   });
+
+  it("reads the original system's names as aliases and notes each one", () => {
+    const env = loadEnv({ KAFKA_BOOTSTRAP_SERVERS: "kafka:9092", MODEL_CACHE_ENABLED: "true" });
+    expect(env.KAFKA_BROKERS).toBe("kafka:9092");
+    expect(env.configNotes).toEqual([
+      "KAFKA_BOOTSTRAP_SERVERS is read as KAFKA_BROKERS; rename it",
+      expect.stringMatching(/^MODEL_CACHE_ENABLED has no effect/),
+    ]);
+  });
 });

@@ -10,6 +10,7 @@ import {
   logLevel,
   parseEnv,
   renderEnvExample,
+  resolveEnvAliases,
 } from "@chainwatch/service-kit";
 import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
@@ -303,9 +304,14 @@ export const renderGatewayEnvExample = () =>
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
   isRedisEnabled: boolean;
   corsOrigins: string[];
+  /** Aliases read or ignored (KAFKA_BOOTSTRAP_SERVERS, …): main.ts logs them at start. */
+  configNotes: string[];
 };
 
-export function loadEnv(source: EnvSource = process.env): GatewayEnv {
+const GATEWAY_ENV_KEYS = new Set(Object.keys(GatewayEnvSchema.shape));
+
+export function loadEnv(rawSource: EnvSource = process.env): GatewayEnv {
+  const { source, notes } = resolveEnvAliases(rawSource, GATEWAY_ENV_KEYS);
   const env = parseEnv(GatewayEnvSchema, source);
   if (env.AUTH_REQUIRE_JWT_SECRET && !env.JWT_SECRET) {
     const problem =
@@ -315,6 +321,7 @@ export function loadEnv(source: EnvSource = process.env): GatewayEnv {
   return {
     ...env,
     isRedisEnabled: isRedisEnabled(env),
+    configNotes: notes,
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),

@@ -5,6 +5,7 @@ import { embeddedDataDir } from "./persistence/open-database.ts";
 
 const env = loadEnvOrExit("api-gateway", () => loadEnv());
 const logger = createLogger({ name: "api-gateway", level: env.LOG_LEVEL });
+for (const note of env.configNotes) logger.warn({ note }, "configuration alias");
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();
 

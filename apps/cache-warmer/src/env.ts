@@ -7,6 +7,7 @@ import {
   logLevel,
   parseEnv,
   renderEnvExample,
+  resolveEnvAliases,
 } from "@chainwatch/service-kit";
 import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
@@ -80,7 +81,12 @@ const WARMER_ENV_FRAGMENTS = [
 /** Every setting of the cache warmer; apps/cache-warmer/.env.example is rendered from it. */
 export const WarmerEnvSchema = composeEnvSchema(WARMER_ENV_FRAGMENTS);
 
-export type WarmerEnv = z.infer<typeof WarmerEnvSchema>;
+export type WarmerEnv = z.infer<typeof WarmerEnvSchema> & {
+  /** Aliases read or ignored (REDIS_HOST, …): main.ts logs them at start. */
+  configNotes: string[];
+};
+
+const WARMER_ENV_KEYS = new Set(Object.keys(WarmerEnvSchema.shape));
 
 export const renderWarmerEnvExample = () =>
   renderEnvExample({
@@ -89,12 +95,14 @@ export const renderWarmerEnvExample = () =>
     fragments: WARMER_ENV_FRAGMENTS,
   });
 
-export function loadEnv(source: EnvSource = process.env): WarmerEnv {
-  return parseEnv(
-    WarmerEnvSchema.refine((env) => env.WARM_RECENT === 0 || env.DATABASE_URL !== undefined, {
+export function loadEnv(rawSource: EnvSource = process.env): WarmerEnv {
+  const { source, notes } = resolveEnvAliases(rawSource, WARMER_ENV_KEYS);
+  const env = parseEnv(
+    WarmerEnvSchema.refine((value) => value.WARM_RECENT === 0 || value.DATABASE_URL !== undefined, {
       path: ["DATABASE_URL"],
       message: "DATABASE_URL is required when WARM_RECENT > 0",
     }),
     source,
   );
+  return { ...env, configNotes: notes };
 }

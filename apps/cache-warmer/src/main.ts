@@ -28,6 +28,7 @@ import { createWarmer } from "./warmer.ts";
 
 const env = loadEnvOrExit("cache-warmer", () => loadEnv());
 const logger = createLogger({ name: "cache-warmer", level: env.LOG_LEVEL });
+for (const note of env.configNotes) logger.warn({ note }, "configuration alias");
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();
 // Every client and timer below is a step of one lifecycle, stopped in reverse with each failure isolated.

@@ -1,5 +1,6 @@
 export type { Component } from "./component.ts";
 export { type EnvSource, EXIT_CONFIG_ERROR, envBoolean, loadEnvOrExit, logLevel, parseEnv } from "./env.ts";
+export { type ResolvedEnvSource, resolveEnvAliases } from "./env-aliases.ts";
 export { composeEnvSchema, type EnvFragment, envFragment, renderEnvExample } from "./env-fragment.ts";
 export { ChainwatchError, ConfigError } from "./errors.ts";
 export { createHealthServer, type HealthServer, type HealthServerOptions } from "./health-server.ts";
