@@ -169,6 +169,7 @@ function createTierLimiters(deps: ServerDeps): Record<"default" | "batch" | "log
   const { env } = deps;
   const shared = {
     ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis } : {}),
+    keyPrefix: env.REDIS_KEY_PREFIX,
     logger: deps.logger,
     ...(deps.onRateLimitStoreError ? { onStoreError: deps.onRateLimitStoreError } : {}),
   };

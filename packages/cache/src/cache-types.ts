@@ -26,9 +26,15 @@ export const KEY_FORMAT_VERSIONS: Readonly<Record<CacheType, string>> = {
   model: "v1",
 };
 
-/** `chainwatch:<type>:<version>:<id>`: the one place keys are formatted. */
-export function cacheKey(type: CacheType, id: string): string {
-  return `chainwatch:${type}:${KEY_FORMAT_VERSIONS[type]}:${id}`;
+/** The first segment of every key unless REDIS_KEY_PREFIX says otherwise. */
+export const DEFAULT_KEY_PREFIX = "chainwatch";
+
+/**
+ * `<prefix>:<type>:<version>:<id>`: the one place keys are formatted. The prefix lets two deployments share
+ * one Redis without reading each other's entries.
+ */
+export function cacheKey(type: CacheType, id: string, prefix: string = DEFAULT_KEY_PREFIX): string {
+  return `${prefix}:${type}:${KEY_FORMAT_VERSIONS[type]}:${id}`;
 }
 
 /**

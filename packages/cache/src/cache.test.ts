@@ -19,6 +19,7 @@ describe("cache", () => {
     expect(cacheKey("prediction", "abc")).toBe("chainwatch:prediction:v2:abc");
     expect(cacheKey("model", "active")).toBe("chainwatch:model:v1:active");
     expect(cacheKey("query", "q")).toBe("chainwatch:query:v1:q");
+    expect(cacheKey("query", "q", "staging")).toBe("staging:query:v1:q");
     expect(predictionCacheId("if-1", "0xABC", "fp-a")).toBe("if-1:0xabc:fp-a");
     expect(predictionCacheId("if-1", "0xabc", "fp-a")).not.toBe(predictionCacheId("if-2", "0xabc", "fp-a"));
     expect(predictionCacheId("if-1", "0xabc", "fp-a")).not.toBe(predictionCacheId("if-1", "0xabc", "fp-b"));
@@ -47,6 +48,15 @@ describe("cache", () => {
     ]);
     expect(await cache.batchGet("prediction", ["a", "b", "c"])).toEqual([1, undefined, 3]);
     expect(calls).toMatchObject({ mget: 1, mset: 1 });
+  });
+
+  it("keeps two deployments apart on one store by their key prefix", async () => {
+    const shared = createMemoryStore();
+    const production = createCache({ store: shared, logger: memoryLogger().logger, keyPrefix: "production" });
+    const staging = createCache({ store: shared, logger: memoryLogger().logger, keyPrefix: "staging" });
+    await production.set("query", "page-1", { items: ["production"] });
+    expect(await staging.get("query", "page-1")).toBeUndefined();
+    expect(await shared.get("production:query:v1:page-1")).toBe('{"items":["production"]}');
   });
 
   it("uses the per-type TTL overrides", () => {

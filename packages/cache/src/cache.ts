@@ -1,6 +1,12 @@
 import type { CacheMetrics } from "@chainwatch/metrics";
 import type { Logger } from "@chainwatch/service-kit";
-import { CACHE_TYPES, type CacheType, cacheKey, DEFAULT_TTL_SECONDS } from "./cache-types.ts";
+import {
+  CACHE_TYPES,
+  type CacheType,
+  cacheKey,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_TTL_SECONDS,
+} from "./cache-types.ts";
 import { createDecodedMemo } from "./decoded-memo.ts";
 import type { CacheStore } from "./store.ts";
 
@@ -9,6 +15,8 @@ export interface CacheOptions {
   logger: Logger;
   metrics?: CacheMetrics;
   ttlSeconds?: Partial<Record<CacheType, number>>;
+  /** First segment of every key (REDIS_KEY_PREFIX); default `chainwatch`. */
+  keyPrefix?: string;
 }
 
 export interface CacheTypeStats {
@@ -67,6 +75,7 @@ export interface Cache {
 
 export function createCache(options: CacheOptions): Cache {
   const { store, logger, metrics } = options;
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const ttls: Record<CacheType, number> = { ...DEFAULT_TTL_SECONDS, ...options.ttlSeconds };
   const counts = Object.fromEntries(CACHE_TYPES.map((type) => [type, { hits: 0, misses: 0 }])) as Record<
     CacheType,
@@ -136,7 +145,7 @@ export function createCache(options: CacheOptions): Cache {
   async function batchGet<T>(type: CacheType, ids: readonly string[]): Promise<(T | undefined)[]> {
     if (ids.length === 0) return [];
     try {
-      const raw = await timed("mget", type, () => store.mget(ids.map((id) => cacheKey(type, id))));
+      const raw = await timed("mget", type, () => store.mget(ids.map((id) => cacheKey(type, id, keyPrefix))));
       succeeded();
       const values = raw.map((value) => decode<T>(type, value));
       const hits = values.filter((value) => value !== undefined).length;
@@ -159,7 +168,7 @@ export function createCache(options: CacheOptions): Cache {
       await timed("mset", type, () =>
         store.mset(
           entries.map(({ id, value }) => ({
-            key: cacheKey(type, id),
+            key: cacheKey(type, id, keyPrefix),
             value: JSON.stringify(value),
             ttlSeconds,
           })),
@@ -184,7 +193,9 @@ export function createCache(options: CacheOptions): Cache {
     batchSet,
     async delete(type, ids) {
       try {
-        const deleted = await timed("del", type, () => store.del(ids.map((id) => cacheKey(type, id))));
+        const deleted = await timed("del", type, () =>
+          store.del(ids.map((id) => cacheKey(type, id, keyPrefix))),
+        );
         succeeded();
         return deleted;
       } catch (error) {

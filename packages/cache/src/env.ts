@@ -2,6 +2,7 @@ import type { CacheMetrics } from "@chainwatch/metrics";
 import { envBoolean, envFragment, type Logger } from "@chainwatch/service-kit";
 import { z } from "zod";
 import { type Cache, createCache } from "./cache.ts";
+import { DEFAULT_KEY_PREFIX } from "./cache-types.ts";
 import { createMemoryStore } from "./memory-store.ts";
 import { createRedisStore, type RedisStore } from "./redis-store.ts";
 
@@ -23,6 +24,13 @@ export function redisEnvFragment(options: { commandTimeoutMs: number; requiredUr
     REDIS_COMMAND_TIMEOUT_MS: positiveInt
       .default(options.commandTimeoutMs)
       .describe("Per-command bound in ms; a slower Redis reads as a cache miss (the cache fails open)."),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "1..64 of [A-Za-z0-9_-]")
+      .default(DEFAULT_KEY_PREFIX)
+      .describe(
+        "First segment of every Redis key (cache entries and shared rate limits); give two deployments that share one Redis different prefixes. Every app of a deployment must use the same one.",
+      ),
   });
 }
 
@@ -46,6 +54,7 @@ export interface CacheEnv {
   REDIS_URL?: string | undefined;
   REDIS_ENABLED?: boolean | undefined;
   REDIS_COMMAND_TIMEOUT_MS: number;
+  REDIS_KEY_PREFIX: string;
   CACHE_TTL_PREDICTION_SECONDS: number;
   CACHE_TTL_FEATURE_SECONDS: number;
   CACHE_TTL_QUERY_SECONDS: number;
@@ -80,6 +89,7 @@ export function createCacheFromEnv(
       }),
     logger: options.logger.child({ component: "cache" }),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    keyPrefix: env.REDIS_KEY_PREFIX,
     ttlSeconds: {
       prediction: env.CACHE_TTL_PREDICTION_SECONDS,
       feature: env.CACHE_TTL_FEATURE_SECONDS,

@@ -11,6 +11,8 @@ export interface RateLimitOptions {
   tier: string;
   requestsPerMinute: number;
   burst: number;
+  /** First segment of the shared counters' keys (REDIS_KEY_PREFIX). */
+  keyPrefix?: string;
   /** Shared counters across replicas; undefined → per-process memory. */
   redis?: { call(command: string, ...args: string[]): Promise<unknown> };
   logger: Logger;
@@ -183,7 +185,7 @@ function hitCounter(options: RateLimitOptions): CountHit {
   const redis = options.redis;
   const store = new RecoveringRedisStore(
     new RedisStore({
-      prefix: `chainwatch:ratelimit:v1:${options.tier}:`,
+      prefix: `${options.keyPrefix ?? "chainwatch"}:ratelimit:v1:${options.tier}:`,
       sendCommand: (command: string, ...args: string[]) =>
         redis.call(command, ...args) as Promise<number | string>,
     }),
