@@ -42,10 +42,15 @@ export const WorkerEnvSchema = z.object({
    * 6 partitions) scored 1.7-2x the transactions per second of 1,000 in the Kafka bench.
    */
   KAFKA_MAX_QUEUE_SIZE: z.coerce.number().int().min(1).max(100_000).default(10_000),
-  /** A member silent for this long is removed from the group and its partitions reassigned. */
-  KAFKA_SESSION_TIMEOUT_MS: ms.default(30_000),
-  /** Heartbeat period; at most a third of the session timeout. */
-  KAFKA_HEARTBEAT_INTERVAL_MS: ms.default(3_000),
+  /**
+   * A member silent for this long is removed from the group and its partitions reassigned: the time a
+   * killed worker's partitions stand still. 6 s (the broker's group.min.session.timeout.ms) with a 1 s
+   * heartbeat: the survivor progressed on them 6.5 s after a SIGKILL, against 31.5 s at 30 s / 3 s, with no
+   * spurious rebalance under load (docs/operations.md, "Group timing").
+   */
+  KAFKA_SESSION_TIMEOUT_MS: ms.default(6_000),
+  /** Heartbeat period; at most a third of the session timeout (the survivor learns of a rebalance on one). */
+  KAFKA_HEARTBEAT_INTERVAL_MS: ms.default(1_000),
   /**
    * kafkajs's counterpart of max.poll.interval.ms: once a rebalance starts, members have this long to
    * finish their batch and rejoin. Batches here only enqueue (processing runs beside the fetch loop), so it

@@ -27,6 +27,7 @@ const health = createHealthServer({
   port: env.HEALTH_PORT,
   host: env.HEALTH_HOST,
   isReady: () => worker.isReady() && !shutdown.isShuttingDown,
+  report: () => worker.health(),
   details: () => ({
     groupId: env.KAFKA_GROUP_ID,
     topic: env.topics.transactions,

@@ -24,7 +24,13 @@ import {
   reportContentConflicts,
   servingRoles,
 } from "@chainwatch/scoring";
-import { type Component, createLifecycle, type Logger, withTimeout } from "@chainwatch/service-kit";
+import {
+  type Component,
+  createLifecycle,
+  type HealthReport,
+  type Logger,
+  withTimeout,
+} from "@chainwatch/service-kit";
 import {
   createModelRegistry,
   createPostgresDatabase,
@@ -56,6 +62,12 @@ export interface ScoringWorker extends Component {
   isReady(): boolean;
   /** The last lag reading (kafka_consumer_lag), refreshed every KAFKA_LAG_REFRESH_INTERVAL_MS. */
   lag(): PartitionLag[] | undefined;
+  /**
+   * PostgreSQL and Kafka as /health and /health/ready report them, in the gateway's shape. PostgreSQL down
+   * is `degraded` (the worker holds its partitions uncommitted and retries: nothing is lost, restarting it
+   * would not help); the consumer stopped for good is `unavailable`.
+   */
+  health(): Promise<HealthReport>;
 }
 
 /**
@@ -132,15 +144,15 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   lifecycle.add("lag monitor", { stop: () => lagMonitor.stop() });
   lifecycle.add("stream worker", { stop: () => (streamWorker ? streamWorker.stop() : consumer.stop()) });
 
+  const pingDatabase = () =>
+    database
+      ? withTimeout(database.ping(), 1_000, "database ping timed out").catch(() => false)
+      : Promise.resolve(false);
+
   /** Scrape-time state, as on the gateway: what each dependency answers now and which versions serve. */
   createHealthMetrics(registry, {
     checkDependencies: async () => {
-      const [cacheHealth, isDatabaseUp] = await Promise.all([
-        cache.health(),
-        database
-          ? withTimeout(database.ping(), 1_000, "database ping timed out").catch(() => false)
-          : Promise.resolve(false),
-      ]);
+      const [cacheHealth, isDatabaseUp] = await Promise.all([cache.health(), pingDatabase()]);
       return {
         cache: cacheHealth.status === "ok",
         database: isDatabaseUp,
@@ -246,5 +258,29 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       },
     isReady: () => isStarted && (streamWorker?.isHealthy() ?? false),
     lag: () => lagMonitor.latest(),
+
+    async health() {
+      const isDatabaseUp = await pingDatabase();
+      const isKafkaUp = isStarted && (streamWorker?.isHealthy() ?? false);
+      const reasons: string[] = [];
+      if (!isDatabaseUp) {
+        reasons.push("database: PostgreSQL does not answer; store writes retry and offsets stay uncommitted");
+      }
+      if (!isKafkaUp) {
+        reasons.push(isStarted ? "kafka: the consumer stopped for good" : "kafka: not consuming yet");
+      }
+      return {
+        status: !isKafkaUp ? "unavailable" : !isDatabaseUp ? "degraded" : "ok",
+        dependencies: {
+          database: { status: isDatabaseUp ? "up" : "down", required: false },
+          kafka: {
+            status: isKafkaUp ? "up" : "down",
+            required: true,
+            assignedPartitions: streamWorker?.stats().assignedPartitions.length ?? 0,
+          },
+        },
+        reasons,
+      };
+    },
   };
 }

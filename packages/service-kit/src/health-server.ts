@@ -10,8 +10,20 @@ export interface HealthServerOptions {
   isReady: () => boolean;
   /** Extra detail for GET /health (dependency states, counters). */
   details?: () => Record<string, unknown>;
+  /**
+   * Dependency checks, in the gateway's shape, for /health and /health/ready: `unavailable` answers 503,
+   * `degraded` 200 with its reasons (the process works around the fault, restarting it would not help).
+   */
+  report?: () => Promise<HealthReport>;
   /** Prometheus exposition for GET /metrics. */
   metrics: { contentType: string; text: () => Promise<string> };
+}
+
+export interface HealthReport {
+  status: "ok" | "degraded" | "unavailable";
+  dependencies: Record<string, { status: "up" | "down"; required: boolean } & Record<string, unknown>>;
+  /** Why it is not ok, one sentence per fault. */
+  reasons: string[];
 }
 
 export interface HealthServer extends Component {
@@ -33,11 +45,18 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
     }
     if (path === "/health/ready" || path === "/health") {
       const isReady = options.isReady();
+      const report = options.report ? await options.report() : undefined;
+      const status = !isReady || report?.status === "unavailable" ? "unavailable" : (report?.status ?? "ok");
       const body = {
-        status: isReady ? "ok" : "unavailable",
+        status,
+        ...(report ? { dependencies: report.dependencies, reasons: report.reasons } : {}),
         ...(path === "/health" ? options.details?.() : {}),
       };
-      return { status: isReady ? 200 : 503, type: "application/json", body: JSON.stringify(body) };
+      return {
+        status: status === "unavailable" ? 503 : 200,
+        type: "application/json",
+        body: JSON.stringify(body),
+      };
     }
     return {
       status: 404,

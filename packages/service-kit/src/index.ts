@@ -3,7 +3,12 @@ export { type EnvSource, EXIT_CONFIG_ERROR, envBoolean, loadEnvOrExit, logLevel,
 export { type ResolvedEnvSource, resolveEnvAliases } from "./env-aliases.ts";
 export { composeEnvSchema, type EnvFragment, envFragment, renderEnvExample } from "./env-fragment.ts";
 export { ChainwatchError, ConfigError } from "./errors.ts";
-export { createHealthServer, type HealthServer, type HealthServerOptions } from "./health-server.ts";
+export {
+  createHealthServer,
+  type HealthReport,
+  type HealthServer,
+  type HealthServerOptions,
+} from "./health-server.ts";
 export { createLifecycle, type Lifecycle, type LifecycleStep } from "./lifecycle.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
 export { once } from "./once.ts";

@@ -6,6 +6,7 @@ import {
 } from "@chainwatch/kafka";
 import { produceWithJavaClient } from "@chainwatch/kafka/testing";
 import { createKafkaConsumerMetrics, createMetricsRegistry } from "@chainwatch/metrics";
+import { createHealthServer } from "@chainwatch/service-kit";
 import { describeWithServices, serviceUrls } from "@chainwatch/testing";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import {
@@ -16,6 +17,7 @@ import {
   openScopeDatabase,
   type StreamScope,
   silentLogger,
+  startTcpProxy,
   storedCounts,
   streamScope,
   transaction,
@@ -317,6 +319,58 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
     expect(worker.stats()).toMatchObject({ deadLettered: 1, skipped: 0 });
     expect(await worker.registry.metrics()).not.toMatch(/kafka_errors_total\{[^}]*error_type="publish/);
     await database.close();
+  });
+
+  it("health: degraded with reasons while PostgreSQL does not answer, ok again once it does", async () => {
+    // The worker reaches PostgreSQL through a proxy this test can cut: an outage for this worker alone.
+    const target = new URL(serviceUrls.databaseUrl);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const test = await scope("cw_health");
+    const viaProxy = new URL(serviceUrls.databaseUrl);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const worker = await startWorker(test, { DATABASE_URL: viaProxy.toString() });
+    const server = createHealthServer({
+      port: 0,
+      host: "127.0.0.1",
+      isReady: () => worker.isReady(),
+      report: () => worker.health(),
+      metrics: { contentType: "text/plain", text: async () => "" },
+    });
+    await server.start();
+    const probe = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${server.port()}${path}`);
+      return { code: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    try {
+      expect(await probe("/health")).toMatchObject({
+        code: 200,
+        body: {
+          status: "ok",
+          dependencies: { database: { status: "up" }, kafka: { status: "up" } },
+          reasons: [],
+        },
+      });
+      proxy.cut();
+      const degraded = await waitUntil("degraded", async () => {
+        const reading = await probe("/health");
+        return reading.body.status === "degraded" ? reading : undefined;
+      });
+      expect(degraded).toMatchObject({
+        code: 200,
+        body: { dependencies: { database: { status: "down", required: false }, kafka: { status: "up" } } },
+      });
+      expect(String((degraded.body.reasons as string[])[0])).toContain("database");
+      expect(await probe("/health/ready")).toMatchObject({ code: 200, body: { status: "degraded" } });
+      proxy.restore();
+      await waitUntil("ok again", async () =>
+        (await probe("/health")).body.status === "ok" ? true : undefined,
+      );
+    } finally {
+      proxy.restore();
+      await server.stop();
+      await worker.stop();
+      await proxy.close();
+    }
   });
 
   it("publishes a chunk larger than the broker's message size limit in pieces (queue cap 20,000, one partition)", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import {
   type ConsumedMessage,
   createBatchConsumer,
@@ -58,7 +59,8 @@ export function streamScope(prefix: string): StreamScope {
     KAFKA_TOPIC_DLQ: topics.transactionsDeadLetter,
     KAFKA_TOPIC_PARTITIONS: String(SCOPE_PARTITIONS),
     KAFKA_TOPIC_REPLICATION_FACTOR: "1",
-    // Short timeouts keep group changes quick in tests; production keeps the 30 s / 3 s defaults.
+    // Group changes in tests (a member stopping, joining) are graceful; 10 s keeps a loaded CI machine from
+    // rebalancing spuriously. The failover test runs with the production defaults (6 s / 1 s).
     KAFKA_SESSION_TIMEOUT_MS: "10000",
     KAFKA_HEARTBEAT_INTERVAL_MS: "1000",
     KAFKA_REBALANCE_TIMEOUT_MS: "10000",
@@ -260,4 +262,47 @@ export async function cleanupScope(scope: StreamScope, harness: KafkaHarness): P
   } finally {
     await database.close();
   }
+}
+
+/**
+ * A TCP proxy to host:port on a random local port that a test can cut: `cut()` drops every connection and
+ * leaves new ones hanging unanswered (a host that stopped answering), `restore()` forwards again.
+ */
+export async function startTcpProxy(
+  host: string,
+  port: number,
+): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let isCut = false;
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => client.destroy());
+    if (isCut) return;
+    const upstream = tcpConnect({ host, port });
+    sockets.add(upstream);
+    upstream.on("close", () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
+    upstream.on("error", () => upstream.destroy());
+    client.on("close", () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : 0,
+    cut() {
+      isCut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      isCut = false;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
