@@ -10,6 +10,7 @@ import { createScoringWorker } from "./worker.ts";
 
 const env = loadEnvOrExit("scoring-worker", () => loadEnv());
 const logger = createLogger({ name: "scoring-worker", level: env.LOG_LEVEL });
+for (const note of env.configNotes) logger.warn({ note }, "configuration alias");
 const shutdown = createShutdownRegistry({ logger, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 shutdown.installSignalHandlers();
 

@@ -1,4 +1,4 @@
-import { type Cache, createCache, createMemoryStore, createRedisStore } from "@chainwatch/cache";
+import { createCacheFromEnv } from "@chainwatch/cache";
 import {
   createBatchConsumer,
   createKafkaClient,
@@ -33,9 +33,9 @@ import {
 } from "@chainwatch/service-kit";
 import {
   createModelRegistry,
-  createPostgresDatabase,
   createRepositories,
   type Database,
+  openPostgresFromEnv,
   runMigrations,
 } from "@chainwatch/store";
 import type { WorkerEnv } from "./env.ts";
@@ -113,18 +113,11 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
     logger,
     metrics: consumerMetrics,
   });
-  const cacheMetrics = createCacheMetrics(registry);
-  const redisStore = env.isRedisEnabled
-    ? createRedisStore({
-        url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
-        commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
-        connectionName: "chainwatch-scoring-worker",
-      })
-    : undefined;
-  const cache: Cache = createCache({
-    store: redisStore ?? createMemoryStore({ onEvict: () => cacheMetrics.evictionsTotal.inc() }),
-    logger: logger.child({ component: "cache" }),
-    metrics: cacheMetrics,
+  // The same settings and factory as the gateway: TTLs and the in-process bounds are honoured here too.
+  const { cache, redisStore } = createCacheFromEnv(env, {
+    logger,
+    metrics: createCacheMetrics(registry),
+    connectionName: "chainwatch-scoring-worker",
   });
 
   let database: Database | undefined;
@@ -182,12 +175,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       if (redisStore && !(await redisStore.waitUntilReady(3_000))) {
         logger.warn({}, "redis not reachable at start; scoring without the shared cache until it is");
       }
-      database = await createPostgresDatabase({
-        connectionString: env.DATABASE_URL,
-        maxConnections: env.DATABASE_POOL_SIZE,
-        applicationName: "chainwatch-scoring-worker",
-        ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
-      });
+      database = await openPostgresFromEnv(env, { applicationName: "chainwatch-scoring-worker" });
       const { applied } = await runMigrations(database);
       logger.info({ applied, schema: env.DATABASE_SCHEMA ?? "(default)" }, "database ready");
       const repositories = createRepositories(database);
