@@ -3,14 +3,11 @@ import { TOPICS } from "@chainwatch/kafka/formats";
 import { modelEnvFragment } from "@chainwatch/scoring";
 import {
   ConfigError,
-  composeEnvSchema,
+  defineAppEnv,
   type EnvSource,
   envBoolean,
   envFragment,
   logLevel,
-  parseEnv,
-  renderEnvExample,
-  resolveEnvAliases,
 } from "@chainwatch/service-kit";
 import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
@@ -35,6 +32,11 @@ const httpEnv = envFragment("HTTP server", {
   SHUTDOWN_TIMEOUT_MS: positiveInt
     .default(25_000)
     .describe("Bound on graceful shutdown (drain HTTP, flush, close clients); past it the process exits 1."),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65_535).optional().meta({
+    description:
+      "Serve /metrics (and /health/live) on this separate, internal port instead of the public API port; unset → /metrics on PORT. 0 picks a free port (tests).",
+    example: "9464",
+  }),
   HTTP_DRAIN_TIMEOUT_MS: positiveInt
     .default(10_000)
     .describe(
@@ -277,29 +279,27 @@ const middlewareEnv = envFragment(
 );
 
 /** The gateway's settings, in the order .env.example shows them; each package owns its own fragment. */
-const GATEWAY_ENV_FRAGMENTS = [
-  httpEnv,
-  redisEnvFragment({ commandTimeoutMs: 250 }),
-  cacheEnvFragment,
-  databaseEnvFragment({ whenUnset: "the embedded PostgreSQL (PGLITE_DATA_DIR)." }),
-  gatewayStorageEnv,
-  authEnv,
-  kafkaEnv,
-  modelEnvFragment,
-  modelOperationsEnv,
-  middlewareEnv,
-] as const;
+const gatewayEnv = defineAppEnv({
+  app: "API gateway",
+  packageName: "@chainwatch/api-gateway",
+  fragments: [
+    httpEnv,
+    redisEnvFragment({ commandTimeoutMs: 250 }),
+    cacheEnvFragment,
+    databaseEnvFragment({ whenUnset: "the embedded PostgreSQL (PGLITE_DATA_DIR)." }),
+    gatewayStorageEnv,
+    authEnv,
+    kafkaEnv,
+    modelEnvFragment,
+    modelOperationsEnv,
+    middlewareEnv,
+  ],
+});
 
 /** Every setting of the gateway; apps/api-gateway/.env.example is rendered from it. */
-export const GatewayEnvSchema = composeEnvSchema(GATEWAY_ENV_FRAGMENTS);
-
+export const GatewayEnvSchema = gatewayEnv.schema;
 /** The committed .env.example; a test fails when it differs. */
-export const renderGatewayEnvExample = () =>
-  renderEnvExample({
-    app: "API gateway",
-    regenerate: "pnpm --filter @chainwatch/api-gateway env:example",
-    fragments: GATEWAY_ENV_FRAGMENTS,
-  });
+export const renderGatewayEnvExample = gatewayEnv.renderExample;
 
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
   isRedisEnabled: boolean;
@@ -308,11 +308,8 @@ export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
   configNotes: string[];
 };
 
-const GATEWAY_ENV_KEYS = new Set(Object.keys(GatewayEnvSchema.shape));
-
-export function loadEnv(rawSource: EnvSource = process.env): GatewayEnv {
-  const { source, notes } = resolveEnvAliases(rawSource, GATEWAY_ENV_KEYS);
-  const env = parseEnv(GatewayEnvSchema, source);
+export function loadEnv(source: EnvSource = process.env): GatewayEnv {
+  const { env, configNotes } = gatewayEnv.parse(source);
   if (env.AUTH_REQUIRE_JWT_SECRET && !env.JWT_SECRET) {
     const problem =
       "JWT_SECRET: required (AUTH_REQUIRE_JWT_SECRET=true); generate one with: openssl rand -hex 32";
@@ -321,7 +318,7 @@ export function loadEnv(rawSource: EnvSource = process.env): GatewayEnv {
   return {
     ...env,
     isRedisEnabled: isRedisEnabled(env),
-    configNotes: notes,
+    configNotes,
     corsOrigins: env.CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),

@@ -17,7 +17,7 @@ import {
   reportContentConflicts,
   servingRoles,
 } from "@chainwatch/scoring";
-import { type Component, createLifecycle, type Logger } from "@chainwatch/service-kit";
+import { type Component, createHealthServer, createLifecycle, type Logger } from "@chainwatch/service-kit";
 import {
   createAuthRepositories,
   createModelRegistry,
@@ -233,6 +233,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await flushKeyUsage();
     },
   });
+  if (env.METRICS_PORT !== undefined) {
+    // Scrapers reach /metrics on an internal port only; it stays up until the API has drained.
+    lifecycle.add(
+      "metrics server",
+      createHealthServer({
+        port: env.METRICS_PORT,
+        host: env.HOST,
+        isReady: () => !isShuttingDown(),
+        metrics: { contentType: registry.contentType, text: () => registry.metrics() },
+      }),
+    );
+  }
   lifecycle.add("http server", httpServer);
 
   async function runScheduledDrift() {

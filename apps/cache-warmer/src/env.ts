@@ -1,14 +1,6 @@
 import { cacheEnvFragment, redisEnvFragment } from "@chainwatch/cache";
 import { modelEnvFragment } from "@chainwatch/scoring";
-import {
-  composeEnvSchema,
-  type EnvSource,
-  envFragment,
-  logLevel,
-  parseEnv,
-  renderEnvExample,
-  resolveEnvAliases,
-} from "@chainwatch/service-kit";
+import { defineAppEnv, type EnvSource, envFragment, logLevel } from "@chainwatch/service-kit";
 import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
 
@@ -67,42 +59,36 @@ const warmEnv = envFragment("What to warm, and how fast", {
     ),
 });
 
-const WARMER_ENV_FRAGMENTS = [
-  processEnv,
-  redisEnvFragment({ commandTimeoutMs: 1_000, requiredUrl: true }),
-  cacheEnvFragment,
-  databaseEnvFragment({
-    whenUnset: "no recent mode, and the model comes from MODEL_PATH (with it, from the model registry).",
-  }),
-  modelEnvFragment,
-  warmEnv,
-] as const;
+const warmerEnv = defineAppEnv({
+  app: "cache warmer",
+  packageName: "@chainwatch/cache-warmer",
+  fragments: [
+    processEnv,
+    redisEnvFragment({ commandTimeoutMs: 1_000, requiredUrl: true }),
+    cacheEnvFragment,
+    databaseEnvFragment({
+      whenUnset: "no recent mode, and the model comes from MODEL_PATH (with it, from the model registry).",
+    }),
+    modelEnvFragment,
+    warmEnv,
+  ],
+});
 
 /** Every setting of the cache warmer; apps/cache-warmer/.env.example is rendered from it. */
-export const WarmerEnvSchema = composeEnvSchema(WARMER_ENV_FRAGMENTS);
+export const WarmerEnvSchema = warmerEnv.schema;
+export const renderWarmerEnvExample = warmerEnv.renderExample;
 
 export type WarmerEnv = z.infer<typeof WarmerEnvSchema> & {
   /** Aliases read or ignored (REDIS_HOST, …): main.ts logs them at start. */
   configNotes: string[];
 };
 
-const WARMER_ENV_KEYS = new Set(Object.keys(WarmerEnvSchema.shape));
-
-export const renderWarmerEnvExample = () =>
-  renderEnvExample({
-    app: "cache warmer",
-    regenerate: "pnpm --filter @chainwatch/cache-warmer env:example",
-    fragments: WARMER_ENV_FRAGMENTS,
-  });
-
-export function loadEnv(rawSource: EnvSource = process.env): WarmerEnv {
-  const { source, notes } = resolveEnvAliases(rawSource, WARMER_ENV_KEYS);
-  const env = parseEnv(
-    WarmerEnvSchema.refine((value) => value.WARM_RECENT === 0 || value.DATABASE_URL !== undefined, {
+export function loadEnv(source: EnvSource = process.env): WarmerEnv {
+  const { env, configNotes } = warmerEnv.parse(source, (schema) =>
+    schema.refine((value) => value.WARM_RECENT === 0 || value.DATABASE_URL !== undefined, {
       path: ["DATABASE_URL"],
       message: "DATABASE_URL is required when WARM_RECENT > 0",
     }),
-    source,
   );
-  return { ...env, configNotes: notes };
+  return { ...env, configNotes };
 }

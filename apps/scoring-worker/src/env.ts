@@ -6,16 +6,7 @@ import {
   type StreamTopics,
 } from "@chainwatch/kafka";
 import { modelEnvFragment } from "@chainwatch/scoring";
-import {
-  composeEnvSchema,
-  type EnvSource,
-  envBoolean,
-  envFragment,
-  logLevel,
-  parseEnv,
-  renderEnvExample,
-  resolveEnvAliases,
-} from "@chainwatch/service-kit";
+import { defineAppEnv, type EnvSource, envBoolean, envFragment, logLevel } from "@chainwatch/service-kit";
 import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
 
@@ -140,25 +131,23 @@ const retryEnv = envFragment(
   },
 );
 
-const WORKER_ENV_FRAGMENTS = [
-  processEnv,
-  kafkaEnv,
-  databaseEnvFragment({ defaultUrl: "postgres://postgres@127.0.0.1:5432/test" }),
-  retryEnv,
-  redisEnvFragment({ commandTimeoutMs: 250 }),
-  cacheEnvFragment,
-  modelEnvFragment,
-] as const;
+const workerEnv = defineAppEnv({
+  app: "scoring worker",
+  packageName: "@chainwatch/scoring-worker",
+  fragments: [
+    processEnv,
+    kafkaEnv,
+    databaseEnvFragment({ defaultUrl: "postgres://postgres@127.0.0.1:5432/test" }),
+    retryEnv,
+    redisEnvFragment({ commandTimeoutMs: 250 }),
+    cacheEnvFragment,
+    modelEnvFragment,
+  ],
+});
 
 /** Every setting of the scoring worker; apps/scoring-worker/.env.example is rendered from it. */
-export const WorkerEnvSchema = composeEnvSchema(WORKER_ENV_FRAGMENTS);
-
-export const renderWorkerEnvExample = () =>
-  renderEnvExample({
-    app: "scoring worker",
-    regenerate: "pnpm --filter @chainwatch/scoring-worker env:example",
-    fragments: WORKER_ENV_FRAGMENTS,
-  });
+export const WorkerEnvSchema = workerEnv.schema;
+export const renderWorkerEnvExample = workerEnv.renderExample;
 
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema> & {
   kafkaBrokers: string[];
@@ -168,19 +157,17 @@ export type WorkerEnv = z.infer<typeof WorkerEnvSchema> & {
   configNotes: string[];
 };
 
-const WORKER_ENV_KEYS = new Set(Object.keys(WorkerEnvSchema.shape));
-
-export function loadEnv(rawSource: EnvSource = process.env): WorkerEnv {
-  const { source, notes } = resolveEnvAliases(rawSource, WORKER_ENV_KEYS);
-  const env = parseEnv(
-    WorkerEnvSchema.refine((value) => value.KAFKA_DRAIN_TIMEOUT_MS < value.SHUTDOWN_TIMEOUT_MS, {
-      path: ["KAFKA_DRAIN_TIMEOUT_MS"],
-      message: "must be less than SHUTDOWN_TIMEOUT_MS (the group still has to be left and clients closed)",
-    }).refine((value) => value.KAFKA_HEARTBEAT_INTERVAL_MS * 3 <= value.KAFKA_SESSION_TIMEOUT_MS, {
-      path: ["KAFKA_HEARTBEAT_INTERVAL_MS"],
-      message: "must be at most a third of KAFKA_SESSION_TIMEOUT_MS",
-    }),
-    source,
+export function loadEnv(source: EnvSource = process.env): WorkerEnv {
+  const { env, configNotes } = workerEnv.parse(source, (schema) =>
+    schema
+      .refine((value) => value.KAFKA_DRAIN_TIMEOUT_MS < value.SHUTDOWN_TIMEOUT_MS, {
+        path: ["KAFKA_DRAIN_TIMEOUT_MS"],
+        message: "must be less than SHUTDOWN_TIMEOUT_MS (the group still has to be left and clients closed)",
+      })
+      .refine((value) => value.KAFKA_HEARTBEAT_INTERVAL_MS * 3 <= value.KAFKA_SESSION_TIMEOUT_MS, {
+        path: ["KAFKA_HEARTBEAT_INTERVAL_MS"],
+        message: "must be at most a third of KAFKA_SESSION_TIMEOUT_MS",
+      }),
   );
   return {
     ...env,
@@ -192,6 +179,6 @@ export function loadEnv(rawSource: EnvSource = process.env): WorkerEnv {
       transactionsDeadLetter: env.KAFKA_TOPIC_DLQ,
     },
     isRedisEnabled: isRedisEnabled(env),
-    configNotes: notes,
+    configNotes,
   };
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { type EnvSource, parseEnv } from "./env.ts";
+import { resolveEnvAliases } from "./env-aliases.ts";
 
 /**
  * A group of settings owned by one package or app (`REDIS_*` by the cache package, `DATABASE_*` by the
@@ -100,4 +102,37 @@ export function renderEnvExample(options: {
     }
   }
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * An app's settings from its fragments: the schema, its `.env.example`, and a parse that first reads known
+ * aliases (resolveEnvAliases) and returns what it noted for main.ts to log.
+ */
+export function defineAppEnv<const Fragments extends readonly EnvFragment[]>(options: {
+  /** As shown in .env.example: "API gateway". */
+  app: string;
+  /** The workspace package, for the regenerate command. */
+  packageName: string;
+  fragments: Fragments;
+}) {
+  const schema = composeEnvSchema(options.fragments);
+  const keys = new Set(Object.keys(schema.shape));
+  return {
+    schema,
+    renderExample: () =>
+      renderEnvExample({
+        app: options.app,
+        regenerate: `pnpm --filter ${options.packageName} env:example`,
+        fragments: options.fragments,
+      }),
+    /** `check` adds cross-field rules (zod refinements) to the composed schema. */
+    parse<Checked extends z.ZodType<z.output<typeof schema>>>(
+      rawSource: EnvSource,
+      check?: (schema: z.ZodObject<MergedShape<Fragments>>) => Checked,
+    ): { env: z.output<typeof schema>; configNotes: string[] } {
+      const { source, notes } = resolveEnvAliases(rawSource, keys);
+      const env = parseEnv(check ? check(schema) : schema, source) as z.output<typeof schema>;
+      return { env, configNotes: notes };
+    },
+  };
 }

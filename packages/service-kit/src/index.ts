@@ -1,7 +1,13 @@
 export type { Component } from "./component.ts";
 export { type EnvSource, EXIT_CONFIG_ERROR, envBoolean, loadEnvOrExit, logLevel, parseEnv } from "./env.ts";
 export { type ResolvedEnvSource, resolveEnvAliases } from "./env-aliases.ts";
-export { composeEnvSchema, type EnvFragment, envFragment, renderEnvExample } from "./env-fragment.ts";
+export {
+  composeEnvSchema,
+  defineAppEnv,
+  type EnvFragment,
+  envFragment,
+  renderEnvExample,
+} from "./env-fragment.ts";
 export { ChainwatchError, ConfigError } from "./errors.ts";
 export {
   createHealthServer,
