@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createChainwatchClient } from "@chainwatch/client";
 import { loadAverages, type MachineInfo, machineInfo } from "../machine.ts";
 import { fetchMetrics, hitRateBetween, predictionCacheCounters } from "../metrics/prometheus.ts";
 import { createScratchSchema, type ScratchSchema } from "../processes/database.ts";
@@ -163,7 +164,8 @@ function describeGateway(options: ScenarioOptions): string {
 
 async function isLive(target: string): Promise<boolean> {
   try {
-    return (await fetch(`${target}/health/live`, { signal: AbortSignal.timeout(5_000) })).ok;
+    const client = createChainwatchClient({ baseUrl: target });
+    return (await client.GET("/health/live", { signal: AbortSignal.timeout(5_000) })).response.ok;
   } catch {
     return false;
   }

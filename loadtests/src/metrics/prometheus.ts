@@ -1,3 +1,5 @@
+import { createChainwatchClient } from "@chainwatch/client";
+
 /** Reads one sample value from Prometheus text exposition, summing every series that matches `labels`. */
 export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;
@@ -18,9 +20,10 @@ export interface CacheCounters {
 }
 
 export async function fetchMetrics(baseUrl: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/metrics`);
-  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
-  return response.text();
+  const client = createChainwatchClient({ baseUrl });
+  const { data, response } = await client.GET("/metrics", { parseAs: "text" });
+  if (!response.ok || data === undefined) throw new Error(`GET /metrics answered ${response.status}`);
+  return data;
 }
 
 export function predictionCacheCounters(metricsText: string): CacheCounters {

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { generateApiKey } from "@chainwatch/api-gateway/src/auth/api-key-format.ts";
+import { createChainwatchClient } from "@chainwatch/client";
 import { type ChildService, spawnNode, waitForOutput } from "./child-service.ts";
 
 export interface LoadGateway {
@@ -80,17 +81,15 @@ export interface ApiKeys {
 
 /** Creates one scorer and one viewer key with the admin key, as a real deployment would hand them out. */
 export async function createApiKeys(url: string, adminKey: string, name: string): Promise<ApiKeys> {
+  const admin = createChainwatchClient({ baseUrl: url, apiKey: adminKey });
   const create = async (role: "scorer" | "viewer") => {
-    const response = await fetch(`${url}/api/v1/auth/keys`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": adminKey },
-      body: JSON.stringify({ name: `${name}-${role}`, role }),
+    const { data, error, response } = await admin.POST("/api/v1/auth/keys", {
+      body: { name: `${name}-${role}`, role },
     });
-    const body = (await response.json()) as { key?: string };
-    if (response.status !== 201 && response.status !== 200)
-      throw new Error(`creating a ${role} key answered ${response.status}: ${JSON.stringify(body)}`);
-    if (typeof body.key !== "string") throw new Error(`no key in ${JSON.stringify(body)}`);
-    return body.key;
+    if (!data)
+      throw new Error(`creating a ${role} key answered ${response.status}: ${JSON.stringify(error)}`);
+    if (typeof data.key !== "string") throw new Error(`no key in ${JSON.stringify(data)}`);
+    return data.key;
   };
   return { scorer: await create("scorer"), viewer: await create("viewer") };
 }

@@ -4,6 +4,25 @@ import type { Access } from "../auth/access.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "delete";
 
+/** Media types of the answers that are not JSON: metrics, the docs page and its assets. */
+export type NonJsonType = "text/plain" | "text/html" | "text/css" | "text/javascript" | "image/png";
+
+/** The groups of the API reference, with what each holds (the document's `tags`, in this order). */
+export const TAG_DESCRIPTIONS = {
+  scoring: "Score transactions and answer at once: one, or a batch of up to BATCH_MAX_ITEMS",
+  ingest:
+    "Accept transactions for stream scoring (published to Kafka, or scored and stored in process without it) and the stream's state",
+  lookup: "Stored transactions with their latest prediction",
+  anomalies: "Flagged transactions, newest first, their statistics and analysts' reviews",
+  cache: "Loading recent predictions into the prediction cache (admin)",
+  models: "The model registry: training, deployment (shadow, canary, full), rollback, comparison and drift",
+  auth: "Sessions (login, refresh, logout), API keys and users",
+  audit: "The audit trail of security-relevant actions (admin)",
+  operations: "Probes, metrics and this reference: public and never rate limited",
+} as const;
+
+export type Tag = keyof typeof TAG_DESCRIPTIONS;
+
 /** Which rate-limit counter a request is charged to; "none" only for probes, scrapers and the docs. */
 export type RateTier = "default" | "batch" | "login" | "none";
 
@@ -30,16 +49,20 @@ export interface Endpoint {
    */
   compress?: boolean;
   summary: string;
-  tag: string;
+  tag: Tag;
   request?: z.ZodType;
   query?: z.ZodObject;
+  /** Schemas of the path parameters, for the document; undeclared ones are documented as strings. */
+  params?: z.ZodObject;
   response?: z.ZodType;
   /** Success status; 200 unless set. */
   status?: number;
   /** Error statuses the operation documents besides 401/403 (added for non-public access). */
   errors?: readonly number[];
-  /** Where the answer is not JSON (metrics, the docs page). */
-  responseType?: "text/plain" | "text/html";
+  /** Error statuses whose body is not ErrorBody (readiness answers 503 with its own report). */
+  errorBodies?: Readonly<Partial<Record<number, z.ZodType>>>;
+  /** Where the answer is not JSON (metrics, the docs page and its assets). */
+  responseType?: NonJsonType | readonly NonJsonType[];
   /**
    * Audit action of a state-changing endpoint. Its handler audits success; a failed attempt (bad input,
    * conflict, outage) is audited by the route itself with this action and the error's code.

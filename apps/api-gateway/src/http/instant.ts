@@ -18,3 +18,8 @@ export const instantSchema = (name: string) =>
       },
       { error: `${name} must lie between 1970-01-01 and 9999-12-31` },
     );
+
+/** An instant as the API writes it in responses (`Date#toISOString()`: UTC, milliseconds). */
+export const TimestampSchema = z.iso
+  .datetime({ offset: true })
+  .meta({ id: "Timestamp", description: "ISO 8601 date-time, e.g. 2026-01-31T12:00:00.000Z" });

@@ -1,6 +1,6 @@
 import { TransactionInputSchema } from "@chainwatch/model";
 import { z } from "zod";
-import { instantSchema } from "./instant.ts";
+import { instantSchema, TimestampSchema } from "./instant.ts";
 
 /**
  * Request and response shapes of the API. Requests are validated with these; responses are documented
@@ -232,3 +232,131 @@ export const StreamStatusSchema = z
     }),
   ])
   .meta({ id: "StreamStatus" });
+
+// --- Stored transactions, predictions and anomalies (the store's views, as the routes send them)
+
+const Severity = z.enum(SEVERITY_VALUES);
+
+export const StoredPredictionSchema = z
+  .object({
+    id: z.string(),
+    txHash: z.string(),
+    modelVersion: z.string(),
+    anomalyScore: z.number().min(0).max(1),
+    severity: Severity,
+    isAnomaly: z.boolean(),
+    confidence: z.number().min(0).max(1),
+    explanation: z.array(FeatureContributionSchema),
+    createdAt: TimestampSchema,
+  })
+  .meta({ id: "StoredPrediction" });
+
+export const StoredTransactionSchema = z
+  .object({
+    hash: z.string().describe("Lower-case"),
+    blockNumber: z.number().int().nullable(),
+    blockTimestamp: TimestampSchema.nullable(),
+    from: z.string().nullable(),
+    to: z.string().nullable().describe("null: contract creation"),
+    valueWei: z.string().describe("Wei as a decimal string (JSON has no 256-bit integers)"),
+    gas: z.string().describe("Decimal string"),
+    gasPriceWei: z.string().describe("Decimal string"),
+    maxFeePerGasWei: z.string().nullable(),
+    maxPriorityFeePerGasWei: z.string().nullable(),
+    nonce: z.number().int().nullable(),
+    inputSize: z.number().int().describe("Bytes of call data (the data itself is not stored)"),
+    selector: z.string().nullable().describe("4-byte function selector of the call data"),
+    txType: z.number().int().nullable(),
+    firstSeenAt: TimestampSchema,
+    contentFingerprint: z
+      .string()
+      .nullable()
+      .describe(
+        "Fingerprint of the stored content; null for a row stored before fingerprints and not seen since",
+      ),
+    contentChangedAt: TimestampSchema.nullable().describe(
+      "When different content last replaced this hash's stored content (a conflict); null: never",
+    ),
+    latestPrediction: StoredPredictionSchema.nullable().describe("The latest served prediction"),
+  })
+  .meta({ id: "StoredTransaction" });
+
+export const TransactionLookupResponseSchema = z
+  .object({
+    totalRequested: z.number().int(),
+    totalFound: z.number().int(),
+    transactions: z
+      .array(StoredTransactionSchema)
+      .describe("The stored ones only; unknown hashes are left out"),
+  })
+  .meta({ id: "TransactionLookupResponse" });
+
+export const AnomalySchema = z
+  .object({
+    id: z.string(),
+    txHash: z.string(),
+    modelVersion: z.string(),
+    anomalyScore: z.number().min(0).max(1),
+    severity: Severity,
+    confidence: z.number().min(0).max(1),
+    features: z.record(z.string(), z.number()).nullable().describe("Feature values the model saw"),
+    explanation: z.array(FeatureContributionSchema),
+    detectedAt: TimestampSchema,
+    reviewed: z.boolean(),
+    reviewedBy: z.string().nullable(),
+    reviewedAt: TimestampSchema.nullable(),
+    falsePositive: z.boolean().nullable(),
+    reviewNote: z.string().nullable(),
+  })
+  .meta({ id: "Anomaly" });
+
+export const AnomalyPageSchema = z
+  .object({
+    items: z.array(AnomalySchema).describe("Newest first"),
+    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last page"),
+    total: z.number().int().describe("Anomalies matching severity and since (the cursor does not narrow it)"),
+    count: z.number().int().describe("Items on this page"),
+    cached: z.boolean().describe("Answered from the query cache"),
+  })
+  .meta({ id: "AnomalyPage" });
+
+export const AnomalyStatsSchema = z
+  .object({
+    total: z.number().int(),
+    reviewed: z.number().int(),
+    falsePositives: z.number().int(),
+    falsePositiveRate: z.number().describe("falsePositives / reviewed; 0 when nothing is reviewed yet"),
+    bySeverity: z.object({
+      low: z.number().int(),
+      medium: z.number().int(),
+      high: z.number().int(),
+      critical: z.number().int(),
+    }),
+  })
+  .meta({ id: "AnomalyStats" });
+
+// --- Background jobs (cache warming here, training in model-schemas.ts)
+
+export const JobStatusSchema = z.enum(["running", "succeeded", "failed"]);
+
+export const JobAcceptedSchema = z
+  .object({
+    jobId: z.string(),
+    status: JobStatusSchema,
+    statusUrl: z.string().describe("Poll it for progress (also the Location header); this replica only"),
+  })
+  .meta({ id: "JobAccepted" });
+
+export const CacheWarmJobSchema = z
+  .object({
+    id: z.string(),
+    status: JobStatusSchema,
+    requested: z.number().int(),
+    found: z.number().int().describe("Recent predictions found in the store"),
+    loaded: z.number().int().describe("Written to the cache so far"),
+    failed: z.number().int(),
+    startedAt: TimestampSchema,
+    finishedAt: TimestampSchema.nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: "CacheWarmJob" });

@@ -1,6 +1,11 @@
 import { z } from "zod";
-import type { Endpoint } from "../http/endpoint.ts";
-import { pathParameters } from "../http/endpoint.ts";
+import {
+  type Endpoint,
+  type NonJsonType,
+  pathParameters,
+  TAG_DESCRIPTIONS,
+  type Tag,
+} from "../http/endpoint.ts";
 import { ErrorBodySchema } from "../http/schemas.ts";
 
 /**
@@ -62,23 +67,27 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], options: { 
         ...(endpoint.response
           ? { content: { "application/json": { schema: jsonSchema(endpoint.response, "output") } } }
           : endpoint.responseType
-            ? { content: { [endpoint.responseType]: { schema: { type: "string" } } } }
+            ? { content: nonJsonContent(endpoint.responseType) }
             : {}),
       },
     };
     const errorStatuses = new Set([...(isPublic ? [] : [401, 403]), ...(endpoint.errors ?? [])]);
     for (const errorStatus of [...errorStatuses].sort()) {
+      const body = endpoint.errorBodies?.[errorStatus] ?? ErrorBodySchema;
       responses[errorStatus] = {
         description: errorDescriptions[errorStatus] ?? "Error",
-        content: { "application/json": { schema: jsonSchema(ErrorBodySchema, "output") } },
+        content: { "application/json": { schema: jsonSchema(body, "output") } },
       };
     }
+    const parameterSchemas = endpoint.params
+      ? (jsonSchema(endpoint.params, "input") as { properties?: Record<string, unknown> }).properties
+      : undefined;
     const parameters = [
       ...pathParameters(endpoint.path).map((name) => ({
         name,
         in: "path",
         required: true,
-        schema: { type: "string" },
+        schema: parameterSchemas?.[name] ?? { type: "string" },
       })),
       ...(endpoint.query ? queryParameters(endpoint.query, hoistDefinitions) : []),
     ];
@@ -103,7 +112,10 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], options: { 
     };
   }
 
-  const tags = [...new Set(endpoints.map((endpoint) => endpoint.tag))].sort().map((name) => ({ name }));
+  const used = new Set(endpoints.map((endpoint) => endpoint.tag));
+  const tags = Object.entries(TAG_DESCRIPTIONS)
+    .filter(([name]) => used.has(name as Tag))
+    .map(([name, description]) => ({ name, description }));
   return {
     openapi: "3.1.0",
     info: {
@@ -133,6 +145,16 @@ const successDescriptions: Record<number, string> = {
   202: "Accepted",
   204: "No content",
 };
+
+function nonJsonContent(types: NonJsonType | readonly NonJsonType[]) {
+  const list: readonly NonJsonType[] = typeof types === "string" ? [types] : types;
+  return Object.fromEntries(
+    list.map((type) => [
+      type,
+      { schema: type.startsWith("text/") ? { type: "string" } : { type: "string", contentMediaType: type } },
+    ]),
+  );
+}
 
 function accessDescription(endpoint: Endpoint): string {
   if (endpoint.access === "public") return "No credential needed.";

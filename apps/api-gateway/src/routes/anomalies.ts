@@ -3,7 +3,13 @@ import type { AuditLog } from "../auth/audit-log.ts";
 import { actorOf } from "../auth/principal.ts";
 import type { Endpoint } from "../http/endpoint.ts";
 import { notFound } from "../http/errors.ts";
-import { AnomalyQuerySchema, ReviewRequestSchema } from "../http/schemas.ts";
+import {
+  AnomalyPageSchema,
+  AnomalyQuerySchema,
+  AnomalySchema,
+  AnomalyStatsSchema,
+  ReviewRequestSchema,
+} from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { AnomalyQueryCache } from "../persistence/anomaly-query-cache.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
@@ -37,6 +43,7 @@ export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
     access: "anomalies:read",
     tag: "anomalies",
     query: AnomalyQuerySchema,
+    response: AnomalyPageSchema,
     errors: [400, 503],
     handler: listRecent,
   } as const;
@@ -62,6 +69,7 @@ export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
       access: "anomalies:read",
       summary: "Counts and false-positive rate",
       tag: "anomalies",
+      response: AnomalyStatsSchema,
       errors: [503],
       handler: async (_req, res) => {
         res.json(await fromDatabase(repositories.anomalyStats()));
@@ -76,6 +84,7 @@ export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
       summary: "Record an analyst's verdict on an anomaly",
       tag: "anomalies",
       request: ReviewRequestSchema,
+      response: AnomalySchema,
       errors: [400, 404, 503],
       handler: async (req, res) => {
         const review = parseOrThrow(ReviewRequestSchema, requireJsonBody(req.body), "review");

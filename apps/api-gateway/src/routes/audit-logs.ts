@@ -1,5 +1,5 @@
 import type { AuthRepositories } from "@chainwatch/store";
-import { AuditQuerySchema } from "../auth/schemas.ts";
+import { AuditLogPageSchema, AuditQuerySchema, AuditStatsSchema } from "../auth/schemas.ts";
 import type { Endpoint } from "../http/endpoint.ts";
 import { parseOrThrow } from "../http/validate.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
@@ -14,6 +14,7 @@ export function auditLogEndpoints(options: { repositories: AuthRepositories }): 
       summary: "Audit trail, newest first (admin)",
       tag: "audit",
       query: AuditQuerySchema,
+      response: AuditLogPageSchema,
       errors: [400, 503],
       handler: async (req, res) => {
         const query = parseOrThrow(AuditQuerySchema, req.query, "query parameters");
@@ -38,6 +39,7 @@ export function auditLogEndpoints(options: { repositories: AuthRepositories }): 
       summary: "Audit counts by action and outcome",
       tag: "audit",
       query: AuditQuerySchema.pick({ since: true }),
+      response: AuditStatsSchema,
       errors: [400, 503],
       handler: async (req, res) => {
         const { since } = parseOrThrow(AuditQuerySchema.pick({ since: true }), req.query, "query parameters");

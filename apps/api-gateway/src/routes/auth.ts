@@ -6,12 +6,19 @@ import type { Authenticator } from "../auth/authenticator.ts";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { principalOf } from "../auth/principal.ts";
 import {
+  ApiKeyListSchema,
+  ApiKeySchema,
   ChangePasswordRequestSchema,
   CreateApiKeyRequestSchema,
+  CreatedApiKeySchema,
   LoginRequestSchema,
   LogoutRequestSchema,
+  PrincipalSchema,
   RefreshRequestSchema,
   RegisterRequestSchema,
+  SessionSchema,
+  UserListSchema,
+  UserSchema,
 } from "../auth/schemas.ts";
 import type { Sessions } from "../auth/sessions.ts";
 import type { Endpoint } from "../http/endpoint.ts";
@@ -63,6 +70,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       summary: "201: register a user (admin; the first admin key is generated at first start)",
       tag: "auth",
       request: RegisterRequestSchema,
+      response: UserSchema,
       status: 201,
       errors: [400, 409, 503],
       handler: async (req, res) => {
@@ -88,6 +96,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       summary: "Access and refresh tokens for email and password",
       tag: "auth",
       request: LoginRequestSchema,
+      response: SessionSchema,
       errors: [400, 401, 429],
       handler: async (req, res) => {
         const { email, password } = parseOrThrow(LoginRequestSchema, requireJsonBody(req.body), "login");
@@ -148,6 +157,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       summary: "Rotate a refresh token; reuse of a rotated one revokes the session",
       tag: "auth",
       request: RefreshRequestSchema,
+      response: SessionSchema,
       errors: [400, 401, 429],
       handler: async (req, res) => {
         const { refreshToken } = parseOrThrow(
@@ -237,6 +247,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       access: "authenticated",
       summary: "The calling principal and its role",
       tag: "auth",
+      response: PrincipalSchema,
       handler: (_req, res) => {
         const principal = principalOf(res);
         res.json({ type: principal?.type, id: principal?.id, role: principal?.role, name: principal?.label });
@@ -251,6 +262,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       summary: "201: create an API key (shown once)",
       tag: "auth",
       request: CreateApiKeyRequestSchema,
+      response: CreatedApiKeySchema,
       status: 201,
       errors: [400, 503],
       handler: async (req, res) => {
@@ -282,6 +294,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       access: "keys:manage",
       summary: "API keys (never the secret)",
       tag: "auth",
+      response: ApiKeyListSchema,
       errors: [503],
       handler: async (_req, res) => {
         res.json({ keys: (await fromDatabase(repositories.listApiKeys())).map(keyView) });
@@ -295,6 +308,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       access: "keys:manage",
       summary: "Revoke an API key",
       tag: "auth",
+      response: ApiKeySchema,
       errors: [404, 503],
       handler: async (req, res) => {
         const record = await fromDatabase(repositories.revokeApiKey(String(req.params.id ?? "")));
@@ -315,6 +329,7 @@ export function authEndpoints(options: AuthRoutesOptions): Endpoint[] {
       access: "users:manage",
       summary: "Users (admin)",
       tag: "auth",
+      response: UserListSchema,
       errors: [503],
       handler: async (_req, res) => {
         res.json({ users: (await fromDatabase(repositories.listUsers())).map(userView) });

@@ -1,7 +1,7 @@
 import type { AuditLog } from "../auth/audit-log.ts";
 import type { Endpoint } from "../http/endpoint.ts";
 import { notFound } from "../http/errors.ts";
-import { CacheWarmRequestSchema } from "../http/schemas.ts";
+import { CacheWarmJobSchema, CacheWarmRequestSchema, JobAcceptedSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { CacheWarmJobs } from "../persistence/cache-warm-jobs.ts";
 
@@ -18,8 +18,9 @@ export function cacheWarmEndpoints(options: { jobs: CacheWarmJobs; audit: AuditL
       summary: "202: start loading the N most recent predictions into the cache",
       tag: "cache",
       request: CacheWarmRequestSchema,
+      response: JobAcceptedSchema,
       status: 202,
-      errors: [400],
+      errors: [400, 429],
       handler: (req, res) => {
         const { numRecent } = parseOrThrow(
           CacheWarmRequestSchema,
@@ -46,6 +47,7 @@ export function cacheWarmEndpoints(options: { jobs: CacheWarmJobs; audit: AuditL
       rateTier: "batch",
       summary: "Progress of a cache warm job",
       tag: "cache",
+      response: CacheWarmJobSchema,
       errors: [404],
       handler: (req, res) => {
         const job = options.jobs.get(String(req.params.id ?? ""));

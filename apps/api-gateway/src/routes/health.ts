@@ -2,6 +2,7 @@ import type { Cache } from "@chainwatch/cache";
 import type { Registry } from "@chainwatch/metrics";
 import { checkDependencies, type DependencyCheck } from "../http/dependencies.ts";
 import type { Endpoint } from "../http/endpoint.ts";
+import { HealthSchema, LivenessSchema, ReadinessSchema } from "../http/operations-schemas.ts";
 
 export interface HealthRoutesOptions {
   dependencies: readonly DependencyCheck[];
@@ -22,6 +23,7 @@ export function healthEndpoints(options: HealthRoutesOptions): Endpoint[] {
       operationId: "getLiveness",
       path: "/health/live",
       summary: "Liveness: the process answers",
+      response: LivenessSchema,
       handler: (_req, res) => {
         res.json({ status: "ok" });
       },
@@ -31,7 +33,9 @@ export function healthEndpoints(options: HealthRoutesOptions): Endpoint[] {
       operationId: "getReadiness",
       path: "/health/ready",
       summary: "Readiness: 503 while a required dependency is down or the process is draining",
+      response: ReadinessSchema,
       errors: [503],
+      errorBodies: { 503: ReadinessSchema },
       handler: async (_req, res) => {
         const report = await checkDependencies(options.dependencies);
         // While draining, fail readiness so the load balancer stops sending new requests.
@@ -44,7 +48,9 @@ export function healthEndpoints(options: HealthRoutesOptions): Endpoint[] {
       operationId: "getHealth",
       path: "/health",
       summary: "Status of each dependency, model version and cache hit rate",
+      response: HealthSchema,
       errors: [503],
+      errorBodies: { 503: HealthSchema },
       handler: async (_req, res) => {
         const report = await checkDependencies(options.dependencies);
         const stats = options.cache.stats();

@@ -8,12 +8,20 @@ import {
   CompareModelsRequestSchema,
   DeployModelRequestSchema,
   DriftHistoryQuerySchema,
+  DriftReportListSchema,
+  DriftReportSchema,
   DriftRequestSchema,
+  ModelComparisonSchema,
+  ModelDetailSchema,
+  ModelListSchema,
   ModelTrafficRequestSchema,
   ModelVersionParamSchema,
+  RegistryChangeSchema,
   RollbackModelRequestSchema,
+  TrainingJobSchema,
   TrainModelRequestSchema,
 } from "../http/model-schemas.ts";
+import { JobAcceptedSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import type { ModelOperations } from "../models/model-operations.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
@@ -44,6 +52,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       access: "models:read",
       summary: "Registered versions and the active set",
       tag: "models",
+      response: ModelListSchema,
       errors: [503],
       handler: async (_req, res) => {
         const [versions, set] = await fromDatabase(Promise.all([registry.list(), registry.activeSet()]));
@@ -60,6 +69,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
         "202: train a model off the request path (stored window or a file under MODEL_TRAINING_DATA_DIR)",
       tag: "models",
       request: TrainModelRequestSchema,
+      response: JobAcceptedSchema,
       status: 202,
       errors: [400, 409, 429],
       handler: (req, res) => {
@@ -83,6 +93,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       access: "models:read",
       summary: "Progress, rows, resulting version or error of a training job",
       tag: "models",
+      response: TrainingJobSchema,
       errors: [404],
       handler: (req, res) => {
         const job = operations.getJob(String(req.params.id ?? ""));
@@ -99,6 +110,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       summary: "Restore the previously active version (ends any canary)",
       tag: "models",
       request: RollbackModelRequestSchema,
+      response: RegistryChangeSchema,
       errors: [400, 409, 503],
       handler: async (req, res) => {
         const body = parseOrThrow(RollbackModelRequestSchema, req.body ?? {}, "rollback request");
@@ -119,6 +131,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       summary: "Two versions side by side over a time window",
       tag: "models",
       request: CompareModelsRequestSchema,
+      response: ModelComparisonSchema,
       errors: [400, 404, 503],
       handler: async (req, res) => {
         const body = parseOrThrow(CompareModelsRequestSchema, requireJsonBody(req.body), "compare request");
@@ -142,6 +155,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       summary: "Drift of recent stored traffic against the active model (sets model_drift_* gauges)",
       tag: "models",
       request: DriftRequestSchema,
+      response: DriftReportSchema,
       errors: [400, 409, 503],
       handler: async (req, res) => {
         const body = parseOrThrow(DriftRequestSchema, req.body ?? {}, "drift request");
@@ -167,6 +181,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       summary: "Recorded drift checks (scheduled and on demand), newest first",
       tag: "models",
       query: DriftHistoryQuerySchema,
+      response: DriftReportListSchema,
       errors: [400, 503],
       handler: async (req, res) => {
         const query = parseOrThrow(DriftHistoryQuerySchema, req.query, "drift history query");
@@ -180,6 +195,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       access: "models:read",
       summary: "One version's metadata and deployment history",
       tag: "models",
+      response: ModelDetailSchema,
       errors: [400, 404, 503],
       handler: async (req, res) => {
         const version = versionParam(String(req.params.version ?? ""));
@@ -199,6 +215,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       summary: "Deploy as shadow, canary (trafficPercent) or full; served within the refresh interval",
       tag: "models",
       request: DeployModelRequestSchema,
+      response: RegistryChangeSchema,
       errors: [400, 404, 409, 503],
       handler: async (req, res) => {
         const version = versionParam(String(req.params.version ?? ""));
@@ -231,6 +248,7 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       summary: "Set the canary's share (0 ends the canary)",
       tag: "models",
       request: ModelTrafficRequestSchema,
+      response: RegistryChangeSchema,
       errors: [400, 404, 409, 503],
       handler: async (req, res) => {
         const version = versionParam(String(req.params.version ?? ""));

@@ -1,7 +1,12 @@
 import type { Repositories } from "@chainwatch/store";
 import type { Endpoint } from "../http/endpoint.ts";
 import { notFound, validationError } from "../http/errors.ts";
-import { TransactionLookupRequestSchema, TX_HASH_PATTERN } from "../http/schemas.ts";
+import {
+  StoredTransactionSchema,
+  TransactionLookupRequestSchema,
+  TransactionLookupResponseSchema,
+  TX_HASH_PATTERN,
+} from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
 
@@ -14,6 +19,7 @@ export function transactionEndpoints(options: { repositories: Repositories }): E
       access: "transactions:read",
       summary: "A stored transaction with its latest prediction",
       tag: "lookup",
+      response: StoredTransactionSchema,
       errors: [400, 404, 503],
       handler: async (req, res) => {
         const hash = String(req.params.hash ?? "");
@@ -37,6 +43,7 @@ export function transactionEndpoints(options: { repositories: Repositories }): E
       summary: "Up to 1000 stored transactions by hash, in one query",
       tag: "lookup",
       request: TransactionLookupRequestSchema,
+      response: TransactionLookupResponseSchema,
       errors: [400, 503],
       handler: async (req, res) => {
         const { hashes } = parseOrThrow(

@@ -33,6 +33,7 @@ const SAMPLE_PARAMETERS: Record<string, string> = {
   hash: `0x${"ab".repeat(32)}`,
   id: "00000000-0000-0000-0000-000000000000",
   version: "if-000000000000",
+  file: "docs-init.js",
 };
 
 export const concretePath = (template: string) =>
