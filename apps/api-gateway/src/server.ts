@@ -132,6 +132,7 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
   const { env } = deps;
   return [
     ...healthEndpoints({
+      servesMetrics: env.METRICS_PORT === undefined,
       dependencies: deps.dependencies,
       cache: deps.cache,
       registry: deps.registry,

@@ -5,6 +5,8 @@ import type { Endpoint } from "../http/endpoint.ts";
 import { HealthSchema, LivenessSchema, ReadinessSchema } from "../http/operations-schemas.ts";
 
 export interface HealthRoutesOptions {
+  /** False when METRICS_PORT serves /metrics on an internal port instead. */
+  servesMetrics: boolean;
   dependencies: readonly DependencyCheck[];
   cache: Cache;
   registry: Registry;
@@ -71,6 +73,13 @@ export function healthEndpoints(options: HealthRoutesOptions): Endpoint[] {
         });
       },
     },
+    ...metricsEndpoint(options),
+  ];
+}
+
+function metricsEndpoint(options: HealthRoutesOptions): Endpoint[] {
+  if (!options.servesMetrics) return [];
+  return [
     {
       ...operational,
       operationId: "getMetrics",
