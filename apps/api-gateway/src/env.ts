@@ -1,5 +1,5 @@
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
-import { TOPICS } from "@chainwatch/kafka/formats";
+import { kafkaEnvFragment } from "@chainwatch/kafka/formats";
 import { modelEnvFragment } from "@chainwatch/scoring";
 import {
   ConfigError,
@@ -133,40 +133,17 @@ const authEnv = envFragment("Authentication (docs/security.md)", {
   LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).default(900).describe("How long such a lock lasts."),
 });
 
-const kafkaEnv = envFragment(
-  "Kafka (ingest and stream status). Unset KAFKA_BROKERS → embedded: the ingest endpoints score in process.",
-  {
-    KAFKA_BROKERS: z.string().optional().meta({
-      description: "Comma-separated host:port list of the brokers; unset → embedded mode, no Kafka needed.",
-      example: "127.0.0.1:9092",
-    }),
-    KAFKA_CLIENT_ID: z.string().default("chainwatch-api-gateway").describe("Kafka client id of the gateway."),
-    KAFKA_GROUP_ID: z
-      .string()
-      .default("chainwatch-scoring")
-      .describe("The scoring workers' consumer group, reported by GET /api/v1/stream/status."),
-    KAFKA_TOPIC_TRANSACTIONS: z
-      .string()
-      .default(TOPICS.transactions)
-      .describe("Input topic the ingest endpoints publish to."),
-    KAFKA_TOPIC_PARTITIONS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(1_000)
-      .default(6)
-      .describe("Partitions if the gateway creates the input topic (the workers use the same default)."),
-    KAFKA_PUBLISH_TIMEOUT_MS: positiveInt
-      .default(3_000)
-      .describe("Bound on one publish or status read, connecting included; past it the request answers 503."),
-    STREAM_STATUS_SAMPLE_INTERVAL_MS: positiveInt
-      .default(5_000)
-      .describe("Stream status throughput: offsets are sampled this often..."),
-    STREAM_STATUS_WINDOW_MS: positiveInt
-      .default(60_000)
-      .describe("...and rates computed over at most this window."),
-  },
-);
+const streamEnv = envFragment("Stream: publishing and status (Kafka mode)", {
+  KAFKA_PUBLISH_TIMEOUT_MS: positiveInt
+    .default(3_000)
+    .describe("Bound on one publish or status read, connecting included; past it the request answers 503."),
+  STREAM_STATUS_SAMPLE_INTERVAL_MS: positiveInt
+    .default(5_000)
+    .describe("Stream status throughput: offsets are sampled this often..."),
+  STREAM_STATUS_WINDOW_MS: positiveInt
+    .default(60_000)
+    .describe("...and rates computed over at most this window."),
+});
 
 const modelOperationsEnv = envFragment("Model operations: drift checks and training jobs", {
   DRIFT_CHECK_INTERVAL_SECONDS: z.coerce
@@ -289,7 +266,11 @@ const gatewayEnv = defineAppEnv({
     databaseEnvFragment({ whenUnset: "the embedded PostgreSQL (PGLITE_DATA_DIR)." }),
     gatewayStorageEnv,
     authEnv,
-    kafkaEnv,
+    kafkaEnvFragment({
+      clientId: "chainwatch-api-gateway",
+      whenUnset: "embedded: the ingest endpoints score and store in process, no Kafka needed.",
+    }),
+    streamEnv,
     modelEnvFragment,
     modelOperationsEnv,
     middlewareEnv,

@@ -1,7 +1,8 @@
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
 import {
-  DEFAULT_PARTITIONS,
   DEFAULT_STREAM_TOPICS,
+  kafkaEnvFragment,
+  kafkaTopicName,
   parseBrokerList,
   type StreamTopics,
 } from "@chainwatch/kafka";
@@ -11,7 +12,7 @@ import { databaseEnvFragment } from "@chainwatch/store";
 import { z } from "zod";
 
 const ms = z.coerce.number().int().positive();
-const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, "must be a valid Kafka topic name");
+const topicName = kafkaTopicName;
 
 const processEnv = envFragment("Process: logs, health and metrics, shutdown", {
   LOG_LEVEL: logLevel.default("info").describe("fatal, error, warn, info, debug, trace or silent."),
@@ -32,36 +33,12 @@ const processEnv = envFragment("Process: logs, health and metrics, shutdown", {
     ),
 });
 
-const kafkaEnv = envFragment("Kafka", {
-  KAFKA_BROKERS: z
-    .string()
-    .default("127.0.0.1:9092")
-    .describe("Comma-separated host:port list of the brokers."),
-  KAFKA_CLIENT_ID: z.string().default("chainwatch-scoring-worker").describe("Kafka client id of the worker."),
-  KAFKA_GROUP_ID: z
-    .string()
-    .min(1)
-    .default("chainwatch-scoring")
-    .describe(
-      "Workers with the same group id share the input topic's partitions (at most one worker per partition).",
-    ),
-  KAFKA_TOPIC_TRANSACTIONS: topicName
-    .default(DEFAULT_STREAM_TOPICS.transactions)
-    .describe("Input topic; override topic names only to isolate environments or tests."),
+const consumerEnv = envFragment("Kafka: output topics and the consumer group's behaviour", {
   KAFKA_TOPIC_SCORES: topicName.default(DEFAULT_STREAM_TOPICS.scores).describe("Every result."),
   KAFKA_TOPIC_ANOMALIES: topicName.default(DEFAULT_STREAM_TOPICS.anomalies).describe("Flagged results only."),
   KAFKA_TOPIC_DLQ: topicName
     .default(DEFAULT_STREAM_TOPICS.transactionsDeadLetter)
     .describe("Dead letters: messages that can never be scored, with the reason."),
-  KAFKA_TOPIC_PARTITIONS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1_000)
-    .default(DEFAULT_PARTITIONS)
-    .describe(
-      "Partitions of each topic the worker creates at start (existing topics are left alone); caps the useful number of workers in a group.",
-    ),
   KAFKA_TOPIC_REPLICATION_FACTOR: z.coerce
     .number()
     .int()
@@ -136,7 +113,8 @@ const workerEnv = defineAppEnv({
   packageName: "@chainwatch/scoring-worker",
   fragments: [
     processEnv,
-    kafkaEnv,
+    kafkaEnvFragment({ clientId: "chainwatch-scoring-worker", defaultBrokers: "127.0.0.1:9092" }),
+    consumerEnv,
     databaseEnvFragment({ defaultUrl: "postgres://postgres@127.0.0.1:5432/test" }),
     retryEnv,
     redisEnvFragment({ commandTimeoutMs: 250 }),

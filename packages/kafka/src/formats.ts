@@ -2,6 +2,8 @@
  * Topic names, message schemas and keys without the Kafka client: for code that formats or checks stream
  * messages but may never connect (the gateway in embedded mode), so it does not load kafkajs at start.
  */
+
+export { kafkaEnvFragment, kafkaTopicName } from "./env.ts";
 export {
   type AnomalyMessage,
   AnomalyMessageSchema,
