@@ -11,8 +11,7 @@ import {
 } from "@chainwatch/metrics";
 import {
   createScoringService,
-  loadBootstrapModelFile,
-  openRegistryModels,
+  openRegistryModelsFromEnv,
   type RegistryModelProvider,
   reportContentConflicts,
   servingRoles,
@@ -83,10 +82,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // The registry is the single source of truth for what serves; on a first start it gets the shipped model
   // (or MODEL_PATH's). A refused file at start is fatal, as a bad MODEL_PATH always was.
   const modelRegistry = createModelRegistry(database);
-  const models = await openRegistryModels({
+  const models = await openRegistryModelsFromEnv(env, {
     registry: modelRegistry,
-    bootstrapModel: loadBootstrapModelFile(env.MODEL_PATH),
-    intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
     logger,
     metrics: scoringMetrics,
     cache,

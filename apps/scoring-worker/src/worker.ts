@@ -1,7 +1,7 @@
 import { createCacheFromEnv } from "@chainwatch/cache";
 import {
   createBatchConsumer,
-  createKafkaClient,
+  createKafkaClientFromEnv,
   createPublisher,
   createStreamAdmin,
   type PartitionLag,
@@ -19,7 +19,7 @@ import {
   createScoringService,
   createTransactionPipeline,
   loadBootstrapModelFile,
-  openRegistryModels,
+  openRegistryModelsFromEnv,
   type RegistryModelProvider,
   reportContentConflicts,
   servingRoles,
@@ -85,7 +85,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   const scoringMetrics = createScoringMetrics(registry);
   // Read (and verified) before anything connects: a bad MODEL_PATH fails the start at once.
   const bootstrapModel = loadBootstrapModelFile(env.MODEL_PATH);
-  const kafka = createKafkaClient({ brokers: env.kafkaBrokers, clientId: env.KAFKA_CLIENT_ID, logger });
+  const kafka = createKafkaClientFromEnv(env, { logger });
   const admin = createStreamAdmin({ kafka, logger });
   const publisher = createPublisher({
     kafka,
@@ -179,10 +179,9 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
       const { applied } = await runMigrations(database);
       logger.info({ applied, schema: env.DATABASE_SCHEMA ?? "(default)" }, "database ready");
       const repositories = createRepositories(database);
-      models = await openRegistryModels({
+      models = await openRegistryModelsFromEnv(env, {
         registry: createModelRegistry(database),
         bootstrapModel,
-        intervalMs: env.MODEL_REFRESH_INTERVAL_SECONDS * 1000,
         logger,
         metrics: scoringMetrics,
         cache,

@@ -2,6 +2,7 @@
 import "./compression-codecs.ts";
 import type { Logger } from "@chainwatch/service-kit";
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from "kafkajs";
+import { parseBrokerList } from "./topics.ts";
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -42,4 +43,26 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     logCreator: pinoLogCreator(options.logger.child({ component: "kafkajs" })),
     retry: { initialRetryTime: 100, retries: options.retries ?? 5 },
   });
+}
+
+/** The connection settings of kafkaEnvFragment, as every app names them. */
+export interface KafkaConnectionEnv {
+  KAFKA_BROKERS?: string | undefined;
+  KAFKA_CLIENT_ID: string;
+}
+
+/**
+ * A client from the shared settings (kafkaEnvFragment): the brokers and client id the same way in every app;
+ * `tuning` is what an app bounds differently (the gateway fails fast, the worker retries on top).
+ */
+export function createKafkaClientFromEnv(
+  env: KafkaConnectionEnv,
+  options: { logger: Logger } & Pick<
+    KafkaClientOptions,
+    "connectionTimeoutMs" | "requestTimeoutMs" | "retries"
+  >,
+): KafkaClient {
+  const brokers = parseBrokerList(env.KAFKA_BROKERS ?? "");
+  if (brokers.length === 0) throw new Error("KAFKA_BROKERS names no broker");
+  return createKafkaClient({ ...options, brokers, clientId: env.KAFKA_CLIENT_ID });
 }

@@ -21,7 +21,13 @@ export {
   type TopicPartition,
   type UndecodableBatch,
 } from "./batch-consumer.ts";
-export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from "./client.ts";
+export {
+  createKafkaClient,
+  createKafkaClientFromEnv,
+  type KafkaClient,
+  type KafkaClientOptions,
+  type KafkaConnectionEnv,
+} from "./client.ts";
 // Topics, message schemas and keys live in formats.ts, so code that never connects can import them alone.
 export * from "./formats.ts";
 export {

@@ -1,5 +1,5 @@
 export { reportContentConflicts } from "./conflict-report.ts";
-export { modelEnvFragment } from "./env.ts";
+export { type ModelEnv, modelEnvFragment, openRegistryModelsFromEnv } from "./env.ts";
 export {
   type ModelProvider,
   mutableModelProvider,

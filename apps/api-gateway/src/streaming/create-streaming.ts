@@ -48,10 +48,8 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
     return { ingest, status, stop: async () => status.stop() };
   }
 
-  const { createKafkaClient, createPublisher, createStreamAdmin } = await import("@chainwatch/kafka");
-  const kafka = createKafkaClient({
-    brokers,
-    clientId: env.KAFKA_CLIENT_ID,
+  const { createKafkaClientFromEnv, createPublisher, createStreamAdmin } = await import("@chainwatch/kafka");
+  const kafka = createKafkaClientFromEnv(env, {
     logger,
     connectionTimeoutMs: Math.min(1_000, env.KAFKA_PUBLISH_TIMEOUT_MS),
     requestTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
