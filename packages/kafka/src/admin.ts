@@ -1,5 +1,6 @@
-import { type Logger, once } from "@chainwatch/service-kit";
+import { type Logger, once, retryWithBackoff } from "@chainwatch/service-kit";
 import { type Admin, AssignerProtocol, type Kafka } from "kafkajs";
+import { isTransientKafkaError } from "./transient-errors.ts";
 
 export interface TopicSpec {
   topic: string;
@@ -69,8 +70,20 @@ export function createStreamAdmin(options: { kafka: Kafka; logger: Logger }): St
     return admin;
   };
 
+  // Reads a fresh cluster or a new topic may refuse for a few seconds (no leader or group coordinator yet):
+  // retried briefly instead of failing the lag monitor's or the status route's turn (seen in CI).
+  const read = <T>(operation: () => Promise<T>) =>
+    retryWithBackoff(operation, {
+      initialDelayMs: 100,
+      maxDelayMs: 1_000,
+      maxAttempts: 6,
+      isRetriable: isTransientKafkaError,
+      onRetry: (error, attempt) => logger.debug({ err: error, attempt }, "kafka admin read retried"),
+    });
+
   const topicOffsets = async (topic: string): Promise<PartitionOffsets[]> => {
-    const offsets = await (await connected()).fetchTopicOffsets(topic);
+    const client = await connected();
+    const offsets = await read(() => client.fetchTopicOffsets(topic));
     return offsets
       .map(({ partition, low, high }) => ({ partition, low: BigInt(low), high: BigInt(high) }))
       .sort((a, b) => a.partition - b.partition);
@@ -117,7 +130,7 @@ export function createStreamAdmin(options: { kafka: Kafka; logger: Logger }): St
       const client = await connected();
       const [offsets, committed] = await Promise.all([
         topicOffsets(topic),
-        client.fetchOffsets({ groupId, topics: [topic] }),
+        read(() => client.fetchOffsets({ groupId, topics: [topic] })),
       ]);
       const committedByPartition = new Map<number, bigint>();
       for (const { partition, offset } of committed[0]?.partitions ?? []) {
@@ -133,7 +146,7 @@ export function createStreamAdmin(options: { kafka: Kafka; logger: Logger }): St
 
     async describeGroup(groupId) {
       const client = await connected();
-      const { groups } = await client.describeGroups([groupId]);
+      const { groups } = await read(() => client.describeGroups([groupId]));
       const group = groups[0];
       return {
         groupId,

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TopicSpec } from "./admin.ts";
 import type { KafkaClient } from "./client.ts";
+import { isTransientKafkaError, TRANSIENT_ERROR_TYPES } from "./transient-errors.ts";
 
 /**
  * Test-only helpers (imported as `@chainwatch/kafka/testing`, never by app code): create topics and wait
@@ -19,36 +20,14 @@ import type { KafkaClient } from "./client.ts";
  * need (every partition led and answering offsets), bounded, instead of hoping it is there.
  */
 
-/** Errors a partition answers with until its leader is elected and serving; they clear up by themselves. */
-export const TRANSIENT_TOPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
-  "NOT_LEADER_FOR_PARTITION",
-  "LEADER_NOT_AVAILABLE",
-  "UNKNOWN_TOPIC_OR_PARTITION",
-]);
+/** Errors a partition or group answers with until its leader or coordinator serves (transient-errors.ts). */
+export const TRANSIENT_TOPIC_ERROR_TYPES = TRANSIENT_ERROR_TYPES;
 
 /** Bound on waiting for a new topic; on a busy 2-core CI machine leaders take up to a few seconds. */
 export const TOPIC_READY_TIMEOUT_MS = 30_000;
 
-interface KafkaErrorShape {
-  type?: unknown;
-  retriable?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-}
-
-/**
- * True when the error (or one it wraps: kafkajs puts the original in `cause` when its own retries run
- * out, and several in `errors` for an aggregate) is a retriable kafkajs error of a transient topic type.
- */
-export function isTransientTopicError(error: unknown, depth = 0): boolean {
-  if (typeof error !== "object" || error === null || depth > 5) return false;
-  const { type, retriable, cause, errors } = error as KafkaErrorShape;
-  if (typeof type === "string" && TRANSIENT_TOPIC_ERROR_TYPES.has(type) && retriable !== false) return true;
-  if (Array.isArray(errors) && errors.length > 0) {
-    return errors.every((inner: unknown) => isTransientTopicError(inner, depth + 1));
-  }
-  return cause !== error && isTransientTopicError(cause, depth + 1);
-}
+/** Retriable kafkajs errors of a transient type, unwrapped from kafkajs's own wrappers. */
+export const isTransientTopicError = isTransientKafkaError;
 
 export interface SettleOptions {
   /** Give up after this long (the last error is the `cause`); default TOPIC_READY_TIMEOUT_MS. */
@@ -130,7 +109,7 @@ export async function waitForTopicLeaders(
         lastSeen = notReady;
       } catch (error) {
         if (!isTransientTopicError(error)) throw error;
-        lastSeen = { type: (error as KafkaErrorShape).type, message: (error as Error).message };
+        lastSeen = { type: (error as { type?: unknown }).type, message: (error as Error).message };
       }
       if (Date.now() + intervalMs > deadline) {
         throw new Error(
