@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnService, waitForHttp } from "@chainwatch/testing";
+import { freePort, spawnService, waitForHttp } from "@chainwatch/testing";
 import { describe, expect, it } from "vitest";
 
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 describe("api-gateway process", () => {
   it("starts on the embedded defaults, prints its URL, serves /health and exits 0 on SIGTERM", async () => {
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     const service = spawnService(mainPath, {
       PORT: port,
       HOST: "127.0.0.1",
@@ -33,7 +33,7 @@ describe("api-gateway process", () => {
     timeout: 90_000,
   }, async () => {
     const workDir = mkdtempSync(path.join(tmpdir(), "chainwatch-start-"));
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     const env = { PORT: port, HOST: "127.0.0.1", REDIS_URL: "", REDIS_ENABLED: "false" };
     const base = `http://127.0.0.1:${port}`;
     const hash = `0x${"cd".repeat(32)}`;

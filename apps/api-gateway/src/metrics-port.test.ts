@@ -1,10 +1,12 @@
+import { freePort } from "@chainwatch/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "./testing/test-gateway.ts";
 
 describe("METRICS_PORT", () => {
-  const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+  let metricsPort: number;
   let app: TestGateway;
   beforeAll(async () => {
+    metricsPort = await freePort();
     app = await startTestGateway({ METRICS_PORT: String(metricsPort) });
   });
   afterAll(() => app.stop());

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPgliteDatabase } from "@chainwatch/store";
-import { spawnService, waitForHttp } from "@chainwatch/testing";
+import { freePort, spawnService, waitForHttp } from "@chainwatch/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "./auth/api-key-format.ts";
 
@@ -56,7 +56,7 @@ describe("SIGTERM under keep-alive load", () => {
   it("answers every request in flight, exits 0, and stores every prediction it answered 200", {
     timeout: 90_000,
   }, async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const apiKey = generateApiKey();
     const service = spawnService(mainPath, {
       PORT: String(port),

@@ -1,5 +1,11 @@
 import { fileURLToPath } from "node:url";
-import { describeWithServices, type SpawnedService, spawnService, waitForHttp } from "@chainwatch/testing";
+import {
+  describeWithServices,
+  freePort,
+  type SpawnedService,
+  spawnService,
+  waitForHttp,
+} from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadEnv } from "./env.ts";
 import {
@@ -22,7 +28,7 @@ const FAILOVER_BOUND_MS = 10_000;
 const failoverTimingOverride: Record<string, string> = JSON.parse(process.env.CW_FAILOVER_TIMING ?? "{}");
 
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
-const randomPort = () => String(20_000 + Math.floor(Math.random() * 20_000));
+const randomPort = async () => String(await freePort());
 
 /** Sum of a counter family on a worker's /metrics, optionally only series whose labels match. */
 async function scrape(port: string, name: string, labels = ""): Promise<number> {
@@ -43,7 +49,7 @@ await describeWithServices(
 
     /** A worker process bound to the scope, ready once its health endpoint says so. */
     const startWorker = async (scope: StreamScope, overrides: Record<string, string> = {}) => {
-      const port = randomPort();
+      const port = await randomPort();
       const service = spawnService(mainPath, scope.env({ HEALTH_PORT: port, ...overrides }));
       services.push(service);
       await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service, timeoutMs: 30_000 });

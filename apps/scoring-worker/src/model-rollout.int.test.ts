@@ -2,7 +2,13 @@ import { fileURLToPath } from "node:url";
 import { loadDefaultModelFile, type ModelFile, normalizeTransaction, trainModel } from "@chainwatch/model";
 import { registerModelFile, routingBucket } from "@chainwatch/scoring";
 import { createModelRegistry, type Database, type ModelRegistry } from "@chainwatch/store";
-import { describeWithServices, type SpawnedService, spawnService, waitForHttp } from "@chainwatch/testing";
+import {
+  describeWithServices,
+  freePort,
+  type SpawnedService,
+  spawnService,
+  waitForHttp,
+} from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   cleanupScope,
@@ -17,7 +23,7 @@ import {
 } from "./testing/stream-fixtures.ts";
 
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
-const randomPort = () => String(20_000 + Math.floor(Math.random() * 20_000));
+const randomPort = async () => String(await freePort());
 /** The worker polls the registry every second here; the bound it must meet is that plus one model load. */
 const REFRESH_SECONDS = 1;
 
@@ -86,7 +92,7 @@ await describeWithServices(
       harness = kafkaHarness();
       scope = streamScope("cw_rollout");
       await harness.createTopics(scope);
-      port = randomPort();
+      port = await randomPort();
       worker = spawnService(
         mainPath,
         scope.env({ HEALTH_PORT: port, MODEL_REFRESH_INTERVAL_SECONDS: String(REFRESH_SECONDS) }),

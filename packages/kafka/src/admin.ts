@@ -70,13 +70,14 @@ export function createStreamAdmin(options: { kafka: Kafka; logger: Logger }): St
     return admin;
   };
 
-  // Reads a fresh cluster or a new topic may refuse for a few seconds (no leader or group coordinator yet):
-  // retried briefly instead of failing the lag monitor's or the status route's turn (seen in CI).
+  // Reads a fresh cluster or a new topic may refuse for seconds (no leader or group coordinator yet; on a
+  // busy 2-core CI machine the first coordinator took longer than 2.5 s): retried for up to ~20 s instead
+  // of failing the lag monitor's or the status route's turn.
   const read = <T>(operation: () => Promise<T>) =>
     retryWithBackoff(operation, {
       initialDelayMs: 100,
       maxDelayMs: 1_000,
-      maxAttempts: 6,
+      maxAttempts: 25,
       isRetriable: isTransientKafkaError,
       onRetry: (error, attempt) => logger.debug({ err: error, attempt }, "kafka admin read retried"),
     });
