@@ -240,7 +240,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
   function recordShadows(
     transactions: readonly NormalizedTransaction[],
     origin: RecordOrigin | undefined,
-    sink: (records: ScoredTransactionRecord[]) => Promise<unknown> | void,
+    sink: (records: ScoredTransactionRecord[]) => unknown,
   ): void {
     if (transactions.length === 0 || !options.scoring.hasShadows()) return;
     setImmediate(() => {
@@ -352,9 +352,19 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
     async scoreDeferred(transactions, origin) {
       if (!deferred) throw new Error("scoreDeferred needs the pipeline's deferredWrites option");
       const outcome = await options.scoring.scoreBatch(transactions);
-      // Only what was computed now: a cached result was queued when it was first computed.
-      const records = newlyScoredRecords(transactions, outcome, { origin });
-      if (records.length > 0) deferred.enqueue(records);
+      // Built after the caller has answered (the next turn of the event loop), off the response's latency;
+      // only what was computed now: a cached result was queued when it was first computed.
+      setImmediate(() => {
+        try {
+          const records = newlyScoredRecords(transactions, outcome, { origin });
+          if (records.length > 0) deferred.enqueue(records);
+        } catch (error) {
+          options.deferredWrites?.logger.error(
+            { err: error },
+            "scored records could not be built; not stored",
+          );
+        }
+      });
       recordShadows(transactions, origin, (shadow) => {
         deferred.enqueue(shadow);
       });
