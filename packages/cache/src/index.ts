@@ -23,5 +23,6 @@ export {
   redisEnvFragment,
 } from "./env.ts";
 export { createMemoryStore, type MemoryStoreOptions } from "./memory-store.ts";
+export { createRedisScript, type RedisScript } from "./redis-script.ts";
 export { createRedisStore, type RedisStore, type RedisStoreOptions } from "./redis-store.ts";
 export type { CacheStore, StoreEntry } from "./store.ts";

@@ -3,6 +3,7 @@ import {
   AUTO_THRESHOLD,
   calibrate,
   confidenceOf,
+  scoreTailProbability,
   severityBands,
   severityOf,
   validateContamination,
@@ -58,5 +59,34 @@ describe("severity and confidence", () => {
     expect(confidenceOf(0.55, 0.5, 0.05)).toBeCloseTo(1 - Math.exp(-1), 12);
     expect(confidenceOf(0.45, 0.5, 0.05)).toBeCloseTo(confidenceOf(0.55, 0.5, 0.05), 12);
     expect(confidenceOf(0.95, 0.5, 0.05)).toBeGreaterThan(0.99);
+  });
+});
+
+describe("scoreTailProbability", () => {
+  const quantiles = {
+    min: 0.3,
+    p01: 0.32,
+    p05: 0.34,
+    p25: 0.38,
+    p50: 0.4,
+    p75: 0.42,
+    p95: 0.46,
+    p99: 0.5,
+    p999: 0.56,
+    max: 0.6,
+  };
+  it("reads the training quantiles back as tail shares", () => {
+    expect(scoreTailProbability(0.4, quantiles, 10_000)).toBeCloseTo(0.5, 9);
+    expect(scoreTailProbability(0.46, quantiles, 10_000)).toBeCloseTo(0.05, 9);
+    expect(scoreTailProbability(0.5, quantiles, 10_000)).toBeCloseTo(0.01, 9);
+    expect(scoreTailProbability(0.56, quantiles, 10_000)).toBeCloseTo(0.001, 9);
+    expect(scoreTailProbability(0.6, quantiles, 10_000)).toBeCloseTo(0.0001, 9);
+  });
+  it("interpolates in log space and extrapolates past the maximum", () => {
+    // halfway between p99 (0.01) and p999 (0.001) in score: 10^-2.5
+    expect(scoreTailProbability(0.53, quantiles, 10_000)).toBeCloseTo(0.0031623, 6);
+    // 0.04 past the maximum continues the last segment's slope (one decade per 0.04): 1e-5
+    expect(scoreTailProbability(0.64, quantiles, 10_000)).toBeCloseTo(0.00001, 9);
+    expect(scoreTailProbability(0.3, quantiles, 10_000)).toBe(1);
   });
 });

@@ -79,3 +79,28 @@ export function severityOf(
 export function confidenceOf(score: number, threshold: number, spread: number): number {
   return 1 - Math.exp(-Math.abs(score - threshold) / spread);
 }
+
+/**
+ * The share of training transactions that scored at least `score`: the model's own p-value for it, read off
+ * the stored score quantiles (log-linear between them) and extrapolated past the maximum with the slope of
+ * the last segment, never below 1e-12. What lets the model's evidence be added to per-address evidence on
+ * one scale (@chainwatch/context's verdict).
+ */
+export function scoreTailProbability(
+  score: number,
+  quantiles: ModelContent["scoring"]["scoreQuantiles"],
+  rows: number,
+): number {
+  const scores = [quantiles.p50, quantiles.p75, quantiles.p95, quantiles.p99, quantiles.p999, quantiles.max];
+  const tails = [0.5, 0.25, 0.05, 0.01, 0.001, Math.min(0.001, 1 / Math.max(rows, 1))];
+  const median = quantiles.p50;
+  if (score <= median) return 1 - 0.5 * Math.max(0, (score - quantiles.min) / (median - quantiles.min || 1));
+  let segment = 1;
+  while (segment < scores.length - 1 && score > (scores[segment] as number)) segment++;
+  const s0 = scores[segment - 1] as number;
+  const s1 = scores[segment] as number;
+  const p0 = Math.log10(tails[segment - 1] as number);
+  const p1 = Math.log10(tails[segment] as number);
+  const fraction = s1 > s0 ? (score - s0) / (s1 - s0) : 1;
+  return Math.max(1e-12, Math.min(1, 10 ** (p0 + fraction * (p1 - p0))));
+}

@@ -1,4 +1,4 @@
-export { AUTO_THRESHOLD, type Contamination, type Severity } from "./calibration.ts";
+export { AUTO_THRESHOLD, type Contamination, type Severity, scoreTailProbability } from "./calibration.ts";
 export { type ReadOptions, type RowOutcome, readTransactions } from "./cli/read-transactions.ts";
 export {
   CONTENT_FINGERPRINT_FIELDS,

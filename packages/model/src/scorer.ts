@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { confidenceOf, type Severity, severityOf } from "./calibration.ts";
+import { confidenceOf, type Severity, scoreTailProbability, severityOf } from "./calibration.ts";
 import {
   displayFeatureValue,
   extractFeatureMatrix,
@@ -40,6 +40,8 @@ export interface Scorer {
   threshold: number;
   scoreTransactions(txs: NormalizedTransaction[]): Prediction[];
   scoreFeatures(data: Float64Array, rows: number): Prediction[];
+  /** The share of training transactions scoring at least this high (the model's p-value for a score). */
+  tailProbability(anomalyScore: number): number;
   /** Scores only, no explanations: the fast path (ranked perfect-tree walk, ~1M rows/s/core; docs/benchmarks.md). */
   scoreBatch(data: Float64Array, rows: number): Float64Array;
 }
@@ -96,6 +98,8 @@ export function createScorer(model: ModelFile): Scorer {
     scoreBatch(data, rows) {
       return forest.scoreBatch(data, rows);
     },
+    tailProbability: (anomalyScore) =>
+      scoreTailProbability(anomalyScore, content.scoring.scoreQuantiles, content.training.rows),
   };
 }
 

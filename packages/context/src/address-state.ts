@@ -1,0 +1,198 @@
+/**
+ * What Chainwatch remembers about one address, as sender ("out") and as recipient ("in"). Every field is a
+ * number so the Redis store can keep the record as one small hash (listpack-encoded, ~350 bytes) and the
+ * Lua update and this TypeScript one stay line-for-line comparable. docs/model.md ("Address state") says
+ * why each aggregate exists.
+ *
+ * Decayed counters ("bursts") count recent transactions with weight exp(-age / BURST_TAU_SECONDS): a
+ * smooth stand-in for "how many in the last ~10 minutes" that needs one number instead of a window of
+ * timestamps. They are stored as of the role's last timestamp and decayed on read.
+ */
+export interface AddressState {
+  /** Unix seconds the address was first seen in either role. */
+  firstSeen: number;
+  outCount: number;
+  /** Unix seconds of its latest transaction as sender (meaningful when outCount > 0). */
+  outLast: number;
+  outBurst: number;
+  /** Largest burst of the current episode (activity without a gap longer than EPISODE_GAP_SECONDS). */
+  outEpisodePeak: number;
+  /** Largest burst of completed episodes: what this address has shown it does. */
+  outPeak: number;
+  /** Distinct recipients it ever sent to (exact, from the pair records). */
+  outDistinct: number;
+  /** Decayed count of transactions to recipients it had never sent to (recent fan-out). */
+  outNewBurst: number;
+  outNewEpisodePeak: number;
+  outNewPeak: number;
+  /** Non-zero values it sent, and their exponentially weighted mean and variance of log10(ETH). */
+  valueCount: number;
+  valueMean: number;
+  valueVar: number;
+  inCount: number;
+  inLast: number;
+  /** Distinct senders it ever received from. */
+  inDistinct: number;
+  /** Decayed count of transactions from senders it had never received from (recent fan-in). */
+  inNewBurst: number;
+  inNewEpisodePeak: number;
+  inNewPeak: number;
+}
+
+/** Chain-wide reference: the values of brand-new senders' first transactions (log10 ETH). */
+export interface GlobalState {
+  newSenderCount: number;
+  newSenderMean: number;
+  newSenderVar: number;
+}
+
+/** The field order of the Redis hash and of the Lua script's replies. */
+export const ADDRESS_FIELDS = [
+  "firstSeen",
+  "outCount",
+  "outLast",
+  "outBurst",
+  "outEpisodePeak",
+  "outPeak",
+  "outDistinct",
+  "outNewBurst",
+  "outNewEpisodePeak",
+  "outNewPeak",
+  "valueCount",
+  "valueMean",
+  "valueVar",
+  "inCount",
+  "inLast",
+  "inDistinct",
+  "inNewBurst",
+  "inNewEpisodePeak",
+  "inNewPeak",
+] as const satisfies readonly (keyof AddressState)[];
+
+export const GLOBAL_FIELDS = [
+  "newSenderCount",
+  "newSenderMean",
+  "newSenderVar",
+] as const satisfies readonly (keyof GlobalState)[];
+
+export const STATE_PARAMETERS = {
+  /** Decay time of the burst counters: "recent" means the last ~10 minutes (~50 blocks). */
+  burstTauSeconds: 600,
+  /** A gap this long ends an episode; its peak then becomes part of what the address normally does. */
+  episodeGapSeconds: 1_800,
+  /** Value statistics become exponentially weighted after 1 / 0.05 = 20 values (adapt to drift). */
+  valueAlphaMin: 0.05,
+  /** The chain-wide reference adapts over ~500 new senders. */
+  globalAlphaMin: 0.002,
+} as const;
+
+/** One transaction as the state sees it. */
+export interface Observation {
+  hash: string;
+  from: string | null;
+  to: string | null;
+  /** Unix seconds: the block time, or the time it was scored when the sender gave none. */
+  timestamp: number;
+  /** log10(value in ETH); null for a zero-value transaction (calls), which says nothing about amounts. */
+  valueLog10Eth: number | null;
+}
+
+/** What a transaction's features are computed from: the state before the transaction's own update. */
+export interface ContextSnapshot {
+  /** false: this hash was applied before (a redelivery); the state was not updated again. */
+  applied: boolean;
+  sender: AddressState | null;
+  recipient: AddressState | null;
+  /** The sender had sent to this recipient before. */
+  pairSeen: boolean;
+  global: GlobalState;
+}
+
+export function emptyAddressState(timestamp: number): AddressState {
+  return {
+    firstSeen: timestamp,
+    outCount: 0,
+    outLast: timestamp,
+    outBurst: 0,
+    outEpisodePeak: 0,
+    outPeak: 0,
+    outDistinct: 0,
+    outNewBurst: 0,
+    outNewEpisodePeak: 0,
+    outNewPeak: 0,
+    valueCount: 0,
+    valueMean: 0,
+    valueVar: 0,
+    inCount: 0,
+    inLast: timestamp,
+    inDistinct: 0,
+    inNewBurst: 0,
+    inNewEpisodePeak: 0,
+    inNewPeak: 0,
+  };
+}
+
+export const emptyGlobalState = (): GlobalState => ({ newSenderCount: 0, newSenderMean: 0, newSenderVar: 0 });
+
+/**
+ * Applies one transaction to its sender, its recipient and the chain-wide reference, in place. The Redis
+ * store runs the same arithmetic in Lua (redis-script.ts); state-stores.contract.ts checks they agree.
+ */
+export function applyObservation(
+  observation: Observation,
+  sender: AddressState | null,
+  recipient: AddressState | null,
+  pairSeen: boolean,
+  global: GlobalState,
+): void {
+  const { timestamp: ts, valueLog10Eth: x } = observation;
+  const pairNew = sender !== null && recipient !== null && !pairSeen ? 1 : 0;
+  if (sender) {
+    const wasNew = sender.outCount === 0;
+    const gap = wasNew ? 0 : Math.max(0, ts - sender.outLast);
+    if (gap > STATE_PARAMETERS.episodeGapSeconds) {
+      sender.outPeak = Math.max(sender.outPeak, sender.outEpisodePeak);
+      sender.outNewPeak = Math.max(sender.outNewPeak, sender.outNewEpisodePeak);
+      sender.outEpisodePeak = 0;
+      sender.outNewEpisodePeak = 0;
+    }
+    const decay = Math.exp(-gap / STATE_PARAMETERS.burstTauSeconds);
+    sender.outBurst = sender.outBurst * decay + 1;
+    sender.outEpisodePeak = Math.max(sender.outEpisodePeak, sender.outBurst);
+    sender.outNewBurst = sender.outNewBurst * decay + pairNew;
+    sender.outNewEpisodePeak = Math.max(sender.outNewEpisodePeak, sender.outNewBurst);
+    sender.outDistinct += pairNew;
+    sender.outLast = wasNew ? ts : Math.max(sender.outLast, ts);
+    sender.outCount += 1;
+    if (x !== null) {
+      const n = sender.valueCount + 1;
+      const alpha = Math.max(1 / n, STATE_PARAMETERS.valueAlphaMin);
+      const delta = x - sender.valueMean;
+      sender.valueMean += alpha * delta;
+      sender.valueVar = (1 - alpha) * (sender.valueVar + alpha * delta * delta);
+      sender.valueCount = n;
+      if (wasNew) {
+        const m = global.newSenderCount + 1;
+        const beta = Math.max(1 / m, STATE_PARAMETERS.globalAlphaMin);
+        const d = x - global.newSenderMean;
+        global.newSenderMean += beta * d;
+        global.newSenderVar = (1 - beta) * (global.newSenderVar + beta * d * d);
+        global.newSenderCount = m;
+      }
+    }
+  }
+  if (recipient) {
+    const wasNew = recipient.inCount === 0;
+    const gap = wasNew ? 0 : Math.max(0, ts - recipient.inLast);
+    if (gap > STATE_PARAMETERS.episodeGapSeconds) {
+      recipient.inNewPeak = Math.max(recipient.inNewPeak, recipient.inNewEpisodePeak);
+      recipient.inNewEpisodePeak = 0;
+    }
+    const decay = Math.exp(-gap / STATE_PARAMETERS.burstTauSeconds);
+    recipient.inNewBurst = recipient.inNewBurst * decay + pairNew;
+    recipient.inNewEpisodePeak = Math.max(recipient.inNewEpisodePeak, recipient.inNewBurst);
+    recipient.inDistinct += pairNew;
+    recipient.inLast = wasNew ? ts : Math.max(recipient.inLast, ts);
+    recipient.inCount += 1;
+  }
+}

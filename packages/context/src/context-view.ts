@@ -1,0 +1,142 @@
+import type { AddressState, ContextSnapshot, Observation } from "./address-state.ts";
+import { STATE_PARAMETERS } from "./address-state.ts";
+
+/**
+ * Priors for an address with little history: one transaction a day, and at least a quarter of a
+ * transaction expected in any ~10-minute window. They keep a brand-new address's first few transactions
+ * from looking like a burst against a rate estimated from one point, while two dozen in ten minutes still do.
+ */
+export const CONTEXT_PRIORS = {
+  priorCount: 1,
+  priorSeconds: 86_400,
+  minExpectedBurst: 0.25,
+  /** Share of an address's largest completed burst it may repeat without surprise. */
+  peakShare: 0.6,
+  /** Value spread floor and inflation, in decades: nobody's amounts are more regular than ×2. */
+  minValueSpread: 0.3,
+  valueSpreadInflation: 0.25,
+  /** Pseudo-observations of the new-sender reference before the chain has taught it anything. */
+  newSenderPriorCount: 20,
+  newSenderPriorMean: -1,
+  newSenderPriorSpread: 1,
+} as const;
+
+/** The quantities features, signals and reasons are computed from; one per transaction. */
+export interface ContextView {
+  available: boolean;
+  senderKnown: boolean;
+  senderAgeSeconds: number;
+  /** Seconds since the sender's previous transaction; null for its first. */
+  senderGapSeconds: number | null;
+  senderOutCount: number;
+  /** Recent transactions from the sender including this one (decayed count, ~10 minutes). */
+  burstCount: number;
+  burstExpected: number;
+  /** The sender's usual rate, per hour. */
+  senderRatePerHour: number;
+  pairNew: boolean;
+  /** Recent transactions to recipients new to the sender, including this one if it is. */
+  fanOutCount: number;
+  fanOutExpected: number;
+  recipientKnown: boolean;
+  recipientAgeSeconds: number;
+  recipientInCount: number;
+  /** Recent transactions from senders new to the recipient, including this one if it is. */
+  fanInCount: number;
+  fanInExpected: number;
+  valueLog10Eth: number | null;
+  /** log10 ETH of the sender's typical amount, and how many non-zero values it is based on. */
+  senderValueCenter: number | null;
+  senderValueCount: number;
+  /** (value − typical) / spread, in the sender's own history; null without ≥ 2 earlier values. */
+  valueZ: number | null;
+  /** Against the first transactions of other new senders; null unless this is the sender's first. */
+  newSenderValueZ: number | null;
+  newSenderValueCenter: number;
+}
+
+const decayed = (count: number, since: number, now: number) =>
+  count * Math.exp(-Math.max(0, now - since) / STATE_PARAMETERS.burstTauSeconds);
+
+function expected(
+  events: number,
+  ageSeconds: number,
+  peak: number,
+): { expected: number; ratePerSecond: number } {
+  const ratePerSecond =
+    (events + CONTEXT_PRIORS.priorCount) / (Math.max(0, ageSeconds) + CONTEXT_PRIORS.priorSeconds);
+  return {
+    ratePerSecond,
+    expected: Math.max(
+      ratePerSecond * STATE_PARAMETERS.burstTauSeconds,
+      CONTEXT_PRIORS.minExpectedBurst,
+      CONTEXT_PRIORS.peakShare * peak,
+    ),
+  };
+}
+
+export function viewContext(observation: Observation, snapshot: ContextSnapshot | null): ContextView {
+  const ts = observation.timestamp;
+  const x = observation.valueLog10Eth;
+  const sender: AddressState | null = snapshot?.sender ?? null;
+  const recipient: AddressState | null = snapshot?.recipient ?? null;
+  const senderKnown = sender !== null && sender.outCount > 0;
+  const pairNew =
+    observation.from !== null && observation.to !== null && snapshot !== null && !snapshot.pairSeen;
+  const senderAge = sender ? Math.max(0, ts - sender.firstSeen) : 0;
+  const recipientAge = recipient ? Math.max(0, ts - recipient.firstSeen) : 0;
+
+  const out = expected(sender?.outCount ?? 0, senderAge, sender?.outPeak ?? 0);
+  const outNew = expected(sender?.outDistinct ?? 0, senderAge, sender?.outNewPeak ?? 0);
+  const inNew = expected(recipient?.inDistinct ?? 0, recipientAge, recipient?.inNewPeak ?? 0);
+
+  let valueZ: number | null = null;
+  let center: number | null = null;
+  if (sender && sender.valueCount > 0) center = sender.valueMean;
+  if (x !== null && sender && sender.valueCount >= 2) {
+    const spread =
+      Math.max(Math.sqrt(sender.valueVar), CONTEXT_PRIORS.minValueSpread) +
+      CONTEXT_PRIORS.valueSpreadInflation;
+    valueZ = (x - sender.valueMean) / spread;
+  }
+
+  const global = snapshot?.global;
+  const n = global?.newSenderCount ?? 0;
+  const k = CONTEXT_PRIORS.newSenderPriorCount;
+  const newSenderCenter =
+    (n * (global?.newSenderMean ?? 0) + k * CONTEXT_PRIORS.newSenderPriorMean) / (n + k);
+  const newSenderVar =
+    (n * (global?.newSenderVar ?? 0) + k * CONTEXT_PRIORS.newSenderPriorSpread ** 2) / (n + k);
+  const newSenderValueZ =
+    x !== null && snapshot !== null && !senderKnown
+      ? (x - newSenderCenter) / (Math.sqrt(newSenderVar) + CONTEXT_PRIORS.valueSpreadInflation)
+      : null;
+
+  return {
+    available: snapshot !== null,
+    senderKnown,
+    senderAgeSeconds: senderAge,
+    senderGapSeconds: senderKnown && sender ? Math.max(0, ts - sender.outLast) : null,
+    senderOutCount: sender?.outCount ?? 0,
+    burstCount: (senderKnown && sender ? decayed(sender.outBurst, sender.outLast, ts) : 0) + 1,
+    burstExpected: out.expected,
+    senderRatePerHour: out.ratePerSecond * 3_600,
+    pairNew,
+    fanOutCount:
+      (senderKnown && sender ? decayed(sender.outNewBurst, sender.outLast, ts) : 0) + (pairNew ? 1 : 0),
+    fanOutExpected: outNew.expected,
+    recipientKnown: recipient !== null,
+    recipientAgeSeconds: recipientAge,
+    recipientInCount: recipient?.inCount ?? 0,
+    fanInCount:
+      (recipient && recipient.inCount > 0 ? decayed(recipient.inNewBurst, recipient.inLast, ts) : 0) +
+      (pairNew ? 1 : 0),
+    fanInExpected: inNew.expected,
+    valueLog10Eth: x,
+    senderValueCenter: center,
+    senderValueCount: sender?.valueCount ?? 0,
+    valueZ,
+    newSenderValueZ,
+    newSenderValueCenter: newSenderCenter,
+  };
+}

@@ -1,0 +1,86 @@
+import { type CacheEnv, createRedisStore, isRedisEnabled, type RedisStore } from "@chainwatch/cache";
+import { envBoolean, envFragment } from "@chainwatch/service-kit";
+import { z } from "zod";
+import { createMemoryStateStore } from "./memory-state-store.ts";
+import { createRedisStateStore } from "./redis-state-store.ts";
+import type { AddressStateStore } from "./state-store.ts";
+import { DEFAULT_RISK_THRESHOLD } from "./verdict.ts";
+
+const positive = z.coerce.number().positive();
+
+/** Address context and the combined verdict; the store follows the cache (Redis when REDIS_URL is set). */
+export const contextEnvFragment = envFragment(
+  "Address context (per-address state; Redis when the cache uses Redis, else in-process)",
+  {
+    CONTEXT_ENABLED: envBoolean
+      .default(true)
+      .describe("Keep per-address state and score transactions in context; false → the model alone."),
+    RISK_THRESHOLD: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(DEFAULT_RISK_THRESHOLD)
+      .describe(
+        "riskScore at or above which a transaction is an anomaly. 0.5 ≈ evidence of one in a thousand under the address's normal behaviour (docs/model.md).",
+      ),
+    ADDRESS_STATE_TTL_DAYS: positive
+      .default(30)
+      .describe(
+        "An address (and a sender→recipient pair) is forgotten this long after its last transaction.",
+      ),
+    ADDRESS_STATE_HASH_TTL_HOURS: positive
+      .default(168)
+      .describe(
+        "A transaction hash is remembered this long, so its redelivery never updates the state twice.",
+      ),
+    ADDRESS_STATE_MAX_ADDRESSES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1_000_000)
+      .describe("In-process store only: addresses kept (least recently active evicted, counted)."),
+  },
+);
+
+export interface ContextEnv {
+  CONTEXT_ENABLED: boolean;
+  RISK_THRESHOLD: number;
+  ADDRESS_STATE_TTL_DAYS: number;
+  ADDRESS_STATE_HASH_TTL_HOURS: number;
+  ADDRESS_STATE_MAX_ADDRESSES: number;
+}
+
+/**
+ * The address-state store the settings ask for: undefined when context is off. With Redis it opens its own
+ * connection, with a longer command bound than the cache's (a batch's script does real work) — `close` it.
+ */
+export function createAddressStateFromEnv(
+  env: ContextEnv & Pick<CacheEnv, "REDIS_URL" | "REDIS_ENABLED" | "REDIS_KEY_PREFIX">,
+  options: { connectionName: string; onEvict?: () => void },
+): { store: AddressStateStore; redis: RedisStore | undefined } | undefined {
+  if (!env.CONTEXT_ENABLED) return undefined;
+  if (isRedisEnabled(env)) {
+    const redis = createRedisStore({
+      url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      commandTimeoutMs: 2_000,
+      connectionName: options.connectionName,
+    });
+    const store = createRedisStateStore({
+      redis,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      ttlSeconds: env.ADDRESS_STATE_TTL_DAYS * 86_400,
+      hashTtlSeconds: env.ADDRESS_STATE_HASH_TTL_HOURS * 3_600,
+    });
+    return { store, redis };
+  }
+  const maxAddresses = env.ADDRESS_STATE_MAX_ADDRESSES;
+  return {
+    store: createMemoryStateStore({
+      maxAddresses,
+      maxPairs: maxAddresses * 2,
+      maxAppliedHashes: maxAddresses,
+      ...(options.onEvict ? { onEvict: options.onEvict } : {}),
+    }),
+    redis: undefined,
+  };
+}

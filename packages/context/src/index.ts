@@ -1,0 +1,30 @@
+export {
+  type AddressState,
+  applyObservation,
+  type ContextSnapshot,
+  emptyAddressState,
+  type GlobalState,
+  type Observation,
+  STATE_PARAMETERS,
+} from "./address-state.ts";
+export {
+  type ContextScorer,
+  type ContextScorerOptions,
+  createContextScorer,
+  toObservation,
+} from "./context-scorer.ts";
+export { CONTEXT_PRIORS, type ContextView, viewContext } from "./context-view.ts";
+export { type ContextEnv, contextEnvFragment, createAddressStateFromEnv } from "./env.ts";
+export { createMemoryStateStore, type MemoryStateStoreOptions } from "./memory-state-store.ts";
+export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./reasons.ts";
+export { createRedisStateStore, type RedisStateStoreOptions } from "./redis-state-store.ts";
+export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
+export type { AddressStateStore } from "./state-store.ts";
+export {
+  combineVerdict,
+  DEFAULT_RISK_THRESHOLD,
+  modelReason,
+  RISK_LEVELS,
+  type RiskLevel,
+  type Verdict,
+} from "./verdict.ts";

@@ -1,0 +1,157 @@
+import { ADDRESS_FIELDS, GLOBAL_FIELDS, STATE_PARAMETERS } from "./address-state.ts";
+
+/**
+ * The Redis store's whole batch in one atomic script: for each transaction in order, reply with the state
+ * before it, then apply it (the same arithmetic as applyObservation in address-state.ts, line for line).
+ * One round trip per batch, no interleaving with another worker's batch, and a hash applied before
+ * (SET NX marker) is replied to but never applied again.
+ *
+ * ARGV: prefix, ttlSeconds, hashTtlSeconds, count, then per transaction: hash, from, to, timestamp, valueLog10Eth ('' =
+ * none). Reply per transaction: { applied 0|1, sender fields joined by ',' or '', recipient likewise,
+ * pairSeen 0|1, global fields joined by ',' }.
+ */
+export const OBSERVE_SCRIPT = `
+local prefix = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local hashTtl = tonumber(ARGV[3])
+local count = tonumber(ARGV[4])
+local TAU = ${STATE_PARAMETERS.burstTauSeconds}
+local EPISODE_GAP = ${STATE_PARAMETERS.episodeGapSeconds}
+local VALUE_ALPHA_MIN = ${STATE_PARAMETERS.valueAlphaMin}
+local GLOBAL_ALPHA_MIN = ${STATE_PARAMETERS.globalAlphaMin}
+local FIELDS = {${ADDRESS_FIELDS.map((field) => `'${field}'`).join(", ")}}
+local GFIELDS = {${GLOBAL_FIELDS.map((field) => `'${field}'`).join(", ")}}
+
+local function fmt(x) return string.format('%.17g', x) end
+
+local function load(key)
+  local values = redis.call('HMGET', key, unpack(FIELDS))
+  if not values[1] then return nil end
+  local state = {}
+  for i, field in ipairs(FIELDS) do state[field] = tonumber(values[i]) or 0 end
+  return state
+end
+
+local function empty(ts)
+  local state = {}
+  for _, field in ipairs(FIELDS) do state[field] = 0 end
+  state.firstSeen = ts
+  state.outLast = ts
+  state.inLast = ts
+  return state
+end
+
+local function encode(state)
+  if not state then return '' end
+  local parts = {}
+  for i, field in ipairs(FIELDS) do parts[i] = fmt(state[field]) end
+  return table.concat(parts, ',')
+end
+
+local function save(key, state)
+  local args = {}
+  for _, field in ipairs(FIELDS) do
+    args[#args + 1] = field
+    args[#args + 1] = fmt(state[field])
+  end
+  redis.call('HSET', key, unpack(args))
+  redis.call('EXPIRE', key, ttl)
+end
+
+local gkey = prefix .. 'g'
+local reply = {}
+for i = 0, count - 1 do
+  local base = 5 + i * 5
+  local hash, from, to = ARGV[base], ARGV[base + 1], ARGV[base + 2]
+  local ts = tonumber(ARGV[base + 3])
+  local x = nil
+  if ARGV[base + 4] ~= '' then x = tonumber(ARGV[base + 4]) end
+
+  local sender = nil
+  local recipient = nil
+  if from ~= '' then sender = load(prefix .. 'a:' .. from) end
+  if to ~= '' then recipient = load(prefix .. 'a:' .. to) end
+  local pkey = prefix .. 'p:' .. from .. '>' .. to
+  local pairSeen = from ~= '' and to ~= '' and redis.call('EXISTS', pkey) == 1
+  local gvalues = redis.call('HMGET', gkey, unpack(GFIELDS))
+  local global = {}
+  for j, field in ipairs(GFIELDS) do global[field] = tonumber(gvalues[j]) or 0 end
+  local fresh = redis.call('SET', prefix .. 'h:' .. hash, '1', 'NX', 'EX', hashTtl)
+
+  reply[i + 1] = {
+    fresh and 1 or 0,
+    encode(sender),
+    encode(recipient),
+    pairSeen and 1 or 0,
+    fmt(global.newSenderCount) .. ',' .. fmt(global.newSenderMean) .. ',' .. fmt(global.newSenderVar),
+  }
+
+  if fresh then
+    local s = nil
+    local r = nil
+    if from ~= '' then s = sender or empty(ts) end
+    if to ~= '' then
+      if to == from then r = s else r = recipient or empty(ts) end
+    end
+    local pairNew = 0
+    if s and r and not pairSeen then pairNew = 1 end
+
+    if s then
+      local wasNew = s.outCount == 0
+      local gap = 0
+      if not wasNew then gap = math.max(0, ts - s.outLast) end
+      if gap > EPISODE_GAP then
+        s.outPeak = math.max(s.outPeak, s.outEpisodePeak)
+        s.outNewPeak = math.max(s.outNewPeak, s.outNewEpisodePeak)
+        s.outEpisodePeak = 0
+        s.outNewEpisodePeak = 0
+      end
+      local decay = math.exp(-gap / TAU)
+      s.outBurst = s.outBurst * decay + 1
+      s.outEpisodePeak = math.max(s.outEpisodePeak, s.outBurst)
+      s.outNewBurst = s.outNewBurst * decay + pairNew
+      s.outNewEpisodePeak = math.max(s.outNewEpisodePeak, s.outNewBurst)
+      s.outDistinct = s.outDistinct + pairNew
+      if wasNew then s.outLast = ts else s.outLast = math.max(s.outLast, ts) end
+      s.outCount = s.outCount + 1
+      if x then
+        local n = s.valueCount + 1
+        local alpha = math.max(1 / n, VALUE_ALPHA_MIN)
+        local delta = x - s.valueMean
+        s.valueMean = s.valueMean + alpha * delta
+        s.valueVar = (1 - alpha) * (s.valueVar + alpha * delta * delta)
+        s.valueCount = n
+        if wasNew then
+          local m = global.newSenderCount + 1
+          local beta = math.max(1 / m, GLOBAL_ALPHA_MIN)
+          local d = x - global.newSenderMean
+          global.newSenderMean = global.newSenderMean + beta * d
+          global.newSenderVar = (1 - beta) * (global.newSenderVar + beta * d * d)
+          global.newSenderCount = m
+          redis.call('HSET', gkey, 'newSenderCount', fmt(global.newSenderCount),
+            'newSenderMean', fmt(global.newSenderMean), 'newSenderVar', fmt(global.newSenderVar))
+        end
+      end
+    end
+    if r then
+      local wasNew = r.inCount == 0
+      local gap = 0
+      if not wasNew then gap = math.max(0, ts - r.inLast) end
+      if gap > EPISODE_GAP then
+        r.inNewPeak = math.max(r.inNewPeak, r.inNewEpisodePeak)
+        r.inNewEpisodePeak = 0
+      end
+      local decay = math.exp(-gap / TAU)
+      r.inNewBurst = r.inNewBurst * decay + pairNew
+      r.inNewEpisodePeak = math.max(r.inNewEpisodePeak, r.inNewBurst)
+      r.inDistinct = r.inDistinct + pairNew
+      if wasNew then r.inLast = ts else r.inLast = math.max(r.inLast, ts) end
+      r.inCount = r.inCount + 1
+    end
+    if s then save(prefix .. 'a:' .. from, s) end
+    if r and to ~= from then save(prefix .. 'a:' .. to, r) end
+    if from ~= '' and to ~= '' then redis.call('SET', pkey, '1', 'EX', ttl) end
+  end
+end
+return reply
+`;

@@ -1,0 +1,67 @@
+import { createRedisStore, type RedisStore } from "@chainwatch/cache";
+import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryStateStore } from "./memory-state-store.ts";
+import { createRedisStateStore } from "./redis-state-store.ts";
+import { describeStateStoreContract } from "./testing/state-store-contract.ts";
+
+await describeWithServices("redis address state (real Redis)", ["redis"], () => {
+  let redis: RedisStore;
+  beforeAll(async () => {
+    redis = createRedisStore({
+      url: serviceUrls.redisUrl,
+      commandTimeoutMs: 5_000,
+      connectionName: "ctx-test",
+    });
+    expect(await redis.waitUntilReady(5_000)).toBe(true);
+  });
+  afterAll(async () => {
+    await redis.close();
+  });
+  const fresh = async () =>
+    createRedisStateStore({ redis, keyPrefix: uniqueName("ctxtest"), ttlSeconds: 600, hashTtlSeconds: 600 });
+
+  describeStateStoreContract("redis", fresh);
+
+  describe("against the in-process store", () => {
+    it("gives the same snapshots for the same stream, in one round trip per batch", async () => {
+      const redisStore = await fresh();
+      const memoryStore = createMemoryStateStore();
+      const addresses = Array.from({ length: 12 }, (_, i) => `0x${i.toString(16).padStart(40, "0")}`);
+      let seed = 7;
+      const random = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return seed / 2_147_483_648;
+      };
+      const stream = Array.from({ length: 400 }, (_, i) => ({
+        hash: `0x${(i + 1).toString(16).padStart(64, "0")}`,
+        from: addresses[Math.floor(random() * 12)] ?? null,
+        to: random() < 0.05 ? null : (addresses[Math.floor(random() * 12)] ?? null),
+        timestamp: 1_700_000_000 + i * 37,
+        valueLog10Eth: random() < 0.2 ? null : random() * 6 - 3,
+      }));
+      for (let start = 0; start < stream.length; start += 100) {
+        const batch = stream.slice(start, start + 100);
+        const [fromRedis, fromMemory] = await Promise.all([
+          redisStore.observe(batch),
+          memoryStore.observe(batch),
+        ]);
+        fromMemory.forEach((expected, index) => {
+          const actual = fromRedis[index];
+          expect(actual?.applied).toBe(expected.applied);
+          expect(actual?.pairSeen).toBe(expected.pairSeen);
+          for (const role of ["sender", "recipient"] as const) {
+            const want = expected[role];
+            const got = actual?.[role];
+            if (want === null) expect(got).toBeNull();
+            else
+              for (const [field, value] of Object.entries(want))
+                expect(got?.[field as keyof typeof want]).toBeCloseTo(value, 9);
+          }
+          expect(actual?.global.newSenderMean).toBeCloseTo(expected.global.newSenderMean, 9);
+        });
+      }
+      expect(redisStore.roundTrips()).toBe(4);
+    });
+  });
+});

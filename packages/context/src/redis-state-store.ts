@@ -1,0 +1,76 @@
+import { createRedisScript, type RedisStore } from "@chainwatch/cache";
+import {
+  ADDRESS_FIELDS,
+  type AddressState,
+  type ContextSnapshot,
+  type GlobalState,
+  type Observation,
+} from "./address-state.ts";
+import { OBSERVE_SCRIPT } from "./redis-state-script.ts";
+import type { AddressStateStore } from "./state-store.ts";
+
+export interface RedisStateStoreOptions {
+  redis: Pick<RedisStore, "client">;
+  /** `<REDIS_KEY_PREFIX>`; keys are `<prefix>:ctx:v1:a:<address>`, `…:p:<from>><to>`, `…:h:<hash>`, `…:g`. */
+  keyPrefix: string;
+  /** Lifetime of an address record and of a sender→recipient pair after their last update. */
+  ttlSeconds: number;
+  /** How long a transaction hash is remembered so its redelivery does not update the state again. */
+  hashTtlSeconds: number;
+}
+
+/**
+ * Production store: every gateway and worker shares it. One EVALSHA per batch (see redis-state-script.ts),
+ * atomic, so two workers never interleave inside a batch and a redelivered hash is never applied twice.
+ */
+export function createRedisStateStore(options: RedisStateStoreOptions): AddressStateStore {
+  const script = createRedisScript(options.redis, OBSERVE_SCRIPT);
+  const prefix = `${options.keyPrefix}:ctx:v1:`;
+  let trips = 0;
+  return {
+    kind: "redis",
+    async observe(observations) {
+      if (observations.length === 0) return [];
+      const args: (string | number)[] = [
+        prefix,
+        Math.ceil(options.ttlSeconds),
+        Math.ceil(options.hashTtlSeconds),
+        observations.length,
+      ];
+      for (const { hash, from, to, timestamp, valueLog10Eth } of observations) {
+        args.push(hash, from ?? "", to ?? "", timestamp, valueLog10Eth === null ? "" : valueLog10Eth);
+      }
+      trips++;
+      const reply = (await script.run([], args)) as [number, string, string, number, string][];
+      if (!Array.isArray(reply) || reply.length !== observations.length) {
+        throw new Error(`address state replied ${String(reply?.length)} entries for ${observations.length}`);
+      }
+      return reply.map(([applied, sender, recipient, pairSeen, global]) => ({
+        applied: applied === 1,
+        sender: decodeAddress(sender),
+        recipient: decodeAddress(recipient),
+        pairSeen: pairSeen === 1,
+        global: decodeGlobal(global),
+      }));
+    },
+    roundTrips: () => trips,
+    evictions: () => 0,
+  };
+}
+
+function decodeAddress(encoded: string): AddressState | null {
+  if (encoded === "") return null;
+  const values = encoded.split(",");
+  const state = {} as Record<(typeof ADDRESS_FIELDS)[number], number>;
+  ADDRESS_FIELDS.forEach((field, index) => {
+    state[field] = Number(values[index] ?? 0);
+  });
+  return state;
+}
+
+function decodeGlobal(encoded: string): GlobalState {
+  const [count, mean, variance] = encoded.split(",").map(Number);
+  return { newSenderCount: count ?? 0, newSenderMean: mean ?? 0, newSenderVar: variance ?? 0 };
+}
+
+export type { ContextSnapshot, Observation };

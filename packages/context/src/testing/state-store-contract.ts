@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import type { Observation } from "../address-state.ts";
+import type { AddressStateStore } from "../state-store.ts";
+
+const A = `0x${"a".repeat(40)}`;
+const B = `0x${"b".repeat(40)}`;
+const C = `0x${"c".repeat(40)}`;
+let hashCounter = 0;
+const nextHash = () => `0x${(++hashCounter).toString(16).padStart(64, "0")}`;
+
+const tx = (from: string | null, to: string | null, timestamp: number, valueLog10Eth: number | null = 0) =>
+  ({ hash: nextHash(), from, to, timestamp, valueLog10Eth }) satisfies Observation;
+
+/**
+ * What every AddressStateStore must do, with expected values written out: run against the in-process store
+ * (unit) and the Redis store (integration). `fresh` gives a store with empty state each time.
+ */
+export function describeStateStoreContract(name: string, fresh: () => Promise<AddressStateStore>): void {
+  describe(`${name}: address state contract`, () => {
+    it("applies a batch in order: each transaction sees the ones before it, not itself", async () => {
+      const store = await fresh();
+      const [first, second, third] = await store.observe([tx(A, B, 1_000), tx(A, C, 1_060), tx(A, B, 1_120)]);
+      expect(first?.sender).toBeNull();
+      expect(first?.recipient).toBeNull();
+      expect(first?.pairSeen).toBe(false);
+      expect(second?.sender?.outCount).toBe(1);
+      expect(second?.sender?.outDistinct).toBe(1);
+      expect(second?.sender?.firstSeen).toBe(1_000);
+      expect(second?.recipient).toBeNull();
+      expect(second?.pairSeen).toBe(false);
+      expect(third?.sender?.outCount).toBe(2);
+      expect(third?.sender?.outDistinct).toBe(2);
+      expect(third?.sender?.outLast).toBe(1_060);
+      expect(third?.pairSeen).toBe(true);
+      expect(third?.recipient?.inCount).toBe(1);
+      expect(third?.recipient?.inDistinct).toBe(1);
+      expect([first, second, third].map((snapshot) => snapshot?.applied)).toEqual([true, true, true]);
+    });
+
+    it("never applies a redelivered hash twice, within a batch or across batches", async () => {
+      const store = await fresh();
+      const once = tx(A, B, 2_000);
+      const [, duplicate] = await store.observe([once, once]);
+      expect(duplicate?.applied).toBe(false);
+      const redelivered = await store.observe([once, tx(A, C, 2_010)]);
+      expect(redelivered[0]?.applied).toBe(false);
+      expect(redelivered[1]?.sender?.outCount).toBe(1);
+    });
+
+    it("keeps value statistics in log10 ETH, skipping zero-value transactions", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, B, 3_000, -1),
+        tx(A, B, 3_010, null),
+        tx(A, B, 3_020, 1),
+        tx(A, B, 3_030, 0),
+      ]);
+      const last = snapshots[3]?.sender;
+      expect(last?.valueCount).toBe(2);
+      expect(last?.valueMean).toBeCloseTo(0, 12);
+      expect(last?.valueVar).toBeCloseTo(1, 12);
+      expect(last?.outCount).toBe(3);
+    });
+
+    it("decays bursts with a 10-minute time constant and remembers completed episodes", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, B, 10_000),
+        tx(A, B, 10_600),
+        tx(A, B, 20_000),
+        tx(A, B, 20_001),
+      ]);
+      // stored as of the previous transaction: 1 at 10 000, then 1·e^-1 + 1 at 10 600
+      expect(snapshots[1]?.sender?.outBurst).toBeCloseTo(1, 12);
+      expect(snapshots[2]?.sender?.outBurst).toBeCloseTo(1.3678794411714423, 9);
+      expect(snapshots[2]?.sender?.outPeak).toBe(0);
+      // the 9 400 s gap ended the first episode: its peak became the address's
+      expect(snapshots[3]?.sender?.outPeak).toBeCloseTo(1.3678794411714423, 9);
+    });
+
+    it("counts fan-out to new recipients and fan-in from new senders", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, C, 4_000),
+        tx(B, C, 4_000),
+        tx(A, C, 4_000),
+        tx(B, A, 4_000),
+      ]);
+      expect(snapshots[2]?.recipient?.inDistinct).toBe(2);
+      expect(snapshots[2]?.recipient?.inNewBurst).toBeCloseTo(2, 12);
+      expect(snapshots[2]?.pairSeen).toBe(true);
+      expect(snapshots[3]?.sender?.outNewBurst).toBeCloseTo(1, 12);
+      // A was first seen as a sender at 4 000; as a recipient it is not new
+      expect(snapshots[3]?.recipient?.firstSeen).toBe(4_000);
+      expect(snapshots[3]?.recipient?.inCount).toBe(0);
+    });
+
+    it("updates one record in both roles for a self-transfer, and handles contract creations", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([tx(A, A, 5_000), tx(A, null, 5_010), tx(A, B, 5_020)]);
+      expect(snapshots[1]?.sender?.outCount).toBe(1);
+      expect(snapshots[1]?.sender?.inCount).toBe(1);
+      expect(snapshots[1]?.recipient).toBeNull();
+      expect(snapshots[2]?.sender?.outCount).toBe(2);
+    });
+
+    it("keeps the chain-wide reference of new senders' first values", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, C, 6_000, 2),
+        tx(B, C, 6_001, 0),
+        tx(A, C, 6_002, 5),
+        tx(C, A, 6_003, 1),
+      ]);
+      expect(snapshots[3]?.global.newSenderCount).toBe(2);
+      expect(snapshots[3]?.global.newSenderMean).toBeCloseTo(1, 12);
+      expect(snapshots[3]?.global.newSenderVar).toBeCloseTo(1, 12);
+    });
+
+    it("two writers at once lose no update and apply each hash once", async () => {
+      const [one, two] = [await fresh(), undefined];
+      void two;
+      const batches = Array.from({ length: 8 }, (_, batch) =>
+        Array.from({ length: 25 }, (_, i) => tx(A, i % 2 === 0 ? B : C, 7_000 + batch * 25 + i)),
+      );
+      // each batch delivered twice, concurrently, as two workers would after a rebalance
+      await Promise.all([...batches, ...batches].map((batch) => one.observe(batch)));
+      const [after] = await one.observe([tx(A, B, 9_000)]);
+      expect(after?.sender?.outCount).toBe(200);
+      expect(after?.sender?.outDistinct).toBe(2);
+    });
+  });
+}

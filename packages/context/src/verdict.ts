@@ -1,0 +1,72 @@
+import { formatQuantity, type Reason } from "./reasons.ts";
+
+export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+export interface Verdict {
+  /** In [0, 1]; ranks transactions by evidence in context. 0.5 ≈ one in a thousand under normal behaviour. */
+  riskScore: number;
+  riskLevel: RiskLevel;
+  /** The combined verdict: riskScore ≥ the deployment's threshold. */
+  isAnomaly: boolean;
+  /** Strongest first: every reason with evidence ≥ 1 decade, then the informational ones. */
+  reasons: Reason[];
+}
+
+/** riskScore = E / (E + EVIDENCE_HALF): E decades of evidence; 3 decades (≈ 1 in 1000) is 0.5. */
+const EVIDENCE_HALF = 3;
+/** Level bands on riskScore: medium from 2 decades (0.4), high from 3 (0.5), critical from 4.5 (0.6). */
+const LEVEL_FLOORS: readonly [RiskLevel, number][] = [
+  ["critical", 0.6],
+  ["high", 0.5],
+  ["medium", 0.4],
+];
+export const DEFAULT_RISK_THRESHOLD = 0.5;
+const SHOWN_EVIDENCE = 1;
+const MAX_REASONS = 6;
+
+/**
+ * One calibrated score from every signal. Each reason's surprise is −log10 of how likely its observation
+ * is under normal behaviour (a p-value in decades); the evidence E = log10(1 + Σ(10^s − 1)) adds the
+ * likelihood ratios, so one strong signal dominates, several moderate ones add up, and none gives 0. It is
+ * a Bonferroni-style union bound: conservative when signals are correlated (a burst is also a fan-out).
+ */
+export function combineVerdict(reasons: readonly Reason[], threshold = DEFAULT_RISK_THRESHOLD): Verdict {
+  let sum = 0;
+  for (const reason of reasons) if (reason.surprise > 0) sum += 10 ** Math.min(reason.surprise, 300) - 1;
+  const evidence = Math.log10(1 + sum);
+  const riskScore = evidence / (evidence + EVIDENCE_HALF);
+  const riskLevel = LEVEL_FLOORS.find(([, floor]) => riskScore >= floor)?.[0] ?? "low";
+  const shown = reasons
+    .filter((reason) => reason.surprise >= SHOWN_EVIDENCE)
+    .sort((a, b) => b.surprise - a.surprise);
+  const informational = reasons.filter((reason) => reason.surprise === 0);
+  return {
+    riskScore,
+    riskLevel,
+    isAnomaly: riskScore >= threshold,
+    reasons: [...shown, ...informational].slice(0, MAX_REASONS),
+  };
+}
+
+/** The model's evidence as a reason: its score's tail share among the training transactions. */
+export function modelReason(prediction: {
+  modelVersion: string;
+  anomalyScore: number;
+  tailProbability: number;
+  explanation: readonly { reason: string }[];
+}): Reason {
+  const surprise = Math.min(12, -Math.log10(Math.max(prediction.tailProbability, 1e-12)));
+  const top = prediction.explanation[0]?.reason;
+  return {
+    kind: "model",
+    code: "model_outlier",
+    message: `model ${prediction.modelVersion} scores it ${formatQuantity(prediction.anomalyScore)}, above ${formatQuantity(100 * (1 - prediction.tailProbability))} % of its training transactions${top ? `; ${top}` : ""}`,
+    surprise,
+    data: {
+      anomalyScore: prediction.anomalyScore,
+      trainingTailShare: prediction.tailProbability,
+      modelVersion: prediction.modelVersion,
+    },
+  };
+}
