@@ -1,4 +1,5 @@
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
+import { contextEnvFragment } from "@chainwatch/context";
 import { kafkaEnvFragment } from "@chainwatch/kafka/formats";
 import { modelEnvFragment } from "@chainwatch/scoring";
 import {
@@ -272,6 +273,7 @@ const gatewayEnv = defineAppEnv({
     }),
     streamEnv,
     modelEnvFragment,
+    contextEnvFragment,
     modelOperationsEnv,
     middlewareEnv,
   ],

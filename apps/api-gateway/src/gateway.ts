@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Cache, createCacheFromEnv } from "@chainwatch/cache";
+import { openContextFromEnv } from "@chainwatch/context";
 import {
   createCacheMetrics,
   createHealthMetrics,
@@ -100,7 +101,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxConcurrentJobs: env.CACHE_WARM_MAX_CONCURRENT_JOBS,
   });
   const security = await createSecurity(env, logger, database);
-  const scoring = createScoringService({ models, cache, metrics: scoringMetrics });
+  const context = openContextFromEnv(env, {
+    connectionName: "chainwatch-api-gateway-context",
+    logger: logger.child({ component: "context" }),
+  });
+  const scoring = createScoringService({
+    models,
+    cache,
+    metrics: scoringMetrics,
+    ...(context.scorer ? { context: context.scorer } : {}),
+    riskThreshold: env.RISK_THRESHOLD,
+  });
   const pipeline = createGatewayPipeline({
     env,
     logger,
@@ -206,7 +217,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (redisStore && !(await redisStore.waitUntilReady(3_000)))
         logger.warn({ redisUrl: redactUrl(env.REDIS_URL) }, "redis not reachable at start; running degraded");
     },
-    stop: () => cache.close(),
+    stop: async () => {
+      await context.close();
+      await cache.close();
+    },
   });
   if (!options.database) lifecycle.add("database", { stop: () => database.close() });
   lifecycle.add("transaction pipeline", { start: () => pipeline.start(), stop: () => pipeline.stop() });

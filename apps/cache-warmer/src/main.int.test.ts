@@ -21,7 +21,7 @@ const run = promisify(execFile);
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** The prediction key format, written out: model version, hash and content fingerprint. */
 const predictionKey = (version: string, hash: string, fingerprint: string) =>
-  `chainwatch:prediction:v2:${version}:${hash}:${fingerprint}`;
+  `chainwatch:prediction:v3:${version}:${hash}:${fingerprint}`;
 const keyOfLine = (version: string, line: string) => {
   const tx = normalizeTransaction(JSON.parse(line));
   return predictionKey(version, tx.hash, contentFingerprint(tx));

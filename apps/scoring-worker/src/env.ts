@@ -1,4 +1,5 @@
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
+import { contextEnvFragment } from "@chainwatch/context";
 import {
   DEFAULT_STREAM_TOPICS,
   kafkaEnvFragment,
@@ -120,6 +121,7 @@ const workerEnv = defineAppEnv({
     redisEnvFragment({ commandTimeoutMs: 250 }),
     cacheEnvFragment,
     modelEnvFragment,
+    contextEnvFragment,
   ],
 });
 

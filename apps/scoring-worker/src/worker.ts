@@ -1,4 +1,5 @@
 import { createCacheFromEnv } from "@chainwatch/cache";
+import { openContextFromEnv } from "@chainwatch/context";
 import {
   createBatchConsumer,
   createKafkaClientFromEnv,
@@ -131,6 +132,11 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   const lifecycle = createLifecycle({ logger });
   lifecycle.add("database", { stop: () => database?.close() });
   lifecycle.add("cache", { stop: () => cache.close() });
+  const context = openContextFromEnv(env, {
+    connectionName: "chainwatch-scoring-worker-context",
+    logger: logger.child({ component: "context" }),
+  });
+  lifecycle.add("context", { stop: () => context.close() });
   lifecycle.add("admin", { stop: () => admin.close() });
   lifecycle.add("publisher", { stop: () => publisher.close() });
   lifecycle.add("model registry poller", { stop: () => models?.stop() });
@@ -207,6 +213,8 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
             models,
             cache,
             metrics: scoringMetrics,
+            ...(context.scorer ? { context: context.scorer } : {}),
+            riskThreshold: env.RISK_THRESHOLD,
           }),
           recordScored: repositories.recordScored,
           storeRetry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },

@@ -17,10 +17,11 @@ export const DEFAULT_TTL_SECONDS: Readonly<Record<CacheType, number>> = {
  * The version segment of each type's keys. Bump a type's version when the shape of its values or the
  * meaning of its ids changes, so old entries are never read back as the new kind. `prediction` is v2 since
  * its id gained the content fingerprint: a v1 id (model version + hash) served the verdict of whatever
- * content was scored first under a hash to every later request for that hash.
+ * content was scored first under a hash to every later request for that hash. v3: values carry the
+ * combined verdict (riskScore, riskLevel, reasons), which v2 values lack.
  */
 export const KEY_FORMAT_VERSIONS: Readonly<Record<CacheType, string>> = {
-  prediction: "v2",
+  prediction: "v3",
   feature: "v1",
   query: "v1",
   model: "v1",

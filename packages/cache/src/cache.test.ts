@@ -16,7 +16,7 @@ function setup() {
 
 describe("cache", () => {
   it("formats versioned keys and keys predictions by model version, hash and content fingerprint", () => {
-    expect(cacheKey("prediction", "abc")).toBe("chainwatch:prediction:v2:abc");
+    expect(cacheKey("prediction", "abc")).toBe("chainwatch:prediction:v3:abc");
     expect(cacheKey("model", "active")).toBe("chainwatch:model:v1:active");
     expect(cacheKey("query", "q")).toBe("chainwatch:query:v1:q");
     expect(cacheKey("query", "q", "staging")).toBe("staging:query:v1:q");

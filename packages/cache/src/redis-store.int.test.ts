@@ -61,7 +61,7 @@ await describeWithServices("redis cache store (real Redis)", ["redis"], () => {
     expect(await cache.get("prediction", predictionCacheId(`${prefix}-m1`, hash, benign))).toEqual({
       anomalyScore: 0.8,
     });
-    expect(await store.client.exists(`chainwatch:prediction:v2:${prefix}-m1:${hash}:${benign}`)).toBe(1);
+    expect(await store.client.exists(`chainwatch:prediction:v3:${prefix}-m1:${hash}:${benign}`)).toBe(1);
   });
 
   it("reads and writes 500 entries in one round trip each", async () => {

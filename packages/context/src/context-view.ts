@@ -15,6 +15,8 @@ export const CONTEXT_PRIORS = {
   /** Value spread floor and inflation, in decades: nobody's amounts are more regular than ×2. */
   minValueSpread: 0.3,
   valueSpreadInflation: 0.25,
+  /** Weight, in transactions, of the new-sender reference in a sender's own amount statistics. */
+  valuePriorWeight: 3,
   /** Pseudo-observations of the new-sender reference before the chain has taught it anything. */
   newSenderPriorCount: 20,
   newSenderPriorMean: -1,
@@ -24,6 +26,9 @@ export const CONTEXT_PRIORS = {
 /** The quantities features, signals and reasons are computed from; one per transaction. */
 export interface ContextView {
   available: boolean;
+  /** The transaction names its sender (without one it is judged like a never-seen sender's). */
+  senderIdentified: boolean;
+  /** The sender has sent before. */
   senderKnown: boolean;
   senderAgeSeconds: number;
   /** Seconds since the sender's previous transaction; null for its first. */
@@ -45,13 +50,13 @@ export interface ContextView {
   fanInCount: number;
   fanInExpected: number;
   valueLog10Eth: number | null;
-  /** log10 ETH of the sender's typical amount, and how many non-zero values it is based on. */
-  senderValueCenter: number | null;
+  /** log10 ETH of the amount this sender typically moves (its history shrunk towards new senders'). */
+  valueCenter: number;
+  /** Non-zero amounts the sender moved before. */
   senderValueCount: number;
-  /** (value − typical) / spread, in the sender's own history; null without ≥ 2 earlier values. */
+  /** (value − typical) / spread; null for a zero-value transaction. */
   valueZ: number | null;
-  /** Against the first transactions of other new senders; null unless this is the sender's first. */
-  newSenderValueZ: number | null;
+  /** log10 ETH that new senders typically move (the reference an address without history is judged by). */
   newSenderValueCenter: number;
 }
 
@@ -90,30 +95,33 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
   const outNew = expected(sender?.outDistinct ?? 0, senderAge, sender?.outNewPeak ?? 0);
   const inNew = expected(recipient?.inDistinct ?? 0, recipientAge, recipient?.inNewPeak ?? 0);
 
-  let valueZ: number | null = null;
-  let center: number | null = null;
-  if (sender && sender.valueCount > 0) center = sender.valueMean;
-  if (x !== null && sender && sender.valueCount >= 2) {
-    const spread =
-      Math.max(Math.sqrt(sender.valueVar), CONTEXT_PRIORS.minValueSpread) +
-      CONTEXT_PRIORS.valueSpreadInflation;
-    valueZ = (x - sender.valueMean) / spread;
-  }
-
+  // The reference for amounts: the values new senders move (what an address with no history is judged
+  // against), with a prior until the chain has taught it anything.
   const global = snapshot?.global;
   const n = global?.newSenderCount ?? 0;
   const k = CONTEXT_PRIORS.newSenderPriorCount;
-  const newSenderCenter =
+  const referenceCenter =
     (n * (global?.newSenderMean ?? 0) + k * CONTEXT_PRIORS.newSenderPriorMean) / (n + k);
-  const newSenderVar =
+  const referenceVar =
     (n * (global?.newSenderVar ?? 0) + k * CONTEXT_PRIORS.newSenderPriorSpread ** 2) / (n + k);
-  const newSenderValueZ =
-    x !== null && snapshot !== null && !senderKnown
-      ? (x - newSenderCenter) / (Math.sqrt(newSenderVar) + CONTEXT_PRIORS.valueSpreadInflation)
-      : null;
+
+  // The sender's own amounts, shrunk towards the reference while they are few: one earlier 0.5 ETH transfer
+  // says little about whether 250,000 ETH is usual for it. Pooled mean and variance of both.
+  const own = sender?.valueCount ?? 0;
+  const w = CONTEXT_PRIORS.valuePriorWeight;
+  const ownMean = sender?.valueMean ?? 0;
+  const center = (own * ownMean + w * referenceCenter) / (own + w);
+  const pooledVar =
+    (own * ((sender?.valueVar ?? 0) + (ownMean - center) ** 2) +
+      w * (referenceVar + (referenceCenter - center) ** 2)) /
+    (own + w);
+  const spread =
+    Math.max(Math.sqrt(pooledVar), CONTEXT_PRIORS.minValueSpread) + CONTEXT_PRIORS.valueSpreadInflation;
+  const valueZ = x !== null && snapshot !== null ? (x - center) / spread : null;
 
   return {
     available: snapshot !== null,
+    senderIdentified: observation.from !== null,
     senderKnown,
     senderAgeSeconds: senderAge,
     senderGapSeconds: senderKnown && sender ? Math.max(0, ts - sender.outLast) : null,
@@ -133,10 +141,9 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
       (pairNew ? 1 : 0),
     fanInExpected: inNew.expected,
     valueLog10Eth: x,
-    senderValueCenter: center,
-    senderValueCount: sender?.valueCount ?? 0,
+    valueCenter: center,
+    senderValueCount: own,
     valueZ,
-    newSenderValueZ,
-    newSenderValueCenter: newSenderCenter,
+    newSenderValueCenter: referenceCenter,
   };
 }

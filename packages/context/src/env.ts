@@ -1,6 +1,7 @@
 import { type CacheEnv, createRedisStore, isRedisEnabled, type RedisStore } from "@chainwatch/cache";
-import { envBoolean, envFragment } from "@chainwatch/service-kit";
+import { envBoolean, envFragment, type Logger } from "@chainwatch/service-kit";
 import { z } from "zod";
+import { type ContextScorer, createContextScorer } from "./context-scorer.ts";
 import { createMemoryStateStore } from "./memory-state-store.ts";
 import { createRedisStateStore } from "./redis-state-store.ts";
 import type { AddressStateStore } from "./state-store.ts";
@@ -82,5 +83,40 @@ export function createAddressStateFromEnv(
       ...(options.onEvict ? { onEvict: options.onEvict } : {}),
     }),
     redis: undefined,
+  };
+}
+
+export interface OpenedContext {
+  /** undefined when CONTEXT_ENABLED=false: verdicts are the model's evidence alone. */
+  scorer: ContextScorer | undefined;
+  storeKind: AddressStateStore["kind"] | "off";
+  close(): Promise<void>;
+}
+
+/**
+ * The context scorer every app builds from the same settings. A failing store is logged at most every 30 s
+ * (the verdicts of those batches say `context_unavailable`); scoring never waits on it.
+ */
+export function openContextFromEnv(
+  env: ContextEnv & Pick<CacheEnv, "REDIS_URL" | "REDIS_ENABLED" | "REDIS_KEY_PREFIX">,
+  options: { connectionName: string; logger: Logger; onEvict?: () => void },
+): OpenedContext {
+  const opened = createAddressStateFromEnv(env, options);
+  if (!opened) return { scorer: undefined, storeKind: "off", close: async () => {} };
+  let lastWarning = 0;
+  const scorer = createContextScorer({
+    store: opened.store,
+    onUnavailable: (error) => {
+      if (Date.now() - lastWarning < 30_000) return;
+      lastWarning = Date.now();
+      options.logger.warn({ err: error }, "address state unavailable; scoring without context");
+    },
+  });
+  return {
+    scorer,
+    storeKind: opened.store.kind,
+    close: async () => {
+      await opened.redis?.close();
+    },
   };
 }

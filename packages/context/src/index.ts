@@ -7,6 +7,7 @@ export {
   type Observation,
   STATE_PARAMETERS,
 } from "./address-state.ts";
+export { contextFeatureRecord, contextFeatureValues } from "./context-features.ts";
 export {
   type ContextScorer,
   type ContextScorerOptions,
@@ -14,7 +15,13 @@ export {
   toObservation,
 } from "./context-scorer.ts";
 export { CONTEXT_PRIORS, type ContextView, viewContext } from "./context-view.ts";
-export { type ContextEnv, contextEnvFragment, createAddressStateFromEnv } from "./env.ts";
+export {
+  type ContextEnv,
+  contextEnvFragment,
+  createAddressStateFromEnv,
+  type OpenedContext,
+  openContextFromEnv,
+} from "./env.ts";
 export { createMemoryStateStore, type MemoryStateStoreOptions } from "./memory-state-store.ts";
 export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./reasons.ts";
 export { createRedisStateStore, type RedisStateStoreOptions } from "./redis-state-store.ts";

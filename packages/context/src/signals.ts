@@ -94,48 +94,46 @@ export function contextReasons(view: ContextView): Reason[] {
       },
     });
   }
-  if (view.valueZ !== null && view.valueLog10Eth !== null && view.senderValueCenter !== null) {
+  if (view.valueZ !== null && view.valueLog10Eth !== null) {
     const surprise = normalTailSurprise(view.valueZ);
-    if (surprise > 0) {
-      const ratio = 10 ** (view.valueLog10Eth - view.senderValueCenter);
+    if (surprise > 0 && view.senderKnown) {
+      const ratio = 10 ** (view.valueLog10Eth - view.valueCenter);
       reasons.push({
         kind: "context",
         code: "value_above_sender_history",
-        message: `value ${formatQuantity(ratio)}× this sender's typical ${eth(view.senderValueCenter)} (over ${view.senderValueCount} transactions)`,
+        message: `value ${formatQuantity(ratio)}× this sender's typical ${eth(view.valueCenter)} (over ${view.senderValueCount} earlier amount${view.senderValueCount === 1 ? "" : "s"})`,
         surprise,
         data: {
           valueEth: 10 ** view.valueLog10Eth,
-          typicalEth: 10 ** view.senderValueCenter,
+          typicalEth: 10 ** view.valueCenter,
           ratio,
           zScore: view.valueZ,
           historyCount: view.senderValueCount,
         },
       });
+    } else if (surprise > 0) {
+      reasons.push({
+        kind: "context",
+        code: "new_sender_large_value",
+        message: `${view.senderIdentified ? "a never-seen sender" : "a transaction without a sender address"} moves ${eth(view.valueLog10Eth)}; new senders typically move ${eth(view.newSenderValueCenter)}`,
+        surprise,
+        data: {
+          valueEth: 10 ** view.valueLog10Eth,
+          typicalNewSenderEth: 10 ** view.newSenderValueCenter,
+          zScore: view.valueZ,
+        },
+      });
     }
   }
   if (!view.senderKnown) {
-    reasons.push({
-      kind: "context",
-      code: "first_seen_sender",
-      message: "first transaction ever seen from this sender",
-      surprise: 0,
-      data: { senderAgeSeconds: view.senderAgeSeconds },
-    });
-    if (view.newSenderValueZ !== null && view.valueLog10Eth !== null) {
-      const surprise = normalTailSurprise(view.newSenderValueZ);
-      if (surprise > 0) {
-        reasons.push({
-          kind: "context",
-          code: "new_sender_large_value",
-          message: `a never-seen sender moves ${eth(view.valueLog10Eth)}; new senders typically move ${eth(view.newSenderValueCenter)}`,
-          surprise,
-          data: {
-            valueEth: 10 ** view.valueLog10Eth,
-            typicalNewSenderEth: 10 ** view.newSenderValueCenter,
-            zScore: view.newSenderValueZ,
-          },
-        });
-      }
+    if (view.senderIdentified) {
+      reasons.push({
+        kind: "context",
+        code: "first_seen_sender",
+        message: "first transaction ever seen from this sender",
+        surprise: 0,
+        data: { senderAgeSeconds: view.senderAgeSeconds },
+      });
     }
   }
   if (!view.recipientKnown && view.pairNew) {

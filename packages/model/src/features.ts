@@ -199,3 +199,29 @@ function formatNumber(x: number): string {
   if (abs >= 1e15 || abs < 1e-6) return x.toExponential(2);
   return EN_US_NUMBER.format(Number(x.toPrecision(4)));
 }
+
+/**
+ * Feature spec 2 = spec 1 + these, in this order: what a transaction looked like against its sender's and
+ * recipient's history. @chainwatch/context computes them (from the address state before the transaction's
+ * own update); they are listed here so model files and the store name them the same way.
+ */
+export const CONTEXT_FEATURE_NAMES: readonly string[] = Object.freeze([
+  "ctx_sender_known",
+  "ctx_sender_age_log10_s",
+  "ctx_sender_gap_log10_s",
+  "ctx_sender_out_count_log10",
+  "ctx_burst_log_ratio",
+  "ctx_value_z",
+  "ctx_recipient_new_for_sender",
+  "ctx_recipient_known",
+  "ctx_recipient_age_log10_s",
+  "ctx_recipient_in_count_log10",
+  "ctx_fan_out_log_ratio",
+  "ctx_fan_in_log_ratio",
+  "ctx_new_sender_value_z",
+]);
+
+export const SPEC_2_FEATURE_NAMES: readonly string[] = Object.freeze([
+  ...FEATURE_NAMES,
+  ...CONTEXT_FEATURE_NAMES,
+]);

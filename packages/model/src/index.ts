@@ -47,12 +47,14 @@ export {
   type ValidationIssue,
 } from "./errors.ts";
 export {
+  CONTEXT_FEATURE_NAMES,
   describeFeature,
   extractFeatureMatrix,
   extractFeatures,
   FEATURE_COUNT,
   FEATURE_NAMES,
   FEATURE_SPEC_VERSION,
+  SPEC_2_FEATURE_NAMES,
   type TrainingRow,
   type TransactionSummary,
   writeTrainingRowFeatures,

@@ -1,4 +1,5 @@
 import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
+import { createContextScorer, createMemoryStateStore } from "@chainwatch/context";
 import { createMetricsRegistry, createScoringMetrics } from "@chainwatch/metrics";
 import {
   contentFingerprint,
@@ -36,7 +37,12 @@ function setup(models: ServingModels) {
   });
   const registry = createMetricsRegistry({ collectProcessMetrics: false });
   const provider = mutableModelProvider(models);
-  const scoring = createScoringService({ models: provider, cache, metrics: createScoringMetrics(registry) });
+  const scoring = createScoringService({
+    models: provider,
+    cache,
+    metrics: createScoringMetrics(registry),
+    context: createContextScorer({ store: createMemoryStateStore() }),
+  });
   return { cache, registry, provider, scoring };
 }
 

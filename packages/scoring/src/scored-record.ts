@@ -8,8 +8,9 @@ import type { RecordOrigin, ScoredTransactionRecord } from "@chainwatch/store";
 import type { ScoreResult, ScoringByproducts } from "./scoring-service.ts";
 
 /**
- * What the store keeps for one scored transaction. Feature values are stored for anomalies only: they are
- * what a reviewer looks at, and computing them for every transaction would cost the hot path for nothing.
+ * What the store keeps for one scored transaction: the verdict, the model's fields, and the feature vector
+ * it was scored with (spec 1 and context) — what a reviewer looks at and what training from stored traffic
+ * reads, so a model trained on it sees exactly what was served.
  */
 export function toScoredRecord(
   transaction: NormalizedTransaction,
@@ -18,7 +19,7 @@ export function toScoredRecord(
   context: {
     origin?: RecordOrigin | undefined;
     contentFingerprint?: string | undefined;
-    /** The values the scorer computed (newly scored anomalies); extracted here only for cached ones. */
+    /** The values the scorer computed; extracted here (spec 1 only) for results served from the cache. */
     features?: Record<string, number> | undefined;
   } = {},
 ): ScoredTransactionRecord {
@@ -32,11 +33,14 @@ export function toScoredRecord(
       isAnomaly: result.isAnomaly,
       confidence: result.confidence,
       explanation: result.explanation,
+      riskScore: result.riskScore,
+      riskLevel: result.riskLevel,
+      reasons: result.reasons,
     },
     scoredAt,
   };
   if (context.origin) record.origin = context.origin;
-  if (result.isAnomaly) record.features = context.features ?? featuresOf(transaction);
+  record.features = context.features ?? featuresOf(transaction);
   return record;
 }
 
@@ -67,7 +71,7 @@ export function newlyScoredRecords(
     const record = toScoredRecord(transaction, result, scoredAt, {
       origin: options.origin,
       contentFingerprint: fingerprint,
-      features: outcome.anomalyFeatures?.get(fingerprint),
+      features: outcome.features?.get(fingerprint),
     });
     if (options.served === false) record.served = false;
     records.push(record);

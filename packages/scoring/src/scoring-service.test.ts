@@ -1,4 +1,5 @@
 import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
+import { createContextScorer, createMemoryStateStore } from "@chainwatch/context";
 import { createMetricsRegistry, createScoringMetrics } from "@chainwatch/metrics";
 import {
   contentFingerprint,
@@ -32,6 +33,7 @@ function setup() {
     models: staticModelProvider(scorer),
     cache,
     metrics: createScoringMetrics(registry),
+    context: createContextScorer({ store: createMemoryStateStore() }),
   });
   return { scorer, cache, registry, scoring };
 }
@@ -110,7 +112,7 @@ describe("scoring service", () => {
     ]);
   });
 
-  it("builds store records only for newly computed, distinct results, with features for anomalies", async () => {
+  it("builds store records only for newly computed, distinct results, each with its features and context", async () => {
     const { scoring } = setup();
     const anomalous = tx(9, { value: 500_000, gasPrice: 9_000, gas: 7_900_000 });
     await (await scoring.scoreBatch([tx(1)])).cacheWrite;
@@ -120,5 +122,11 @@ describe("scoring service", () => {
     expect(records.map((record) => record.transaction.hash)).toEqual([anomalous.hash]);
     expect(records[0]?.prediction.isAnomaly).toBe(true);
     expect(Object.keys(records[0]?.features ?? {})).toContain("value_log10_wei");
+    expect(records[0]?.features?.ctx_sender_known).toBe(0);
+    expect(records[0]?.prediction.riskLevel).toBe("critical");
+    expect(records[0]?.prediction.reasons?.map((reason) => (reason as { code: string }).code)).toEqual([
+      "new_sender_large_value",
+      "model_outlier",
+    ]);
   });
 });

@@ -1,6 +1,18 @@
 import { type Cache, predictionCacheId } from "@chainwatch/cache";
+import {
+  type ContextScorer,
+  type ContextView,
+  combineVerdict,
+  contextFeatureValues,
+  contextReasons,
+  DEFAULT_RISK_THRESHOLD,
+  modelReason,
+  type Reason,
+  type RiskLevel,
+} from "@chainwatch/context";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
+  CONTEXT_FEATURE_NAMES,
   contentFingerprint,
   extractFeatureMatrix,
   FEATURE_NAMES,
@@ -14,7 +26,14 @@ import { type ModelProvider, routeTransaction, type ServingStrategy } from "./mo
 /** What every API and stream consumer returns for one transaction. */
 export interface ScoreResult {
   hash: string;
+  /** The combined verdict: riskScore at or above the deployment's threshold. */
   isAnomaly: boolean;
+  /** In [0, 1]: how anomalous in context (model and address history together); ranks transactions. */
+  riskScore: number;
+  riskLevel: RiskLevel;
+  /** Why, strongest first: model and context reasons with their numbers. */
+  reasons: Reason[];
+  /** The model's own fields. */
   anomalyScore: number;
   severity: Prediction["severity"];
   confidence: number;
@@ -27,8 +46,13 @@ export interface ScoreResult {
 export interface ScoringByproducts {
   /** Content fingerprint of each input transaction, aligned with the input. */
   fingerprints: string[];
-  /** Feature values of the anomalies computed in this call (not cached ones), by content fingerprint. */
-  anomalyFeatures: Map<string, Record<string, number>>;
+  /**
+   * The feature vector each result computed in this call was scored with (spec 1 and the context features),
+   * by content fingerprint; cached results are absent (recorded when first computed).
+   */
+  features: Map<string, Record<string, number>>;
+  /** The context each computed result saw, by content fingerprint: shadow models score with the same. */
+  contexts: ReadonlyMap<string, ContextView>;
 }
 
 export interface BatchScoreOutcome extends ScoringByproducts {
@@ -47,6 +71,10 @@ export interface ScoringServiceOptions {
   models: ModelProvider;
   cache: Cache;
   metrics?: ScoringMetrics;
+  /** Per-address context; without it the verdict is the model's evidence alone. */
+  context?: ContextScorer;
+  /** riskScore at or above which isAnomaly is true (default 0.5). */
+  riskThreshold?: number;
 }
 
 export interface ScoringService {
@@ -60,7 +88,10 @@ export interface ScoringService {
    * Scores with every shadow model (cache-aware, like scoreBatch). Callers run it off the response path
    * and store the results with `served: false`; they are never returned to a client.
    */
-  scoreShadows(transactions: readonly NormalizedTransaction[]): Promise<ShadowScoreOutcome[]>;
+  scoreShadows(
+    transactions: readonly NormalizedTransaction[],
+    contexts?: ReadonlyMap<string, ContextView>,
+  ): Promise<ShadowScoreOutcome[]>;
   /** Whether any shadow model is deployed right now (skip the work when not). */
   hasShadows(): boolean;
   /** The active model's version. */
@@ -83,6 +114,9 @@ function scoreResult(
   return {
     hash,
     isAnomaly: prediction.isAnomaly,
+    riskScore: prediction.riskScore,
+    riskLevel: prediction.riskLevel,
+    reasons: prediction.reasons,
     anomalyScore: prediction.anomalyScore,
     severity: prediction.severity,
     confidence: prediction.confidence,
@@ -106,36 +140,49 @@ interface Fingerprinted {
   fingerprint: string;
 }
 
+/** One model's share of a batch after the cache read: what it already knows, what it must compute. */
+interface GroupLookup {
+  scorer: Scorer;
+  strategy: ServingStrategy;
+  byContent: Map<string, ScoreResult>;
+  toCompute: Fingerprinted[];
+  uniqueCount: number;
+}
+
 interface GroupOutcome {
   /** By content fingerprint (which covers the hash). */
   byContent: Map<string, ScoreResult>;
   uniqueCount: number;
   computed: number;
   cacheWrite: Promise<boolean>;
-  anomalyFeatures: Map<string, Record<string, number>>;
+  features: Map<string, Record<string, number>>;
 }
+
+const NO_CONTEXT = new Map<string, ContextView>();
+/** Appended to the model version in the cache ids of verdicts computed without address context. */
+export const MODEL_ONLY_SUFFIX = "~model-only";
 
 export function createScoringService(options: ScoringServiceOptions): ScoringService {
   const { cache, metrics } = options;
 
+  const riskThreshold = options.riskThreshold ?? DEFAULT_RISK_THRESHOLD;
+  // A verdict without context is another verdict: kept under its own cache ids, never served as one with.
+  const cacheVersion = (scorer: Scorer) =>
+    options.context ? scorer.modelVersion : `${scorer.modelVersion}${MODEL_ONLY_SUFFIX}`;
+
   /**
-   * One cache read (MGET) and one model call for the misses of one model; the write is not awaited. Cache
-   * entries are per model version, hash and content fingerprint: a hash seen before with other content is
-   * a miss, so its verdict is always the one computed for the content in hand.
+   * One cache read (MGET) for one model's share. Entries are per model version, hash and content
+   * fingerprint: a hash seen before with other content is a miss, so its verdict is always the one computed
+   * for the content in hand; a redelivered transaction gets the verdict it got the first time.
    */
-  async function scoreWith(
-    scorer: Scorer,
-    items: readonly Fingerprinted[],
-    strategy: ServingStrategy,
-  ): Promise<GroupOutcome> {
+  async function lookup(scorer: Scorer, items: readonly Fingerprinted[], strategy: ServingStrategy) {
     const modelVersion = scorer.modelVersion;
     const unique = new Map<string, NormalizedTransaction>();
     for (const { tx, fingerprint } of items) if (!unique.has(fingerprint)) unique.set(fingerprint, tx);
     const cachedValues = await cache.batchGet<CachedPrediction>(
       "prediction",
-      [...unique].map(([fingerprint, tx]) => predictionCacheId(modelVersion, tx.hash, fingerprint)),
+      [...unique].map(([fingerprint, tx]) => predictionCacheId(cacheVersion(scorer), tx.hash, fingerprint)),
     );
-
     const byContent = new Map<string, ScoreResult>();
     const toCompute: Fingerprinted[] = [];
     let index = 0;
@@ -144,12 +191,30 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       if (cached) byContent.set(fingerprint, scoreResult(tx.hash, cached, modelVersion, true));
       else toCompute.push({ tx, fingerprint });
     }
+    return { scorer, strategy, byContent, toCompute, uniqueCount: unique.size } satisfies GroupLookup;
+  }
 
+  /** The context of what is about to be computed, in input order: one store call per batch. */
+  async function observeContext(items: readonly Fingerprinted[]): Promise<Map<string, ContextView>> {
+    if (!options.context || items.length === 0) return NO_CONTEXT;
+    const views = await options.context.observe(items.map((item) => item.tx));
+    const byContent = new Map<string, ContextView>();
+    items.forEach((item, index) => {
+      const view = views[index];
+      if (view) byContent.set(item.fingerprint, view);
+    });
+    return byContent;
+  }
+
+  /** One model call for a group's misses, each combined with its context into the verdict; one cache write. */
+  function compute(group: GroupLookup, contexts: ReadonlyMap<string, ContextView>): GroupOutcome {
+    const { scorer, strategy, byContent, toCompute } = group;
+    const modelVersion = scorer.modelVersion;
     let cacheWrite = Promise.resolve(true);
-    const anomalyFeatures = new Map<string, Record<string, number>>();
+    const features = new Map<string, Record<string, number>>();
     if (toCompute.length > 0) {
       const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
-      // The matrix is kept: an anomaly's stored record carries these very values (no second extraction).
+      // The matrix is kept: each stored record carries these very values (no second extraction).
       const matrix = extractFeatureMatrix(toCompute.map((item) => item.tx));
       const predictions = scorer.scoreFeatures(matrix.data, matrix.rows);
       stopTimer?.();
@@ -158,26 +223,40 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         const prediction = predictions[position];
         if (!prediction)
           throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
+        const view = contexts.get(fingerprint);
+        const reasons: Reason[] = view ? contextReasons(view) : [];
+        reasons.push(
+          modelReason({
+            modelVersion,
+            anomalyScore: prediction.anomalyScore,
+            tailProbability: scorer.tailProbability(prediction.anomalyScore),
+            explanation: prediction.explanation,
+          }),
+        );
+        const verdict = combineVerdict(reasons, riskThreshold);
         const value: CachedPrediction = {
-          isAnomaly: prediction.isAnomaly,
+          isAnomaly: verdict.isAnomaly,
+          riskScore: verdict.riskScore,
+          riskLevel: verdict.riskLevel,
+          reasons: verdict.reasons,
           anomalyScore: prediction.anomalyScore,
           severity: prediction.severity,
           confidence: prediction.confidence,
           explanation: prediction.explanation,
         };
         byContent.set(fingerprint, scoreResult(tx.hash, value, modelVersion, false));
-        if (prediction.isAnomaly) anomalyFeatures.set(fingerprint, featureRecord(matrix, position));
-        writes.push({ id: predictionCacheId(modelVersion, tx.hash, fingerprint), value });
-        if (strategy !== "shadow" && prediction.isAnomaly) {
-          metrics?.anomaliesDetectedTotal.inc({ severity: prediction.severity });
+        features.set(fingerprint, featureRecord(matrix, position, view));
+        writes.push({ id: predictionCacheId(cacheVersion(scorer), tx.hash, fingerprint), value });
+        if (strategy !== "shadow" && verdict.isAnomaly) {
+          metrics?.anomaliesDetectedTotal.inc({ severity: verdict.riskLevel });
         }
       });
       if (strategy !== "shadow") metrics?.transactionsScoredTotal.inc(toCompute.length);
       // The cache never rejects (failures are counted inside), so callers may leave this unawaited.
       cacheWrite = cache.batchSet("prediction", writes);
     }
-    metrics?.modelPredictionsTotal.inc({ version: modelVersion, strategy }, unique.size);
-    return { byContent, uniqueCount: unique.size, computed: toCompute.length, cacheWrite, anomalyFeatures };
+    metrics?.modelPredictionsTotal.inc({ version: modelVersion, strategy }, group.uniqueCount);
+    return { byContent, uniqueCount: group.uniqueCount, computed: toCompute.length, cacheWrite, features };
   }
 
   function aligned(items: readonly Fingerprinted[], byContent: Map<string, ScoreResult>) {
@@ -210,20 +289,28 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         group.items.push(item);
       }
 
+      const lookups: GroupLookup[] = [];
+      for (const [scorer, group] of groups) lookups.push(await lookup(scorer, group.items, group.strategy));
+      // Every distinct transaction of the batch, in input order, goes through the address state once (tx i
+      // sees txs < i). Cached ones too: the store applies a hash once, so a redelivery changes nothing, but
+      // a result cached by another path (the warmer, a crashed worker) still counts in its addresses' history.
+      const seen = new Set<string>();
+      const contexts = await observeContext(
+        items.filter((item) => !seen.has(item.fingerprint) && seen.add(item.fingerprint) !== undefined),
+      );
+
       // Usually one group (no canary): its map and its write are the batch's, with nothing to merge.
       let byContent: Map<string, ScoreResult> | undefined;
-      let anomalyFeatures: Map<string, Record<string, number>> | undefined;
+      let features: Map<string, Record<string, number>> | undefined;
       let fromCache = 0;
       let computed = 0;
       const writes: Promise<boolean>[] = [];
-      for (const [scorer, group] of groups) {
-        const outcome = await scoreWith(scorer, group.items, group.strategy);
+      for (const group of lookups) {
+        const outcome = compute(group, contexts);
         if (byContent === undefined) byContent = outcome.byContent;
         else for (const [fingerprint, result] of outcome.byContent) byContent.set(fingerprint, result);
-        if (anomalyFeatures === undefined) anomalyFeatures = outcome.anomalyFeatures;
-        else
-          for (const [fingerprint, values] of outcome.anomalyFeatures)
-            anomalyFeatures.set(fingerprint, values);
+        if (features === undefined) features = outcome.features;
+        else for (const [fingerprint, values] of outcome.features) features.set(fingerprint, values);
         fromCache += outcome.uniqueCount - outcome.computed;
         computed += outcome.computed;
         writes.push(outcome.cacheWrite);
@@ -232,7 +319,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       return {
         results: aligned(items, byContent ?? new Map()),
         fingerprints: items.map((item) => item.fingerprint),
-        anomalyFeatures: anomalyFeatures ?? new Map(),
+        features: features ?? new Map(),
+        contexts,
         fromCache,
         computed,
         cacheWrite:
@@ -241,17 +329,19 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       };
     },
 
-    async scoreShadows(transactions) {
+    async scoreShadows(transactions, contexts = NO_CONTEXT) {
       const { shadows } = options.models.serving();
       const outcomes: ShadowScoreOutcome[] = [];
       const items = shadows.length > 0 ? fingerprinted(transactions) : [];
       for (const scorer of shadows) {
-        const outcome = await scoreWith(scorer, items, "shadow");
+        // Shadows never touch the address state: they reuse the context the served result saw.
+        const outcome = compute(await lookup(scorer, items, "shadow"), contexts);
         outcomes.push({
           modelVersion: scorer.modelVersion,
           results: aligned(items, outcome.byContent),
           fingerprints: items.map((item) => item.fingerprint),
-          anomalyFeatures: outcome.anomalyFeatures,
+          features: outcome.features,
+          contexts,
           cacheWrite: outcome.cacheWrite,
         });
       }
@@ -262,11 +352,24 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
   };
 }
 
-/** One row of the feature matrix as the stored record's `features` (by name). */
-function featureRecord(matrix: { data: Float64Array; cols: number }, row: number): Record<string, number> {
+/**
+ * One row of the feature matrix, and the context features when there was context, as the stored record's
+ * `features` (by name): exactly what was served, so a model trained from stored traffic sees the same.
+ */
+function featureRecord(
+  matrix: { data: Float64Array; cols: number },
+  row: number,
+  view: ContextView | undefined,
+): Record<string, number> {
   const values: Record<string, number> = {};
   FEATURE_NAMES.forEach((name, column) => {
     values[name] = matrix.data[row * matrix.cols + column] ?? 0;
   });
+  if (view?.available) {
+    const context = contextFeatureValues(view);
+    CONTEXT_FEATURE_NAMES.forEach((name, index) => {
+      values[name] = context[index] ?? 0;
+    });
+  }
   return values;
 }

@@ -1,4 +1,5 @@
 import { createCache, createMemoryStore } from "@chainwatch/cache";
+import { createContextScorer, createMemoryStateStore } from "@chainwatch/context";
 import { loadDefaultModel, normalizeTransaction } from "@chainwatch/model";
 import { createLogger, isRetryAbortedError } from "@chainwatch/service-kit";
 import {
@@ -36,7 +37,8 @@ function scoringService() {
     store: createMemoryStore(),
     logger: createLogger({ name: "t", level: "silent" }),
   });
-  return { cache, scoring: createScoringService({ models: staticModelProvider(scorer), cache }) };
+  const context = createContextScorer({ store: createMemoryStateStore() });
+  return { cache, scoring: createScoringService({ models: staticModelProvider(scorer), cache, context }) };
 }
 
 /** A store double that records every call and fails the first `failures` of them. */

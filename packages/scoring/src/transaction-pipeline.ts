@@ -187,7 +187,8 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
       return {
         results: outcome.results.map((result) => checkedResult(result)),
         fingerprints: outcome.fingerprints,
-        anomalyFeatures: outcome.anomalyFeatures,
+        features: outcome.features,
+        contexts: outcome.contexts,
       };
     } catch {
       const results: (ScoreResult | Error)[] = [];
@@ -240,12 +241,13 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
   function recordShadows(
     transactions: readonly NormalizedTransaction[],
     origin: RecordOrigin | undefined,
+    contexts: ScoringByproducts["contexts"] | undefined,
     sink: (records: ScoredTransactionRecord[]) => unknown,
   ): void {
     if (transactions.length === 0 || !options.scoring.hasShadows()) return;
     setImmediate(() => {
       options.scoring
-        .scoreShadows(transactions)
+        .scoreShadows(transactions, contexts)
         .then(async (outcomes) => {
           const records = shadowRecords(transactions, outcomes, origin);
           if (records.length > 0) await sink(records);
@@ -293,7 +295,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           const record = toScoredRecord(item.transaction, result, scoredAt, {
             origin: item.origin,
             contentFingerprint: fingerprint,
-            features: fingerprint === undefined ? undefined : scoring.anomalyFeatures?.get(fingerprint),
+            features: fingerprint === undefined ? undefined : scoring.features?.get(fingerprint),
           });
           scored.push({ ref: item.ref, transaction: item.transaction, index: item.index, result, record });
         } catch (error) {
@@ -338,6 +340,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
       recordShadows(
         distinctRecords(scored).map((record) => record.transaction),
         undefined,
+        scoring.contexts,
         writeRecords,
       );
 
@@ -365,7 +368,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           );
         }
       });
-      recordShadows(transactions, origin, (shadow) => {
+      recordShadows(transactions, origin, outcome.contexts, (shadow) => {
         deferred.enqueue(shadow);
       });
       return outcome;

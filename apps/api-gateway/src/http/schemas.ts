@@ -1,3 +1,4 @@
+import { REASON_CODES } from "@chainwatch/context";
 import { TransactionInputSchema } from "@chainwatch/model";
 import { z } from "zod";
 import { instantSchema, TimestampSchema } from "./instant.ts";
@@ -25,12 +26,42 @@ export const FeatureContributionSchema = z
   })
   .meta({ id: "FeatureContribution" });
 
+const RiskLevelSchema = z.enum(["low", "medium", "high", "critical"]);
+
+export const ReasonSchema = z
+  .object({
+    kind: z.enum(["model", "context", "label", "rule"]),
+    code: z.enum(REASON_CODES).describe("Stable code to switch on; the message may be reworded"),
+    message: z.string().describe("A sentence with units, for people"),
+    surprise: z
+      .number()
+      .min(0)
+      .describe(
+        "Evidence in decades: -log10 of how likely this is under normal behaviour; 0 = informational",
+      ),
+    data: z
+      .record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))
+      .describe("The numbers behind the message"),
+  })
+  .meta({ id: "Reason" });
+
 export const ScoreResultSchema = z
   .object({
     hash: z.string(),
-    isAnomaly: z.boolean(),
-    anomalyScore: z.number().min(0).max(1),
-    severity: z.enum(["low", "medium", "high", "critical"]),
+    isAnomaly: z
+      .boolean()
+      .describe("The combined verdict: riskScore at or above the deployment's RISK_THRESHOLD"),
+    riskScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe(
+        "How anomalous in context (model and address history); 0.5 ≈ one in a thousand. Ranks transactions",
+      ),
+    riskLevel: RiskLevelSchema,
+    reasons: z.array(ReasonSchema).describe("Strongest first"),
+    anomalyScore: z.number().min(0).max(1).describe("The model's Isolation Forest score"),
+    severity: z.enum(["low", "medium", "high", "critical"]).describe("The model's severity band"),
     confidence: z.number().min(0).max(1),
     explanation: z
       .array(FeatureContributionSchema)
@@ -242,11 +273,23 @@ export const StoredPredictionSchema = z
     id: z.string(),
     txHash: z.string(),
     modelVersion: z.string(),
+    isAnomaly: z.boolean().describe("The combined verdict"),
+    riskScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .describe("null for predictions stored before the combined verdict"),
+    riskLevel: RiskLevelSchema.nullable(),
+    reasons: z.array(ReasonSchema),
     anomalyScore: z.number().min(0).max(1),
     severity: Severity,
-    isAnomaly: z.boolean(),
     confidence: z.number().min(0).max(1),
     explanation: z.array(FeatureContributionSchema),
+    features: z
+      .record(z.string(), z.number())
+      .nullable()
+      .describe("The feature vector it was scored with (spec 1 and context features)"),
     createdAt: TimestampSchema,
   })
   .meta({ id: "StoredPrediction" });
@@ -296,6 +339,9 @@ export const AnomalySchema = z
     id: z.string(),
     txHash: z.string(),
     modelVersion: z.string(),
+    riskScore: z.number().min(0).max(1).nullable(),
+    riskLevel: RiskLevelSchema.nullable(),
+    reasons: z.array(ReasonSchema),
     anomalyScore: z.number().min(0).max(1),
     severity: Severity,
     confidence: z.number().min(0).max(1),

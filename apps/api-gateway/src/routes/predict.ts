@@ -28,6 +28,9 @@ function withoutExplanation(result: ScoreResult): Omit<ScoreResult, "explanation
   return {
     hash: result.hash,
     isAnomaly: result.isAnomaly,
+    riskScore: result.riskScore,
+    riskLevel: result.riskLevel,
+    reasons: result.reasons,
     anomalyScore: result.anomalyScore,
     severity: result.severity,
     confidence: result.confidence,

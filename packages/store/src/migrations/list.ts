@@ -4,6 +4,7 @@ import { modelRegistryMigration } from "./0003-model-registry.ts";
 import { driftReportsMigration } from "./0004-drift-reports.ts";
 import { loginFailuresMigration } from "./0005-login-failures.ts";
 import { transactionContentMigration } from "./0006-transaction-content.ts";
+import { riskVerdictMigration } from "./0007-risk-verdict.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   driftReportsMigration,
   loginFailuresMigration,
   transactionContentMigration,
+  riskVerdictMigration,
 ];

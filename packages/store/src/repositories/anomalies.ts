@@ -17,7 +17,8 @@ const MAX_REVIEW_NOTE_LENGTH = 2_000;
 const BIGSERIAL = /^[1-9]\d{0,18}$/;
 
 // Ordering names the table columns: a bare `id` in ORDER BY would mean the text alias below, and "9" > "12".
-const COLUMNS = `id::text AS id, tx_hash, model_version, anomaly_score, severity, confidence, features, explanation,
+const COLUMNS = `id::text AS id, tx_hash, model_version, risk_score, risk_level, reasons, anomaly_score, severity,
+  confidence, features, explanation,
   detected_at, to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
   reviewed, reviewed_by, reviewed_at, false_positive, review_note`;
 
@@ -25,6 +26,9 @@ interface AnomalyRow {
   id: string;
   tx_hash: string;
   model_version: string;
+  risk_score: number | null;
+  risk_level: string | null;
+  reasons: unknown;
   anomaly_score: number;
   severity: string;
   confidence: number;
@@ -163,6 +167,9 @@ function toAnomalyView(row: AnomalyRow): AnomalyView {
     id: row.id,
     txHash: row.tx_hash,
     modelVersion: row.model_version,
+    riskScore: row.risk_score,
+    riskLevel: row.risk_level === null ? null : severityOf(row.risk_level),
+    reasons: jsonArrayOf(row.reasons),
     anomalyScore: row.anomaly_score,
     severity: severityOf(row.severity),
     confidence: row.confidence,

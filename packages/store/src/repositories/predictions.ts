@@ -14,11 +14,15 @@ interface RecentRow {
   is_anomaly: boolean;
   confidence: number;
   explanation: unknown;
+  risk_score: number;
+  risk_level: string;
+  reasons: unknown;
 }
 
 /**
  * The most recently served predictions (shadow results excluded), newest first, for warming the cache. Rows
- * from before content fingerprints are skipped: their cache key cannot be formed.
+ * from before content fingerprints or before the combined verdict are skipped: their cache entry cannot be
+ * formed.
  */
 export async function recentPredictions(
   db: Database,
@@ -34,9 +38,9 @@ export async function recentPredictions(
   if (modelVersion !== undefined) params.push(modelVersion);
   const { rows } = await db.query<RecentRow>(
     `SELECT tx_hash, model_version, content_fingerprint, anomaly_score, severity, is_anomaly, confidence,
-       explanation
+       explanation, risk_score, risk_level, reasons
      FROM predictions
-     WHERE served AND content_fingerprint IS NOT NULL ${modelVersion === undefined ? "" : "AND model_version = $2"}
+     WHERE served AND content_fingerprint IS NOT NULL AND risk_score IS NOT NULL ${modelVersion === undefined ? "" : "AND model_version = $2"}
      ORDER BY created_at DESC, id DESC
      LIMIT $1`,
     params,
@@ -46,9 +50,12 @@ export async function recentPredictions(
     modelVersion: row.model_version,
     contentFingerprint: row.content_fingerprint,
     prediction: {
+      isAnomaly: row.is_anomaly,
+      riskScore: row.risk_score,
+      riskLevel: severityOf(row.risk_level),
+      reasons: jsonArrayOf(row.reasons),
       anomalyScore: row.anomaly_score,
       severity: severityOf(row.severity),
-      isAnomaly: row.is_anomaly,
       confidence: row.confidence,
       explanation: jsonArrayOf(row.explanation),
     },

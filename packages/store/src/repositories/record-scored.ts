@@ -52,7 +52,7 @@ WITH input AS MATERIALIZED (
     block_number bigint, block_seconds float8, from_address text, to_address text, value_wei numeric, gas numeric,
     gas_price_wei numeric, max_fee numeric, max_priority_fee numeric, nonce bigint, input_size int, selector text,
     tx_type smallint, model_version text, anomaly_score float8, severity text, is_anomaly bool, confidence float8,
-    explanation jsonb, features jsonb, scored_at timestamptz, served bool, source text, request_id text,
+    explanation jsonb, features jsonb, risk_score float8, risk_level text, reasons jsonb, scored_at timestamptz, served bool, source text, request_id text,
     principal text, principal_type text, principal_id text, ip text, user_agent text)
 ),
 contents AS MATERIALIZED (
@@ -101,9 +101,9 @@ results AS MATERIALIZED (
 ),
 inserted_predictions AS (
   INSERT INTO predictions (tx_hash, model_version, content_fingerprint, anomaly_score, severity, is_anomaly,
-    confidence, explanation, created_at, served)
+    confidence, explanation, risk_score, risk_level, reasons, features, created_at, served)
   SELECT hash, model_version, content_fingerprint, anomaly_score, severity, is_anomaly, confidence,
-    explanation, scored_at, served
+    explanation, risk_score, risk_level, reasons, features, scored_at, served
   FROM results
   ON CONFLICT (tx_hash, model_version, content_fingerprint) DO UPDATE SET served = true
     WHERE NOT predictions.served AND EXCLUDED.served
@@ -111,9 +111,9 @@ inserted_predictions AS (
 ),
 inserted_anomalies AS (
   INSERT INTO anomalies (tx_hash, model_version, content_fingerprint, anomaly_score, severity, confidence,
-    features, explanation, detected_at, served)
+    features, explanation, risk_score, risk_level, reasons, detected_at, served)
   SELECT hash, model_version, content_fingerprint, anomaly_score, severity, confidence, features, explanation,
-    scored_at, served
+    risk_score, risk_level, reasons, scored_at, served
   FROM results
   WHERE is_anomaly
   ON CONFLICT (tx_hash, model_version, content_fingerprint) DO UPDATE SET served = true
@@ -266,6 +266,9 @@ interface JsonRow {
   confidence: number;
   explanation: unknown[];
   features: Record<string, number> | null;
+  risk_score: number | null;
+  risk_level: string | null;
+  reasons: unknown[] | null;
   scored_at: string;
   served: boolean;
   source: RecordSource | null;
@@ -334,6 +337,11 @@ function normalise(record: ScoredTransactionRecord, index: number): JsonRow {
     fail("prediction.modelVersion");
   if (!hasOnlyStorableText(prediction.explanation)) fail("prediction.explanation");
   if (!hasOnlyStorableText(record.features)) fail("features");
+  if (prediction.riskScore !== undefined && !(prediction.riskScore >= 0 && prediction.riskScore <= 1))
+    fail("prediction.riskScore");
+  if (prediction.riskLevel !== undefined && !SEVERITIES.includes(prediction.riskLevel))
+    fail("prediction.riskLevel");
+  if (!hasOnlyStorableText(prediction.reasons)) fail("prediction.reasons");
   if (tx.timestamp !== null && !Number.isFinite(tx.timestamp)) fail("transaction.timestamp");
   if (tx.txType !== null && !(Number.isInteger(tx.txType) && tx.txType >= 0 && tx.txType <= 32_767)) {
     fail("transaction.txType");
@@ -368,6 +376,9 @@ function normalise(record: ScoredTransactionRecord, index: number): JsonRow {
     confidence: prediction.confidence,
     explanation: prediction.explanation ?? [],
     features: record.features ?? null,
+    risk_score: prediction.riskScore ?? null,
+    risk_level: prediction.riskLevel ?? null,
+    reasons: prediction.reasons ?? null,
     scored_at: scoredAt.toISOString(),
     served: record.served ?? true,
     source: origin && RECORD_SOURCES.includes(origin.source) ? origin.source : null,

@@ -21,10 +21,12 @@ SELECT t.hash, t.block_number::text AS block_number, t.block_timestamp, t.from_a
   t.content_changed_at,
   p.id AS p_id, p.model_version AS p_model_version, p.anomaly_score AS p_anomaly_score,
   p.severity AS p_severity, p.is_anomaly AS p_is_anomaly, p.confidence AS p_confidence,
-  p.explanation AS p_explanation, p.created_at AS p_created_at
+  p.explanation AS p_explanation, p.risk_score AS p_risk_score, p.risk_level AS p_risk_level,
+  p.reasons AS p_reasons, p.features AS p_features, p.created_at AS p_created_at
 FROM transactions t
 LEFT JOIN LATERAL (
-  SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation, created_at
+  SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation,
+    risk_score, risk_level, reasons, features, created_at
   FROM predictions
   WHERE tx_hash = t.hash AND served AND content_fingerprint IS NOT DISTINCT FROM t.content_fingerprint
   ORDER BY predictions.created_at DESC, predictions.id DESC
@@ -57,6 +59,10 @@ interface LookupRow {
   p_is_anomaly: boolean | null;
   p_confidence: number | null;
   p_explanation: unknown;
+  p_risk_score: number | null;
+  p_risk_level: string | null;
+  p_reasons: unknown;
+  p_features: Record<string, number> | null;
   p_created_at: Date | null;
 }
 
@@ -108,11 +114,15 @@ function toPredictionView(row: LookupRow): PredictionView | null {
     id: row.p_id,
     txHash: row.hash,
     modelVersion: row.p_model_version ?? "",
+    isAnomaly: row.p_is_anomaly ?? false,
+    riskScore: row.p_risk_score,
+    riskLevel: row.p_risk_level === null ? null : severityOf(row.p_risk_level),
+    reasons: jsonArrayOf(row.p_reasons),
     anomalyScore: row.p_anomaly_score ?? 0,
     severity: severityOf(row.p_severity ?? "low"),
-    isAnomaly: row.p_is_anomaly ?? false,
     confidence: row.p_confidence ?? 0,
     explanation: jsonArrayOf(row.p_explanation),
+    features: row.p_features,
     createdAt: isoOf(row.p_created_at),
   };
 }

@@ -27,6 +27,10 @@ export interface PredictionInput {
   isAnomaly: boolean;
   confidence: number;
   explanation: unknown[];
+  /** The combined verdict (@chainwatch/context); absent for a model-only record. */
+  riskScore?: number;
+  riskLevel?: Severity;
+  reasons?: unknown[];
 }
 
 /**
@@ -107,11 +111,17 @@ export interface PredictionView {
   id: string;
   txHash: string;
   modelVersion: string;
+  /** The combined verdict; riskScore/riskLevel are null and reasons empty for rows stored before it. */
+  isAnomaly: boolean;
+  riskScore: number | null;
+  riskLevel: Severity | null;
+  reasons: unknown[];
   anomalyScore: number;
   severity: Severity;
-  isAnomaly: boolean;
   confidence: number;
   explanation: unknown[];
+  /** The feature vector it was scored with (null for rows stored before it was kept). */
+  features: Record<string, number> | null;
   createdAt: string;
 }
 
@@ -144,6 +154,9 @@ export interface AnomalyView {
   id: string;
   txHash: string;
   modelVersion: string;
+  riskScore: number | null;
+  riskLevel: Severity | null;
+  reasons: unknown[];
   anomalyScore: number;
   severity: Severity;
   confidence: number;
@@ -196,10 +209,14 @@ export interface RecentPrediction {
   modelVersion: string;
   /** The content it was computed for: part of its prediction cache key. */
   contentFingerprint: string;
+  /** The cached shape of a verdict (@chainwatch/scoring ScoreResult without hash, version, cached). */
   prediction: {
+    isAnomaly: boolean;
+    riskScore: number;
+    riskLevel: Severity;
+    reasons: unknown[];
     anomalyScore: number;
     severity: Severity;
-    isAnomaly: boolean;
     confidence: number;
     explanation: unknown[];
   };
