@@ -859,15 +859,52 @@ export interface components {
     };
     ScoreResult: {
       hash: string;
+      /** @description The combined verdict: riskScore at or above the deployment's RISK_THRESHOLD */
       isAnomaly: boolean;
-      anomalyScore: number;
+      /** @description How anomalous in context (model and address history); 0.5 ≈ one in a thousand. Ranks transactions */
+      riskScore: number;
       /** @enum {string} */
+      riskLevel: "low" | "medium" | "high" | "critical";
+      /** @description Strongest first */
+      reasons: components["schemas"]["Reason"][];
+      /** @description The model's Isolation Forest score */
+      anomalyScore: number;
+      /**
+       * @description The model's severity band
+       * @enum {string}
+       */
       severity: "low" | "medium" | "high" | "critical";
       confidence: number;
       /** @description The features that made it stand out; omitted in batches asked with explanations=false */
       explanation?: components["schemas"]["FeatureContribution"][];
       modelVersion: string;
       cached: boolean;
+    };
+    Reason: {
+      /** @enum {string} */
+      kind: "model" | "context" | "label" | "rule";
+      /**
+       * @description Stable code to switch on; the message may be reworded
+       * @enum {string}
+       */
+      code:
+        | "model_outlier"
+        | "sender_burst"
+        | "sender_fan_out"
+        | "recipient_fan_in"
+        | "value_above_sender_history"
+        | "new_sender_large_value"
+        | "first_seen_sender"
+        | "first_seen_recipient"
+        | "context_unavailable";
+      /** @description A sentence with units, for people */
+      message: string;
+      /** @description Evidence in decades: -log10 of how likely this is under normal behaviour; 0 = informational */
+      surprise: number;
+      /** @description The numbers behind the message */
+      data: {
+        [key: string]: number | string | boolean | null;
+      };
     };
     FeatureContribution: {
       feature: string;
@@ -1031,12 +1068,21 @@ export interface components {
       id: string;
       txHash: string;
       modelVersion: string;
+      /** @description The combined verdict */
+      isAnomaly: boolean;
+      /** @description null for predictions stored before the combined verdict */
+      riskScore: number | null;
+      riskLevel: ("low" | "medium" | "high" | "critical") | null;
+      reasons: components["schemas"]["Reason"][];
       anomalyScore: number;
       /** @enum {string} */
       severity: "low" | "medium" | "high" | "critical";
-      isAnomaly: boolean;
       confidence: number;
       explanation: components["schemas"]["FeatureContribution"][];
+      /** @description The feature vector it was scored with (spec 1 and context features) */
+      features: {
+        [key: string]: number;
+      } | null;
       createdAt: components["schemas"]["Timestamp"];
     };
     TransactionLookupResponse: {
@@ -1064,6 +1110,9 @@ export interface components {
       id: string;
       txHash: string;
       modelVersion: string;
+      riskScore: number | null;
+      riskLevel: ("low" | "medium" | "high" | "critical") | null;
+      reasons: components["schemas"]["Reason"][];
       anomalyScore: number;
       /** @enum {string} */
       severity: "low" | "medium" | "high" | "critical";
@@ -1539,6 +1588,7 @@ export type Readiness = components["schemas"]["Readiness"];
 export type DependencyState = components["schemas"]["DependencyState"];
 export type Health = components["schemas"]["Health"];
 export type ScoreResult = components["schemas"]["ScoreResult"];
+export type Reason = components["schemas"]["Reason"];
 export type FeatureContribution = components["schemas"]["FeatureContribution"];
 export type ErrorBody = components["schemas"]["ErrorBody"];
 export type BatchPredictResponse = components["schemas"]["BatchPredictResponse"];
@@ -1720,12 +1770,64 @@ export interface operations {
               from?: string;
               /** @description null for a contract creation */
               to?: string | null;
+              blockNumber?: number | string;
+              /** @description block time: unix seconds (at most 99999999999; milliseconds are refused) or an ISO-8601 date-time with Z or an offset (2024-05-01T14:00:00+02:00; a fraction of a second is dropped) */
+              timestamp?: number | string;
               nonce?: number | string;
               /** @description call data; defaults to 0x */
               input?: string;
+              /** @description alias of from (same format and unit); do not send both with different values */
+              from_address?: string;
+              /** @description alias of to (same format and unit); do not send both with different values */
+              to_address?: string | null;
+              /** @description alias of gasPrice (same format and unit); do not send both with different values */
+              gas_price?: number | string;
+              /** @description alias of maxFeePerGas (same format and unit); do not send both with different values */
+              max_fee_per_gas?: number | string;
+              /** @description alias of maxPriorityFeePerGas (same format and unit); do not send both with different values */
+              max_priority_fee_per_gas?: number | string;
+              /** @description alias of blockNumber (same format and unit); do not send both with different values */
+              block_number?: number | string;
+              /** @description alias of timestamp (same format and unit); do not send both with different values */
+              block_timestamp?: number | string;
+            } & {
+              [key: string]: unknown;
+            })
+          | ({
+              hash: string;
+              /** @description amount transferred, in ETH (number or decimal string, up to 18 decimals) */
+              value: number | string;
+              /** @description gas limit, in gas units */
+              gas: number | string;
+              /** @description gas price, in gwei (up to 9 decimals) */
+              gasPrice?: number | string;
+              /** @description EIP-1559 fee cap, in gwei */
+              maxFeePerGas?: number | string;
+              /** @description EIP-1559 priority fee, in gwei */
+              maxPriorityFeePerGas?: number | string;
+              from?: string;
+              /** @description null for a contract creation */
+              to?: string | null;
               blockNumber?: number | string;
-              /** @description block time, unix seconds */
+              /** @description block time: unix seconds (at most 99999999999; milliseconds are refused) or an ISO-8601 date-time with Z or an offset (2024-05-01T14:00:00+02:00; a fraction of a second is dropped) */
               timestamp?: number | string;
+              nonce?: number | string;
+              /** @description call data; defaults to 0x */
+              input?: string;
+              /** @description alias of from (same format and unit); do not send both with different values */
+              from_address?: string;
+              /** @description alias of to (same format and unit); do not send both with different values */
+              to_address?: string | null;
+              /** @description alias of gasPrice (same format and unit); do not send both with different values */
+              gas_price: number | string;
+              /** @description alias of maxFeePerGas (same format and unit); do not send both with different values */
+              max_fee_per_gas?: number | string;
+              /** @description alias of maxPriorityFeePerGas (same format and unit); do not send both with different values */
+              max_priority_fee_per_gas?: number | string;
+              /** @description alias of blockNumber (same format and unit); do not send both with different values */
+              block_number?: number | string;
+              /** @description alias of timestamp (same format and unit); do not send both with different values */
+              block_timestamp?: number | string;
             } & {
               [key: string]: unknown;
             })
@@ -1744,14 +1846,28 @@ export interface operations {
               from?: string;
               /** @description null for a contract creation */
               to?: string | null;
-              nonce?: string;
-              input?: string;
               /** @description null while pending */
               blockNumber?: string | null;
-              /** @description unix seconds; not part of the RPC object, added by indexers */
+              /** @description block time: unix seconds (at most 99999999999; milliseconds are refused) or an ISO-8601 date-time with Z or an offset (2024-05-01T14:00:00+02:00; a fraction of a second is dropped); not part of the RPC object, added by indexers */
               timestamp?: string;
+              nonce?: string;
+              input?: string;
               /** @description 0x0 legacy, 0x1 access list, 0x2 EIP-1559, 0x3 blob, 0x4 set-code */
               type?: string;
+              /** @description alias of from (same format and unit); do not send both with different values */
+              from_address?: string;
+              /** @description alias of to (same format and unit); do not send both with different values */
+              to_address?: string | null;
+              /** @description alias of gasPrice (same format and unit); do not send both with different values */
+              gas_price?: string;
+              /** @description alias of maxFeePerGas (same format and unit); do not send both with different values */
+              max_fee_per_gas?: string;
+              /** @description alias of maxPriorityFeePerGas (same format and unit); do not send both with different values */
+              max_priority_fee_per_gas?: string;
+              /** @description alias of blockNumber (same format and unit); do not send both with different values */
+              block_number?: string | null;
+              /** @description alias of timestamp (same format and unit); do not send both with different values */
+              block_timestamp?: string;
             } & {
               [key: string]: unknown;
             });
@@ -1946,12 +2062,64 @@ export interface operations {
               from?: string;
               /** @description null for a contract creation */
               to?: string | null;
+              blockNumber?: number | string;
+              /** @description block time: unix seconds (at most 99999999999; milliseconds are refused) or an ISO-8601 date-time with Z or an offset (2024-05-01T14:00:00+02:00; a fraction of a second is dropped) */
+              timestamp?: number | string;
               nonce?: number | string;
               /** @description call data; defaults to 0x */
               input?: string;
+              /** @description alias of from (same format and unit); do not send both with different values */
+              from_address?: string;
+              /** @description alias of to (same format and unit); do not send both with different values */
+              to_address?: string | null;
+              /** @description alias of gasPrice (same format and unit); do not send both with different values */
+              gas_price?: number | string;
+              /** @description alias of maxFeePerGas (same format and unit); do not send both with different values */
+              max_fee_per_gas?: number | string;
+              /** @description alias of maxPriorityFeePerGas (same format and unit); do not send both with different values */
+              max_priority_fee_per_gas?: number | string;
+              /** @description alias of blockNumber (same format and unit); do not send both with different values */
+              block_number?: number | string;
+              /** @description alias of timestamp (same format and unit); do not send both with different values */
+              block_timestamp?: number | string;
+            } & {
+              [key: string]: unknown;
+            })
+          | ({
+              hash: string;
+              /** @description amount transferred, in ETH (number or decimal string, up to 18 decimals) */
+              value: number | string;
+              /** @description gas limit, in gas units */
+              gas: number | string;
+              /** @description gas price, in gwei (up to 9 decimals) */
+              gasPrice?: number | string;
+              /** @description EIP-1559 fee cap, in gwei */
+              maxFeePerGas?: number | string;
+              /** @description EIP-1559 priority fee, in gwei */
+              maxPriorityFeePerGas?: number | string;
+              from?: string;
+              /** @description null for a contract creation */
+              to?: string | null;
               blockNumber?: number | string;
-              /** @description block time, unix seconds */
+              /** @description block time: unix seconds (at most 99999999999; milliseconds are refused) or an ISO-8601 date-time with Z or an offset (2024-05-01T14:00:00+02:00; a fraction of a second is dropped) */
               timestamp?: number | string;
+              nonce?: number | string;
+              /** @description call data; defaults to 0x */
+              input?: string;
+              /** @description alias of from (same format and unit); do not send both with different values */
+              from_address?: string;
+              /** @description alias of to (same format and unit); do not send both with different values */
+              to_address?: string | null;
+              /** @description alias of gasPrice (same format and unit); do not send both with different values */
+              gas_price: number | string;
+              /** @description alias of maxFeePerGas (same format and unit); do not send both with different values */
+              max_fee_per_gas?: number | string;
+              /** @description alias of maxPriorityFeePerGas (same format and unit); do not send both with different values */
+              max_priority_fee_per_gas?: number | string;
+              /** @description alias of blockNumber (same format and unit); do not send both with different values */
+              block_number?: number | string;
+              /** @description alias of timestamp (same format and unit); do not send both with different values */
+              block_timestamp?: number | string;
             } & {
               [key: string]: unknown;
             })
@@ -1970,14 +2138,28 @@ export interface operations {
               from?: string;
               /** @description null for a contract creation */
               to?: string | null;
-              nonce?: string;
-              input?: string;
               /** @description null while pending */
               blockNumber?: string | null;
-              /** @description unix seconds; not part of the RPC object, added by indexers */
+              /** @description block time: unix seconds (at most 99999999999; milliseconds are refused) or an ISO-8601 date-time with Z or an offset (2024-05-01T14:00:00+02:00; a fraction of a second is dropped); not part of the RPC object, added by indexers */
               timestamp?: string;
+              nonce?: string;
+              input?: string;
               /** @description 0x0 legacy, 0x1 access list, 0x2 EIP-1559, 0x3 blob, 0x4 set-code */
               type?: string;
+              /** @description alias of from (same format and unit); do not send both with different values */
+              from_address?: string;
+              /** @description alias of to (same format and unit); do not send both with different values */
+              to_address?: string | null;
+              /** @description alias of gasPrice (same format and unit); do not send both with different values */
+              gas_price?: string;
+              /** @description alias of maxFeePerGas (same format and unit); do not send both with different values */
+              max_fee_per_gas?: string;
+              /** @description alias of maxPriorityFeePerGas (same format and unit); do not send both with different values */
+              max_priority_fee_per_gas?: string;
+              /** @description alias of blockNumber (same format and unit); do not send both with different values */
+              block_number?: string | null;
+              /** @description alias of timestamp (same format and unit); do not send both with different values */
+              block_timestamp?: string;
             } & {
               [key: string]: unknown;
             });

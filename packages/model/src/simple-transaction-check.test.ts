@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { safeNormalizeTransaction } from "./normalize-transaction.ts";
 import { isPlainSimpleTransaction } from "./simple-transaction-check.ts";
-import { SimpleTransactionInputSchema } from "./transaction-schema.ts";
+import { FIELD_ALIASES, SimpleTransactionInputSchema } from "./transaction-schema.ts";
 
 const valid = {
   hash: `0x${"ab".repeat(32)}`,
@@ -36,6 +36,25 @@ const variants: unknown[] = [
   [valid],
   null,
   "0x",
+  // Accepted by both checks, refused by normalisation's range check either way.
+  { ...valid, timestamp: 1_714_564_800_000 },
+  // Left to the schema: ISO-8601 timestamps and the original API's names (index 20 on).
+  { ...valid, timestamp: "2024-05-01T12:00:00Z" },
+  { ...valid, timestamp: "2024-05-01T14:00:00.5+02:00" },
+  { ...valid, timestamp: "2024-05-01T12:00:00" },
+  { ...valid, timestamp: "2024-02-30T12:00:00Z" },
+  { ...valid, from: undefined, from_address: valid.from },
+  { ...valid, from_address: valid.from.toUpperCase().replace("0X", "0x") },
+  { ...valid, from_address: `0x${"99".repeat(20)}` },
+  { ...valid, gasPrice: undefined, gas_price: valid.gasPrice },
+  { ...valid, gas_price: "24.6920" },
+  { ...valid, gas_price: 25 },
+  { ...valid, to_address: null },
+  { ...valid, block_number: 19_000_000, blockNumber: "19000000" },
+  { ...valid, block_timestamp: "2024-05-01T12:00:00Z", timestamp: 1_714_564_800 },
+  { ...valid, block_timestamp: "2024-05-01T12:00:00Z", timestamp: 1_714_564_801 },
+  { ...valid, max_fee_per_gas: 30, max_priority_fee_per_gas: "1.5" },
+  { ...valid, gasPrice: undefined },
 ];
 
 describe("isPlainSimpleTransaction", () => {
@@ -47,6 +66,37 @@ describe("isPlainSimpleTransaction", () => {
     expect(isPlainSimpleTransaction(valid)).toBe(true);
     expect(isPlainSimpleTransaction(variants[1])).toBe(true);
     expect(isPlainSimpleTransaction(variants[2])).toBe(true);
+  });
+
+  it("leaves ISO-8601 timestamps and every alias of the original API to the schema", () => {
+    for (const alias of Object.keys(FIELD_ALIASES)) {
+      expect([alias, isPlainSimpleTransaction({ ...valid, [alias]: 1 })]).toEqual([alias, false]);
+    }
+    expect(isPlainSimpleTransaction(variants[19])).toBe(true);
+    expect(safeNormalizeTransaction(variants[19]).ok).toBe(false);
+    expect(variants.slice(20).map((input) => isPlainSimpleTransaction(input))).toEqual(
+      Array.from({ length: 16 }, () => false),
+    );
+    // Accepted where normalisation accepts them: zoned ISO timestamps, aliases alone or agreeing with their field.
+    const accepted = variants.slice(20).map((input) => safeNormalizeTransaction(input).ok);
+    expect(accepted).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+      true,
+      false,
+      true,
+      true,
+      false,
+      false,
+      true,
+      true,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it("leaves normalisation's answer unchanged, value or errors", () => {

@@ -78,6 +78,50 @@ describe("replay", () => {
     );
   });
 
+  it("publishes rows written with the original API's names and ISO-8601 timestamps, as the worker will read them", async () => {
+    const from = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";
+    const jsonLines = JSON.stringify({
+      hash: hash(21),
+      value: 1,
+      gas: 21_000,
+      gas_price: 25,
+      from_address: from,
+      block_number: 19_000_000,
+      block_timestamp: "2024-05-01T14:00:00+02:00",
+    });
+    const csv = [
+      "hash,value,gas,gas_price,from_address,block_timestamp",
+      `${hash(22)},1,21000,25,${from},2024-05-01T06:30:00.5-05:30`,
+      `${hash(23)},1,21000,25,${from},2024-05-01T12:00:00`,
+    ].join("\n");
+    const read = async (input: string) => {
+      const { publisher, messages } = recordingPublisher();
+      const summary = await replayFile({ input, topic: "in", publisher });
+      const transactions = messages().map((message) => {
+        const decoded = decodeTransactionMessage(Buffer.from(message.value));
+        if (!decoded.ok) throw new Error(decoded.error);
+        return normalizeTransaction(decoded.message.transaction);
+      });
+      return { summary, transactions };
+    };
+    const fromJson = await read(fixture("original.jsonl", `${jsonLines}\n`));
+    expect(
+      fromJson.transactions.map((tx) => [tx.from, tx.gasPriceWei, tx.blockNumber, tx.timestamp]),
+    ).toEqual([["0xabcdef0123456789abcdef0123456789abcdef01", 25_000_000_000n, 19_000_000, 1_714_564_800]]);
+    const fromCsv = await read(fixture("original.csv", `${csv}\n`));
+    expect(fromCsv.transactions.map((tx) => [tx.from, tx.timestamp])).toEqual([
+      ["0xabcdef0123456789abcdef0123456789abcdef01", 1_714_564_800],
+    ]);
+    // A date-time without a zone is skipped with the reason, not guessed.
+    expect(fromCsv.summary.errors).toEqual([
+      {
+        line: 3,
+        message:
+          'block_timestamp: no time zone, so the instant is ambiguous; add Z (UTC) or an offset such as +02:00: "2024-05-01T12:00:00"',
+      },
+    ]);
+  });
+
   it("reads generic CSV with a header, in produce batches of the requested size", async () => {
     const rows = Array.from({ length: 25 }, (_, i) => `${hash(i + 1)},${i / 10},21000,${20 + i}`);
     const input = fixture("txs.csv", `hash,value,gas,gasPrice\n${rows.join("\n")}\n`);

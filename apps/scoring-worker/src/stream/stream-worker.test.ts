@@ -123,6 +123,7 @@ function fakePublisher() {
 /** A store that can be gated (blocked until released) and made to fail. */
 function fakeStore() {
   const stored = new Set<string>();
+  const records: ScoredTransactionRecord[] = [];
   let failuresLeft = 0;
   let gate: Promise<void> | undefined;
   let release: (() => void) | undefined;
@@ -131,6 +132,8 @@ function fakeStore() {
   let failures = 0;
   return {
     stored,
+    /** Every record written, in order. */
+    records,
     /** Writes in progress now, and the most there ever were at once. */
     get active() {
       return active;
@@ -154,7 +157,7 @@ function fakeStore() {
       release?.();
       gate = undefined;
     },
-    async recordScored(records: ScoredTransactionRecord[]): Promise<RecordScoredResult> {
+    async recordScored(batch: ScoredTransactionRecord[]): Promise<RecordScoredResult> {
       active++;
       maxActive = Math.max(maxActive, active);
       try {
@@ -164,8 +167,9 @@ function fakeStore() {
           failures++;
           throw new Error("connection refused");
         }
-        for (const record of records) stored.add(record.transaction.hash);
-        return { transactions: records.length, predictions: records.length, anomalies: 0 };
+        for (const record of batch) stored.add(record.transaction.hash);
+        records.push(...batch);
+        return { transactions: batch.length, predictions: batch.length, anomalies: 0 };
       } finally {
         active--;
       }
@@ -585,6 +589,63 @@ describe("stream worker", () => {
     await eventually(() => kafka.committed(0) === "1", "commit");
     expect(store.stored.has(hash)).toBe(true);
     expect(output.on("dlq")).toEqual([]);
+    await worker.stop();
+  });
+
+  it("reads the original API's field names and ISO-8601 timestamps; a field and its alias that disagree are dead-lettered", async () => {
+    const { kafka, output, store, worker } = setup();
+    await worker.start();
+    kafka.assign([0]);
+    const from = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";
+    const original = {
+      hash: `0x${"c".repeat(64)}`,
+      value: 1,
+      gas: 21_000,
+      gas_price: 20,
+      from_address: from,
+      block_timestamp: "2024-05-01T14:00:00+02:00",
+    };
+    const conflicting = { ...original, hash: `0x${"d".repeat(64)}`, timestamp: 1_714_564_801 };
+    await kafka.deliver(0, [
+      message(0, 0, JSON.stringify(original)),
+      message(
+        0,
+        1,
+        encodeMessage({
+          schemaVersion: 1,
+          transaction: conflicting,
+          source: "t",
+          publishedAt: new Date().toISOString(),
+        }),
+      ),
+    ]);
+    await eventually(() => kafka.committed(0) === "2", "commit");
+    expect(
+      store.records.map(({ transaction }) => [
+        transaction.hash,
+        transaction.from,
+        transaction.gasPriceWei,
+        transaction.timestamp,
+      ]),
+    ).toEqual([
+      [original.hash, "0xabcdef0123456789abcdef0123456789abcdef01", 20_000_000_000n, 1_714_564_800],
+    ]);
+    const deadLetters = output
+      .on("dlq")
+      .map((m) => DeadLetterMessageSchema.parse(JSON.parse(String(m.value))));
+    expect(deadLetters.map((d) => [d.original.offset, d.reason, d.issues])).toEqual([
+      [
+        "1",
+        "invalid_transaction",
+        [
+          {
+            path: "timestamp",
+            message:
+              'timestamp and its alias block_timestamp are both given, with different values (1714564801 and "2024-05-01T14:00:00+02:00"); send one, or the same value in both',
+          },
+        ],
+      ],
+    ]);
     await worker.stop();
   });
 

@@ -13,8 +13,10 @@ import { parseDecimalUnits } from "../units.ts";
  *   gas_price and value in wei, possibly written as floats ("1.8e+18"). It has no hashes, addresses or
  *   call data; rows get a placeholder hash derived from the line number.
  * - generic: headers named like the simple input shape (hash, value, gas, gasPrice, from, to, nonce,
- *   input, blockNumber, timestamp, maxFeePerGas, maxPriorityFeePerGas), units as that shape (ETH, gwei),
- *   or hex quantities in wei per row (then the row is read as the JSON-RPC shape). Empty cells are omitted.
+ *   input, blockNumber, timestamp, maxFeePerGas, maxPriorityFeePerGas) or their aliases (from_address,
+ *   gas_price, block_timestamp…: FIELD_ALIASES), units as that shape (ETH, gwei; so a gas_price column is
+ *   gwei here, unlike al-emari's wei), or hex quantities in wei per row (then the row is read as the
+ *   JSON-RPC shape). Timestamps as unix seconds or ISO-8601 with a zone. Empty cells are omitted.
  */
 
 export type RowOutcome =
