@@ -33,17 +33,27 @@ export interface AddressState {
   inLast: number;
   /** Distinct senders it ever received from. */
   inDistinct: number;
-  /** Decayed count of transactions from senders it had never received from (recent fan-in). */
+  /**
+   * Decayed count of plain payments (no call data) from senders it had never received from: recent fan-in.
+   * Calls are left out: a new contract everyone calls is a launch, a new address everyone pays is a collection.
+   */
   inNewBurst: number;
   inNewEpisodePeak: number;
   inNewPeak: number;
 }
 
-/** Chain-wide reference: the values of brand-new senders' first transactions (log10 ETH). */
+/**
+ * Chain-wide references: the values of brand-new senders' first transactions (log10 ETH), and how often a
+ * payment goes to an address never seen before.
+ */
 export interface GlobalState {
   newSenderCount: number;
   newSenderMean: number;
   newSenderVar: number;
+  /** Transactions with a recipient observed so far. */
+  recipientCount: number;
+  /** Exponentially weighted share of them whose recipient had never been seen. */
+  freshRecipientShare: number;
 }
 
 /** The field order of the Redis hash and of the Lua script's replies. */
@@ -73,6 +83,8 @@ export const GLOBAL_FIELDS = [
   "newSenderCount",
   "newSenderMean",
   "newSenderVar",
+  "recipientCount",
+  "freshRecipientShare",
 ] as const satisfies readonly (keyof GlobalState)[];
 
 export const STATE_PARAMETERS = {
@@ -95,6 +107,8 @@ export interface Observation {
   timestamp: number;
   /** log10(value in ETH); null for a zero-value transaction (calls), which says nothing about amounts. */
   valueLog10Eth: number | null;
+  /** Carries call data (a contract call): does not count towards the recipient's fan-in of payments. */
+  isCall: boolean;
 }
 
 /** What a transaction's features are computed from: the state before the transaction's own update. */
@@ -132,7 +146,13 @@ export function emptyAddressState(timestamp: number): AddressState {
   };
 }
 
-export const emptyGlobalState = (): GlobalState => ({ newSenderCount: 0, newSenderMean: 0, newSenderVar: 0 });
+export const emptyGlobalState = (): GlobalState => ({
+  newSenderCount: 0,
+  newSenderMean: 0,
+  newSenderVar: 0,
+  recipientCount: 0,
+  freshRecipientShare: 0,
+});
 
 /**
  * Applies one transaction to its sender, its recipient and the chain-wide reference, in place. The Redis
@@ -144,6 +164,8 @@ export function applyObservation(
   recipient: AddressState | null,
   pairSeen: boolean,
   global: GlobalState,
+  /** The recipient had never been seen in any role before this transaction. */
+  recipientFresh: boolean,
 ): void {
   const { timestamp: ts, valueLog10Eth: x } = observation;
   const pairNew = sender !== null && recipient !== null && !pairSeen ? 1 : 0;
@@ -182,6 +204,10 @@ export function applyObservation(
     }
   }
   if (recipient) {
+    const m = global.recipientCount + 1;
+    const beta = Math.max(1 / m, STATE_PARAMETERS.globalAlphaMin);
+    global.freshRecipientShare += beta * ((recipientFresh ? 1 : 0) - global.freshRecipientShare);
+    global.recipientCount = m;
     const wasNew = recipient.inCount === 0;
     const gap = wasNew ? 0 : Math.max(0, ts - recipient.inLast);
     if (gap > STATE_PARAMETERS.episodeGapSeconds) {
@@ -189,7 +215,7 @@ export function applyObservation(
       recipient.inNewEpisodePeak = 0;
     }
     const decay = Math.exp(-gap / STATE_PARAMETERS.burstTauSeconds);
-    recipient.inNewBurst = recipient.inNewBurst * decay + pairNew;
+    recipient.inNewBurst = recipient.inNewBurst * decay + (observation.isCall ? 0 : pairNew);
     recipient.inNewEpisodePeak = Math.max(recipient.inNewEpisodePeak, recipient.inNewBurst);
     recipient.inDistinct += pairNew;
     recipient.inLast = wasNew ? ts : Math.max(recipient.inLast, ts);

@@ -27,6 +27,8 @@ export function toObservation(tx: NormalizedTransaction, nowSeconds: number): Ob
     to: tx.to,
     timestamp: tx.timestamp ?? nowSeconds,
     valueLog10Eth: tx.valueWei > 0n ? Math.log10(Number(tx.valueWei) / 1e18) : null,
+    // "0x" + 4 bytes: at least a function selector
+    isCall: tx.input.length >= 10,
   };
 }
 

@@ -14,9 +14,9 @@ export const CONTEXT_PRIORS = {
   peakShare: 0.6,
   /** Value spread floor and inflation, in decades: nobody's amounts are more regular than ×2. */
   minValueSpread: 0.3,
-  valueSpreadInflation: 0.25,
+  valueSpreadInflation: 0.15,
   /** Weight, in transactions, of the new-sender reference in a sender's own amount statistics. */
-  valuePriorWeight: 3,
+  valuePriorWeight: 1,
   /** Pseudo-observations of the new-sender reference before the chain has taught it anything. */
   newSenderPriorCount: 20,
   newSenderPriorMean: -1,
@@ -40,13 +40,17 @@ export interface ContextView {
   /** The sender's usual rate, per hour. */
   senderRatePerHour: number;
   pairNew: boolean;
+  /** How often this sender pays a recipient it never paid before: (distinct + 1) / (transactions + 2). */
+  senderNewRecipientShare: number;
+  /** Chain-wide share of transactions paying an address never seen before (with a 10 % prior). */
+  freshRecipientShare: number;
   /** Recent transactions to recipients new to the sender, including this one if it is. */
   fanOutCount: number;
   fanOutExpected: number;
   recipientKnown: boolean;
   recipientAgeSeconds: number;
   recipientInCount: number;
-  /** Recent transactions from senders new to the recipient, including this one if it is. */
+  /** Recent plain payments from senders new to the recipient, including this one if it is one. */
   fanInCount: number;
   fanInExpected: number;
   valueLog10Eth: number | null;
@@ -68,8 +72,11 @@ function expected(
   ageSeconds: number,
   peak: number,
 ): { expected: number; ratePerSecond: number } {
+  // The prior's weight fades as the address shows its own rate: n events in its age dominate once n ≫ 1.
+  const priorShare = CONTEXT_PRIORS.priorCount / (CONTEXT_PRIORS.priorCount + events);
   const ratePerSecond =
-    (events + CONTEXT_PRIORS.priorCount) / (Math.max(0, ageSeconds) + CONTEXT_PRIORS.priorSeconds);
+    (events + CONTEXT_PRIORS.priorCount) /
+    (Math.max(0, ageSeconds) + CONTEXT_PRIORS.priorSeconds * priorShare);
   return {
     ratePerSecond,
     expected: Math.max(
@@ -130,6 +137,10 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     burstExpected: out.expected,
     senderRatePerHour: out.ratePerSecond * 3_600,
     pairNew,
+    senderNewRecipientShare: ((sender?.outDistinct ?? 0) + 1) / ((sender?.outCount ?? 0) + 2),
+    freshRecipientShare:
+      ((global?.freshRecipientShare ?? 0) * (global?.recipientCount ?? 0) + 0.1 * 100) /
+      ((global?.recipientCount ?? 0) + 100),
     fanOutCount:
       (senderKnown && sender ? decayed(sender.outNewBurst, sender.outLast, ts) : 0) + (pairNew ? 1 : 0),
     fanOutExpected: outNew.expected,
@@ -138,7 +149,7 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     recipientInCount: recipient?.inCount ?? 0,
     fanInCount:
       (recipient && recipient.inCount > 0 ? decayed(recipient.inNewBurst, recipient.inLast, ts) : 0) +
-      (pairNew ? 1 : 0),
+      (pairNew && !observation.isCall ? 1 : 0),
     fanInExpected: inNew.expected,
     valueLog10Eth: x,
     valueCenter: center,

@@ -73,7 +73,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
     // A self-transfer updates one record in both roles.
     const recipientState =
       to === null ? null : to === from ? senderState : (recipient ?? emptyAddressState(timestamp));
-    applyObservation(observation, senderState, recipientState, pairSeen, global);
+    applyObservation(observation, senderState, recipientState, pairSeen, global, recipient === undefined);
     if (from !== null && senderState) touch(addresses, from, senderState);
     if (to !== null && recipientState) touch(addresses, to, recipientState);
     if (pairKey !== null) {

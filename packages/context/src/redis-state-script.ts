@@ -7,7 +7,7 @@ import { ADDRESS_FIELDS, GLOBAL_FIELDS, STATE_PARAMETERS } from "./address-state
  * (SET NX marker) is replied to but never applied again.
  *
  * ARGV: prefix, ttlSeconds, hashTtlSeconds, count, then per transaction: hash, from, to, timestamp, valueLog10Eth ('' =
- * none). Reply per transaction: { applied 0|1, sender fields joined by ',' or '', recipient likewise,
+ * none), isCall (1|0). Reply per transaction: { applied 0|1, sender fields joined by ',' or '', recipient likewise,
  * pairSeen 0|1, global fields joined by ',' }.
  */
 export const OBSERVE_SCRIPT = `
@@ -61,11 +61,12 @@ end
 local gkey = prefix .. 'g'
 local reply = {}
 for i = 0, count - 1 do
-  local base = 5 + i * 5
+  local base = 5 + i * 6
   local hash, from, to = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local ts = tonumber(ARGV[base + 3])
   local x = nil
   if ARGV[base + 4] ~= '' then x = tonumber(ARGV[base + 4]) end
+  local isCall = ARGV[base + 5] == '1'
 
   local sender = nil
   local recipient = nil
@@ -83,7 +84,8 @@ for i = 0, count - 1 do
     encode(sender),
     encode(recipient),
     pairSeen and 1 or 0,
-    fmt(global.newSenderCount) .. ',' .. fmt(global.newSenderMean) .. ',' .. fmt(global.newSenderVar),
+    fmt(global.newSenderCount) .. ',' .. fmt(global.newSenderMean) .. ',' .. fmt(global.newSenderVar) .. ',' ..
+      fmt(global.recipientCount) .. ',' .. fmt(global.freshRecipientShare),
   }
 
   if fresh then
@@ -134,6 +136,14 @@ for i = 0, count - 1 do
       end
     end
     if r then
+      local m = global.recipientCount + 1
+      local beta = math.max(1 / m, GLOBAL_ALPHA_MIN)
+      local fresh01 = 0
+      if recipient == nil and not (to == from and sender ~= nil) then fresh01 = 1 end
+      global.freshRecipientShare = global.freshRecipientShare + beta * (fresh01 - global.freshRecipientShare)
+      global.recipientCount = m
+      redis.call('HSET', gkey, 'recipientCount', fmt(global.recipientCount),
+        'freshRecipientShare', fmt(global.freshRecipientShare))
       local wasNew = r.inCount == 0
       local gap = 0
       if not wasNew then gap = math.max(0, ts - r.inLast) end
@@ -142,7 +152,9 @@ for i = 0, count - 1 do
         r.inNewEpisodePeak = 0
       end
       local decay = math.exp(-gap / TAU)
-      r.inNewBurst = r.inNewBurst * decay + pairNew
+      local paymentNew = pairNew
+      if isCall then paymentNew = 0 end
+      r.inNewBurst = r.inNewBurst * decay + paymentNew
       r.inNewEpisodePeak = math.max(r.inNewEpisodePeak, r.inNewBurst)
       r.inDistinct = r.inDistinct + pairNew
       if wasNew then r.inLast = ts else r.inLast = math.max(r.inLast, ts) end

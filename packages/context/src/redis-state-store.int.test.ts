@@ -39,6 +39,7 @@ await describeWithServices("redis address state (real Redis)", ["redis"], () => 
         to: random() < 0.05 ? null : (addresses[Math.floor(random() * 12)] ?? null),
         timestamp: 1_700_000_000 + i * 37,
         valueLog10Eth: random() < 0.2 ? null : random() * 6 - 3,
+        isCall: random() < 0.3,
       }));
       for (let start = 0; start < stream.length; start += 100) {
         const batch = stream.slice(start, start + 100);

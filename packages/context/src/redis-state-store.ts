@@ -37,8 +37,15 @@ export function createRedisStateStore(options: RedisStateStoreOptions): AddressS
         Math.ceil(options.hashTtlSeconds),
         observations.length,
       ];
-      for (const { hash, from, to, timestamp, valueLog10Eth } of observations) {
-        args.push(hash, from ?? "", to ?? "", timestamp, valueLog10Eth === null ? "" : valueLog10Eth);
+      for (const { hash, from, to, timestamp, valueLog10Eth, isCall } of observations) {
+        args.push(
+          hash,
+          from ?? "",
+          to ?? "",
+          timestamp,
+          valueLog10Eth === null ? "" : valueLog10Eth,
+          isCall ? 1 : 0,
+        );
       }
       trips++;
       const reply = (await script.run([], args)) as [number, string, string, number, string][];
@@ -69,8 +76,14 @@ function decodeAddress(encoded: string): AddressState | null {
 }
 
 function decodeGlobal(encoded: string): GlobalState {
-  const [count, mean, variance] = encoded.split(",").map(Number);
-  return { newSenderCount: count ?? 0, newSenderMean: mean ?? 0, newSenderVar: variance ?? 0 };
+  const [count, mean, variance, recipients, freshShare] = encoded.split(",").map(Number);
+  return {
+    newSenderCount: count ?? 0,
+    newSenderMean: mean ?? 0,
+    newSenderVar: variance ?? 0,
+    recipientCount: recipients ?? 0,
+    freshRecipientShare: freshShare ?? 0,
+  };
 }
 
 export type { ContextSnapshot, Observation };

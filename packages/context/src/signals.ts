@@ -4,13 +4,29 @@ import { formatDuration, formatQuantity, type Reason } from "./reasons.ts";
 const LN10 = Math.log(10);
 
 /**
- * −log10 of the Chernoff bound on P(X ≥ k) for X ~ Poisson(μ): how surprising k recent events are when μ
- * were expected. An upper bound on the probability, so the surprise is never overstated; continuous in k,
- * which suits decayed counts.
+ * How much an address's activity rate varies by itself (time of day, paydays, batches): counts are treated
+ * as negative binomial with this shape, i.e. a rate that wanders by about 1/√6 ≈ 40 % around its mean. A hot
+ * wallet doing twice its average at its busiest hour is then unremarkable, while a quiet wallet's twenty
+ * transactions in ten minutes still are.
  */
-export function countSurprise(k: number, mu: number): number {
+export const RATE_DISPERSION_SHAPE = 6;
+
+/**
+ * −log10 of the Chernoff bound on P(X ≥ k) for X negative binomial with mean μ and shape α (Poisson as
+ * α → ∞): how surprising k recent events are when μ were expected. An upper bound on the probability, so
+ * the surprise is never overstated; continuous in k, which suits decayed counts.
+ */
+export function countSurprise(k: number, mu: number, shape = RATE_DISPERSION_SHAPE): number {
   if (!(k > mu) || mu <= 0) return 0;
-  return (k * Math.log(k / mu) - k + mu) / LN10;
+  const p = shape / (shape + mu);
+  const lnBound =
+    -k * Math.log(k) +
+    k * Math.log(1 - p) +
+    k * Math.log(k + shape) +
+    shape * Math.log(p) -
+    shape * Math.log(shape) +
+    shape * Math.log(k + shape);
+  return Math.max(0, -lnBound / LN10);
 }
 
 /** −log10 of the standard normal upper tail at z (0 for z ≤ 0). */
@@ -95,13 +111,32 @@ export function contextReasons(view: ContextView): Reason[] {
     });
   }
   if (view.valueZ !== null && view.valueLog10Eth !== null) {
-    const surprise = normalTailSurprise(view.valueZ);
+    const valueSurprise = normalTailSurprise(view.valueZ);
+    // An unusual amount to someone the sender never paid is the pattern of theft and scams; paying new
+    // recipients is itself ordinary for some senders (exchanges) and rare for others, so its weight is
+    // this sender's own share of new recipients. Only counted together with an unusual amount.
+    // A recipient nobody has paid before is rarer still: judged by the chain-wide share of such payments.
+    const noveltySurprise =
+      view.pairNew && valueSurprise >= 1
+        ? Math.max(
+            -Math.log10(view.senderNewRecipientShare),
+            view.recipientKnown ? 0 : -Math.log10(view.freshRecipientShare),
+          )
+        : 0;
+    const surprise = valueSurprise + noveltySurprise;
     if (surprise > 0 && view.senderKnown) {
       const ratio = 10 ** (view.valueLog10Eth - view.valueCenter);
+      const senderTerm = -Math.log10(view.senderNewRecipientShare);
+      const toNew =
+        noveltySurprise <= 0
+          ? ""
+          : noveltySurprise > senderTerm
+            ? `, to an address never seen before (${formatQuantity(100 * view.freshRecipientShare)} % of transactions do that)`
+            : `, to a recipient it never paid (${formatQuantity(100 * view.senderNewRecipientShare)} % of its transactions go to new recipients)`;
       reasons.push({
         kind: "context",
         code: "value_above_sender_history",
-        message: `value ${formatQuantity(ratio)}× this sender's typical ${eth(view.valueCenter)} (over ${view.senderValueCount} earlier amount${view.senderValueCount === 1 ? "" : "s"})`,
+        message: `value ${formatQuantity(ratio)}× this sender's typical ${eth(view.valueCenter)} (over ${view.senderValueCount} earlier amount${view.senderValueCount === 1 ? "" : "s"})${toNew}`,
         surprise,
         data: {
           valueEth: 10 ** view.valueLog10Eth,
@@ -109,6 +144,8 @@ export function contextReasons(view: ContextView): Reason[] {
           ratio,
           zScore: view.valueZ,
           historyCount: view.senderValueCount,
+          newRecipient: noveltySurprise > 0,
+          newRecipientShare: view.senderNewRecipientShare,
         },
       });
     } else if (surprise > 0) {

@@ -22,6 +22,7 @@ import {
   type Scorer,
 } from "@chainwatch/model";
 import { type ModelProvider, routeTransaction, type ServingStrategy } from "./model-provider.ts";
+import { createServedScoreCalibration, type ServedScoreCalibration } from "./served-calibration.ts";
 
 /** What every API and stream consumer returns for one transaction. */
 export interface ScoreResult {
@@ -166,6 +167,17 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
   const { cache, metrics } = options;
 
   const riskThreshold = options.riskThreshold ?? DEFAULT_RISK_THRESHOLD;
+  const calibrations = new Map<string, ServedScoreCalibration>();
+  const calibrationOf = (modelVersion: string) => {
+    let calibration = calibrations.get(modelVersion);
+    if (!calibration) {
+      // Few versions serve at once; forget ones no longer seen so a long-lived process does not grow.
+      if (calibrations.size >= 8) calibrations.delete(calibrations.keys().next().value as string);
+      calibration = createServedScoreCalibration();
+      calibrations.set(modelVersion, calibration);
+    }
+    return calibration;
+  };
   // A verdict without context is another verdict: kept under its own cache ids, never served as one with.
   const cacheVersion = (scorer: Scorer) =>
     options.context ? scorer.modelVersion : `${scorer.modelVersion}${MODEL_ONLY_SUFFIX}`;
@@ -219,6 +231,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       const predictions = scorer.scoreFeatures(matrix.data, matrix.rows);
       stopTimer?.();
       const writes: { id: string; value: CachedPrediction }[] = [];
+      const calibration = calibrationOf(modelVersion);
       toCompute.forEach(({ tx, fingerprint }, position) => {
         const prediction = predictions[position];
         if (!prediction)
@@ -229,7 +242,10 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           modelReason({
             modelVersion,
             anomalyScore: prediction.anomalyScore,
-            tailProbability: scorer.tailProbability(prediction.anomalyScore),
+            tailProbability: calibration.tailShare(
+              prediction.anomalyScore,
+              scorer.tailProbability(prediction.anomalyScore),
+            ),
             explanation: prediction.explanation,
           }),
         );

@@ -9,7 +9,7 @@ let hashCounter = 0;
 const nextHash = () => `0x${(++hashCounter).toString(16).padStart(64, "0")}`;
 
 const tx = (from: string | null, to: string | null, timestamp: number, valueLog10Eth: number | null = 0) =>
-  ({ hash: nextHash(), from, to, timestamp, valueLog10Eth }) satisfies Observation;
+  ({ hash: nextHash(), from, to, timestamp, valueLog10Eth, isCall: false }) satisfies Observation;
 
 /**
  * What every AddressStateStore must do, with expected values written out: run against the in-process store

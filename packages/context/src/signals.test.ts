@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import type { ContextView } from "./context-view.ts";
+import { REASON_CODES } from "./reasons.ts";
+import { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
+import { combineVerdict, modelReason } from "./verdict.ts";
+
+describe("evidence", () => {
+  it("scores counts against a negative binomial rate (Chernoff bound), in decades", () => {
+    expect(countSurprise(5, 0.25)).toBeCloseTo(3.8045, 3);
+    expect(countSurprise(20, 1)).toBeCloseTo(11.2038, 3);
+    // a hot wallet at twice its usual rate is unremarkable
+    expect(countSurprise(30, 15)).toBeCloseTo(0.6039, 3);
+    expect(countSurprise(1, 2)).toBe(0);
+  });
+  it("scores z-scores by the normal upper tail", () => {
+    expect(normalTailSurprise(3)).toBeCloseTo(2.8697, 3);
+    expect(normalTailSurprise(5)).toBeCloseTo(6.5426, 3);
+    expect(normalTailSurprise(-1)).toBe(0);
+  });
+});
+
+describe("the combined verdict", () => {
+  const reason = (surprise: number) =>
+    ({ kind: "context", code: "sender_burst", message: "m", surprise, data: {} }) as const;
+  it("adds likelihood ratios: one signal of 3 decades is 0.5, two of 2 are 0.434", () => {
+    expect(combineVerdict([reason(3)])).toMatchObject({ riskScore: 0.5, riskLevel: "high", isAnomaly: true });
+    const two = combineVerdict([reason(2), reason(2)]);
+    expect(two.riskScore).toBeCloseTo(0.43384, 4);
+    expect(two).toMatchObject({ riskLevel: "medium", isAnomaly: false });
+    expect(combineVerdict([])).toMatchObject({ riskScore: 0, riskLevel: "low", isAnomaly: false });
+    expect(combineVerdict([reason(5)])).toMatchObject({ riskScore: 0.625, riskLevel: "critical" });
+  });
+  it("honours the threshold and shows only reasons with at least one decade, strongest first", () => {
+    expect(combineVerdict([reason(2.4)], 0.4).isAnomaly).toBe(true);
+    const verdict = combineVerdict([reason(0.5), reason(4), reason(1.5)]);
+    expect(verdict.reasons.map((r) => r.surprise)).toEqual([4, 1.5]);
+  });
+});
+
+const quiet: ContextView = {
+  available: true,
+  senderIdentified: true,
+  senderKnown: true,
+  senderAgeSeconds: 30 * 86_400,
+  senderGapSeconds: 12,
+  senderOutCount: 60,
+  burstCount: 20,
+  burstExpected: 0.25,
+  senderRatePerHour: 0.3,
+  pairNew: true,
+  senderNewRecipientShare: 0.05,
+  freshRecipientShare: 0.03,
+  fanOutCount: 12,
+  fanOutExpected: 0.25,
+  recipientKnown: false,
+  recipientAgeSeconds: 0,
+  recipientInCount: 0,
+  fanInCount: 9,
+  fanInExpected: 0.25,
+  valueLog10Eth: Math.log10(21.5),
+  valueCenter: Math.log10(0.05),
+  senderValueCount: 12,
+  valueZ: 6,
+  newSenderValueCenter: -1,
+};
+
+describe("context reasons", () => {
+  it("renders every context reason with its units", () => {
+    const messages = Object.fromEntries(contextReasons(quiet).map((reason) => [reason.code, reason.message]));
+    expect(messages).toEqual({
+      sender_burst: "20 transactions from this sender in about 10 minutes; its usual rate is 0.3/h",
+      sender_fan_out:
+        "12 transactions from this sender to recipients it never used before, in about 10 minutes (about 0.25 expected)",
+      recipient_fan_in:
+        "9 transactions to this recipient from senders new to it, in about 10 minutes; recipient first seen 0 s ago",
+      value_above_sender_history:
+        "value 430× this sender's typical 0.05 ETH (over 12 earlier amounts), to an address never seen before (3 % of transactions do that)",
+      first_seen_recipient: "the recipient has never been seen before",
+    });
+    const fresh = contextReasons({ ...quiet, senderKnown: false, senderOutCount: 0, valueZ: 4 });
+    expect(fresh.map((reason) => reason.message)).toContain("first transaction ever seen from this sender");
+    expect(fresh.map((reason) => reason.message)).toContain(
+      "a never-seen sender moves 21.5 ETH; new senders typically move 0.1 ETH",
+    );
+    const anonymous = contextReasons({ ...quiet, senderIdentified: false, senderKnown: false, valueZ: 4 });
+    expect(anonymous.map((reason) => reason.message)).toContain(
+      "a transaction without a sender address moves 21.5 ETH; new senders typically move 0.1 ETH",
+    );
+    expect(contextReasons({ ...quiet, available: false })).toEqual([
+      {
+        kind: "context",
+        code: "context_unavailable",
+        message: "address history was unavailable; scored without context",
+        surprise: 0,
+        data: {},
+      },
+    ]);
+    const model = modelReason({
+      modelVersion: "if-abc",
+      anomalyScore: 0.71,
+      tailProbability: 0.0004,
+      explanation: [
+        { reason: "gas price 9,000 gwei, above the 99th percentile of training traffic (90 gwei)" },
+      ],
+    });
+    expect(model.message).toBe(
+      "model if-abc scores it 0.71, above 100 % of its training transactions; gas price 9,000 gwei, above the 99th percentile of training traffic (90 gwei)",
+    );
+    expect(model.surprise).toBeCloseTo(3.3979, 3);
+    const rendered = new Set(
+      [...contextReasons(quiet), ...fresh, ...contextReasons({ ...quiet, available: false }), model].map(
+        (reason) => reason.code,
+      ),
+    );
+    expect([...rendered].sort()).toEqual([...REASON_CODES].sort());
+  });
+});
