@@ -861,7 +861,7 @@ export interface components {
       hash: string;
       /** @description The combined verdict: riskScore at or above the deployment's RISK_THRESHOLD */
       isAnomaly: boolean;
-      /** @description How anomalous in context (model and address history); 0.5 ≈ one in a thousand. Ranks transactions */
+      /** @description How anomalous in context (model and address history); 0.5 ≈ one in 400 under normal behaviour. Ranks transactions */
       riskScore: number;
       /** @enum {string} */
       riskLevel: "low" | "medium" | "high" | "critical";

@@ -22,7 +22,7 @@ export const contextEnvFragment = envFragment(
       .max(1)
       .default(DEFAULT_RISK_THRESHOLD)
       .describe(
-        "riskScore at or above which a transaction is an anomaly. 0.5 ≈ evidence of one in a thousand under the address's normal behaviour (docs/model.md).",
+        "riskScore at or above which a transaction is an anomaly. 0.5 ≈ evidence of one in 400 under normal behaviour (docs/model.md).",
       ),
     ADDRESS_STATE_TTL_DAYS: positive
       .default(30)

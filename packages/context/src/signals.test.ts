@@ -22,16 +22,19 @@ describe("evidence", () => {
 describe("the combined verdict", () => {
   const reason = (surprise: number) =>
     ({ kind: "context", code: "sender_burst", message: "m", surprise, data: {} }) as const;
-  it("adds likelihood ratios: one signal of 3 decades is 0.5, two of 2 are 0.434", () => {
-    expect(combineVerdict([reason(3)])).toMatchObject({ riskScore: 0.5, riskLevel: "high", isAnomaly: true });
+  it("adds likelihood ratios: one signal of 2.6 decades is 0.5, two of 2 make 2.299 decades (0.469)", () => {
+    expect(combineVerdict([reason(2.6)])).toMatchObject({ riskScore: 0.5, riskLevel: "high", isAnomaly: true });
     const two = combineVerdict([reason(2), reason(2)]);
-    expect(two.riskScore).toBeCloseTo(0.43384, 4);
+    expect(two.riskScore).toBeCloseTo(0.46927, 4);
     expect(two).toMatchObject({ riskLevel: "medium", isAnomaly: false });
     expect(combineVerdict([])).toMatchObject({ riskScore: 0, riskLevel: "low", isAnomaly: false });
-    expect(combineVerdict([reason(5)])).toMatchObject({ riskScore: 0.625, riskLevel: "critical" });
+    expect(combineVerdict([reason(5)]).riskScore).toBeCloseTo(0.65789, 4);
+    expect(combineVerdict([reason(5)]).riskLevel).toBe("critical");
+    expect(combineVerdict([reason(1)]).riskLevel).toBe("low");
   });
   it("honours the threshold and shows only reasons with at least one decade, strongest first", () => {
-    expect(combineVerdict([reason(2.4)], 0.4).isAnomaly).toBe(true);
+    expect(combineVerdict([reason(2.4)], 0.45).isAnomaly).toBe(true);
+    expect(combineVerdict([reason(2.4)]).isAnomaly).toBe(false);
     const verdict = combineVerdict([reason(0.5), reason(4), reason(1.5)]);
     expect(verdict.reasons.map((r) => r.surprise)).toEqual([4, 1.5]);
   });

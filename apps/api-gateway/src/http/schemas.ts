@@ -56,7 +56,7 @@ export const ScoreResultSchema = z
       .min(0)
       .max(1)
       .describe(
-        "How anomalous in context (model and address history); 0.5 ≈ one in a thousand. Ranks transactions",
+        "How anomalous in context (model and address history); 0.5 ≈ one in 400 under normal behaviour. Ranks transactions",
       ),
     riskLevel: RiskLevelSchema,
     reasons: z.array(ReasonSchema).describe("Strongest first"),
