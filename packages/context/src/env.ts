@@ -30,7 +30,7 @@ export const contextEnvFragment = envFragment(
         "An address (and a sender→recipient pair) is forgotten this long after its last transaction.",
       ),
     ADDRESS_STATE_HASH_TTL_HOURS: positive
-      .default(168)
+      .default(48)
       .describe(
         "A transaction hash is remembered this long, so its redelivery never updates the state twice.",
       ),
