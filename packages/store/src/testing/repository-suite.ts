@@ -296,6 +296,10 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             severity: "critical",
             anomalyScore: 0.97,
             isAnomaly: true,
+            riskScore: 0.7,
+            riskLevel: "critical",
+            reasons: [{ kind: "model", code: "model_outlier", message: "m", surprise: 1.2, data: {} }],
+            features: { value_eth: 1, gas_price_gwei: 30 },
             confidence: 0.9,
             explanation: [{ feature: "value_eth", contribution: 0.3 }],
             createdAt: "2025-01-02T00:00:00.000Z",
@@ -476,6 +480,9 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             id: expect.stringMatching(/^\d+$/),
             txHash: record.transaction.hash,
             modelVersion: "iforest-1.0.0",
+            riskScore: 0.7,
+            riskLevel: "critical",
+            reasons: [{ kind: "model", code: "model_outlier", message: "m", surprise: 1.2, data: {} }],
             anomalyScore: 0.42,
             severity: "critical",
             confidence: 0.9,
@@ -695,9 +702,12 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
             modelVersion: "iforest-2.0.0",
             contentFingerprint: records[1]?.contentFingerprint,
             prediction: {
+              isAnomaly: true,
+              riskScore: 0.7,
+              riskLevel: "critical",
+              reasons: [{ kind: "model", code: "model_outlier", message: "m", surprise: 1.2, data: {} }],
               anomalyScore: 0.42,
               severity: "critical",
-              isAnomaly: true,
               confidence: 0.9,
               explanation: [{ feature: "value_eth", contribution: 0.3 }],
             },
@@ -710,6 +720,18 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           ]);
           expect((await repos.recentPredictions(1)).map((item) => item.txHash)).toEqual([hashOf(3)]);
           expect(await repos.recentPredictions(10, "iforest-shadow")).toEqual([]);
+          // a prediction without the combined verdict (stored before migration 0007) cannot be a cache entry
+          const {
+            riskScore: _score,
+            riskLevel: _level,
+            reasons: _reasons,
+            ...modelOnly
+          } = scoredRecord({
+            scoredAt: at(6),
+            modelVersion: "iforest-old",
+          }).prediction;
+          await repos.recordScored([{ ...scoredRecord({ scoredAt: at(6) }), prediction: modelOnly }]);
+          expect(await repos.recentPredictions(10, "iforest-old")).toEqual([]);
           await expect(repos.recentPredictions(0)).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
         });
       });
