@@ -2,6 +2,7 @@ import type { Database } from "../database.ts";
 import { anomalyStats, listAnomalies, reviewAnomaly } from "./anomalies.ts";
 import { recentPredictions } from "./predictions.ts";
 import { recordScored } from "./record-scored.ts";
+import { countServedFeatureVectors, servedFeatureVectors } from "./served-features.ts";
 import { getTransaction, lookupTransactions, transactionConflicts } from "./transactions.ts";
 import type {
   AnomalyPage,
@@ -27,6 +28,9 @@ export interface Repositories {
   reviewAnomaly(id: string, review: ReviewInput): Promise<AnomalyView | null>;
   anomalyStats(): Promise<AnomalyStats>;
   recentPredictions(limit: number, modelVersion?: string): Promise<RecentPrediction[]>;
+  /** Feature vectors of served predictions scored with context, newest first (training on this chain). */
+  servedFeatureVectors(limit: number): Promise<Record<string, number>[]>;
+  countServedFeatureVectors(since?: Date): Promise<number>;
 }
 
 export function createRepositories(db: Database): Repositories {
@@ -39,10 +43,13 @@ export function createRepositories(db: Database): Repositories {
     reviewAnomaly: (id, review) => reviewAnomaly(db, id, review),
     anomalyStats: () => anomalyStats(db),
     recentPredictions: (limit, modelVersion) => recentPredictions(db, limit, modelVersion),
+    servedFeatureVectors: (limit) => servedFeatureVectors(db, limit),
+    countServedFeatureVectors: (since) => countServedFeatureVectors(db, since),
   };
 }
 
 export { MAX_ANOMALY_PAGE_SIZE } from "./anomalies.ts";
 export { MAX_RECENT_PREDICTIONS } from "./predictions.ts";
+export { MAX_SERVED_FEATURE_ROWS } from "./served-features.ts";
 export { MAX_CONFLICTS_PER_HASH, MAX_LOOKUP_HASHES } from "./transactions.ts";
 export * from "./types.ts";

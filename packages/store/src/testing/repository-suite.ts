@@ -685,6 +685,31 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
       });
 
       describe("recentPredictions", () => {
+        it("lists the served feature vectors scored with context, newest first, and counts them", async () => {
+          const at = (minute: number) => new Date(Date.parse("2025-04-01T00:00:00Z") + minute * 60_000);
+          const before = await repos.countServedFeatureVectors();
+          await repos.recordScored([
+            scoredRecord({ scoredAt: at(1), features: { value_log10_wei: 18, ctx_sender_known: 1 } }),
+            scoredRecord({ scoredAt: at(2), features: { value_log10_wei: 17 } }),
+            scoredRecord({ scoredAt: at(3), features: { value_log10_wei: 16, ctx_sender_known: 0 } }),
+            {
+              ...scoredRecord({
+                scoredAt: at(4),
+                modelVersion: "shadow-x",
+                features: { ctx_sender_known: 1 },
+              }),
+              served: false,
+            },
+          ]);
+          expect(await repos.countServedFeatureVectors()).toBe(before + 2);
+          expect(await repos.countServedFeatureVectors(at(2))).toBe(1);
+          expect((await repos.servedFeatureVectors(2)).slice(0, 2)).toEqual([
+            { value_log10_wei: 16, ctx_sender_known: 0 },
+            { value_log10_wei: 18, ctx_sender_known: 1 },
+          ]);
+          await expect(repos.servedFeatureVectors(0)).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
+        });
+
         it("returns the most recently scored predictions first, optionally for one model version", async () => {
           const at = (minute: number) => new Date(Date.parse("2025-03-01T00:00:00Z") + minute * 60_000);
           const records: ScoredTransactionRecord[] = [
