@@ -55,8 +55,29 @@ export function createAuditLog(options: { repositories: AuthRepositories; logger
     ]);
   };
 
+  /** An event with no request behind it (a scheduled policy acting on its own): principal `system:<id>`. */
+  const recordSystem = (
+    systemId: string,
+    event: Omit<AuditEvent, "principal"> & { resource: string },
+  ): void => {
+    queue.enqueue([
+      {
+        action: event.action,
+        outcome: event.outcome,
+        principalType: "system",
+        principalId: systemId,
+        ip: null,
+        userAgent: null,
+        requestId: null,
+        resource: event.resource.slice(0, 256),
+        ...(event.details ? { details: event.details } : {}),
+      },
+    ]);
+  };
+
   return {
     record,
+    recordSystem,
     /**
      * Route-level error handler for a state-changing endpoint: the failed attempt is audited with the
      * error's code, then the error goes on to the one place that answers it.
