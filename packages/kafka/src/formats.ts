@@ -16,6 +16,7 @@ export {
   decodeTransactionMessage,
   decodeUtf8,
   encodeMessage,
+  inputMessageKey,
   MESSAGE_SCHEMA_VERSION,
   type ScoreMessage,
   ScoreMessageSchema,
@@ -23,6 +24,8 @@ export {
   type TransactionMessage,
   TransactionMessageSchema,
   transactionKey,
+  type VerdictReason,
+  VerdictReasonSchema,
 } from "./messages.ts";
 export {
   DEFAULT_PARTITIONS,

@@ -30,6 +30,7 @@ export {
 } from "./client.ts";
 // Topics, message schemas and keys live in formats.ts, so code that never connects can import them alone.
 export * from "./formats.ts";
+export { keyPartitioner, murmur2, partitionForKey } from "./partitioner.ts";
 export {
   createPublisher,
   isKafkaPublishRejectedError,

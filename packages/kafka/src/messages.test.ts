@@ -5,6 +5,8 @@ import {
   decodeMessage,
   decodeTransactionMessage,
   encodeMessage,
+  inputMessageKey,
+  ScoreMessageSchema,
   TransactionMessageSchema,
   transactionKey,
 } from "./messages.ts";
@@ -101,8 +103,21 @@ describe("stream message formats", () => {
     }
   });
 
-  it("keys every message about a transaction by its lower-case hash", () => {
+  it("keys every output message about a transaction by its lower-case hash", () => {
     expect(transactionKey(`0x${"AB".repeat(32)}`)).toBe(`0x${"ab".repeat(32)}`);
+  });
+
+  it("keys an input message by its lower-case sender, by its lower-case hash without a valid one", () => {
+    const hash = "0xAAAA000000000000000000000000000000000000000000000000000000000001";
+    expect(inputMessageKey({ hash, from: "0xC0FFEE0000000000000000000000000000000001" })).toBe(
+      "0xc0ffee0000000000000000000000000000000001",
+    );
+    const byHash = "0xaaaa000000000000000000000000000000000000000000000000000000000001";
+    expect(inputMessageKey({ hash })).toBe(byHash);
+    expect(inputMessageKey({ hash, from: null })).toBe(byHash);
+    expect(inputMessageKey({ hash, from: "" })).toBe(byHash);
+    expect(inputMessageKey({ hash, from: "0xc0ffee" })).toBe(byHash);
+    expect(inputMessageKey({ hash, from: "0xg0ffee0000000000000000000000000000000001" })).toBe(byHash);
   });
 
   it("validates the output formats consumers read", () => {
@@ -132,6 +147,34 @@ describe("stream message formats", () => {
       features: { value_eth: 3 },
     };
     expect(decodeMessage(AnomalyMessageSchema, bytes(encodeMessage(anomaly))).ok).toBe(true);
+    // The combined verdict (issue #17): optional, so messages written before it still read.
+    const verdict = {
+      riskScore: 0.62,
+      riskLevel: "critical",
+      reasons: [
+        {
+          kind: "context",
+          code: "sender_burst",
+          message: "14 transactions in 60 s; this sender usually sends 0.2",
+          surprise: 4.1,
+          data: { count: 14, expected: 0.2, windowSeconds: 60, isHot: false, label: null },
+        },
+        { kind: "model", code: "a_code_added_later", message: "m", surprise: 0, data: {} },
+      ],
+    };
+    expect(decodeMessage(ScoreMessageSchema, bytes(encodeMessage({ ...score, ...verdict })))).toEqual({
+      ok: true,
+      message: { ...score, ...verdict },
+    });
+    expect(decodeMessage(AnomalyMessageSchema, bytes(encodeMessage({ ...anomaly, ...verdict }))).ok).toBe(
+      true,
+    );
+    expect(decodeMessage(ScoreMessageSchema, bytes(encodeMessage({ ...score, riskScore: 1.5 }))).ok).toBe(
+      false,
+    );
+    expect(
+      decodeMessage(ScoreMessageSchema, bytes(encodeMessage({ ...score, riskLevel: "severe" }))).ok,
+    ).toBe(false);
     expect(
       decodeMessage(AnomalyMessageSchema, bytes(encodeMessage({ ...anomaly, isAnomaly: false }))).ok,
     ).toBe(false);

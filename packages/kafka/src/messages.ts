@@ -3,9 +3,14 @@ import { z } from "zod";
 /**
  * Wire formats of the stream topics, decided once here. Every message is UTF-8 JSON with a
  * `schemaVersion`; a compatible change (a new optional field) keeps the version and readers ignore what
- * they do not know; an incompatible one gets a new version and a new topic (`*.v2`). Every message is
- * keyed by the lower-case transaction hash, so all messages about one transaction land in the same
- * partition number of every topic (the topics are created with the same partition count).
+ * they do not know; an incompatible one gets a new version and a new topic (`*.v2`).
+ *
+ * Keys (issue #17, docs/decisions/0007-input-keyed-by-sender.md): the input topic is keyed by the lower-case
+ * sender (`from`) address, the transaction hash when there is no valid sender (inputMessageKey), so one
+ * sender's transactions share a partition and one worker scores them in order, which per-address context
+ * needs. The output topics (scores, anomalies, dead letters) stay keyed by the lower-case transaction hash
+ * (transactionKey), partitioned by murmur2 of it: a transaction's outputs share a partition number across
+ * the output topics, but not its input's (the hash is no longer the input key).
  */
 export const MESSAGE_SCHEMA_VERSION = 1;
 
@@ -43,14 +48,39 @@ export const SourceOffsetSchema = z.object({
 export type SourceOffset = z.infer<typeof SourceOffsetSchema>;
 
 /**
+ * One reason of the combined verdict (@chainwatch/context `Reason`): where it comes from, a stable code
+ * (clients switch on it; new codes may appear, so readers accept any), a sentence for people, its evidence
+ * in decades and the numbers behind it.
+ */
+export const VerdictReasonSchema = z.object({
+  kind: z.enum(["model", "context", "label", "rule"]),
+  code: z.string().min(1),
+  message: z.string(),
+  /** −log10 of how likely this is under normal behaviour; 0 for informational reasons. */
+  surprise: z.number(),
+  data: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+});
+export type VerdictReason = z.infer<typeof VerdictReasonSchema>;
+
+/**
  * Scores topic: every result. At-least-once: a redelivered input produces the same message again
  * (same hash, model version and score), so consumers dedupe on (hash, modelVersion).
+ *
+ * `isAnomaly` is the combined verdict (model and address context: `riskScore` at or above the deployment's
+ * RISK_THRESHOLD); `anomalyScore`, `severity`, `confidence` and `explanation` are the model's own fields.
+ * `riskScore`, `riskLevel` and `reasons` were added in v1 (issue #17): optional, so messages written before
+ * them still read; every worker since writes them.
  */
 export const ScoreMessageSchema = z.object({
   schemaVersion: z.literal(MESSAGE_SCHEMA_VERSION),
   hash: Hash,
   modelVersion: z.string().min(1),
   isAnomaly: z.boolean(),
+  /** In [0, 1]: how anomalous in context (the model's and the addresses' evidence together). */
+  riskScore: z.number().min(0).max(1).optional(),
+  riskLevel: Severity.optional(),
+  /** Why, strongest first. */
+  reasons: z.array(VerdictReasonSchema).optional(),
   anomalyScore: z.number().min(0).max(1),
   severity: Severity,
   confidence: z.number().min(0).max(1),
@@ -60,7 +90,11 @@ export const ScoreMessageSchema = z.object({
 });
 export type ScoreMessage = z.infer<typeof ScoreMessageSchema>;
 
-/** Anomalies topic: flagged results only, with what a reviewer or alerting needs without a lookup. */
+/**
+ * Anomalies topic: flagged results only (the combined verdict's `isAnomaly`, so a transaction the model
+ * alone finds ordinary can be here for its context, and a model outlier the context explains may not),
+ * with what a reviewer or alerting needs without a lookup.
+ */
 export const AnomalyMessageSchema = ScoreMessageSchema.extend({
   isAnomaly: z.literal(true),
   transaction: z.object({
@@ -155,9 +189,23 @@ export const DeadLetterMessageSchema = z.object({
 });
 export type DeadLetterMessage = z.infer<typeof DeadLetterMessageSchema>;
 
-/** The key of every message about a transaction: its lower-case hash (Kafka's murmur2 picks the partition). */
+/** The key of every output message about a transaction: its lower-case hash (murmur2 picks the partition). */
 export function transactionKey(hash: string): string {
   return hash.toLowerCase();
+}
+
+const SENDER = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * The key of an input-topic message: the transaction's sender, lower-case, so one sender's transactions
+ * land in one partition, in the order they were published; the lower-case hash when it has no valid sender
+ * (absent or malformed: validation rejects it later, but it must still be published somewhere).
+ */
+export function inputMessageKey(transaction: { hash: string; from?: string | null | undefined }): string {
+  const { from } = transaction;
+  return typeof from === "string" && SENDER.test(from)
+    ? from.toLowerCase()
+    : transactionKey(transaction.hash);
 }
 
 export function encodeMessage(message: object): string {

@@ -1,16 +1,17 @@
 import type { KafkaProducerMetrics } from "@chainwatch/metrics";
 import { ChainwatchError, type Logger, once } from "@chainwatch/service-kit";
-import { type Kafka, Partitioners, type Producer } from "kafkajs";
+import type { Kafka, Producer } from "kafkajs";
+import { keyPartitioner } from "./partitioner.ts";
 
 export interface OutgoingMessage {
-  /** The partitioning key (a tx hash); null spreads messages round-robin. */
+  /**
+   * The partitioning key: the sender (or the hash) on the input topic, the hash on the output topics
+   * (messages.ts); null spreads messages round-robin.
+   */
   key: string | null;
   /** UTF-8 JSON for every stream message; bytes only where a test needs a malformed value. */
   value: string | Buffer;
-  /**
-   * Explicit partition; unset → murmur2 of the key. The worker sets the input partition on its outputs when
-   * all topics have the same partition count: the same partition murmur2 would pick, without its cost.
-   */
+  /** Explicit partition; unset → murmur2 of the key (keyPartitioner). */
   partition?: number;
   headers?: Record<string, string>;
 }
@@ -127,8 +128,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
     // Topics are created explicitly (ensureTopics) with the configured partition count; auto-creation
     // would make a typo in a topic name a new topic with the broker's defaults.
     allowAutoTopicCreation: false,
-    // The Java client's murmur2 partitioner, so a key maps to the same partition from any client.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    // The Java client's murmur2 partitioner, so a key maps to the same partition from any client; kafkajs's
+    // own, with a murmur2 ~30× cheaper (partitioner.ts).
+    createPartitioner: keyPartitioner,
   });
   let connecting: Promise<void> | undefined;
   let isClosed = false;
