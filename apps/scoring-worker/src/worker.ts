@@ -201,8 +201,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
           replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
         })),
       );
-      const isCoPartitioned = new Set(Object.values(env.topics).map((topic) => partitions[topic])).size === 1;
-      logger.info({ topics: env.topics, created, partitions, isCoPartitioned }, "kafka topics ready");
+      logger.info({ topics: env.topics, created, partitions }, "kafka topics ready");
       await publisher.connect();
 
       streamWorker = createStreamWorker({
@@ -231,7 +230,6 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         heartbeatIntervalMs: env.KAFKA_HEARTBEAT_INTERVAL_MS,
         retry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
         drainTimeoutMs: env.KAFKA_DRAIN_TIMEOUT_MS,
-        isCoPartitioned,
         ...(options.onFatal ? { onFatal: options.onFatal } : {}),
       });
       await streamWorker.start();

@@ -6,10 +6,10 @@ import {
   createPublisher,
   createStreamAdmin,
   encodeMessage,
+  inputMessageKey,
   MESSAGE_SCHEMA_VERSION,
   type OutgoingMessage,
   type StreamAdmin,
-  transactionKey,
 } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
 import { createPostgresDatabase } from "@chainwatch/store";
@@ -238,14 +238,16 @@ async function publishTransactions(
           )
             .toString(16)
             .padStart(8, "0")}`;
+          const transaction = transactionFor(hash);
           const value = encodeMessage({
             schemaVersion: MESSAGE_SCHEMA_VERSION,
-            transaction: transactionFor(hash),
+            transaction,
             source: "bench",
             publishedAt,
           });
           bytes += value.length;
-          messages.push({ key: transactionKey(hash), value });
+          // Keyed by sender, as every producer keys the input topic (5,000 senders, so every partition works).
+          messages.push({ key: inputMessageKey(transaction), value });
         }
         await publisher.publish([{ topic, messages }]);
       }

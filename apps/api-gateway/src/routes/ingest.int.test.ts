@@ -16,7 +16,10 @@ import { simpleTransaction, startTestGateway, type TestGateway } from "../testin
 
 const logger = createLogger({ name: "test", level: "silent" });
 const randomHash = () => `0x${randomBytes(32).toString("hex")}`;
-const tx = () => simpleTransaction(1, { hash: randomHash() });
+const randomAddress = () => `0x${randomBytes(20).toString("hex")}`;
+/** A new transaction from a sender of its own (the input topic's key). */
+const tx = (overrides: Record<string, unknown> = {}) =>
+  simpleTransaction(1, { hash: randomHash(), from: randomAddress(), ...overrides });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 await describeWithServices("ingest and stream status on the real Kafka", ["kafka"], () => {
@@ -102,9 +105,11 @@ await describeWithServices("ingest and stream status on the real Kafka", ["kafka
     await admin.close();
   });
 
-  it("publishes accepted transactions to the input topic (created on first use), keyed by hash; rejected ones never", async () => {
+  it("publishes accepted transactions to the input topic (created on first use), keyed by sender (hash without one); rejected ones never", async () => {
     const { topic, ingest, streamStatus, groupMember } = await streamingGateway("cw_ingest");
-    const [a, b, c] = [tx(), tx(), tx()];
+    const sender = randomAddress();
+    const { from: _none, ...c } = tx();
+    const [a, b] = [tx({ from: sender }), tx({ from: sender.toUpperCase().replace("0X", "0x") })];
     const response = await ingest([a, { hash: "0xnope" }, b, a, c]);
     expect(response.status).toBe(202);
     const outcome = IngestResponseSchema.parse(response.json);
@@ -115,23 +120,35 @@ await describeWithServices("ingest and stream status on the real Kafka", ["kafka
 
     const received: ConsumedMessage[] = [];
     const member = groupMember((message) => received.push(message));
-    const keys = () => new Set(received.map((message) => String(message.key)));
-    await waitFor("the three transactions", async () => (keys().size >= 3 ? true : undefined));
+    const decoded = () =>
+      received.map((message) => {
+        const result = decodeTransactionMessage(message.value);
+        if (!result.ok) throw new Error(result.error);
+        return { key: String(message.key), partition: message.partition, message: result.message };
+      });
+    const hashes = () => new Set(decoded().map((item) => String(item.message.transaction.hash)));
+    await waitFor("the three transactions", async () => (hashes().size >= 3 ? true : undefined));
     // The invalid item and the duplicate were never published (a produce retried under load could
     // still add a copy of a published one: at-least-once).
-    expect(keys()).toEqual(new Set([a?.hash, b?.hash, c?.hash]));
-    const decoded = received.map((message) => {
-      const result = decodeTransactionMessage(message.value);
-      if (!result.ok) throw new Error(result.error);
-      return { key: String(message.key), message: result.message };
-    });
-    expect(new Set(decoded.map((item) => item.key))).toEqual(new Set([a?.hash, b?.hash, c?.hash]));
-    for (const item of decoded) {
+    expect(hashes()).toEqual(new Set([a.hash, b.hash, c.hash]));
+    const keyOf = new Map(decoded().map((item) => [String(item.message.transaction.hash), item.key]));
+    // a and b: one sender (in either case), one key and partition; c has no sender: its hash.
+    expect(keyOf).toEqual(
+      new Map([
+        [a.hash, sender],
+        [b.hash, sender],
+        [c.hash, c.hash],
+      ]),
+    );
+    const sameSender = decoded().filter((item) => item.key === sender);
+    expect(new Set(sameSender.map((item) => item.partition)).size).toBe(1);
+    // In request order within the partition.
+    expect(sameSender.map((item) => item.message.transaction.hash).slice(0, 2)).toEqual([a.hash, b.hash]);
+    for (const item of decoded()) {
       expect(item.message).toMatchObject({
         schemaVersion: 1,
         source: "api",
         requestId: response.headers["x-request-id"],
-        transaction: { hash: item.key },
       });
     }
 

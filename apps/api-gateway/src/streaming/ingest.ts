@@ -1,9 +1,9 @@
 import type { OutgoingMessage, Publisher } from "@chainwatch/kafka";
 import {
   encodeMessage,
+  inputMessageKey,
   MESSAGE_SCHEMA_VERSION,
   type TransactionMessage,
-  transactionKey,
 } from "@chainwatch/kafka/formats";
 import { contentFingerprint } from "@chainwatch/model";
 import {
@@ -125,7 +125,10 @@ export function createEmbeddedIngest(options: {
   };
 }
 
-/** Kafka mode: validate, then publish the accepted ones (acks=all) keyed by hash; 503 if Kafka does not ack in time. */
+/**
+ * Kafka mode: validate, then publish the accepted ones (acks=all) keyed by sender (the hash without one),
+ * so a sender's transactions reach one worker in request order; 503 if Kafka does not ack in time.
+ */
 export function createKafkaIngest(options: {
   publisher: Pick<Publisher, "publish">;
   topic: string;
@@ -139,8 +142,9 @@ export function createKafkaIngest(options: {
     totals: count.totals,
     async ingest(items, context) {
       const rejected: IngestRejection[] = [];
-      // By content, not by hash: the same hash with other content is published too (in order, same key and
-      // partition), so the worker stores the latest and records the conflict instead of never seeing it.
+      // By content, not by hash: the same hash with other content is published too, so the worker stores the
+      // latest and records the conflict instead of never seeing it. In order when the sender is the same (same
+      // key and partition); a copy that changes `from` may land on another partition and be processed first.
       const messages = new Map<string, OutgoingMessage>();
       const accepted = new Set<string>();
       const publishedAt = new Date().toISOString();
@@ -162,7 +166,10 @@ export function createKafkaIngest(options: {
           publishedAt,
           requestId: context.requestId,
         };
-        messages.set(fingerprint, { key: transactionKey(hash), value: encodeMessage(message) });
+        messages.set(fingerprint, {
+          key: inputMessageKey(checked.transaction),
+          value: encodeMessage(message),
+        });
       });
       if (messages.size > 0) {
         try {

@@ -46,9 +46,16 @@ describe("replay", () => {
     vi.useRealTimers();
   });
 
-  it("publishes valid JSON Lines rows as v1 messages keyed by hash and skips invalid ones with their line", async () => {
+  it("publishes valid JSON Lines rows as v1 messages keyed by sender (by hash without one) and skips invalid ones with their line", async () => {
     const lines = [
-      JSON.stringify({ hash: hash(1), value: 1.5, gas: 21_000, gasPrice: 30, to: `0x${"2".repeat(40)}` }),
+      JSON.stringify({
+        hash: hash(1),
+        value: 1.5,
+        gas: 21_000,
+        gasPrice: 30,
+        from: "0xC0FFEE000000000000000000000000000000000A",
+        to: `0x${"2".repeat(40)}`,
+      }),
       "{broken",
       JSON.stringify({
         hash: hash(2),
@@ -68,7 +75,10 @@ describe("replay", () => {
     expect(sent.every((batch) => batch.topic === "in")).toBe(true);
     const decoded = messages().map((message) => decodeTransactionMessage(Buffer.from(message.value)));
     expect(decoded.every((result) => result.ok)).toBe(true);
-    expect(messages().map((message) => message.key)).toEqual([hash(1), hash(2)]);
+    expect(messages().map((message) => message.key)).toEqual([
+      "0xc0ffee000000000000000000000000000000000a",
+      "0x0000000000000000000000000000000000000000000000000000000000000002",
+    ]);
     const first = decoded[0];
     if (!first?.ok) throw new Error("not decoded");
     expect(first.message).toMatchObject({ schemaVersion: 1, source: "replay" });

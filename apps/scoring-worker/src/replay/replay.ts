@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import {
   encodeMessage,
+  inputMessageKey,
   MESSAGE_SCHEMA_VERSION,
   type OutgoingMessage,
   type Publisher,
   type TransactionMessage,
-  transactionKey,
 } from "@chainwatch/kafka";
 import { type NormalizedTransaction, type RowOutcome, readTransactions } from "@chainwatch/model";
 import { sleep } from "@chainwatch/service-kit";
@@ -92,7 +92,8 @@ export function toRpcTransaction(tx: NormalizedTransaction): Record<string, unkn
 
 /**
  * Publishes a file of transactions to the input topic, validated row by row (invalid rows are skipped
- * and reported, not published), in produce batches, optionally at a fixed rate.
+ * and reported, not published), in produce batches, optionally at a fixed rate. Messages are keyed by
+ * sender (the hash without one), so each sender's transactions are scored in file order.
  */
 export async function replayFile(options: ReplayOptions): Promise<ReplaySummary> {
   const batchSize = Math.max(1, options.batchSize ?? 500);
@@ -164,7 +165,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplaySummary>
         source,
         publishedAt: new Date().toISOString(),
       };
-      batch.push({ key: transactionKey(hash), value: encodeMessage(message) });
+      // Keyed by sender: a sender's rows reach one worker in file order (address context needs it).
+      batch.push({ key: inputMessageKey({ hash, from: row.tx.from }), value: encodeMessage(message) });
       if (batch.length >= sendSize) await flush();
     }
     if (!options.signal?.aborted) {

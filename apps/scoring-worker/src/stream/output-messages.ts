@@ -20,6 +20,8 @@ export interface DeadLetter {
   reason: DeadLetterReason;
   error: string;
   issues?: { path: string; message: string }[];
+  /** The transaction's hash when the message got far enough to name a well-formed one (the record key). */
+  hash?: string | null;
 }
 
 const sourceOf = (message: ConsumedMessage) => ({
@@ -41,12 +43,10 @@ function scoredAtIso(date: Date | undefined): string {
   return lastScoredAt.iso;
 }
 
-/** `partition`: the output partition when the worker sets it explicitly (co-partitioned topics). */
-function outgoing(key: string | null, value: string, partition: number | undefined): OutgoingMessage {
-  return partition === undefined ? { key, value } : { key, value, partition };
-}
-
-/** The fields a score and an anomaly message share, in the score message's shape. */
+/**
+ * The fields a score and an anomaly message share, in the score message's shape: the combined verdict
+ * (`isAnomaly`, `riskScore`, `riskLevel`, `reasons`) and the model's own fields.
+ */
 function scoreFields(item: ScoredItem<ConsumedMessage>): ScoreMessage {
   const { result, record } = item;
   return {
@@ -54,6 +54,9 @@ function scoreFields(item: ScoredItem<ConsumedMessage>): ScoreMessage {
     hash: item.transaction.hash,
     modelVersion: result.modelVersion,
     isAnomaly: result.isAnomaly,
+    riskScore: result.riskScore,
+    riskLevel: result.riskLevel,
+    reasons: result.reasons,
     anomalyScore: result.anomalyScore,
     severity: result.severity,
     confidence: result.confidence,
@@ -63,12 +66,19 @@ function scoreFields(item: ScoredItem<ConsumedMessage>): ScoreMessage {
   };
 }
 
-export function scoreMessage(item: ScoredItem<ConsumedMessage>, partition?: number): OutgoingMessage {
-  return outgoing(transactionKey(item.transaction.hash), encodeMessage(scoreFields(item)), partition);
+/**
+ * Outputs are keyed by the transaction hash and partitioned by it (murmur2), not sent to their input's
+ * partition: the input is keyed by sender, so its partition says nothing about the hash's.
+ */
+export function scoreMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage {
+  return { key: transactionKey(item.transaction.hash), value: encodeMessage(scoreFields(item)) };
 }
 
-/** Anomalies are a few percent of the stream, so the one spread here costs nothing measurable. */
-export function anomalyMessage(item: ScoredItem<ConsumedMessage>, partition?: number): OutgoingMessage {
+/**
+ * The anomalies topic receives the combined verdict's anomalies (`result.isAnomaly`). They are a few percent
+ * of the stream, so the one spread here costs nothing measurable.
+ */
+export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessage {
   const { record, transaction } = item;
   const message: AnomalyMessage = {
     ...scoreFields(item),
@@ -84,7 +94,7 @@ export function anomalyMessage(item: ScoredItem<ConsumedMessage>, partition?: nu
     },
     features: record.features ?? {},
   };
-  return outgoing(transactionKey(transaction.hash), encodeMessage(message), partition);
+  return { key: transactionKey(transaction.hash), value: encodeMessage(message) };
 }
 
 /**
@@ -151,11 +161,16 @@ function headerEntries(headers: MessageHeaders | undefined) {
   return { kept, dropped: all.length - kept.length };
 }
 
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+
 /**
- * The record key of a dead letter: the original key when it is short UTF-8 (so a consumer can look it up
- * by key), else a digest of it (same key → same partition, bounded size).
+ * The record key of a dead letter: like every output, the lower-case transaction hash when the message
+ * names a well-formed one (invalid_transaction, unscoreable). Otherwise (not JSON, not an envelope, an
+ * undecodable batch) the original key when it is short UTF-8 (the sender or hash the producer chose), else
+ * a digest of it (same key → same partition, bounded size). `original.key` always holds the input's key.
  */
-function deadLetterKey(key: Buffer | null): string | null {
+function deadLetterKey(key: Buffer | null, hash: string | null | undefined): string | null {
+  if (typeof hash === "string" && HASH.test(hash)) return transactionKey(hash);
   if (key === null) return null;
   const text = key.length <= DEAD_LETTER_KEY_MAX_BYTES ? decodeUtf8(key) : undefined;
   return text ?? `sha256:${createHash("sha256").update(key).digest("hex")}`;
@@ -171,7 +186,6 @@ export function deadLetterMessage(
   deadLetter: DeadLetter,
   consumerGroup: string,
   failedAt: Date,
-  partition?: number,
   omitContent = false,
 ): OutgoingMessage {
   const { message } = deadLetter;
@@ -227,13 +241,12 @@ export function deadLetterMessage(
     failedAt: failedAt.toISOString(),
   };
   const outgoing: OutgoingMessage = {
-    key: deadLetterKey(message.key),
+    key: deadLetterKey(message.key, deadLetter.hash),
     value: encodeMessage(payload),
     headers: { "dlq-reason": deadLetter.reason },
-    ...(partition === undefined ? {} : { partition }),
   };
   if (!omitContent && outgoingBytes(outgoing) > DEAD_LETTER_MAX_BYTES) {
-    return deadLetterMessage(deadLetter, consumerGroup, failedAt, partition, true);
+    return deadLetterMessage(deadLetter, consumerGroup, failedAt, true);
   }
   return outgoing;
 }

@@ -2,6 +2,7 @@ import {
   AnomalyMessageSchema,
   DeadLetterMessageSchema,
   decodeMessage,
+  partitionForKey,
   ScoreMessageSchema,
 } from "@chainwatch/kafka";
 import { produceWithJavaClient } from "@chainwatch/kafka/testing";
@@ -15,6 +16,7 @@ import {
   kafkaHarness,
   offsetTotals,
   openScopeDatabase,
+  SCOPE_PARTITIONS,
   type StreamScope,
   silentLogger,
   startTcpProxy,
@@ -87,13 +89,18 @@ await describeWithServices("scoring worker on the real Kafka and PostgreSQL", ["
       decodedScores.flatMap((decoded) => (decoded.ok ? [decoded.message.hash] : [])),
     );
     expect(scoredHashes).toEqual(new Set(transactions.map((tx) => String(tx.hash))));
-    // Keyed by hash, and in the same partition number as its input (all topics have the same count).
+    // Keyed by hash and in the partition murmur2 of the hash picks (the input is keyed by sender, so its
+    // partition number says nothing about the hash's).
     expect(scores.every((message) => String(message.key) === decodeScoreHash(message.value))).toBe(true);
     expect(
-      scores.every((message, index) => {
-        const decoded = decodedScores[index];
-        return decoded?.ok === true && decoded.message.source.partition === message.partition;
-      }),
+      scores.every((message) => message.partition === partitionForKey(String(message.key), SCOPE_PARTITIONS)),
+    ).toBe(true);
+    // The combined verdict travels with every score.
+    expect(
+      decodedScores.every(
+        (decoded) =>
+          decoded.ok && decoded.message.riskScore !== undefined && decoded.message.reasons !== undefined,
+      ),
     ).toBe(true);
 
     const { rows } = await database.query<{ count: string }>("SELECT count(*) FROM anomalies");

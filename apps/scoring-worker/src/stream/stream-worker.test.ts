@@ -1,5 +1,6 @@
 import { createCache, createMemoryStore } from "@chainwatch/cache";
 import {
+  AnomalyMessageSchema,
   type BatchConsumer,
   type BatchHandler,
   type ConsumedMessage,
@@ -178,6 +179,8 @@ function fakeStore() {
 }
 
 let nextHash = 1;
+/** Every test transaction's sender: the input key, as producers set it. */
+const SENDER = "0xc0ffee0000000000000000000000000000000001";
 function message(partition: number, offset: number, value?: string | null): ConsumedMessage {
   const hash = `0x${(nextHash++).toString(16).padStart(64, "0")}`;
   const payload =
@@ -185,7 +188,7 @@ function message(partition: number, offset: number, value?: string | null): Cons
       ? value
       : encodeMessage({
           schemaVersion: 1,
-          transaction: { hash, value: 1, gas: 21_000, gasPrice: 20 },
+          transaction: { hash, value: 1, gas: 21_000, gasPrice: 20, from: SENDER },
           source: "test",
           publishedAt: new Date().toISOString(),
         });
@@ -193,7 +196,7 @@ function message(partition: number, offset: number, value?: string | null): Cons
     topic: TOPIC,
     partition,
     offset: String(offset),
-    key: Buffer.from(hash),
+    key: Buffer.from(SENDER),
     value: payload === null ? null : Buffer.from(payload),
     timestamp: "0",
   };
@@ -205,7 +208,6 @@ function setup(
   options: {
     maxQueueSize?: number;
     concurrency?: number;
-    isCoPartitioned?: boolean;
     /** Wraps the real pipeline (to make it fail) . */
     wrapPipeline?: (pipeline: TransactionPipeline) => TransactionPipeline;
     /** Stands between the worker and the recording publisher (to make publishing fail). */
@@ -234,7 +236,6 @@ function setup(
     retry: { initialDelayMs: 1, maxDelayMs: 5 },
     drainTimeoutMs: 500,
     commitRetryIntervalMs: 20,
-    isCoPartitioned: options.isCoPartitioned ?? false,
   });
   return { kafka, output, store, worker };
 }
@@ -294,17 +295,93 @@ describe("stream worker", () => {
     await worker.stop();
   });
 
-  it("sends outputs to the input's partition number when the topics are co-partitioned, else lets the key decide", async () => {
-    for (const isCoPartitioned of [true, false]) {
-      const { kafka, output, worker } = setup({ isCoPartitioned });
-      await worker.start();
-      kafka.assign([3]);
-      await kafka.deliver(3, [message(3, 0), message(3, 1, "{bad")]);
-      await eventually(() => kafka.committed(3) === "2", "commit");
-      const partitions = [...output.on("scores"), ...output.on("dlq")].map((m) => m.partition);
-      expect(partitions).toEqual(isCoPartitioned ? [3, 3] : [undefined, undefined]);
-      await worker.stop();
+  it("keys outputs by hash and leaves their partition to the key (the input is keyed by sender); dead letters by hash when the transaction names one", async () => {
+    const { kafka, output, worker } = setup();
+    await worker.start();
+    kafka.assign([3]);
+    const transactionMessage = (offset: number, transaction: Record<string, unknown>) =>
+      message(
+        3,
+        offset,
+        encodeMessage({
+          schemaVersion: 1,
+          transaction: { value: 1, gas: 21_000, gasPrice: 20, from: SENDER, ...transaction },
+          source: "test",
+          publishedAt: new Date().toISOString(),
+        }),
+      );
+    const scored = transactionMessage(0, { hash: `0x${"CD".repeat(32)}` });
+    const invalid = transactionMessage(2, { hash: `0x${"AB".repeat(32)}`, value: "lots" });
+    await kafka.deliver(3, [scored, message(3, 1, "{bad"), invalid]);
+    await eventually(() => kafka.committed(3) === "3", "commit");
+    const scores = output.on("scores");
+    const deadLetters = output.on("dlq");
+    expect(scores.map((m) => m.key)).toEqual([`0x${"cd".repeat(32)}`]);
+    // Not JSON: no hash to key by, so the input's key (the sender); a named transaction: its lower-case hash.
+    expect(deadLetters.map((m) => m.key)).toEqual([SENDER, `0x${"ab".repeat(32)}`]);
+    expect([...scores, ...deadLetters].map((m) => m.partition)).toEqual([undefined, undefined, undefined]);
+    // The input's key is kept in the dead letter, whatever its record key.
+    expect(
+      deadLetters.map((m) => DeadLetterMessageSchema.parse(JSON.parse(String(m.value))).original.key),
+    ).toEqual([SENDER, SENDER]);
+    await worker.stop();
+  });
+
+  it("publishes the combined verdict: riskScore, riskLevel and reasons on every score, and the anomalies topic follows isAnomaly", async () => {
+    const contextReason = {
+      kind: "context" as const,
+      code: "sender_burst" as const,
+      message: "14 transactions in 60 s; this sender usually sends 0.2",
+      surprise: 4.2,
+      data: { count: 14, expected: 0.2 },
+    };
+    const { kafka, output, worker } = setup({
+      wrapPipeline: (pipeline) => ({
+        ...pipeline,
+        async process(items, processOptions) {
+          const outcome = await pipeline.process(items, processOptions);
+          // The second one is flagged by its context although the model finds it ordinary.
+          const flagged = outcome.scored[1];
+          if (flagged) {
+            flagged.result = {
+              ...flagged.result,
+              isAnomaly: true,
+              riskScore: 0.62,
+              riskLevel: "critical",
+              reasons: [contextReason, ...flagged.result.reasons],
+            };
+          }
+          return outcome;
+        },
+      }),
+    });
+    await worker.start();
+    kafka.assign([0]);
+    const batch = messages(0, 0, 3);
+    await kafka.deliver(0, batch);
+    await eventually(() => kafka.committed(0) === "3", "commit");
+    const scores = output.on("scores").map((m) => ScoreMessageSchema.parse(JSON.parse(String(m.value))));
+    expect(scores).toHaveLength(3);
+    for (const score of scores) {
+      expect(score.riskScore).toBeTypeOf("number");
+      expect(score.riskLevel).toMatch(/^(low|medium|high|critical)$/);
+      // Ordinary ones carry no reason above 1 decade of evidence, but the field is always written.
+      expect(Array.isArray(score.reasons)).toBe(true);
     }
+    expect(scores.map((score) => score.isAnomaly)).toEqual([false, true, false]);
+    const anomalies = output
+      .on("anomalies")
+      .map((m) => AnomalyMessageSchema.parse(JSON.parse(String(m.value))));
+    expect(anomalies.map((anomaly) => anomaly.hash)).toEqual([scores[1]?.hash]);
+    expect(anomalies[0]).toMatchObject({
+      isAnomaly: true,
+      riskScore: 0.62,
+      riskLevel: "critical",
+      severity: scores[1]?.severity,
+      transaction: { from: SENDER },
+    });
+    expect(anomalies[0]?.reasons?.[0]).toEqual(contextReason);
+    await worker.stop();
   });
 
   it("retries a failing store write without committing, and commits once it is durable", async () => {

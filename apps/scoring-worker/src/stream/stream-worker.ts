@@ -38,11 +38,6 @@ export interface StreamWorkerOptions {
   commitRetryIntervalMs?: number;
   /** The consumer crashed and will not restart: the process should exit non-zero. */
   onFatal?: (error: Error) => void;
-  /**
-   * Every topic has the input's partition count, so an output can go to its input's partition number
-   * (what murmur2 of the same key picks) without hashing the key again. About a tenth of the worker's CPU.
-   */
-  isCoPartitioned?: boolean;
 }
 
 export interface StreamWorkerStats {
@@ -345,25 +340,27 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
         reason: rejected.reason,
         error: rejected.message,
         issues: rejected.issues,
+        hash: rejected.hash,
       });
     }
     // Dead letters in offset order, whichever step rejected them.
     if (deadLetters.length > 1)
       deadLetters.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
     const failedAt = new Date();
-    const partition = options.isCoPartitioned ? (chunk[0]?.partition ?? 0) : undefined;
+    // Outputs are keyed and partitioned by hash; the input is keyed by sender (packages/kafka messages.ts).
     const scores: OutgoingMessage[] = [];
     const anomalies: OutgoingMessage[] = [];
     for (const item of outcome.scored) {
-      scores.push(scoreMessage(item, partition));
-      if (item.result.isAnomaly) anomalies.push(anomalyMessage(item, partition));
+      scores.push(scoreMessage(item));
+      // The combined verdict (model and address context), not the model's alone.
+      if (item.result.isAnomaly) anomalies.push(anomalyMessage(item));
     }
     // Each dead letter's smaller form, sent if the broker refuses the full one (a topic whose
     // max.message.bytes is below the broker's default): the original's coordinates without its content.
     const deadLetterOf = new Map<OutgoingMessage, DeadLetter>();
     const fallbacks = new Set<OutgoingMessage>();
     const deadLetterMessages = deadLetters.map((deadLetter) => {
-      const outgoing = deadLetterMessage(deadLetter, options.groupId, failedAt, partition);
+      const outgoing = deadLetterMessage(deadLetter, options.groupId, failedAt);
       deadLetterOf.set(outgoing, deadLetter);
       return outgoing;
     });
@@ -379,7 +376,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       fallbackOf: (message) => {
         const deadLetter = deadLetterOf.get(message);
         if (!deadLetter || fallbacks.has(message)) return undefined;
-        const fallback = deadLetterMessage(deadLetter, options.groupId, failedAt, partition, true);
+        const fallback = deadLetterMessage(deadLetter, options.groupId, failedAt, true);
         deadLetterOf.set(fallback, deadLetter);
         fallbacks.add(fallback);
         return fallback;

@@ -7,12 +7,12 @@ import {
   createPublisher,
   createStreamAdmin,
   encodeMessage,
+  inputMessageKey,
   type KafkaClient,
   type OutgoingMessage,
   type Publisher,
   type StreamAdmin,
   type StreamTopics,
-  transactionKey,
 } from "@chainwatch/kafka";
 import { createTestTopics, retryTransient } from "@chainwatch/kafka/testing";
 import { createLogger, type Logger } from "@chainwatch/service-kit";
@@ -93,9 +93,14 @@ export function transaction(index: number, anomalyEvery = 50): Record<string, un
       };
 }
 
+/** The input message of a transaction, keyed as producers key it: by sender, by hash without one. */
 export function transactionMessage(tx: Record<string, unknown>): OutgoingMessage {
   return {
-    key: transactionKey(String(tx.hash)),
+    key: inputMessageKey({
+      hash: String(tx.hash),
+      from:
+        typeof tx.from === "string" ? tx.from : typeof tx.from_address === "string" ? tx.from_address : null,
+    }),
     value: encodeMessage({
       schemaVersion: 1,
       transaction: tx,
