@@ -1,0 +1,189 @@
+import { randomBytes } from "node:crypto";
+import { createRedisStore, type RedisStore } from "@chainwatch/cache";
+import { type OutgoingMessage, partitionForKey } from "@chainwatch/kafka";
+import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  cleanupScope,
+  type KafkaHarness,
+  kafkaHarness,
+  offsetTotals,
+  openScopeDatabase,
+  SCOPE_PARTITIONS,
+  type StreamScope,
+  silentLogger,
+  storedCounts,
+  streamScope,
+  transactionMessage,
+  waitUntil,
+} from "../testing/stream-fixtures.ts";
+import { createScoringWorker, type ScoringWorker } from "../worker.ts";
+
+const randomAddress = () => `0x${randomBytes(20).toString("hex")}`;
+const randomHash = () => `0x${randomBytes(32).toString("hex")}`;
+const START_SECONDS = 1_735_689_600;
+
+/** Senders whose keys land on every partition, so both workers of the group have work. */
+function sendersOnEveryPartition(): string[] {
+  const byPartition = new Map<number, string>();
+  while (byPartition.size < SCOPE_PARTITIONS) {
+    const address = randomAddress();
+    const partition = partitionForKey(address, SCOPE_PARTITIONS);
+    if (!byPartition.has(partition)) byPartition.set(partition, address);
+  }
+  return [...byPartition.values()];
+}
+
+/** Deletes every key under the prefix (address state, hash markers, cached predictions). */
+async function deletePrefix(redis: RedisStore, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
+    if (keys.length > 0) await redis.client.unlink(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+await describeWithServices(
+  "address context with two workers on the real Kafka, PostgreSQL and Redis",
+  ["kafka", "postgres", "redis"],
+  () => {
+    let harness: KafkaHarness;
+    let redis: RedisStore;
+    let scope: StreamScope;
+    const prefix = uniqueName("cwctx").replace(/[^A-Za-z0-9_-]/g, "_");
+    const workers: ScoringWorker[] = [];
+
+    beforeAll(async () => {
+      harness = kafkaHarness();
+      redis = createRedisStore({
+        url: serviceUrls.redisUrl,
+        commandTimeoutMs: 5_000,
+        connectionName: "test",
+      });
+      expect(await redis.waitUntilReady(5_000)).toBe(true);
+    });
+    afterAll(async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      if (scope) await cleanupScope(scope, harness);
+      await deletePrefix(redis, prefix);
+      await redis.close();
+      await harness.close();
+    });
+
+    it("one sender's transactions are applied once each and in order, redeliveries included; a shared recipient loses no update", async () => {
+      scope = streamScope("cw_ctx");
+      await harness.createTopics(scope);
+      const env = { REDIS_URL: serviceUrls.redisUrl, REDIS_KEY_PREFIX: prefix };
+      for (let index = 0; index < 2; index++) {
+        const worker = createScoringWorker({ env: scope.workerEnv(env), logger: silentLogger });
+        workers.push(worker);
+        await worker.start();
+      }
+      const [first, second] = workers as [ScoringWorker, ScoringWorker];
+      await waitUntil("both workers assigned", () =>
+        first.stats().assignedPartitions.length > 0 &&
+        second.stats().assignedPartitions.length > 0 &&
+        first.stats().assignedPartitions.length + second.stats().assignedPartitions.length ===
+          SCOPE_PARTITIONS
+          ? true
+          : undefined,
+      );
+
+      // The sender under test: N transactions in nonce order, a minute apart, to new recipients each time.
+      const sender = randomAddress();
+      const total = 40;
+      const ofSender = Array.from({ length: total }, (_, nonce) => ({
+        hash: randomHash(),
+        from: sender,
+        to: randomAddress(),
+        value: (0.1 + (nonce % 5) * 0.05).toFixed(2),
+        gas: 21_000,
+        gasPrice: 20,
+        nonce,
+        timestamp: START_SECONDS + nonce * 60,
+      }));
+      // Background: senders on every partition (so both workers score), all paying one shared recipient,
+      // whose state the two workers therefore update concurrently.
+      const shared = randomAddress();
+      const others = sendersOnEveryPartition().flatMap((from, senderIndex) =>
+        Array.from({ length: 8 }, (_, nonce) => ({
+          hash: randomHash(),
+          from,
+          to: shared,
+          value: "0.20",
+          gas: 21_000,
+          gasPrice: 20,
+          nonce,
+          timestamp: START_SECONDS + nonce * 60 + senderIndex,
+        })),
+      );
+      // Several produce requests, so the sender's transactions span several fetches and chunks; each
+      // carries a share of the background. Then a redelivery: the same messages again, later in the stream.
+      const rounds = 4;
+      const perRound = (list: typeof ofSender, round: number) =>
+        list.slice((round * list.length) / rounds, ((round + 1) * list.length) / rounds);
+      const sent: OutgoingMessage[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const messages = [...perRound(ofSender, round), ...perRound(others, round)].map(transactionMessage);
+        sent.push(...messages);
+        await harness.publish(scope.topics.transactions, messages);
+      }
+      const redelivered = [
+        ...ofSender.slice(0, 10),
+        ...ofSender.slice(25, 32),
+        ...others.filter((_, index) => index % 3 === 0),
+      ].map(transactionMessage);
+      await harness.publish(scope.topics.transactions, redelivered);
+      expect(new Set(sent.map((message) => message.key))).toContain(sender);
+
+      const distinct = ofSender.length + others.length;
+      const database = await openScopeDatabase(scope);
+      try {
+        // Every message consumed and committed (redeliveries included), and each transaction stored once.
+        await waitUntil(
+          "everything committed",
+          async () => {
+            const { committed, high } = await offsetTotals(
+              harness.admin,
+              scope.groupId,
+              scope.topics.transactions,
+            );
+            return high >= sent.length + redelivered.length && committed === high ? true : undefined;
+          },
+          45_000,
+          100,
+          () => ({ first: first.stats(), second: second.stats() }),
+        );
+        expect(await storedCounts(database)).toEqual({ predictions: distinct, distinct });
+        expect(first.stats().scored).toBeGreaterThan(0);
+        expect(second.stats().scored).toBeGreaterThan(0);
+        // Redeliveries reached the workers (scored again from the cache), and changed no state below.
+        expect(first.stats().scored + second.stats().scored).toBeGreaterThanOrEqual(
+          sent.length + redelivered.length,
+        );
+
+        const state = (address: string) => redis.client.hgetall(`${prefix}:ctx:v1:a:${address}`);
+        // Applied exactly once per transaction: N, not N plus the 17 redelivered.
+        expect(Number((await state(sender)).outCount)).toBe(total);
+        // Updated by both workers, batch by batch, atomically: no update lost, none applied twice.
+        expect(Number((await state(shared)).inCount)).toBe(others.length);
+
+        // In order: the k-th transaction (by nonce) saw exactly k earlier ones of its sender.
+        const { rows } = await database.query<{ nonce: string; sender_out: number | null }>(
+          `SELECT t.nonce, (p.features->>'ctx_sender_out_count_log10')::float8 AS sender_out
+             FROM transactions t JOIN predictions p ON p.tx_hash = t.hash
+            WHERE t.from_address = $1
+            ORDER BY t.nonce`,
+          [sender],
+        );
+        expect(rows.map((row) => Number(row.nonce))).toEqual(ofSender.map((tx) => tx.nonce));
+        const seen = rows.map((row) => row.sender_out);
+        for (const [k, value] of seen.entries()) expect(value).toBeCloseTo(Math.log10(1 + k), 12);
+        expect(seen.every((value, k) => k === 0 || (value ?? 0) > (seen[k - 1] ?? 0))).toBe(true);
+      } finally {
+        await database.close();
+      }
+    }, 60_000);
+  },
+);
