@@ -1,10 +1,11 @@
 import type { NormalizedTransaction } from "./normalize-transaction.ts";
 
 /**
- * The one feature spec shared by training and serving. Bump FEATURE_SPEC_VERSION whenever a feature is
- * added, removed, reordered or computed differently: model files record the version and refuse to load
- * under another one (MODEL_FEATURE_SPEC_MISMATCH), because a forest silently fed shifted columns still
- * produces plausible-looking scores. docs/model.md explains each feature.
+ * The feature spec of a transaction alone, shared by training and serving. Bump FEATURE_SPEC_VERSION
+ * whenever a feature is added, removed, reordered or computed differently: model files record the version
+ * and refuse to load under another one (MODEL_FEATURE_SPEC_MISMATCH), because a forest silently fed
+ * shifted columns still produces plausible-looking scores. Spec 2 (FEATURE_SPECS, at the end) appends the
+ * address-context features. docs/model.md explains each feature.
  */
 export const FEATURE_SPEC_VERSION = 1;
 
@@ -17,6 +18,11 @@ type FeatureDefinition = {
   isFlag?: boolean;
   /** Renders a feature value in the unit people read (ETH, gwei, bytes) for explanations. */
   display: (featureValue: number) => string;
+  /**
+   * The value as a phrase, where "label display" does not read ("sender's first transaction" rather than
+   * "sender's previous transaction none"). Default: the label then the display; flags: the display.
+   */
+  phrase?: (featureValue: number) => string;
 };
 
 // Amounts span 0 … 10^25 wei; log10(1 + x) keeps zero at zero and spreads that range over 0 … 25 so
@@ -94,6 +100,11 @@ const FEATURES: readonly FeatureDefinition[] = [
 export const FEATURE_NAMES: readonly string[] = Object.freeze(FEATURES.map((feature) => feature.name));
 export const FEATURE_COUNT = FEATURES.length;
 
+/*
+ * Explanations look features up by column. Spec 2 appends the context features to spec 1, so one list
+ * serves both: column j means the same feature under either spec.
+ */
+
 export function describeFeature(index: number): { name: string; description: string } {
   const feature = definition(index);
   return { name: feature.name, description: feature.description };
@@ -109,6 +120,15 @@ export function featureLabel(index: number): string {
 
 export function isFlagFeature(index: number): boolean {
   return definition(index).isFlag === true;
+}
+
+/** The value as explanations show it: "gas price 20 gwei", "calls a function", "sender first seen 3 min ago". */
+export function featurePhrase(index: number, featureValue: number): string {
+  const feature = definition(index);
+  if (feature.phrase) return feature.phrase(featureValue);
+  return feature.isFlag === true
+    ? feature.display(featureValue)
+    : `${feature.label} ${feature.display(featureValue)}`;
 }
 
 export function extractFeatures(tx: NormalizedTransaction): Float64Array {
@@ -181,7 +201,7 @@ function writeFeatureValues(
 }
 
 function definition(index: number): FeatureDefinition {
-  const feature = FEATURES[index];
+  const feature = index < FEATURES.length ? FEATURES[index] : CONTEXT_FEATURES[index - FEATURES.length];
   if (feature === undefined) throw new RangeError(`no feature at index ${index}`);
   return feature;
 }
@@ -200,28 +220,154 @@ function formatNumber(x: number): string {
   return EN_US_NUMBER.format(Number(x.toPrecision(4)));
 }
 
+const fromLog10Seconds = (y: number): number => Math.max(0, fromLog10p(y));
+/** 10^r of a log10 ratio, as "8.3× expected". */
+const ratioDisplay = (r: number): string => `${formatNumber(10 ** r)}× expected`;
+const zDisplay = (reference: string) => (z: number) =>
+  z === 0 ? `at ${reference}` : `${formatNumber(Math.abs(z))} sd ${z > 0 ? "above" : "below"} ${reference}`;
+const agoDisplay = (y: number): string => {
+  const seconds = fromLog10Seconds(y);
+  return seconds < 1 ? "just now" : `${formatDuration(seconds)} ago`;
+};
+const countDisplay = (y: number): string => {
+  const count = Math.round(fromLog10Seconds(y));
+  return `${count} transaction${count === 1 ? "" : "s"}`;
+};
+/** @chainwatch/context writes this for "no previous transaction" (~30 years, longer than any real gap). */
+const NEVER_LOG10_SECONDS = 9;
+
+/**
+ * Spec 2's context features (@chainwatch/context `contextFeatureValues` computes them, from the address
+ * state before the transaction's own update). Durations are log10(1 + seconds), counts log10(1 + n),
+ * ratios log10(observed / expected) and z-scores in spreads of log10 ETH (docs/model.md, "Feature spec 2").
+ */
+const CONTEXT_FEATURES: readonly FeatureDefinition[] = [
+  {
+    name: "ctx_sender_known",
+    label: "sender",
+    isFlag: true,
+    description: "1 when the sender has sent before, else 0",
+    display: (y) => (y >= 0.5 ? "sender has sent before" : "sender's first transaction"),
+  },
+  {
+    name: "ctx_sender_age_log10_s",
+    label: "sender first seen",
+    description: "log10(1 + seconds since the sender was first seen, in either role); 0 when never seen",
+    display: agoDisplay,
+  },
+  {
+    name: "ctx_sender_gap_log10_s",
+    label: "sender's previous transaction",
+    description: `log10(1 + seconds since the sender's previous transaction); ${NEVER_LOG10_SECONDS} when it has none`,
+    display: (y) => (y >= NEVER_LOG10_SECONDS ? "none" : `${formatDuration(fromLog10Seconds(y))} earlier`),
+    phrase: (y) =>
+      y >= NEVER_LOG10_SECONDS
+        ? "no previous transaction from this sender"
+        : `sender's previous transaction ${formatDuration(fromLog10Seconds(y))} earlier`,
+  },
+  {
+    name: "ctx_sender_out_count_log10",
+    label: "sender had sent",
+    description: "log10(1 + transactions the sender sent before)",
+    display: countDisplay,
+  },
+  {
+    name: "ctx_burst_log_ratio",
+    label: "sender's activity in the last ~10 min",
+    description:
+      "log10(recent transactions from the sender, this one included, decayed over ~10 min / the number its usual rate expects)",
+    display: ratioDisplay,
+  },
+  {
+    name: "ctx_value_z",
+    label: "value",
+    description:
+      "(log10 ETH of the value − the sender's typical amount) / spread, history shrunk towards new senders'; 0 for zero value",
+    display: zDisplay("this sender's usual"),
+  },
+  {
+    name: "ctx_recipient_new_for_sender",
+    label: "recipient",
+    isFlag: true,
+    description: "1 when the sender never paid this recipient before, else 0",
+    display: (y) =>
+      y >= 0.5 ? "sender never paid this recipient before" : "sender paid this recipient before",
+  },
+  {
+    name: "ctx_recipient_known",
+    label: "recipient",
+    isFlag: true,
+    description: "1 when the recipient was seen before (in either role), else 0",
+    display: (y) => (y >= 0.5 ? "recipient seen before" : "recipient never seen before"),
+  },
+  {
+    name: "ctx_recipient_age_log10_s",
+    label: "recipient first seen",
+    description: "log10(1 + seconds since the recipient was first seen); 0 when never seen",
+    display: agoDisplay,
+  },
+  {
+    name: "ctx_recipient_in_count_log10",
+    label: "recipient had received",
+    description: "log10(1 + transactions the recipient received before)",
+    display: countDisplay,
+  },
+  {
+    name: "ctx_fan_out_log_ratio",
+    label: "sender's payments to new recipients in the last ~10 min",
+    description:
+      "log10(max(recent transactions from the sender to recipients new to it, 0.01) / the number expected)",
+    display: ratioDisplay,
+  },
+  {
+    name: "ctx_fan_in_log_ratio",
+    label: "recipient's plain payments from new senders in the last ~10 min",
+    description:
+      "log10(max(recent plain payments to the recipient from senders new to it, 0.01) / the number expected)",
+    display: ratioDisplay,
+  },
+  {
+    name: "ctx_new_sender_value_z",
+    label: "value",
+    description: "ctx_value_z for a sender's first transaction (against what new senders move); 0 otherwise",
+    display: zDisplay("what new senders move"),
+  },
+];
+
+/** Like the context package's reasons: seconds, minutes, hours, days as people read them. */
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${formatNumber(Number((seconds / 3_600).toPrecision(3)))} h`;
+  return `${formatNumber(Number((seconds / 86_400).toPrecision(3)))} days`;
+}
+
 /**
  * Feature spec 2 = spec 1 + these, in this order: what a transaction looked like against its sender's and
  * recipient's history. @chainwatch/context computes them (from the address state before the transaction's
  * own update); they are listed here so model files and the store name them the same way.
  */
-export const CONTEXT_FEATURE_NAMES: readonly string[] = Object.freeze([
-  "ctx_sender_known",
-  "ctx_sender_age_log10_s",
-  "ctx_sender_gap_log10_s",
-  "ctx_sender_out_count_log10",
-  "ctx_burst_log_ratio",
-  "ctx_value_z",
-  "ctx_recipient_new_for_sender",
-  "ctx_recipient_known",
-  "ctx_recipient_age_log10_s",
-  "ctx_recipient_in_count_log10",
-  "ctx_fan_out_log_ratio",
-  "ctx_fan_in_log_ratio",
-  "ctx_new_sender_value_z",
-]);
+export const CONTEXT_FEATURE_NAMES: readonly string[] = Object.freeze(
+  CONTEXT_FEATURES.map((feature) => feature.name),
+);
 
 export const SPEC_2_FEATURE_NAMES: readonly string[] = Object.freeze([
   ...FEATURE_NAMES,
   ...CONTEXT_FEATURE_NAMES,
 ]);
+export const SPEC_2_FEATURE_COUNT = SPEC_2_FEATURE_NAMES.length;
+
+/**
+ * The feature specs this build reads, by version. FEATURE_SPEC_VERSION (1) stays what a transaction alone
+ * gives (extractFeatures, the default model); spec 2 also needs the address context, so only callers that
+ * have it (the scoring service, the context trainer) build its rows.
+ */
+export const FEATURE_SPECS: Readonly<Record<number, readonly string[]>> = Object.freeze({
+  1: FEATURE_NAMES,
+  2: SPEC_2_FEATURE_NAMES,
+});
+
+/** Whether a model of this spec reads context features (a registry may record the version as text). */
+export function usesContextFeatures(featureSpecVersion: number | string): boolean {
+  return Number(featureSpecVersion) === 2;
+}

@@ -54,9 +54,14 @@ export {
   FEATURE_COUNT,
   FEATURE_NAMES,
   FEATURE_SPEC_VERSION,
+  FEATURE_SPECS,
+  featurePhrase,
+  SPEC_2_FEATURE_COUNT,
   SPEC_2_FEATURE_NAMES,
   type TrainingRow,
   type TransactionSummary,
+  usesContextFeatures,
+  writeFeatures,
   writeTrainingRowFeatures,
 } from "./features.ts";
 export { type CompiledForest, compileForest } from "./forest/compiled-forest.ts";
@@ -112,10 +117,16 @@ export {
   type TrainingWorkerHandle,
 } from "./training/start-training-worker.ts";
 export {
+  type FeatureRow,
   type TrainFromRowsOptions,
   type TrainFromRowsResult,
+  trainModelFromFeatureRows,
   trainModelFromRows,
 } from "./training/train-from-rows.ts";
+export {
+  type StoredFeaturesTrainingResult,
+  trainSpec2FromStoredFeatures,
+} from "./training/train-from-stored-features.ts";
 export {
   DEFAULT_TRAINING_PARAMETERS,
   MAX_TREES,

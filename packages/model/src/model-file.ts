@@ -4,7 +4,7 @@ import { z } from "zod";
 import { canonicalJson } from "./canonical-json.ts";
 import { DRIFT_BIN_COUNT, DriftReferenceSchema } from "./drift/drift-reference.ts";
 import { ModelFileError } from "./errors.ts";
-import { FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
+import { FEATURE_SPECS } from "./features.ts";
 import { compileForest } from "./forest/compiled-forest.ts";
 
 /*
@@ -146,11 +146,20 @@ export function parseModelFile(json: string): ModelFile {
       `model content does not match its checksum (recorded ${model.checksum.value.slice(0, 12)}, actual ${actual.slice(0, 12)}) or version ${model.modelVersion}`,
     );
   }
+  // Spec 1 (transaction features) and spec 2 (spec 1 + context features) are read; a file's feature names
+  // must be its spec's exactly, in order: a forest fed shifted columns still gives plausible-looking scores.
   const { featureSpecVersion, featureNames } = model.content;
-  if (featureSpecVersion !== FEATURE_SPEC_VERSION || featureNames.join(",") !== FEATURE_NAMES.join(",")) {
+  const specNames = FEATURE_SPECS[featureSpecVersion];
+  if (specNames === undefined) {
     throw new ModelFileError(
       "MODEL_FEATURE_SPEC_MISMATCH",
-      `model was trained for feature spec ${featureSpecVersion}, this build extracts spec ${FEATURE_SPEC_VERSION}`,
+      `model was trained for feature spec ${featureSpecVersion}, this build reads specs ${Object.keys(FEATURE_SPECS).join(" and ")}`,
+    );
+  }
+  if (featureNames.join(",") !== specNames.join(",")) {
+    throw new ModelFileError(
+      "MODEL_FEATURE_SPEC_MISMATCH",
+      `model's feature names are not those of feature spec ${featureSpecVersion} (${specNames.length} features)`,
     );
   }
   assertConsistent(model);

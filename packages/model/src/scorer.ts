@@ -3,9 +3,11 @@ import { confidenceOf, type Severity, scoreTailProbability, severityOf } from ".
 import {
   displayFeatureValue,
   extractFeatureMatrix,
-  FEATURE_NAMES,
-  featureLabel,
+  FEATURE_COUNT,
+  featurePhrase,
   isFlagFeature,
+  usesContextFeatures,
+  writeFeatures,
 } from "./features.ts";
 import { type CompiledForest, compileForest } from "./forest/compiled-forest.ts";
 import { anomalyScoreFromPathLength } from "./forest/path-length.ts";
@@ -37,8 +39,21 @@ export type Prediction = {
 export interface Scorer {
   modelVersion: string;
   featureSpecVersion: number | string;
+  /** The model's columns, in order: FEATURE_NAMES (spec 1) or SPEC_2_FEATURE_NAMES (spec 2). */
+  featureNames: readonly string[];
+  /**
+   * Each column's training median (the model file's featureStats p50). A spec-2 model scores a transaction
+   * without address context with its context columns at these values: the forest then sees the context of
+   * a typical training transaction, and the score rests on the transaction's own features.
+   */
+  featureMedians: readonly number[];
   threshold: number;
+  /**
+   * Scores transactions from their own fields. A spec-2 model has no address context here: its context
+   * columns get `featureMedians` (the scoring service passes the real context through scoreFeatures).
+   */
   scoreTransactions(txs: NormalizedTransaction[]): Prediction[];
+  /** Row-major rows of `featureNames.length` values, in the model's column order. */
   scoreFeatures(data: Float64Array, rows: number): Prediction[];
   /** The share of training transactions scoring at least this high (the model's p-value for a score). */
   tailProbability(anomalyScore: number): number;
@@ -55,6 +70,8 @@ export function createScorer(model: ModelFile): Scorer {
   const forest: CompiledForest = compileForest(content.trees, cols, content.training.sampleSize);
   const { threshold, severityBands, scoreSpread } = content.scoring;
   const stats = content.featureStats;
+  const featureNames: readonly string[] = Object.freeze([...content.featureNames]);
+  const featureMedians: readonly number[] = Object.freeze(stats.map((feature) => feature.p50));
   const contributions = new Float64Array(cols);
 
   function predictRow(data: Float64Array, row: number): Prediction {
@@ -66,7 +83,13 @@ export function createScorer(model: ModelFile): Scorer {
     const explanation = ranked.slice(0, EXPLAINED_FEATURES).map((j) => {
       const value = data[row * cols + j] as number;
       const featureStats = stats[j] ?? { p01: value, p50: value, p99: value };
-      return explainFeature(j, value, contributions[j] as number, featureStats);
+      return explainFeature(
+        featureNames[j] ?? `feature_${j}`,
+        j,
+        value,
+        contributions[j] as number,
+        featureStats,
+      );
     });
     return {
       anomalyScore,
@@ -86,12 +109,25 @@ export function createScorer(model: ModelFile): Scorer {
     return predictions;
   }
 
+  function withoutContext(txs: readonly NormalizedTransaction[]): Float64Array {
+    const data = new Float64Array(txs.length * cols);
+    txs.forEach((tx, row) => {
+      writeFeatures(tx, data, row * cols);
+      for (let j = FEATURE_COUNT; j < cols; j++) data[row * cols + j] = featureMedians[j] as number;
+    });
+    return data;
+  }
+
+  const isContextModel = usesContextFeatures(content.featureSpecVersion);
   return {
     modelVersion: model.modelVersion,
     featureSpecVersion: content.featureSpecVersion,
+    featureNames,
+    featureMedians,
     threshold,
     scoreFeatures,
     scoreTransactions(txs) {
+      if (isContextModel) return scoreFeatures(withoutContext(txs), txs.length);
       const matrix = extractFeatureMatrix(txs);
       return scoreFeatures(matrix.data, matrix.rows);
     },
@@ -104,15 +140,13 @@ export function createScorer(model: ModelFile): Scorer {
 }
 
 function explainFeature(
+  feature: string,
   index: number,
   value: number,
   contribution: number,
   stats: { p01: number; p50: number; p99: number },
 ): FeatureContribution {
-  const feature = FEATURE_NAMES[index] ?? `feature_${index}`;
-  const shown = isFlagFeature(index)
-    ? displayFeatureValue(index, value)
-    : `${featureLabel(index)} ${displayFeatureValue(index, value)}`;
+  const shown = featurePhrase(index, value);
   const direction = value > stats.p50 ? "high" : value < stats.p50 ? "low" : undefined;
   let reason: string;
   if (isFlagFeature(index)) {

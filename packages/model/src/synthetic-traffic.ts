@@ -6,6 +6,12 @@ export type SyntheticTrafficOptions = {
   seed: number;
   /** Fraction of injected outliers (extreme value, extreme gas price, unusual gas limit). Default 0. */
   outlierRate?: number;
+  /**
+   * Senders and recipients drawn from this many addresses, a few busy and many quiet (address i is drawn
+   * with weight ~1/√i), so the stream has address history; default: every address fresh. Drawn from a
+   * stream of their own: the transactions are otherwise the same as without it.
+   */
+  addresses?: number;
 };
 
 export type OutlierKind = "extreme_value" | "extreme_gas_price" | "unusual_gas_limit";
@@ -28,6 +34,7 @@ const ETH = 1e18;
 export function generateSyntheticTraffic(options: SyntheticTrafficOptions): SyntheticTraffic {
   const random = createRandom(options.seed);
   const outlierRate = options.outlierRate ?? 0;
+  const pool = options.addresses === undefined ? null : addressPool(options.addresses, options.seed);
   const transactions: NormalizedTransaction[] = [];
   const outlierKinds: (OutlierKind | null)[] = [];
   for (let i = 0; i < options.count; i++) {
@@ -36,6 +43,10 @@ export function generateSyntheticTraffic(options: SyntheticTrafficOptions): Synt
     if (random.next() < outlierRate) {
       kind = OUTLIER_KINDS[random.nextInt(OUTLIER_KINDS.length)] ?? "extreme_value";
       injectOutlier(tx, kind, random);
+    }
+    if (pool) {
+      tx.from = pool.pick();
+      if (tx.to !== null) tx.to = pool.pick();
     }
     transactions.push(tx);
     outlierKinds.push(kind);
@@ -98,6 +109,15 @@ function injectOutlier(tx: NormalizedTransaction, kind: OutlierKind, random: Ran
   } else {
     tx.gas = BigInt(10_000_000 + random.nextInt(20_000_000));
   }
+}
+
+function addressPool(size: number, seed: number): { pick: () => string } {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`addresses must be a positive integer, got ${size}`);
+  const random = createRandom((seed ^ 0x5bd1e995) >>> 0);
+  const addresses = Array.from({ length: size }, () => hex(random, 40));
+  // u² on [0, 1) puts density ~1/√x on the index: the first addresses are busy, the tail quiet.
+  return { pick: () => addresses[Math.floor(random.next() ** 2 * size)] as string };
 }
 
 /** Box–Muller; one normal per call keeps the stream easy to reason about. */

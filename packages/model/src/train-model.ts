@@ -6,7 +6,7 @@ import {
   REFERENCE_SAMPLE_SIZE,
 } from "./drift/drift-reference.ts";
 import { REFERENCE_SAMPLE_SALT, saltedSeed, sampleIndices } from "./drift/sampling.ts";
-import { extractFeatureMatrix, FEATURE_COUNT, FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
+import { extractFeatureMatrix, FEATURE_SPEC_VERSION, FEATURE_SPECS } from "./features.ts";
 import { compileForest } from "./forest/compiled-forest.ts";
 import { type FitOptions, fitIsolationForest } from "./forest/fit-isolation-forest.ts";
 import { averagePathLength } from "./forest/path-length.ts";
@@ -45,16 +45,18 @@ export type TrainingProgress = {
   modelVersion?: string;
 };
 
+/**
+ * Trains on transactions (spec 1) or a feature matrix whose width names its spec: 9 columns are spec 1,
+ * 22 are spec 2 (spec 1 then the context features, as @chainwatch/context builds the rows). The file
+ * records the spec and its feature names.
+ */
 export function trainModel(
   input: readonly NormalizedTransaction[] | FeatureMatrix,
   options: TrainOptions = {},
 ): ModelFile {
   const matrix = Array.isArray(input) ? extractFeatureMatrix(input) : (input as FeatureMatrix);
-  if (matrix.cols !== FEATURE_COUNT) {
-    throw new RangeError(
-      `expected ${FEATURE_COUNT} feature columns (spec ${FEATURE_SPEC_VERSION}), got ${matrix.cols}`,
-    );
-  }
+  const featureSpecVersion = specOfWidth(matrix.cols);
+  const featureNames = FEATURE_SPECS[featureSpecVersion] ?? [];
   const contamination = options.contamination ?? "auto";
   validateContamination(contamination);
   const seed = options.seed ?? 0;
@@ -73,11 +75,11 @@ export function trainModel(
   const scores = compileForest(forest.trees, cols, forest.sampleSize).scoreBatch(data, rows);
   const scoring = calibrate(scores, contamination, averagePathLength(forest.sampleSize));
   report("summarising");
-  const summary = summariseFeatures(data, rows, cols, seed);
+  const summary = summariseFeatures(data, rows, featureNames, seed);
 
   const content: ModelContent = {
-    featureSpecVersion: FEATURE_SPEC_VERSION,
-    featureNames: [...FEATURE_NAMES],
+    featureSpecVersion,
+    featureNames: [...featureNames],
     createdAt: resolveCreatedAt(options.createdAt, Array.isArray(input) ? input : []),
     training: {
       rows,
@@ -107,15 +109,16 @@ export function trainModel(
 function summariseFeatures(
   data: Float64Array,
   rows: number,
-  cols: number,
+  featureNames: readonly string[],
   seed: number,
 ): { featureStats: ModelContent["featureStats"]; driftReference: DriftReference } {
+  const cols = featureNames.length;
   const sampleSeed = saltedSeed(seed, REFERENCE_SAMPLE_SALT);
   const sampleRows = sampleIndices(rows, REFERENCE_SAMPLE_SIZE, sampleSeed);
   const column = new Float64Array(rows);
   const featureStats: ModelContent["featureStats"] = [];
   const references: DriftReference["features"] = [];
-  FEATURE_NAMES.forEach((name, j) => {
+  featureNames.forEach((name, j) => {
     for (let r = 0; r < rows; r++) column[r] = data[r * cols + j] as number;
     const sample = Float64Array.from(sampleRows, (r) => column[r] as number).sort();
     column.sort();
@@ -131,6 +134,15 @@ function summariseFeatures(
     featureStats,
     driftReference: { method: DRIFT_REFERENCE_METHOD, sampleSeed, features: references },
   };
+}
+
+function specOfWidth(cols: number): number {
+  for (const [version, names] of Object.entries(FEATURE_SPECS))
+    if (names.length === cols) return Number(version);
+  const widths = Object.entries(FEATURE_SPECS).map(([version, names]) => `${names.length} (spec ${version})`);
+  throw new RangeError(
+    `expected ${widths.join(" or ")} feature columns, got ${cols}; transactions alone give spec ${FEATURE_SPEC_VERSION}`,
+  );
 }
 
 function resolveCreatedAt(

@@ -205,6 +205,32 @@ describe("chainwatch-model train", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Exit codes");
   });
+
+  it("points spec 2 to the context trainer, which has the address state", () => {
+    const result = run("train", "--input", csv, "--out", join(dir, "spec2.json"), "--spec", "2");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("chainwatch-context train");
+    expect(run("train", "--input", csv, "--out", join(dir, "spec3.json"), "--spec", "3").code).toBe(2);
+  });
+
+  it("reads JSON Lines whose transactions are wrapped as { tx, label } (benchmark traffic)", () => {
+    const hash = (i: number) => `0x${i.toString(16).padStart(64, "0")}`;
+    const tx = (i: number) => ({ hash: hash(i), value: `${1 + i / 10}`, gas: 21000, gasPrice: 12 });
+    const lines = Array.from({ length: 40 }, (_, i) => tx(i));
+    const bare = file("bare.jsonl", lines.map((line) => JSON.stringify(line)).join("\n"));
+    const wrapped = file(
+      "wrapped.jsonl",
+      lines
+        .map((line, i) => JSON.stringify({ tx: line, label: i === 3 ? "value_spike" : null, eventId: null }))
+        .join("\n"),
+    );
+    const args = ["--trees", "5", "--source", "same"];
+    expect(run("train", "--input", bare, "--out", join(dir, "bare.json"), ...args).code).toBe(0);
+    expect(run("train", "--input", wrapped, "--out", join(dir, "wrapped.json"), ...args).code).toBe(0);
+    expect(readFileSync(join(dir, "wrapped.json"), "utf8")).toBe(
+      readFileSync(join(dir, "bare.json"), "utf8"),
+    );
+  });
 });
 
 describe("chainwatch-model score", () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { ModelFileError, TrainingError } from "../errors.ts";
+import { usesContextFeatures } from "../features.ts";
 import { readModelFile, writeModelFile } from "../model-file.ts";
 import { createScorer, loadDefaultModel } from "../scorer.ts";
 import { trainModelFromRows } from "../training/train-from-rows.ts";
@@ -20,9 +21,11 @@ Usage:
 Input: .csv, .jsonl/.ndjson, optionally .gz. CSV is either the shipped training data
 (block_timestamp,block_number,gas,gas_price,value,… in wei) or headers named like the simple
 input shape (hash,value,gas,gasPrice,… in ETH/gwei). JSON Lines: one transaction per line, simple or
-JSON-RPC shape.
+JSON-RPC shape, bare or wrapped as { "tx": {…}, … } (the detection benchmark's --traffic-out).
 
 train options:
+  --spec <1|2>               feature spec (default 1). Spec 2 adds address-context features, which need
+                             the time-ordered stream: train it with chainwatch-context train
   --seed <uint32>            PRNG seed (default 42)
   --trees <n>                number of trees (default 100)
   --sample-size <n|auto>     rows per tree (default auto = min(256, rows))
@@ -34,7 +37,8 @@ train options:
   --progress-every <rows>    progress line on stderr every n rows (default 1000000; also every 5 s)
 
 score options:
-  --model <file>             model file (default: the shipped default model)
+  --model <file>             model file (default: the shipped default model). A spec-2 model scores
+                             without address context here (context features at their training medians)
   --on-bad-row <skip|fail>   as above (default skip: the bad line is reported in the output)
   Prints one JSON object per input row: { line, hash, anomalyScore, isAnomaly, severity, confidence,
   explanation } or { line, error }.
@@ -73,8 +77,14 @@ async function train(args: string[]): Promise<number> {
       "created-at": { type: "string" },
       "progress-every": { type: "string", default: "1000000" },
       source: { type: "string" },
+      spec: { type: "string", default: "1" },
     },
   });
+  if (values.spec === "2")
+    throw new UsageError(
+      "spec-2 models need address context from the time-ordered stream: use chainwatch-context train (packages/context)",
+    );
+  if (values.spec !== "1") throw new UsageError("--spec must be 1 or 2");
   if (values.input === undefined || values.out === undefined)
     throw new UsageError("--input and --out are required");
   const seed = integerOption("--seed", values.seed, 0, 0xffffffff);
@@ -147,6 +157,11 @@ async function score(args: string[]): Promise<number> {
   if (values.input === undefined) throw new UsageError("--input is required");
   const onBadRow = badRowOption(values["on-bad-row"]);
   const scorer = values.model === undefined ? loadDefaultModel() : createScorer(readModelFile(values.model));
+  if (usesContextFeatures(scorer.featureSpecVersion))
+    process.stderr.write(
+      `model ${scorer.modelVersion} uses feature spec 2; scoring without address context (context features at their training medians)
+`,
+    );
   for await (const row of readTransactions(values.input)) {
     if (!row.ok) {
       if (onBadRow === "fail") throw new InputError(`line ${row.line}: ${row.message}`);

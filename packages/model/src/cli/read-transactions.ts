@@ -84,7 +84,18 @@ function fromJson(text: string, line: number): RowOutcome {
   } catch {
     return { ok: false, line, message: "not valid JSON" };
   }
-  return fromNormalizeResult(safeNormalizeTransaction(value), line);
+  return fromNormalizeResult(safeNormalizeTransaction(unwrapped(value)), line);
+}
+
+/**
+ * A line may wrap its transaction with other fields, `{ "tx": {…}, "label": …, "eventId": … }` (the
+ * detection benchmark's --traffic-out): the transaction is read, the rest ignored. A line with a `hash`
+ * is a transaction itself (the shapes accept unknown fields, so a stray `tx` field stays ignored).
+ */
+function unwrapped(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !("tx" in value) || "hash" in value) return value;
+  const tx = (value as { tx: unknown }).tx;
+  return typeof tx === "object" && tx !== null && !Array.isArray(tx) ? tx : value;
 }
 
 function fromNormalizeResult(result: ReturnType<typeof safeNormalizeTransaction>, line: number): RowOutcome {
