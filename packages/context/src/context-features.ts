@@ -1,4 +1,10 @@
-import { CONTEXT_FEATURE_NAMES } from "@chainwatch/model";
+import {
+  CONTEXT_FEATURE_NAMES,
+  FEATURE_COUNT,
+  type NormalizedTransaction,
+  SPEC_2_FEATURE_COUNT,
+  writeFeatures,
+} from "@chainwatch/model";
 import type { ContextView } from "./context-view.ts";
 
 const log10p = (x: number) => Math.log10(1 + Math.max(0, x));
@@ -38,4 +44,22 @@ export function contextFeatureRecord(view: ContextView): Record<string, number> 
     record[name] = values[index] ?? 0;
   });
   return record;
+}
+
+/**
+ * One spec-2 row in place: the transaction's spec-1 features, then its context features. The one
+ * arithmetic the scoring service serves with and the trainer trains with (train/serve parity). The view
+ * must be available: what stands in for missing context is the caller's decision (the service uses the
+ * model's training medians; the trainer refuses).
+ */
+export function writeSpec2Features(
+  tx: NormalizedTransaction,
+  view: ContextView,
+  out: Float64Array,
+  offset: number,
+): void {
+  if (!view.available) throw new RangeError("no spec-2 features without address context");
+  if (out.length < offset + SPEC_2_FEATURE_COUNT) throw new RangeError("spec-2 row does not fit");
+  writeFeatures(tx, out, offset);
+  out.set(contextFeatureValues(view), offset + FEATURE_COUNT);
 }

@@ -7,7 +7,7 @@ export {
   type Observation,
   STATE_PARAMETERS,
 } from "./address-state.ts";
-export { contextFeatureRecord, contextFeatureValues } from "./context-features.ts";
+export { contextFeatureRecord, contextFeatureValues, writeSpec2Features } from "./context-features.ts";
 export {
   type ContextScorer,
   type ContextScorerOptions,
@@ -27,6 +27,13 @@ export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./r
 export { createRedisStateStore, type RedisStateStoreOptions } from "./redis-state-store.ts";
 export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 export type { AddressStateStore } from "./state-store.ts";
+export {
+  type Spec2Row,
+  type Spec2RowCounts,
+  type Spec2RowsOptions,
+  streamSpec2Rows,
+} from "./training/spec-2-rows.ts";
+export { type TrainSpec2Options, type TrainSpec2Result, trainSpec2Model } from "./training/train-spec-2.ts";
 export {
   combineVerdict,
   DEFAULT_RISK_THRESHOLD,

@@ -3,7 +3,6 @@ import {
   type ContextScorer,
   type ContextView,
   combineVerdict,
-  contextFeatureValues,
   contextReasons,
   DEFAULT_RISK_THRESHOLD,
   modelReason,
@@ -12,10 +11,7 @@ import {
 } from "@chainwatch/context";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
-  CONTEXT_FEATURE_NAMES,
   contentFingerprint,
-  extractFeatureMatrix,
-  FEATURE_NAMES,
   type FeatureContribution,
   type NormalizedTransaction,
   type Prediction,
@@ -23,6 +19,7 @@ import {
 } from "@chainwatch/model";
 import { type ModelProvider, routeTransaction, type ServingStrategy } from "./model-provider.ts";
 import { createServedScoreCalibration, type ServedScoreCalibration } from "./served-calibration.ts";
+import { servedFeatureRecord, servedMatrix, withoutContextReason } from "./served-features.ts";
 
 /** What every API and stream consumer returns for one transaction. */
 export interface ScoreResult {
@@ -226,8 +223,9 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     const features = new Map<string, Record<string, number>>();
     if (toCompute.length > 0) {
       const stopTimer = metrics?.modelInferenceDurationSeconds.startTimer();
-      // The matrix is kept: each stored record carries these very values (no second extraction).
-      const matrix = extractFeatureMatrix(toCompute.map((item) => item.tx));
+      // The matrix is kept: each stored record carries these very values (no second extraction). A spec-2
+      // model's matrix holds the context features too (the training medians where there was no context).
+      const matrix = servedMatrix(scorer, toCompute, contexts);
       const predictions = scorer.scoreFeatures(matrix.data, matrix.rows);
       stopTimer?.();
       const writes: { id: string; value: CachedPrediction }[] = [];
@@ -237,7 +235,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         if (!prediction)
           throw new Error(`model returned ${predictions.length} predictions for ${toCompute.length}`);
         const view = contexts.get(fingerprint);
-        const reasons: Reason[] = view ? contextReasons(view) : [];
+        let reasons: Reason[] = view ? contextReasons(view) : [];
+        if (matrix.hasContextColumns && !view?.available) reasons = withoutContextReason(reasons);
         reasons.push(
           modelReason({
             modelVersion,
@@ -261,7 +260,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           explanation: prediction.explanation,
         };
         byContent.set(fingerprint, scoreResult(tx.hash, value, modelVersion, false));
-        features.set(fingerprint, featureRecord(matrix, position, view));
+        features.set(fingerprint, servedFeatureRecord(matrix, position, view));
         writes.push({ id: predictionCacheId(cacheVersion(scorer), tx.hash, fingerprint), value });
         if (strategy !== "shadow" && verdict.isAnomaly) {
           metrics?.anomaliesDetectedTotal.inc({ severity: verdict.riskLevel });
@@ -366,26 +365,4 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
 
     hasShadows: () => options.models.serving().shadows.length > 0,
   };
-}
-
-/**
- * One row of the feature matrix, and the context features when there was context, as the stored record's
- * `features` (by name): exactly what was served, so a model trained from stored traffic sees the same.
- */
-function featureRecord(
-  matrix: { data: Float64Array; cols: number },
-  row: number,
-  view: ContextView | undefined,
-): Record<string, number> {
-  const values: Record<string, number> = {};
-  FEATURE_NAMES.forEach((name, column) => {
-    values[name] = matrix.data[row * matrix.cols + column] ?? 0;
-  });
-  if (view?.available) {
-    const context = contextFeatureValues(view);
-    CONTEXT_FEATURE_NAMES.forEach((name, index) => {
-      values[name] = context[index] ?? 0;
-    });
-  }
-  return values;
 }
