@@ -191,6 +191,58 @@ const modelOperationsEnv = envFragment("Model operations: drift checks and train
     ),
 });
 
+const rate = z.coerce.number().gt(0).max(1);
+
+const autoBaselineEnv = envFragment(
+  'Auto-baseline: a fresh deployment learns its chain (docs/model.md, "Auto-baseline")',
+  {
+    AUTO_BASELINE_ENABLED: envBoolean
+      .default(true)
+      .describe("Train a spec-2 model on served traffic, shadow it, promote it when the gates pass."),
+    AUTO_BASELINE_CHECK_INTERVAL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .default(300)
+      .describe("How often the policy takes its next step (train, judge the shadow, or wait)."),
+    AUTO_BASELINE_MIN_TRANSACTIONS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(20_000)
+      .describe("Served transactions with context before a baseline is trained (and between two)."),
+    AUTO_BASELINE_RETRAIN_INTERVAL_HOURS: z.coerce
+      .number()
+      .positive()
+      .default(24)
+      .describe("A new baseline is trained this long after the previous one."),
+    AUTO_BASELINE_TRAINING_ROWS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(500_000)
+      .default(100_000)
+      .describe("Newest served feature vectors a baseline is trained on."),
+    AUTO_BASELINE_SHADOW_MIN_TRANSACTIONS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(5_000)
+      .describe("Transactions the shadow must score before it is judged."),
+    AUTO_BASELINE_MAX_FLAG_RATE: rate
+      .default(0.01)
+      .describe("Gate: the shadow flags at most this share of transactions."),
+    AUTO_BASELINE_MAX_FLAG_RATE_RATIO: z.coerce
+      .number()
+      .min(1)
+      .default(2)
+      .describe("Gate: and at most this many times the active model's share."),
+    AUTO_BASELINE_MIN_AGREEMENT: rate
+      .default(0.98)
+      .describe("Gate: the two agree on at least this share of the transactions both scored."),
+  },
+);
+
 const middlewareEnv = envFragment(
   "Middleware: slow requests, compression, body and JSON limits, rate limits, CORS",
   {
@@ -275,6 +327,7 @@ const gatewayEnv = defineAppEnv({
     modelEnvFragment,
     contextEnvFragment,
     modelOperationsEnv,
+    autoBaselineEnv,
     middlewareEnv,
   ],
 });

@@ -35,7 +35,9 @@ import { createTokenService } from "./auth/tokens.ts";
 import type { GatewayEnv } from "./env.ts";
 import { checkDependencies, type DependencyCheck } from "./http/dependencies.ts";
 import { createHttpServer } from "./http/http-server.ts";
+import { AUTO_BASELINE_ACTOR, createAutoBaseline } from "./models/auto-baseline.ts";
 import { createModelOperations } from "./models/model-operations.ts";
+import { trainBaselineFromServed } from "./models/train-baseline.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { createGatewayPipeline } from "./persistence/gateway-pipeline.ts";
@@ -137,6 +139,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       maxMemoryMb: env.MODEL_TRAINING_MAX_MEMORY_MB,
     },
   });
+  const autoBaseline = createAutoBaseline({
+    registry: modelRegistry,
+    servedFeatureVectors: repositories.servedFeatureVectors,
+    countServedFeatureVectors: repositories.countServedFeatureVectors,
+    train: trainBaselineFromServed,
+    isDriftAlarm: () => modelOperations.isDriftAlarm(),
+    audit: (event) => security.audit.recordSystem(AUTO_BASELINE_ACTOR, event),
+    logger: logger.child({ component: "auto-baseline" }),
+    config: {
+      minTransactions: env.AUTO_BASELINE_MIN_TRANSACTIONS,
+      retrainIntervalMs: env.AUTO_BASELINE_RETRAIN_INTERVAL_HOURS * 3_600_000,
+      trainingRows: env.AUTO_BASELINE_TRAINING_ROWS,
+      shadowMinTransactions: env.AUTO_BASELINE_SHADOW_MIN_TRANSACTIONS,
+      maxFlagRate: env.AUTO_BASELINE_MAX_FLAG_RATE,
+      maxFlagRateRatio: env.AUTO_BASELINE_MAX_FLAG_RATE_RATIO,
+      minAgreement: env.AUTO_BASELINE_MIN_AGREEMENT,
+    },
+  });
   const httpMetrics = createHttpMetrics(registry);
   const streaming = await createStreaming({ env, logger, registry, pipeline });
 
@@ -196,7 +216,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pipeline,
     dependencies,
     streaming,
-    models: { registry: modelRegistry, models, operations: modelOperations },
+    models: {
+      registry: modelRegistry,
+      models,
+      operations: modelOperations,
+      autoBaseline: { policy: autoBaseline, enabled: env.AUTO_BASELINE_ENABLED },
+    },
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
     isShuttingDown,
@@ -231,6 +256,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle.add(
       "drift schedule",
       everyInterval(env.DRIFT_CHECK_INTERVAL_SECONDS * 1000, () => runScheduledDrift()),
+    );
+  if (env.AUTO_BASELINE_ENABLED)
+    lifecycle.add(
+      "auto-baseline",
+      everyInterval(env.AUTO_BASELINE_CHECK_INTERVAL_SECONDS * 1000, () => autoBaseline.tick()),
     );
   lifecycle.add("cache warm jobs", { stop: () => warmJobs.drain() });
   lifecycle.add("streaming", { stop: () => streaming.stop() });

@@ -692,6 +692,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/models/auto-baseline": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The auto-baseline policy: settings and this replica's latest step
+     * @description Needs the `models:read` permission.
+     */
+    get: operations["getAutoBaseline"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/models/auto-baseline/run": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Take the auto-baseline policy's next step now (train, judge the shadow, or report waiting)
+     * @description Needs the `models:manage` permission.
+     */
+    post: operations["runAutoBaseline"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/models/{version}": {
     parameters: {
       query?: never;
@@ -1532,6 +1572,44 @@ export interface components {
       };
       createdAt: components["schemas"]["Timestamp"];
     };
+    AutoBaselineStatus: {
+      enabled: boolean;
+      /** @description null when this gateway runs without the policy */
+      config: {
+        minTransactions: number;
+        retrainIntervalMs: number;
+        trainingRows: number;
+        shadowMinTransactions: number;
+        maxFlagRate: number;
+        maxFlagRateRatio: number;
+        minAgreement: number;
+      } | null;
+      /** @description This replica's latest step; the registry history (actor auto-baseline) has every change */
+      lastStep:
+        | ({
+            /**
+             * @description waiting: too little served traffic; trained: a new version deployed as shadow; shadowing: the shadow is collecting traffic; promoted / rejected: the gates' decision; idle: until the next retraining; unchanged: the same rows gave the same model
+             * @enum {string}
+             */
+            action: "waiting" | "trained" | "shadowing" | "promoted" | "rejected" | "idle" | "unchanged";
+            at: string;
+            version?: string;
+            gates?: {
+              /** @enum {string} */
+              gate: "flag_rate" | "flag_rate_ratio" | "agreement" | "drift";
+              passed: boolean;
+              value: number | boolean | null;
+              limit: number | boolean;
+            }[];
+          } & {
+            [key: string]: unknown;
+          })
+        | null;
+      lastError: {
+        message: string;
+        at: string;
+      } | null;
+    };
     ModelDetail: {
       version: string;
       featureSpecVersion: string;
@@ -1641,6 +1719,7 @@ export type DriftReport = components["schemas"]["DriftReport"];
 export type DriftRequest = components["schemas"]["DriftRequest"];
 export type DriftReportList = components["schemas"]["DriftReportList"];
 export type StoredDriftReport = components["schemas"]["StoredDriftReport"];
+export type AutoBaselineStatus = components["schemas"]["AutoBaselineStatus"];
 export type ModelDetail = components["schemas"]["ModelDetail"];
 export type DeployModelRequest = components["schemas"]["DeployModelRequest"];
 export type ModelTrafficRequest = components["schemas"]["ModelTrafficRequest"];
@@ -3900,6 +3979,100 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  getAutoBaseline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AutoBaselineStatus"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  runAutoBaseline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AutoBaselineStatus"];
         };
       };
       /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */

@@ -38,3 +38,6 @@ export const tooManyJobs = (kind: string, limit: number) =>
       details: { kind, limit },
     },
   );
+
+/** A request the current configuration or state refuses (409, AUTO_BASELINE_DISABLED, …). */
+export const stateConflict = (code: string, message: string) => new HttpError(409, code, message);

@@ -228,3 +228,42 @@ export const StoredDriftReportSchema = z
 export const DriftReportListSchema = z
   .object({ reports: z.array(StoredDriftReportSchema).describe("Newest first") })
   .meta({ id: "DriftReportList" });
+
+const GateResultSchema = z.object({
+  gate: z.enum(["flag_rate", "flag_rate_ratio", "agreement", "drift"]),
+  passed: z.boolean(),
+  value: z.union([z.number(), z.boolean(), z.null()]),
+  limit: z.union([z.number(), z.boolean()]),
+});
+
+export const AutoBaselineStatusSchema = z
+  .object({
+    enabled: z.boolean(),
+    config: z
+      .object({
+        minTransactions: z.number().int(),
+        retrainIntervalMs: z.number(),
+        trainingRows: z.number().int(),
+        shadowMinTransactions: z.number().int(),
+        maxFlagRate: z.number(),
+        maxFlagRateRatio: z.number(),
+        minAgreement: z.number(),
+      })
+      .nullable()
+      .describe("null when this gateway runs without the policy"),
+    lastStep: z
+      .looseObject({
+        action: z
+          .enum(["waiting", "trained", "shadowing", "promoted", "rejected", "idle", "unchanged"])
+          .describe(
+            "waiting: too little served traffic; trained: a new version deployed as shadow; shadowing: the shadow is collecting traffic; promoted / rejected: the gates' decision; idle: until the next retraining; unchanged: the same rows gave the same model",
+          ),
+        at: z.string(),
+        version: z.string().optional(),
+        gates: z.array(GateResultSchema).optional(),
+      })
+      .nullable()
+      .describe("This replica's latest step; the registry history (actor auto-baseline) has every change"),
+    lastError: z.object({ message: z.string(), at: z.string() }).nullable(),
+  })
+  .meta({ id: "AutoBaselineStatus" });

@@ -5,8 +5,10 @@ import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
   type DriftReport,
   detectDrift,
+  type FeatureMatrix,
   parseModelFile,
   recentFeatureMatrix,
+  SPEC_2_FEATURE_NAMES,
   startTrainingWorker,
   type TrainingParameters,
 } from "@chainwatch/model";
@@ -14,9 +16,11 @@ import type { RegistryModelProvider } from "@chainwatch/scoring";
 import { ChainwatchError, type Logger } from "@chainwatch/service-kit";
 import {
   createDriftReports,
+  createRepositories,
   type Database,
   type DriftReportQuery,
   type DriftTrigger,
+  MAX_SERVED_FEATURE_ROWS,
   type ModelRegistry,
   newestWindowStart,
   type StoredDriftReport,
@@ -186,6 +190,23 @@ export function createModelOperations(options: ModelOperationsOptions) {
    * Recent stored traffic (since, default the last hour) against the active model: sets the drift gauges
    * and records the report (drift_reports), so the history shows when drift began.
    */
+  /** The newest served feature vectors as a spec-2 matrix (a spec-2 model's features need the context). */
+  async function recentSpec2Matrix(maxRows: number): Promise<FeatureMatrix> {
+    const vectors = await createRepositories(database).servedFeatureVectors(
+      Math.min(maxRows, MAX_SERVED_FEATURE_ROWS),
+    );
+    const cols = SPEC_2_FEATURE_NAMES.length;
+    const data = new Float64Array(vectors.length * cols);
+    let rows = 0;
+    for (const vector of vectors) {
+      const values = SPEC_2_FEATURE_NAMES.map((name) => vector[name]);
+      if (!values.every((value) => typeof value === "number" && Number.isFinite(value))) continue;
+      data.set(values as number[], rows * cols);
+      rows++;
+    }
+    return { data: data.subarray(0, rows * cols), rows, cols };
+  }
+
   async function checkDrift(
     request: { since?: Date; maxRows?: number; trigger?: DriftTrigger; requestedBy?: string } = {},
   ): Promise<DriftReport & { id: string; recordedAt: string }> {
@@ -197,8 +218,14 @@ export function createModelOperations(options: ModelOperationsOptions) {
       { since: request.since ?? new Date(until.getTime() - 3_600_000), until },
       maxRows,
     );
-    const rows = limited(streamStoredTransactions(database, { since, until }), maxRows);
-    const matrix = await recentFeatureMatrix(rows, { maxRows });
+    // Spec 1 is recomputed from the stored transactions of the window; a spec-2 model's context features
+    // exist only as served, so its recent matrix is the newest served vectors (up to maxRows).
+    const isSpec2 = models.activeModel().content.featureSpecVersion === 2;
+    const matrix = isSpec2
+      ? await recentSpec2Matrix(maxRows)
+      : await recentFeatureMatrix(limited(streamStoredTransactions(database, { since, until }), maxRows), {
+          maxRows,
+        });
     if (matrix.rows === 0)
       throw new ChainwatchError(
         "DRIFT_NO_TRAFFIC",
@@ -244,6 +271,11 @@ export function createModelOperations(options: ModelOperationsOptions) {
     checkDrift,
     scheduledDriftCheck,
     driftHistory: (query: DriftReportQuery): Promise<StoredDriftReport[]> => driftReports.list(query),
+    /** The latest drift check of the active model raised an alarm (moderate or worse). */
+    async isDriftAlarm(): Promise<boolean> {
+      const latest = await driftReports.latest(models.activeModel().modelVersion);
+      return latest !== null && !["none", "low"].includes(latest.severity);
+    },
     /** Cancels running training jobs and waits for them to settle (shutdown). */
     async stop(): Promise<void> {
       for (const cancel of cancels) cancel();

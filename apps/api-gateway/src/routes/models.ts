@@ -3,8 +3,9 @@ import type { ModelRegistry } from "@chainwatch/store";
 import type { AuditLog } from "../auth/audit-log.ts";
 import { actorOf } from "../auth/principal.ts";
 import type { Endpoint } from "../http/endpoint.ts";
-import { notFound, validationError } from "../http/errors.ts";
+import { notFound, stateConflict, validationError } from "../http/errors.ts";
 import {
+  AutoBaselineStatusSchema,
   CompareModelsRequestSchema,
   DeployModelRequestSchema,
   DriftHistoryQuerySchema,
@@ -23,6 +24,7 @@ import {
 } from "../http/model-schemas.ts";
 import { JobAcceptedSchema } from "../http/schemas.ts";
 import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
+import type { AutoBaseline } from "../models/auto-baseline.ts";
 import type { ModelOperations } from "../models/model-operations.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
 
@@ -31,6 +33,8 @@ export interface ModelRouteOptions {
   models: RegistryModelProvider;
   operations: ModelOperations;
   audit: AuditLog;
+  /** The auto-baseline policy, when enabled. */
+  autoBaseline?: { policy: AutoBaseline; enabled: boolean };
 }
 
 const versionParam = (value: string | undefined) =>
@@ -186,6 +190,45 @@ export function modelEndpoints(options: ModelRouteOptions): Endpoint[] {
       handler: async (req, res) => {
         const query = parseOrThrow(DriftHistoryQuerySchema, req.query, "drift history query");
         res.json({ reports: await fromDatabase(operations.driftHistory(query)) });
+      },
+    },
+    {
+      operationId: "getAutoBaseline",
+      method: "get",
+      path: "/api/v1/models/auto-baseline",
+      access: "models:read",
+      summary: "The auto-baseline policy: settings and this replica's latest step",
+      tag: "models",
+      response: AutoBaselineStatusSchema,
+      errors: [],
+      handler: async (_req, res) => {
+        const auto = options.autoBaseline;
+        res.json(
+          auto
+            ? auto.policy.status(auto.enabled)
+            : { enabled: false, config: null, lastStep: null, lastError: null },
+        );
+      },
+    },
+    {
+      operationId: "runAutoBaseline",
+      auditAction: "model.auto_baseline.run",
+      method: "post",
+      path: "/api/v1/models/auto-baseline/run",
+      access: "models:manage",
+      summary: "Take the auto-baseline policy's next step now (train, judge the shadow, or report waiting)",
+      tag: "models",
+      response: AutoBaselineStatusSchema,
+      errors: [409, 503],
+      handler: async (_req, res) => {
+        const auto = options.autoBaseline;
+        if (!auto?.enabled)
+          throw stateConflict(
+            "AUTO_BASELINE_DISABLED",
+            "the auto-baseline policy is disabled (AUTO_BASELINE_ENABLED=false)",
+          );
+        await auto.policy.tick();
+        res.json(auto.policy.status(auto.enabled));
       },
     },
     {
