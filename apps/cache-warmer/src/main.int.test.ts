@@ -22,9 +22,10 @@ const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** The prediction key format, written out: model version, hash and content fingerprint. */
 const predictionKey = (version: string, hash: string, fingerprint: string) =>
   `chainwatch:prediction:v3:${version}:${hash}:${fingerprint}`;
+/** A file's lines are scored without address context: model-only verdicts, under `<version>~model-only`. */
 const keyOfLine = (version: string, line: string) => {
   const tx = normalizeTransaction(JSON.parse(line));
-  return predictionKey(version, tx.hash, contentFingerprint(tx));
+  return predictionKey(`${version}~model-only`, tx.hash, contentFingerprint(tx));
 };
 
 await describeWithServices(

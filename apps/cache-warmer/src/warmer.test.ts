@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createCache, createMemoryStore, predictionCacheId } from "@chainwatch/cache";
 import { createMetricsRegistry, createWarmerMetrics } from "@chainwatch/metrics";
 import { contentFingerprint, loadDefaultModel, normalizeTransaction } from "@chainwatch/model";
-import { createScoringService, staticModelProvider } from "@chainwatch/scoring";
+import { createScoringService, MODEL_ONLY_SUFFIX, staticModelProvider } from "@chainwatch/scoring";
 import { createLogger } from "@chainwatch/service-kit";
 import { describe, expect, it } from "vitest";
 import { readJsonlBatches } from "./jsonl-batches.ts";
@@ -60,7 +60,8 @@ describe("cache warmer", () => {
 
     const ids = Array.from({ length: 95 }, (_, index) => {
       const tx = normalizeTransaction(transaction(index));
-      return predictionCacheId(scorer.modelVersion, tx.hash, contentFingerprint(tx));
+      // the warmer scores without address context: model-only verdicts, under their own ids
+      return predictionCacheId(`${scorer.modelVersion}${MODEL_ONLY_SUFFIX}`, tx.hash, contentFingerprint(tx));
     });
     const cached = await cache.batchGet("prediction", ids);
     expect(cached.every((value) => value !== undefined)).toBe(true);
