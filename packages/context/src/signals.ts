@@ -75,7 +75,7 @@ export function contextReasons(view: ContextView): Reason[] {
     reasons.push({
       kind: "context",
       code: "sender_burst",
-      message: `${formatQuantity(view.burstCount)} transactions from this sender in about 10 minutes; its usual rate is ${formatQuantity(view.senderRatePerHour)}/h`,
+      message: `${Math.round(view.burstCount)} transactions from this sender in about 10 minutes; its usual rate is ${formatQuantity(view.senderRatePerHour)}/h`,
       surprise: burst,
       data: {
         recentCount: view.burstCount,
@@ -90,7 +90,7 @@ export function contextReasons(view: ContextView): Reason[] {
     reasons.push({
       kind: "context",
       code: "sender_fan_out",
-      message: `${formatQuantity(view.fanOutCount)} transactions from this sender to recipients it never used before, in about 10 minutes (about ${formatQuantity(view.fanOutExpected)} expected)`,
+      message: `${Math.round(view.fanOutCount)} transactions from this sender to recipients it never used before, in about 10 minutes (about ${formatQuantity(view.fanOutExpected)} expected)`,
       surprise: fanOut,
       data: { recentNewRecipients: view.fanOutCount, expected: view.fanOutExpected, windowSeconds: 600 },
     });
@@ -100,7 +100,7 @@ export function contextReasons(view: ContextView): Reason[] {
     reasons.push({
       kind: "context",
       code: "recipient_fan_in",
-      message: `${formatQuantity(view.fanInCount)} transactions to this recipient from senders new to it, in about 10 minutes; recipient first seen ${formatDuration(view.recipientAgeSeconds)} ago`,
+      message: `${Math.round(view.fanInCount)} transactions to this recipient from senders new to it, in about 10 minutes; recipient first seen ${formatDuration(view.recipientAgeSeconds)} ago`,
       surprise: fanIn,
       data: {
         recentNewSenders: view.fanInCount,
