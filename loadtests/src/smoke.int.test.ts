@@ -64,3 +64,40 @@ await describeWithServices("load test and benchmark harnesses (smoke)", ["kafka"
     expect(lines.some((line) => line.includes("% of ceiling"))).toBe(true);
   }, 240_000);
 });
+
+await describeWithServices("address context benchmarks (smoke)", ["kafka", "postgres", "redis"], () => {
+  it("measures context's cost per transaction for every variant and batch size, against no context in the same run", async () => {
+    const { context } = await runBench({ smoke: true, only: "context" }, () => {});
+    expect(context?.rows.map((row) => `${row.batchSize}:${row.variant}`)).toEqual([
+      "1:none",
+      "1:memory",
+      "1:redis",
+      "100:none",
+      "100:memory",
+      "100:redis",
+      "500:none",
+      "500:memory",
+      "500:redis",
+    ]);
+    for (const row of context?.rows ?? []) {
+      expect(row.microsPerTransaction).toBeGreaterThan(0);
+      expect(row.roundTripsPerBatch).toBe(row.variant === "redis" ? 1 : 0);
+      if (row.variant === "none") expect(row.ratioToNone).toBe(1);
+    }
+  }, 120_000);
+
+  it("runs the Kafka pipeline with context off and on (Redis), in turns", async () => {
+    const { kafkaContext } = await runBench({ smoke: true, only: "kafka-context" }, () => {});
+    expect(kafkaContext?.runs.map((run) => run.name)).toEqual([
+      "consume only (no-op, commits)",
+      "worker × 1, CONTEXT_ENABLED=false, Redis cache (1)",
+      "worker × 1, context on, Redis (default) (1)",
+    ]);
+    for (const run of kafkaContext?.runs.slice(1) ?? []) {
+      expect(run.scoresPublished).toBeGreaterThanOrEqual(
+        kafkaContext?.publish.messages ?? Number.POSITIVE_INFINITY,
+      );
+      expect(run.redisCpuSeconds).toBeGreaterThanOrEqual(0);
+    }
+  }, 180_000);
+});

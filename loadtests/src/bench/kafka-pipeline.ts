@@ -13,7 +13,9 @@ import {
 } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
 import { createPostgresDatabase } from "@chainwatch/store";
+import { Redis } from "ioredis";
 import { transactionFor } from "../data/transactions.ts";
+import { contextualTrafficOptions, generateContextualTraffic } from "../detection/contextual-traffic.ts";
 import { loadAverages, type MachineInfo, machineInfo } from "../machine.ts";
 import { type ChildService, cpuTimeMs, sampleRss, spawnNode } from "../processes/child-service.ts";
 
@@ -35,6 +37,14 @@ export interface KafkaBenchOptions {
   workerNodeArgs?: string[];
   /** Also run one worker with these settings on top (named "tuned"), to show what configuration buys. */
   tunedWorkerEnv?: Record<string, string>;
+  /**
+   * More runs after those, each with its own settings (e.g. CONTEXT_ENABLED=false against the default, in
+   * turns). A variant with REDIS_URL gets a REDIS_KEY_PREFIX of its own, the Redis server's CPU over the run
+   * is reported, and its keys are deleted afterwards.
+   */
+  variants?: { tag: string; label: string; workers?: number; env: Record<string, string> }[];
+  /** What is published (default `uniform`, the figures published so far). */
+  traffic?: BenchTraffic;
 }
 
 export interface PipelineRun {
@@ -51,10 +61,16 @@ export interface PipelineRun {
   maxLag: number;
   /** Peak RSS per process during the run. */
   peakRssBytes: number[];
-  /** CPU seconds the worker processes used, total. */
+  /** CPU seconds the worker processes used, total (start-up included). */
   cpuSeconds?: number;
+  /** cpuSeconds per published message, µs. */
+  cpuMicrosPerTransaction?: number;
   /** Messages on the scores topic afterwards (≥ messages: at-least-once). */
   scoresPublished?: number;
+  /** Messages on the anomalies topic afterwards (the combined verdict's anomalies). */
+  anomaliesPublished?: number;
+  /** CPU seconds the Redis server used during the run (variants with REDIS_URL; shared Redis: other users count). */
+  redisCpuSeconds?: number;
   load: number[];
 }
 
@@ -101,7 +117,14 @@ export async function runKafkaPipeline(
   const schemas: string[] = [];
   try {
     await admin.ensureTopics([{ topic: input, numPartitions: options.partitions }]);
-    const publish = await publishTransactions(kafka, logger, input, options.messages, log);
+    const publish = await publishTransactions(
+      kafka,
+      logger,
+      input,
+      options.messages,
+      options.traffic ?? "uniform",
+      log,
+    );
     const runs: PipelineRun[] = [];
 
     // Ceiling: consume and commit only.
@@ -126,9 +149,21 @@ export async function runKafkaPipeline(
       log(formatRun(runs.at(-1) as PipelineRun));
     }
 
-    const plans = options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
+    const plans: { workers: number; tag: string; env: Record<string, string>; label?: string }[] =
+      options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
     if (options.tunedWorkerEnv) plans.push({ workers: 1, tag: "tuned", env: options.tunedWorkerEnv });
-    for (const { workers, tag, env } of plans) {
+    for (const variant of options.variants ?? []) {
+      const redisUrl = variant.env.REDIS_URL;
+      plans.push({
+        workers: variant.workers ?? 1,
+        tag: variant.tag,
+        label: variant.label,
+        env: redisUrl
+          ? { REDIS_ENABLED: "true", REDIS_KEY_PREFIX: `bench_${runId}_${variant.tag}`, ...variant.env }
+          : variant.env,
+      });
+    }
+    for (const { workers, tag, env, label } of plans) {
       const groupId = `bench-${runId}-${tag}`;
       const schema = `bench_${runId}_${tag}`;
       schemas.push(schema);
@@ -172,21 +207,37 @@ export async function runKafkaPipeline(
       const settings = Object.entries(env)
         .map(([key, value]) => `${key}=${value}`)
         .join(" ");
-      const run = await drain({
-        name: `scoring worker × ${workers}${settings ? ` (${settings})` : ""}`,
-        services,
-        admin,
-        groupId,
-        topic: input,
-        timeoutMs: options.runTimeoutMs,
-      });
+      const redis = env.REDIS_URL ? await openRedisProbe(env.REDIS_URL) : undefined;
+      const redisCpuBefore = redis ? await redis.cpuSeconds() : 0;
+      let run: Omit<PipelineRun, "workers" | "load">;
+      let redisCpuSeconds: number | undefined;
+      try {
+        run = await drain({
+          name: label ?? `scoring worker × ${workers}${settings ? ` (${settings})` : ""}`,
+          services,
+          admin,
+          groupId,
+          topic: input,
+          timeoutMs: options.runTimeoutMs,
+        });
+        if (redis) redisCpuSeconds = (await redis.cpuSeconds()) - redisCpuBefore;
+      } finally {
+        if (redis && env.REDIS_KEY_PREFIX) await redis.deletePrefix(env.REDIS_KEY_PREFIX);
+        await redis?.close();
+      }
       const scores = await admin.topicOffsets(topics.KAFKA_TOPIC_SCORES);
+      const anomalies = await admin.topicOffsets(topics.KAFKA_TOPIC_ANOMALIES);
       const ceiling = runs[0]?.transactionsPerSecond;
       runs.push({
         ...run,
         workers,
         ...(ceiling ? { ratioToCeiling: run.transactionsPerSecond / ceiling } : {}),
         scoresPublished: Number(scores.reduce((sum, partition) => sum + partition.high, 0n)),
+        anomaliesPublished: Number(anomalies.reduce((sum, partition) => sum + partition.high, 0n)),
+        ...(run.cpuSeconds === undefined
+          ? {}
+          : { cpuMicrosPerTransaction: (run.cpuSeconds * 1e6) / options.messages }),
+        ...(redisCpuSeconds === undefined ? {} : { redisCpuSeconds }),
         load: loadBefore,
       });
       log(formatRun(runs.at(-1) as PipelineRun));
@@ -210,16 +261,80 @@ export async function runKafkaPipeline(
   }
 }
 
+/** The Redis a variant uses: its server CPU (INFO cpu) and the deletion of the variant's keys. */
+async function openRedisProbe(url: string) {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  return {
+    async cpuSeconds() {
+      const info = await redis.info("cpu");
+      const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? 0);
+      return field("used_cpu_user") + field("used_cpu_sys");
+    },
+    async deletePrefix(prefix: string) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 5_000);
+        if (keys.length > 0) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+    },
+    close: async () => {
+      await redis.quit();
+    },
+  };
+}
+
+/**
+ * The transactions to publish, in order. `uniform`: fields derived from a fresh hash each (5,000 senders and
+ * recipients drawn uniformly, no timestamps: the address context sees them at scoring time, every sender
+ * sending about once a second). `contextual`: the contextual benchmark's seeded traffic in time order, with
+ * block timestamps (realistic senders, rates and amounts; scaled up with its address count to the size).
+ */
+export type BenchTraffic = "uniform" | "contextual";
+
+function transactionSource(traffic: BenchTraffic, count: number, log: (line: string) => void) {
+  if (traffic === "uniform") {
+    return (index: number): Record<string, unknown> => {
+      // Every hash is new: nothing is cached, every transaction is scored and stored.
+      const hash = `0x${(0x8000000000000000n + BigInt(index)).toString(16)}${"0".repeat(40)}${Math.floor(
+        Math.random() * 0xffffffff,
+      )
+        .toString(16)
+        .padStart(8, "0")}`;
+      return { ...transactionFor(hash) };
+    };
+  }
+  // The default day has 17–20 transactions per established address: enough addresses for `count` (more
+  // if the first draw falls short), then cut.
+  const startedAt = performance.now();
+  const options = contextualTrafficOptions("default");
+  let addresses = Math.max(options.addresses, Math.ceil(count / 16));
+  let day = generateContextualTraffic({ ...options, addresses });
+  while (day.transactions.length < count) {
+    addresses = Math.ceil((addresses * count * 1.1) / Math.max(1, day.transactions.length));
+    day = generateContextualTraffic({ ...options, addresses });
+  }
+  log(
+    `contextual traffic: ${day.transactions.length} generated in ${((performance.now() - startedAt) / 1000).toFixed(1)} s, the first ${count} published in time order`,
+  );
+  return (index: number): Record<string, unknown> => ({ ...(day.transactions[index]?.tx ?? {}) });
+}
+
 async function publishTransactions(
   kafka: ReturnType<typeof createKafkaClient>,
   logger: ReturnType<typeof createLogger>,
   topic: string,
   count: number,
+  traffic: BenchTraffic,
   log: (line: string) => void,
 ) {
   const publisher = createPublisher({ kafka, logger, timeoutMs: 60_000 });
   const batchSize = 2_000;
-  const inFlight = 4;
+  // Uniform traffic has no order to keep; contextual traffic is published in order (one lane), so each
+  // sender's transactions reach its partition in time order.
+  const inFlight = traffic === "uniform" ? 4 : 1;
+  const transactionAt = transactionSource(traffic, count, log);
   const publishedAt = new Date().toISOString();
   let bytes = 0;
   const startedAt = performance.now();
@@ -232,13 +347,7 @@ async function publishTransactions(
         next = Math.min(count, next + batchSize);
         const messages: OutgoingMessage[] = [];
         for (let index = from; index < next; index++) {
-          // Every hash is new: nothing is cached, every transaction is scored and stored.
-          const hash = `0x${(0x8000000000000000n + BigInt(index)).toString(16)}${"0".repeat(40)}${Math.floor(
-            Math.random() * 0xffffffff,
-          )
-            .toString(16)
-            .padStart(8, "0")}`;
-          const transaction = transactionFor(hash);
+          const transaction = transactionAt(index);
           const value = encodeMessage({
             schemaVersion: MESSAGE_SCHEMA_VERSION,
             transaction,
@@ -246,8 +355,14 @@ async function publishTransactions(
             publishedAt,
           });
           bytes += value.length;
-          // Keyed by sender, as every producer keys the input topic (5,000 senders, so every partition works).
-          messages.push({ key: inputMessageKey(transaction), value });
+          // Keyed by sender, as every producer keys the input topic.
+          messages.push({
+            key: inputMessageKey({
+              hash: String(transaction.hash),
+              from: typeof transaction.from === "string" ? transaction.from : null,
+            }),
+            value,
+          });
         }
         await publisher.publish([{ topic, messages }]);
       }
@@ -338,10 +453,14 @@ export function formatRun(run: PipelineRun): string {
     `active ${run.activeSeconds.toFixed(1)} s, wall ${run.wallSeconds.toFixed(1)} s`,
     `max lag ${run.maxLag.toLocaleString("en-US")}`,
     `RSS ${run.peakRssBytes.map((bytes) => `${Math.round(bytes / 2 ** 20)} MiB`).join(" + ")}`,
-    run.cpuSeconds === undefined ? "" : `CPU ${run.cpuSeconds.toFixed(1)} s`,
+    run.cpuSeconds === undefined
+      ? ""
+      : `CPU ${run.cpuSeconds.toFixed(1)} s${run.cpuMicrosPerTransaction === undefined ? "" : ` (${run.cpuMicrosPerTransaction.toFixed(0)} µs/tx)`}`,
+    run.redisCpuSeconds === undefined ? "" : `Redis CPU ${run.redisCpuSeconds.toFixed(1)} s`,
     run.scoresPublished === undefined
       ? ""
       : `scores published ${run.scoresPublished.toLocaleString("en-US")}`,
+    run.anomaliesPublished === undefined ? "" : `anomalies ${run.anomaliesPublished.toLocaleString("en-US")}`,
     `load ${run.load.join("/")}`,
   ]
     .filter(Boolean)

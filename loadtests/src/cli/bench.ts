@@ -1,17 +1,25 @@
 #!/usr/bin/env node
 /**
- * pnpm bench  (turbo runs this package's `bench`)  |  node src/cli/bench.ts [--only http|kafka] [--smoke]
+ * pnpm bench  (turbo runs this package's `bench`)  |  node src/cli/bench.ts [--only <name>] [--smoke]
  *
  * One command for the published figures: the HTTP throughput harness (bare Express ceiling, predict hit
  * and miss, batch of 1000) and the Kafka pipeline (no-op consumer ceiling, 1 and 2 scoring workers).
  * Prints tables and writes results/bench-<time>.json. `--smoke` runs each for about a second on tiny
  * inputs: it proves the harness works, not how fast anything is.
+ *
+ * Named only (issue #17, both need Redis at REDIS_URL, default redis://127.0.0.1:6379):
+ * - `--only context`: address context's cost per transaction, scoring the contextual day in batches of 1,
+ *   100 and 500 with no context, the in-process store and the Redis store (`--transactions N`, `--rounds N`);
+ * - `--only kafka-context`: the Kafka pipeline with one worker, CONTEXT_ENABLED=false against the default
+ *   (context on, Redis), in turns (`--messages N`, `--rounds N`; `--traffic contextual` (default: the
+ *   contextual day, time-ordered, with timestamps) or `uniform` (the `kafka` benchmark's traffic)).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type ContextCostResult, formatContextCost, runContextCost } from "../bench/context-cost.ts";
 import { runHttpThroughput, type ThroughputResult } from "../bench/http-throughput.ts";
-import { type KafkaBenchResult, runKafkaPipeline } from "../bench/kafka-pipeline.ts";
+import { type BenchTraffic, type KafkaBenchResult, runKafkaPipeline } from "../bench/kafka-pipeline.ts";
 import { formatBytes, formatLoad, loadAverages, machineInfo } from "../machine.ts";
 
 // `pnpm --filter … bench -- --only http` passes the "--" through; it separates nothing here.
@@ -23,30 +31,55 @@ const { values } = parseArgs({
     smoke: { type: "boolean", default: false },
     seconds: { type: "string" },
     messages: { type: "string" },
+    transactions: { type: "string" },
+    rounds: { type: "string" },
+    traffic: { type: "string" },
     redis: { type: "boolean", default: false },
     postgres: { type: "boolean", default: false },
   },
 });
 
+export const BENCH_NAMES = ["http", "kafka", "context", "kafka-context"] as const;
+export type BenchName = (typeof BENCH_NAMES)[number];
+
 export interface BenchOptions {
   smoke: boolean;
-  only?: "http" | "kafka";
+  /** One benchmark; unset → http and kafka (the others run only when named). */
+  only?: BenchName;
   seconds?: number;
   messages?: number;
+  /** `context`: transactions of the contextual day per measurement (default: all of it). */
+  transactions?: number;
+  /** `context` and `kafka-context`: repetitions, interleaved. */
+  rounds?: number;
+  /** Kafka benchmarks: what is published (`kafka`: uniform by default; `kafka-context`: contextual). */
+  traffic?: BenchTraffic;
   /** Gateway settings for the HTTP harness (REDIS_URL, DATABASE_URL); unset → embedded defaults. */
   gatewayEnv?: Record<string, string>;
 }
 
-export async function runBench(
-  options: BenchOptions,
-  log: (line: string) => void,
-): Promise<{ http?: ThroughputResult; kafka?: KafkaBenchResult }> {
+export interface BenchResults {
+  http?: ThroughputResult;
+  kafka?: KafkaBenchResult;
+  context?: ContextCostResult;
+  kafkaContext?: KafkaBenchResult;
+}
+
+const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const kafkaSettings = () => ({
+  brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
+  databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+});
+
+export async function runBench(options: BenchOptions, log: (line: string) => void): Promise<BenchResults> {
   const machine = machineInfo();
   log(
     `machine: ${machine.cores} cores ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; load ${formatLoad(loadAverages())}`,
   );
-  const results: { http?: ThroughputResult; kafka?: KafkaBenchResult } = {};
-  if (options.only !== "kafka") {
+  const results: BenchResults = {};
+  const runs = (name: BenchName) =>
+    options.only === undefined ? name === "http" || name === "kafka" : options.only === name;
+  if (runs("http")) {
     log("\n== HTTP throughput (autocannon; 50 connections, 4 for batches) ==");
     results.http = await runHttpThroughput(
       {
@@ -66,15 +99,15 @@ export async function runBench(
       );
     log(`write-behind records dropped (database behind): ${results.http.writeQueueDropped}`);
   }
-  if (options.only !== "http") {
+  if (runs("kafka")) {
     log("\n== Kafka pipeline (publish, then drain; 6 partitions) ==");
     results.kafka = await runKafkaPipeline(
       {
         messages: options.messages ?? (options.smoke ? 2_000 : 500_000),
         partitions: 6,
         workerCounts: options.smoke ? [1] : [1, 2],
-        brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
-        databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+        traffic: options.traffic ?? "uniform",
+        ...kafkaSettings(),
         runTimeoutMs: options.smoke ? 120_000 : 1_800_000,
         // What configuration alone buys: 20x the default in-flight cap, 6 chunks at once (one per partition).
         ...(options.smoke
@@ -84,11 +117,55 @@ export async function runBench(
       log,
     );
   }
+  if (runs("context")) {
+    log("\n== Address context: cost per transaction (scoring only, the contextual day in time order) ==");
+    results.context = await runContextCost(
+      {
+        batchSizes: [1, 100, 500],
+        rounds: options.rounds ?? (options.smoke ? 1 : 3),
+        redisUrl: redisUrl(),
+        ...(options.transactions !== undefined || options.smoke
+          ? { transactions: options.transactions ?? 600 }
+          : {}),
+      },
+      log,
+    );
+    log(formatContextCost(results.context));
+  }
+  if (runs("kafka-context")) {
+    log("\n== Kafka pipeline, one worker: address context off and on (Redis), in turns ==");
+    const rounds = options.rounds ?? (options.smoke ? 1 : 2);
+    const off: Record<string, string> = { CONTEXT_ENABLED: "false", REDIS_URL: redisUrl() };
+    const on: Record<string, string> = { REDIS_URL: redisUrl() };
+    const variants = Array.from({ length: rounds }, (_, round) => [
+      {
+        tag: `ctxoff${round + 1}`,
+        label: `worker × 1, CONTEXT_ENABLED=false, Redis cache (${round + 1})`,
+        env: off,
+      },
+      { tag: `ctxon${round + 1}`, label: `worker × 1, context on, Redis (default) (${round + 1})`, env: on },
+    ]).flat();
+    results.kafkaContext = await runKafkaPipeline(
+      {
+        messages: options.messages ?? (options.smoke ? 2_000 : 200_000),
+        partitions: 6,
+        workerCounts: [],
+        traffic: options.traffic ?? "contextual",
+        ...kafkaSettings(),
+        runTimeoutMs: options.smoke ? 120_000 : 1_800_000,
+        variants,
+      },
+      log,
+    );
+  }
   return results;
 }
 
 if (import.meta.main) {
-  const only = values.only === "http" || values.only === "kafka" ? values.only : undefined;
+  const only = BENCH_NAMES.find((name) => name === values.only);
+  if (values.only !== undefined && only === undefined) {
+    throw new Error(`--only ${values.only}: expected one of ${BENCH_NAMES.join(", ")}`);
+  }
   const gatewayEnv = {
     ...(values.redis ? { REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" } : {}),
   };
@@ -104,7 +181,7 @@ if (import.meta.main) {
   }
 }
 
-async function main(only: "http" | "kafka" | undefined, gatewayEnv: Record<string, string>) {
+async function main(only: BenchName | undefined, gatewayEnv: Record<string, string>) {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const results = await runBench(
     {
@@ -112,6 +189,9 @@ async function main(only: "http" | "kafka" | undefined, gatewayEnv: Record<strin
       ...(only ? { only } : {}),
       ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
       ...(values.messages ? { messages: Number(values.messages) } : {}),
+      ...(values.transactions ? { transactions: Number(values.transactions) } : {}),
+      ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+      ...(values.traffic === "uniform" || values.traffic === "contextual" ? { traffic: values.traffic } : {}),
       ...(Object.keys(gatewayEnv).length > 0 ? { gatewayEnv } : {}),
     },
     log,
