@@ -1,4 +1,15 @@
 export { AUTO_THRESHOLD, type Contamination, type Severity, scoreTailProbability } from "./calibration.ts";
+export {
+  badRowOption,
+  CLI_EXIT,
+  contaminationOption,
+  InputError,
+  integerOption,
+  runCli,
+  UsageError,
+  validTransactions,
+  whereOption,
+} from "./cli/cli-support.ts";
 export { type ReadOptions, type RowOutcome, readTransactions } from "./cli/read-transactions.ts";
 export {
   CONTENT_FINGERPRINT_FIELDS,

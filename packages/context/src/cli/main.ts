@@ -1,17 +1,24 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import {
+  badRowOption,
+  CLI_EXIT,
+  contaminationOption,
   DEFAULT_TRAINING_PARAMETERS,
-  type NormalizedTransaction,
-  readTransactions,
+  InputError,
+  integerOption,
+  runCli,
   TrainingError,
   trainOptionsFrom,
+  UsageError,
+  validTransactions,
+  whereOption,
   writeModelFile,
 } from "@chainwatch/model";
 import { trainSpec2Model } from "../training/train-spec-2.ts";
 
 /** Exit codes: the same contract as chainwatch-model's (docs/model.md). */
-const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3 } as const;
+const EXIT = CLI_EXIT;
 
 const HELP = `chainwatch-context — address-context tools
 
@@ -42,9 +49,6 @@ train options:
 Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 bad input data (bad row with
 --on-bad-row fail, or no usable rows).
 `;
-
-class UsageError extends Error {}
-class InputError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -84,29 +88,15 @@ async function train(args: string[]): Promise<number> {
   const sampleSize =
     values["sample-size"] === "auto" ? "auto" : integerOption("--sample-size", values["sample-size"], 1);
   const contamination = contaminationOption(values.contamination);
-  const onBadRow = values["on-bad-row"];
-  if (onBadRow !== "skip" && onBadRow !== "fail") throw new UsageError("--on-bad-row must be skip or fail");
+  const onBadRow = badRowOption(values["on-bad-row"]);
   const progressEvery = integerOption("--progress-every", values["progress-every"], 1);
-  const where = whereOption(values.where);
-
-  let badRows = 0;
-  async function* transactions(): AsyncGenerator<NormalizedTransaction> {
-    for await (const row of readTransactions(input, where === undefined ? {} : { where })) {
-      if (row.ok) {
-        yield row.tx;
-        continue;
-      }
-      if (onBadRow === "fail") throw new InputError(`line ${row.line}: ${row.message}`);
-      badRows++;
-      if (badRows <= 5) process.stderr.write(`skipping line ${row.line}: ${row.message}\n`);
-    }
-    if (badRows > 0) process.stderr.write(`skipped ${badRows} bad row(s)\n`);
-  }
+  const counts = { badRows: 0 };
+  const transactions = validTransactions(input, { where: whereOption(values.where), onBadRow }, counts);
 
   const started = performance.now();
   let result: Awaited<ReturnType<typeof trainSpec2Model>>;
   try {
-    result = await trainSpec2Model(transactions(), {
+    result = await trainSpec2Model(transactions, {
       ...trainOptionsFrom({ seed, trees, sampleSize, contamination }),
       ...(values["created-at"] === undefined ? {} : { createdAt: values["created-at"] }),
       source: values.source ?? input.split("/").pop() ?? input,
@@ -135,45 +125,9 @@ async function train(args: string[]): Promise<number> {
       `threshold ${model.content.scoring.threshold.toFixed(4)}\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, featureSpecVersion: 2, rows, badRows, duplicates, outOfOrder })}\n`,
+    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, featureSpecVersion: 2, rows, badRows: counts.badRows, duplicates, outOfOrder })}\n`,
   );
   return EXIT.ok;
 }
 
-function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new UsageError(`${name} must be an integer in [${min}, ${max}]`);
-  return value;
-}
-
-function contaminationOption(raw: string): "auto" | number {
-  if (raw === "auto") return "auto";
-  const value = Number(raw);
-  if (!(value > 0 && value <= 0.5))
-    throw new UsageError("--contamination must be auto or a number in (0, 0.5]");
-  return value;
-}
-
-function whereOption(raw: string | undefined): { column: string; value: string } | undefined {
-  if (raw === undefined) return undefined;
-  const at = raw.indexOf("=");
-  if (at <= 0) throw new UsageError("--where must look like column=value");
-  return { column: raw.slice(0, at), value: raw.slice(at + 1) };
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`usage error: ${message}\nrun chainwatch-context --help\n`);
-    process.exitCode = EXIT.usage;
-  } else if (error instanceof InputError) {
-    process.stderr.write(`bad input: ${message}\n`);
-    process.exitCode = EXIT.badInput;
-  } else {
-    process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
-    process.exitCode = EXIT.failure;
-  }
-}
+await runCli("chainwatch-context", main);

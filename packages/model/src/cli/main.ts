@@ -1,15 +1,26 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { ModelFileError, TrainingError } from "../errors.ts";
+import { TrainingError } from "../errors.ts";
 import { usesContextFeatures } from "../features.ts";
 import { readModelFile, writeModelFile } from "../model-file.ts";
 import { createScorer, loadDefaultModel } from "../scorer.ts";
 import { trainModelFromRows } from "../training/train-from-rows.ts";
 import { DEFAULT_TRAINING_PARAMETERS, trainOptionsFrom } from "../training/training-parameters.ts";
+import {
+  badRowOption,
+  CLI_EXIT,
+  contaminationOption,
+  InputError,
+  integerOption,
+  runCli,
+  UsageError,
+  validTransactions,
+  whereOption,
+} from "./cli-support.ts";
 import { readTransactions } from "./read-transactions.ts";
 
 /** Exit codes: part of the CLI contract, documented in --help and docs/model.md. */
-const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3, badModel: 4 } as const;
+const EXIT = CLI_EXIT;
 
 const HELP = `chainwatch-model — train and run the Chainwatch Isolation Forest
 
@@ -46,9 +57,6 @@ score options:
 Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 bad input data (bad row with
 --on-bad-row fail, or no usable rows), 4 invalid model file.
 `;
-
-class UsageError extends Error {}
-class InputError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -95,26 +103,15 @@ async function train(args: string[]): Promise<number> {
   const onBadRow = badRowOption(values["on-bad-row"]);
   const progressEvery = integerOption("--progress-every", values["progress-every"], 1);
 
-  let badRows = 0;
-  async function* rows(input: string) {
-    for await (const row of readTransactions(input, { where: whereOption(values.where) })) {
-      if (row.ok) {
-        yield row.tx;
-        continue;
-      }
-      if (onBadRow === "fail") throw new InputError(`line ${row.line}: ${row.message}`);
-      badRows++;
-      if (badRows <= 5) process.stderr.write(`skipping line ${row.line}: ${row.message}\n`);
-    }
-    if (badRows > 0) process.stderr.write(`skipped ${badRows} bad row(s)\n`);
-  }
+  const counts = { badRows: 0 };
+  const rows = validTransactions(values.input, { where: whereOption(values.where), onBadRow }, counts);
 
   const started = performance.now();
   let fittingStarted = started;
   let result: Awaited<ReturnType<typeof trainModelFromRows>>;
   try {
     // The same function the gateway's training worker runs: identical rows and options, identical bytes.
-    result = await trainModelFromRows(rows(values.input), {
+    result = await trainModelFromRows(rows, {
       ...trainOptionsFrom({ seed, trees: nEstimators, sampleSize: maxSamples, contamination }),
       ...(values["created-at"] === undefined ? {} : { createdAt: values["created-at"] }),
       source: values.source ?? values.input.split("/").pop() ?? values.input,
@@ -139,7 +136,7 @@ async function train(args: string[]): Promise<number> {
       `threshold ${scoring.threshold.toFixed(4)}, training anomaly rate ${(scoring.trainingAnomalyRate * 100).toFixed(2)} %\n`,
   );
   process.stdout.write(
-    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, rows: result.rows, badRows })}\n`,
+    `${JSON.stringify({ out: values.out, modelVersion: model.modelVersion, rows: result.rows, badRows: counts.badRows })}\n`,
   );
   return EXIT.ok;
 }
@@ -176,48 +173,4 @@ async function score(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-function integerOption(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new UsageError(`${name} must be an integer in [${min}, ${max}]`);
-  return value;
-}
-
-function contaminationOption(raw: string): "auto" | number {
-  if (raw === "auto") return "auto";
-  const value = Number(raw);
-  if (!(value > 0 && value <= 0.5))
-    throw new UsageError("--contamination must be auto or a number in (0, 0.5]");
-  return value;
-}
-
-function badRowOption(raw: string): "skip" | "fail" {
-  if (raw !== "skip" && raw !== "fail") throw new UsageError("--on-bad-row must be skip or fail");
-  return raw;
-}
-
-function whereOption(raw: string | undefined): { column: string; value: string } | undefined {
-  if (raw === undefined) return undefined;
-  const at = raw.indexOf("=");
-  if (at <= 0) throw new UsageError("--where must look like column=value");
-  return { column: raw.slice(0, at), value: raw.slice(at + 1) };
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    process.stderr.write(`usage error: ${message}\nrun chainwatch-model --help\n`);
-    process.exitCode = EXIT.usage;
-  } else if (error instanceof InputError) {
-    process.stderr.write(`bad input: ${message}\n`);
-    process.exitCode = EXIT.badInput;
-  } else if (error instanceof ModelFileError) {
-    process.stderr.write(`invalid model (${error.code}): ${message}\n`);
-    process.exitCode = EXIT.badModel;
-  } else {
-    process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
-    process.exitCode = EXIT.failure;
-  }
-}
+await runCli("chainwatch-model", main);
