@@ -23,7 +23,11 @@ describe("the combined verdict", () => {
   const reason = (surprise: number) =>
     ({ kind: "context", code: "sender_burst", message: "m", surprise, data: {} }) as const;
   it("adds likelihood ratios: one signal of 2.6 decades is 0.5, two of 2 make 2.299 decades (0.469)", () => {
-    expect(combineVerdict([reason(2.6)])).toMatchObject({ riskScore: 0.5, riskLevel: "high", isAnomaly: true });
+    expect(combineVerdict([reason(2.6)])).toMatchObject({
+      riskScore: 0.5,
+      riskLevel: "high",
+      isAnomaly: true,
+    });
     const two = combineVerdict([reason(2), reason(2)]);
     expect(two.riskScore).toBeCloseTo(0.46927, 4);
     expect(two).toMatchObject({ riskLevel: "medium", isAnomaly: false });
