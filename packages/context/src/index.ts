@@ -24,7 +24,12 @@ export {
 } from "./env.ts";
 export { createMemoryStateStore, type MemoryStateStoreOptions } from "./memory-state-store.ts";
 export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./reasons.ts";
-export { createRedisStateStore, type RedisStateStoreOptions } from "./redis-state-store.ts";
+export {
+  addressStatePrefix,
+  createRedisStateStore,
+  type RedisStateStoreOptions,
+  readAddressState,
+} from "./redis-state-store.ts";
 export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 export type { AddressStateStore } from "./state-store.ts";
 export {

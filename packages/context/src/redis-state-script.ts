@@ -24,11 +24,18 @@ local GFIELDS = {${GLOBAL_FIELDS.map((field) => `'${field}'`).join(", ")}}
 
 local function fmt(x) return string.format('%.17g', x) end
 
-local function load(key)
-  local values = redis.call('HMGET', key, unpack(FIELDS))
-  if not values[1] then return nil end
+-- An address is one string value: its fields in FIELDS order, ',' separated, each %.17g (exact round
+-- trip). The stored text is the pre-update state the reply needs, so it is replied as read, never re-encoded.
+local function decode(text, fields)
   local state = {}
-  for i, field in ipairs(FIELDS) do state[field] = tonumber(values[i]) or 0 end
+  local i = 1
+  for part in string.gmatch(text, '[^,]+') do
+    state[fields[i]] = tonumber(part)
+    i = i + 1
+  end
+  for _, field in ipairs(fields) do
+    if state[field] == nil then state[field] = 0 end
+  end
   return state
 end
 
@@ -41,24 +48,21 @@ local function empty(ts)
   return state
 end
 
-local function encode(state)
-  if not state then return '' end
+local function encode(state, fields)
   local parts = {}
-  for i, field in ipairs(FIELDS) do parts[i] = fmt(state[field]) end
+  for i, field in ipairs(fields) do parts[i] = fmt(state[field]) end
   return table.concat(parts, ',')
 end
 
-local function save(key, state)
-  local args = {}
-  for _, field in ipairs(FIELDS) do
-    args[#args + 1] = field
-    args[#args + 1] = fmt(state[field])
-  end
-  redis.call('HSET', key, unpack(args))
-  redis.call('EXPIRE', key, ttl)
-end
-
 local gkey = prefix .. 'g'
+local gtext = redis.call('GET', gkey)
+local global
+if gtext then global = decode(gtext, GFIELDS) else
+  global = {}
+  for _, field in ipairs(GFIELDS) do global[field] = 0 end
+  gtext = encode(global, GFIELDS)
+end
+local globalChanged = false
 local reply = {}
 for i = 0, count - 1 do
   local base = 5 + i * 6
@@ -68,33 +72,34 @@ for i = 0, count - 1 do
   if ARGV[base + 4] ~= '' then x = tonumber(ARGV[base + 4]) end
   local isCall = ARGV[base + 5] == '1'
 
-  local sender = nil
-  local recipient = nil
-  if from ~= '' then sender = load(prefix .. 'a:' .. from) end
-  if to ~= '' then recipient = load(prefix .. 'a:' .. to) end
+  local skey = prefix .. 'a:' .. from
+  local rkey = prefix .. 'a:' .. to
+  local stext = false
+  local rtext = false
+  if from ~= '' then stext = redis.call('GET', skey) end
+  if to ~= '' then
+    if to == from then rtext = stext else rtext = redis.call('GET', rkey) end
+  end
   local pkey = prefix .. 'p:' .. from .. '>' .. to
   local pairSeen = from ~= '' and to ~= '' and redis.call('EXISTS', pkey) == 1
-  local gvalues = redis.call('HMGET', gkey, unpack(GFIELDS))
-  local global = {}
-  for j, field in ipairs(GFIELDS) do global[field] = tonumber(gvalues[j]) or 0 end
   local fresh = redis.call('SET', prefix .. 'h:' .. hash, '1', 'NX', 'EX', hashTtl)
+  if globalChanged then
+    gtext = encode(global, GFIELDS)
+    globalChanged = false
+  end
 
-  reply[i + 1] = {
-    fresh and 1 or 0,
-    encode(sender),
-    encode(recipient),
-    pairSeen and 1 or 0,
-    fmt(global.newSenderCount) .. ',' .. fmt(global.newSenderMean) .. ',' .. fmt(global.newSenderVar) .. ',' ..
-      fmt(global.recipientCount) .. ',' .. fmt(global.freshRecipientShare),
-  }
+  reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext }
 
   if fresh then
     local s = nil
     local r = nil
-    if from ~= '' then s = sender or empty(ts) end
-    if to ~= '' then
-      if to == from then r = s else r = recipient or empty(ts) end
+    if from ~= '' then
+      if stext then s = decode(stext, FIELDS) else s = empty(ts) end
     end
+    if to ~= '' then
+      if to == from then r = s elseif rtext then r = decode(rtext, FIELDS) else r = empty(ts) end
+    end
+    local recipientFresh = to ~= '' and not rtext
     local pairNew = 0
     if s and r and not pairSeen then pairNew = 1 end
 
@@ -130,8 +135,7 @@ for i = 0, count - 1 do
           global.newSenderMean = global.newSenderMean + beta * d
           global.newSenderVar = (1 - beta) * (global.newSenderVar + beta * d * d)
           global.newSenderCount = m
-          redis.call('HSET', gkey, 'newSenderCount', fmt(global.newSenderCount),
-            'newSenderMean', fmt(global.newSenderMean), 'newSenderVar', fmt(global.newSenderVar))
+          globalChanged = true
         end
       end
     end
@@ -139,11 +143,10 @@ for i = 0, count - 1 do
       local m = global.recipientCount + 1
       local beta = math.max(1 / m, GLOBAL_ALPHA_MIN)
       local fresh01 = 0
-      if recipient == nil and not (to == from and sender ~= nil) then fresh01 = 1 end
+      if recipientFresh then fresh01 = 1 end
       global.freshRecipientShare = global.freshRecipientShare + beta * (fresh01 - global.freshRecipientShare)
       global.recipientCount = m
-      redis.call('HSET', gkey, 'recipientCount', fmt(global.recipientCount),
-        'freshRecipientShare', fmt(global.freshRecipientShare))
+      globalChanged = true
       local wasNew = r.inCount == 0
       local gap = 0
       if not wasNew then gap = math.max(0, ts - r.inLast) end
@@ -160,10 +163,12 @@ for i = 0, count - 1 do
       if wasNew then r.inLast = ts else r.inLast = math.max(r.inLast, ts) end
       r.inCount = r.inCount + 1
     end
-    if s then save(prefix .. 'a:' .. from, s) end
-    if r and to ~= from then save(prefix .. 'a:' .. to, r) end
+    if s then redis.call('SET', skey, encode(s, FIELDS), 'EX', ttl) end
+    if r and to ~= from then redis.call('SET', rkey, encode(r, FIELDS), 'EX', ttl) end
     if from ~= '' and to ~= '' then redis.call('SET', pkey, '1', 'EX', ttl) end
   end
 end
+if globalChanged then gtext = encode(global, GFIELDS) end
+redis.call('SET', gkey, gtext)
 return reply
 `;

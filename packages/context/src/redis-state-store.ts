@@ -11,7 +11,7 @@ import type { AddressStateStore } from "./state-store.ts";
 
 export interface RedisStateStoreOptions {
   redis: Pick<RedisStore, "client">;
-  /** `<REDIS_KEY_PREFIX>`; keys are `<prefix>:ctx:v1:a:<address>`, `…:p:<from>><to>`, `…:h:<hash>`, `…:g`. */
+  /** `<REDIS_KEY_PREFIX>`; keys are `<prefix>:ctx:v2:a:<address>`, `…:p:<from>><to>`, `…:h:<hash>`, `…:g`. */
   keyPrefix: string;
   /** Lifetime of an address record and of a sender→recipient pair after their last update. */
   ttlSeconds: number;
@@ -25,7 +25,7 @@ export interface RedisStateStoreOptions {
  */
 export function createRedisStateStore(options: RedisStateStoreOptions): AddressStateStore {
   const script = createRedisScript(options.redis, OBSERVE_SCRIPT);
-  const prefix = `${options.keyPrefix}:ctx:v1:`;
+  const prefix = addressStatePrefix(options.keyPrefix);
   let trips = 0;
   return {
     kind: "redis",
@@ -63,6 +63,23 @@ export function createRedisStateStore(options: RedisStateStoreOptions): AddressS
     roundTrips: () => trips,
     evictions: () => 0,
   };
+}
+
+/**
+ * Key namespace of the address state. v2: an address is one string value (its fields comma-joined in
+ * ADDRESS_FIELDS order); v1 kept a hash and is never read.
+ */
+export const addressStatePrefix = (keyPrefix: string) => `${keyPrefix}:ctx:v2:`;
+
+/** One address's stored state (for operators and tests); null when unknown or expired. */
+export async function readAddressState(
+  redis: Pick<RedisStore, "client">,
+  keyPrefix: string,
+  address: string,
+): Promise<AddressState | null> {
+  return decodeAddress(
+    (await redis.client.get(`${addressStatePrefix(keyPrefix)}a:${address.toLowerCase()}`)) ?? "",
+  );
 }
 
 function decodeAddress(encoded: string): AddressState | null {

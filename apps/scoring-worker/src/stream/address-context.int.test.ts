@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createRedisStore, type RedisStore } from "@chainwatch/cache";
+import { readAddressState } from "@chainwatch/context";
 import { type OutgoingMessage, partitionForKey } from "@chainwatch/kafka";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -163,7 +164,8 @@ await describeWithServices(
           sent.length + redelivered.length,
         );
 
-        const state = (address: string) => redis.client.hgetall(`${prefix}:ctx:v1:a:${address}`);
+        const state = async (address: string) =>
+          (await readAddressState(redis, prefix, address)) ?? { outCount: -1, inCount: -1 };
         // Applied exactly once per transaction: N, not N plus the 17 redelivered.
         expect(Number((await state(sender)).outCount)).toBe(total);
         // Updated by both workers, batch by batch, atomically: no update lost, none applied twice.
