@@ -30,6 +30,17 @@ export {
   type RedisStateStoreOptions,
   readAddressState,
 } from "./redis-state-store.ts";
+export { applyLabels, DENY_LABEL_SURPRISE } from "./screening/label-reasons.ts";
+export {
+  createScreeningSet,
+  type ListKind,
+  type Screening,
+  type ScreeningEntry,
+  type ScreeningHit,
+  type ScreeningSet,
+  type ScreeningSetOptions,
+  type ScreeningSnapshot,
+} from "./screening/screening-set.ts";
 export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 export type { AddressStateStore } from "./state-store.ts";
 export {

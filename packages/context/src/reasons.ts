@@ -12,6 +12,9 @@ export const REASON_CODES = [
   "first_seen_sender",
   "first_seen_recipient",
   "context_unavailable",
+  "deny_listed",
+  "allow_listed",
+  "watch_listed",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -27,6 +30,8 @@ export interface Reason {
   surprise: number;
   /** The numbers behind the message. */
   data: Record<string, number | string | boolean | null>;
+  /** Muted by an allow label on its address: shown for the record, not counted in the verdict. */
+  suppressed?: true;
 }
 
 const NUMBER = new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 });

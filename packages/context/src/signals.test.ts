@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ContextView } from "./context-view.ts";
 import { REASON_CODES } from "./reasons.ts";
+import { applyLabels } from "./screening/label-reasons.ts";
 import { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 import { combineVerdict, modelReason } from "./verdict.ts";
 
@@ -114,10 +115,31 @@ describe("context reasons", () => {
       "model if-abc scores it 0.71, above 100 % of its training transactions; gas price 9,000 gwei, above the 99th percentile of training traffic (90 gwei)",
     );
     expect(model.surprise).toBeCloseTo(3.3979, 3);
+    const hit = (listKind: "deny" | "allow" | "watch", role: "from" | "to") => ({
+      address: `0x${"d".repeat(40)}`,
+      chainId: 1,
+      listId: `${listKind}-list`,
+      listKind,
+      category: listKind === "allow" ? "exchange" : "phishing",
+      source: "test",
+      confidence: 1,
+      expiresAt: null,
+      role,
+    });
+    const labelled = applyLabels([], [hit("deny", "to"), hit("allow", "from"), hit("watch", "from")]).reasons;
+    expect(labelled.map((reason) => reason.message)).toEqual([
+      "the recipient is on deny list deny-list (phishing; source test)",
+      "the sender is on allow list allow-list (exchange; source test)",
+      "the sender is on watch list watch-list (phishing; source test)",
+    ]);
     const rendered = new Set(
-      [...contextReasons(quiet), ...fresh, ...contextReasons({ ...quiet, available: false }), model].map(
-        (reason) => reason.code,
-      ),
+      [
+        ...contextReasons(quiet),
+        ...fresh,
+        ...contextReasons({ ...quiet, available: false }),
+        model,
+        ...labelled,
+      ].map((reason) => reason.code),
     );
     expect([...rendered].sort()).toEqual([...REASON_CODES].sort());
   });

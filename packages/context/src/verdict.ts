@@ -26,6 +26,7 @@ const LEVEL_FLOORS: readonly [RiskLevel, number][] = [
   ["medium", 0.4],
 ];
 export const DEFAULT_RISK_THRESHOLD = 0.5;
+const HIGH_FLOOR = 0.5;
 const SHOWN_EVIDENCE = 1;
 const MAX_REASONS = 6;
 
@@ -35,21 +36,30 @@ const MAX_REASONS = 6;
  * likelihood ratios, so one strong signal dominates, several moderate ones add up, and none gives 0. It is
  * a Bonferroni-style union bound: conservative when signals are correlated (a burst is also a fan-out).
  */
-export function combineVerdict(reasons: readonly Reason[], threshold = DEFAULT_RISK_THRESHOLD): Verdict {
+export function combineVerdict(
+  reasons: readonly Reason[],
+  threshold = DEFAULT_RISK_THRESHOLD,
+  options: { atLeast?: "high" } = {},
+): Verdict {
   let sum = 0;
-  for (const reason of reasons) if (reason.surprise > 0) sum += 10 ** Math.min(reason.surprise, 300) - 1;
+  for (const reason of reasons)
+    if (reason.surprise > 0 && !reason.suppressed) sum += 10 ** Math.min(reason.surprise, 300) - 1;
   const evidence = Math.log10(1 + sum);
-  const riskScore = evidence / (evidence + EVIDENCE_HALF);
+  let riskScore = evidence / (evidence + EVIDENCE_HALF);
+  // A deny label: flagged and at least high whatever the threshold, the evidence of the rest still ranks it.
+  if (options.atLeast === "high") riskScore = Math.max(riskScore, HIGH_FLOOR);
   const riskLevel = LEVEL_FLOORS.find(([, floor]) => riskScore >= floor)?.[0] ?? "low";
-  const shown = reasons
-    .filter((reason) => reason.surprise >= SHOWN_EVIDENCE)
+  const counted = reasons.filter((reason) => !reason.suppressed);
+  const shown = counted
+    .filter((reason) => reason.surprise >= SHOWN_EVIDENCE || reason.kind === "label")
     .sort((a, b) => b.surprise - a.surprise);
-  const informational = reasons.filter((reason) => reason.surprise === 0);
+  const informational = counted.filter((reason) => reason.surprise === 0 && reason.kind !== "label");
+  const suppressed = reasons.filter((reason) => reason.suppressed && reason.surprise >= SHOWN_EVIDENCE);
   return {
     riskScore,
     riskLevel,
-    isAnomaly: riskScore >= threshold,
-    reasons: [...shown, ...informational].slice(0, MAX_REASONS),
+    isAnomaly: riskScore >= threshold || options.atLeast === "high",
+    reasons: [...shown, ...informational].slice(0, MAX_REASONS).concat(suppressed.slice(0, MAX_REASONS)),
   };
 }
 

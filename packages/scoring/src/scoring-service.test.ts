@@ -130,3 +130,41 @@ describe("scoring service", () => {
     ]);
   });
 });
+
+describe("scoring with screening lists", () => {
+  const PHISHER = `0x${"f".repeat(40)}`;
+  const hitFor = (address: string) =>
+    address === PHISHER
+      ? [{ listId: "forta-phishing-scams", listKind: "deny" as const, category: "phishing" }]
+      : [];
+  const screening = {
+    screen: (from: string | null, to: string | null) =>
+      [
+        ...(from ? hitFor(from).map((hit) => ({ ...hit, role: "from" as const, address: from })) : []),
+        ...(to ? hitFor(to).map((hit) => ({ ...hit, role: "to" as const, address: to })) : []),
+      ].map((hit) => ({ ...hit, chainId: 1, source: "forta", confidence: 1, expiresAt: null })),
+  };
+
+  it("flags an ordinary transfer to a deny-listed address, naming the list", async () => {
+    const cache = createCache({
+      store: createMemoryStore(),
+      logger: createLogger({ name: "t", level: "silent" }),
+    });
+    const scoring = createScoringService({
+      models: staticModelProvider(loadDefaultModel()),
+      cache,
+      context: createContextScorer({ store: createMemoryStateStore() }),
+      screening,
+    });
+    const ordinary = tx(41, { to: `0x${"2".repeat(40)}` });
+    const toPhisher = tx(42, { to: PHISHER });
+    const { results } = await scoring.scoreBatch([ordinary, toPhisher]);
+    expect(results[0]?.isAnomaly).toBe(false);
+    expect(results[1]).toMatchObject({ isAnomaly: true, riskLevel: "critical" });
+    expect(results[1]?.reasons[0]).toMatchObject({
+      kind: "label",
+      code: "deny_listed",
+      message: "the recipient is on deny list forta-phishing-scams (phishing; source forta)",
+    });
+  });
+});

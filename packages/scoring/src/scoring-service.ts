@@ -1,5 +1,6 @@
 import { type Cache, predictionCacheId } from "@chainwatch/cache";
 import {
+  applyLabels,
   type ContextScorer,
   type ContextView,
   combineVerdict,
@@ -8,6 +9,7 @@ import {
   modelReason,
   type Reason,
   type RiskLevel,
+  type Screening,
 } from "@chainwatch/context";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
@@ -73,6 +75,12 @@ export interface ScoringServiceOptions {
   context?: ContextScorer;
   /** riskScore at or above which isAnomaly is true (default 0.5). */
   riskThreshold?: number;
+  /**
+   * Screening lists (deny, allow, watch): a deny label flags the transaction (at least high), an allow
+   * label mutes its party's reasons. Applied when a result is computed; a cached verdict keeps the labels
+   * it was computed with.
+   */
+  screening?: Screening;
 }
 
 export interface ScoringService {
@@ -248,7 +256,14 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
             explanation: prediction.explanation,
           }),
         );
-        const verdict = combineVerdict(reasons, riskThreshold);
+        const screened = options.screening
+          ? applyLabels(reasons, options.screening.screen(tx.from, tx.to))
+          : { reasons, isDenied: false };
+        const verdict = combineVerdict(
+          screened.reasons,
+          riskThreshold,
+          screened.isDenied ? { atLeast: "high" } : {},
+        );
         const value: CachedPrediction = {
           isAnomaly: verdict.isAnomaly,
           riskScore: verdict.riskScore,

@@ -1,0 +1,62 @@
+import type { Reason } from "../reasons.ts";
+import type { ScreeningHit } from "./screening-set.ts";
+
+/** Evidence of a deny label: enough on its own for a critical verdict (riskScore 0.66 at 5 decades). */
+export const DENY_LABEL_SURPRISE = 5;
+
+/** Context reasons that describe the sender's behaviour, and the recipient's: what an allow label mutes. */
+const SENDER_CODES = new Set([
+  "sender_burst",
+  "sender_fan_out",
+  "value_above_sender_history",
+  "new_sender_large_value",
+  "first_seen_sender",
+]);
+const RECIPIENT_CODES = new Set(["recipient_fan_in", "first_seen_recipient"]);
+
+const partyOf = (role: "from" | "to") => (role === "from" ? "sender" : "recipient");
+
+function labelReason(hit: ScreeningHit): Reason {
+  const code =
+    hit.listKind === "deny" ? "deny_listed" : hit.listKind === "allow" ? "allow_listed" : "watch_listed";
+  const verb = hit.listKind === "deny" ? "deny list" : hit.listKind === "allow" ? "allow list" : "watch list";
+  return {
+    kind: "label",
+    code,
+    message: `the ${partyOf(hit.role)} is on ${verb} ${hit.listId} (${hit.category}${hit.source ? `; source ${hit.source}` : ""})`,
+    surprise: hit.listKind === "deny" ? DENY_LABEL_SURPRISE : 0,
+    data: {
+      address: hit.address,
+      role: hit.role,
+      listId: hit.listId,
+      listKind: hit.listKind,
+      category: hit.category,
+      source: hit.source,
+      confidence: hit.confidence,
+    },
+  };
+}
+
+/**
+ * Applies a transaction's labels to its reasons. A deny label adds a label reason (and the verdict is at
+ * least high: see combineVerdict's `atLeast`). An allow label on a party mutes that party's context
+ * reasons — and, on the sender, the model's, since the transaction is the trusted party's own — unless a
+ * deny label applies to the same party; muted reasons stay in the list, marked `suppressed`, so the
+ * decision can be explained. A deny-listed counterparty is never hidden by the other party's allow label.
+ */
+export function applyLabels(
+  reasons: readonly Reason[],
+  hits: readonly ScreeningHit[],
+): { reasons: Reason[]; isDenied: boolean } {
+  if (hits.length === 0) return { reasons: [...reasons], isDenied: false };
+  const denied = new Set(hits.filter((hit) => hit.listKind === "deny").map((hit) => hit.role));
+  const allowed = new Set(
+    hits.filter((hit) => hit.listKind === "allow" && !denied.has(hit.role)).map((hit) => hit.role),
+  );
+  const muted = (reason: Reason) =>
+    (allowed.has("from") && (SENDER_CODES.has(reason.code) || reason.kind === "model")) ||
+    (allowed.has("to") && RECIPIENT_CODES.has(reason.code));
+  const out: Reason[] = reasons.map((reason) => (muted(reason) ? { ...reason, suppressed: true } : reason));
+  for (const hit of hits) out.push(labelReason(hit));
+  return { reasons: out, isDenied: denied.size > 0 };
+}

@@ -1,0 +1,112 @@
+import { createLogger } from "@chainwatch/service-kit";
+import { describe, expect, it } from "vitest";
+import type { Reason } from "../reasons.ts";
+import { combineVerdict } from "../verdict.ts";
+import { applyLabels } from "./label-reasons.ts";
+import { createScreeningSet, type ScreeningEntry } from "./screening-set.ts";
+
+const EXCHANGE = `0x${"e".repeat(40)}`;
+const PHISHER = `0x${"f".repeat(40)}`;
+const USER = `0x${"1".repeat(40)}`;
+const entry = (
+  address: string,
+  listKind: ScreeningEntry["listKind"],
+  extra: Partial<ScreeningEntry> = {},
+) => ({
+  address,
+  chainId: 1,
+  listId: listKind === "allow" ? "exchanges" : "phishing",
+  listKind,
+  category: listKind === "allow" ? "exchange" : "phishing",
+  source: "test",
+  confidence: 1,
+  expiresAt: null,
+  ...extra,
+});
+const logger = createLogger({ name: "t", level: "silent" });
+
+function screeningOf(entries: ScreeningEntry[], now = () => Date.parse("2026-01-01T00:00:00Z")) {
+  let revision = 1;
+  let current = entries;
+  const set = createScreeningSet({
+    snapshot: async () => ({ revision, entries: current }),
+    revision: async () => revision,
+    intervalMs: 60_000,
+    logger,
+    now,
+  });
+  return {
+    set,
+    change(next: ScreeningEntry[]) {
+      current = next;
+      revision++;
+    },
+  };
+}
+
+const burst: Reason = { kind: "context", code: "sender_burst", message: "b", surprise: 6, data: {} };
+const fanIn: Reason = { kind: "context", code: "recipient_fan_in", message: "f", surprise: 4, data: {} };
+const model: Reason = { kind: "model", code: "model_outlier", message: "m", surprise: 2, data: {} };
+
+describe("screening lists", () => {
+  it("finds both parties' labels, skips expired ones, and reloads only when the revision moves", async () => {
+    const { set, change } = screeningOf([
+      entry(PHISHER, "deny"),
+      entry(EXCHANGE, "allow"),
+      entry(USER, "watch", { expiresAt: "2025-12-31T23:59:59Z" }),
+    ]);
+    await set.start();
+    set.stop();
+    expect(set.screen(EXCHANGE, PHISHER).map((hit) => [hit.role, hit.listKind])).toEqual([
+      ["from", "allow"],
+      ["to", "deny"],
+    ]);
+    expect(set.screen(USER, null)).toEqual([]);
+    expect(set.screen(PHISHER, PHISHER).map((hit) => hit.role)).toEqual(["from"]);
+    expect(await set.refresh()).toBe(false);
+    change([entry(USER, "deny")]);
+    expect(await set.refresh()).toBe(true);
+    expect(set.screen(USER, PHISHER).map((hit) => [hit.role, hit.address])).toEqual([["from", USER]]);
+  });
+
+  it("a deny label flags at least high, naming its list; an allow label mutes that party's reasons", async () => {
+    const { set } = screeningOf([entry(PHISHER, "deny"), entry(EXCHANGE, "allow")]);
+    await set.start();
+    set.stop();
+
+    const denied = applyLabels([], set.screen(USER, PHISHER));
+    const verdict = combineVerdict(denied.reasons, 0.9, denied.isDenied ? { atLeast: "high" } : {});
+    expect(verdict).toMatchObject({ isAnomaly: true, riskLevel: "critical" });
+    expect(verdict.reasons[0]?.message).toBe(
+      "the recipient is on deny list phishing (phishing; source test)",
+    );
+
+    // a busy exchange wallet's burst and the model's outlier score are muted, kept as suppressed
+    const allowed = applyLabels([burst, model, fanIn], set.screen(EXCHANGE, USER));
+    const quiet = combineVerdict(allowed.reasons, 0.5, {});
+    expect(quiet.isAnomaly).toBe(true);
+    expect(quiet.reasons.map((reason) => [reason.code, reason.suppressed ?? false])).toEqual([
+      ["recipient_fan_in", false],
+      ["allow_listed", false],
+      ["sender_burst", true],
+      ["model_outlier", true],
+    ]);
+    const onlySender = combineVerdict(applyLabels([burst, model], set.screen(EXCHANGE, USER)).reasons);
+    expect(onlySender).toMatchObject({ isAnomaly: false, riskScore: 0 });
+
+    // allowlisting the exchange never hides a deny-listed counterparty in the same transaction
+    const both = applyLabels([burst], set.screen(EXCHANGE, PHISHER));
+    const bothVerdict = combineVerdict(both.reasons, 0.5, both.isDenied ? { atLeast: "high" } : {});
+    expect(bothVerdict.isAnomaly).toBe(true);
+    expect(bothVerdict.reasons.map((reason) => reason.code)).toContain("deny_listed");
+  });
+
+  it("a party on both an allow and a deny list is not muted", async () => {
+    const { set } = screeningOf([entry(EXCHANGE, "allow"), entry(EXCHANGE, "deny", { listId: "sanctions" })]);
+    await set.start();
+    set.stop();
+    const applied = applyLabels([burst], set.screen(EXCHANGE, USER));
+    expect(applied.isDenied).toBe(true);
+    expect(applied.reasons[0]?.suppressed).toBeUndefined();
+  });
+});
