@@ -936,7 +936,10 @@ export interface components {
         | "new_sender_large_value"
         | "first_seen_sender"
         | "first_seen_recipient"
-        | "context_unavailable";
+        | "context_unavailable"
+        | "deny_listed"
+        | "allow_listed"
+        | "watch_listed";
       /** @description A sentence with units, for people */
       message: string;
       /** @description Evidence in decades: -log10 of how likely this is under normal behaviour; 0 = informational */
@@ -945,6 +948,11 @@ export interface components {
       data: {
         [key: string]: number | string | boolean | null;
       };
+      /**
+       * @description Muted by an allow label on its address: shown, not counted in the verdict
+       * @constant
+       */
+      suppressed?: true;
     };
     FeatureContribution: {
       feature: string;

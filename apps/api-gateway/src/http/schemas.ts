@@ -42,6 +42,10 @@ export const ReasonSchema = z
     data: z
       .record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))
       .describe("The numbers behind the message"),
+    suppressed: z
+      .literal(true)
+      .optional()
+      .describe("Muted by an allow label on its address: shown, not counted in the verdict"),
   })
   .meta({ id: "Reason" });
 
