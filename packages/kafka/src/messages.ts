@@ -59,6 +59,8 @@ export const VerdictReasonSchema = z.object({
   /** −log10 of how likely this is under normal behaviour; 0 for informational reasons. */
   surprise: z.number(),
   data: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
+  /** Muted by an allow label on its address: kept for the record, not counted in the verdict. */
+  suppressed: z.literal(true).optional(),
 });
 export type VerdictReason = z.infer<typeof VerdictReasonSchema>;
 
