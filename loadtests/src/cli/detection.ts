@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * pnpm --filter @chainwatch/loadtests bench:detection [-- options]
- *   node src/cli/detection.ts [--seed N] [--variant embedded|redis|all] [--hours 24] [--addresses 2500]
- *                             [--style default|heldout] [--batch-size 500] [--json out.json]
- *                             [--traffic-out day.jsonl]
+ *   node src/cli/detection.ts [--seed N] [--variant embedded|redis|embedded+baseline|all]
+ *                             [--hours 24] [--addresses 2500] [--style default|heldout]
+ *                             [--batch-size 500] [--json out.json] [--traffic-out day.jsonl]
  *
  * The contextual-detection benchmark (issue #17; docs/model.md, "Contextual benchmark"): a seeded day of
  * Ethereum-like traffic with labelled contextual anomalies in its second half, a stateless Isolation
- * Forest trained on its first half, and the day through the gateway (embedded, and with Redis). Prints
+ * Forest trained on its first half, and the day through the gateway (embedded, with Redis, and embedded
+ * with the auto-baseline policy training, shadowing and judging a model of the day's first half). Prints
  * ROC-AUC and recall per kind and the share of normal traffic flagged. `--traffic-out` writes the day
  * itself (one `{ tx, label, eventId }` per line) for offline work on a detector.
  */
@@ -53,7 +54,7 @@ const variants: readonly GatewayVariant[] =
     ? GATEWAY_VARIANTS
     : GATEWAY_VARIANTS.includes(values.variant as GatewayVariant)
       ? [values.variant as GatewayVariant]
-      : fail(`--variant must be embedded, redis or all, got ${values.variant}`);
+      : fail(`--variant must be ${GATEWAY_VARIANTS.join(", ")} or all, got ${values.variant}`);
 const seed = values.seed === undefined ? undefined : Number(values.seed);
 if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
   fail("--seed must be a uint32");

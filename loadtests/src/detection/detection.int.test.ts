@@ -10,7 +10,9 @@ import { type DetectionBenchResult, runDetectionBench } from "./run-benchmark.ts
  * The contextual-detection runner end to end on a small day (300 addresses, 3 hours, ~1,500
  * transactions): it checks that the harness works — every transaction ingested and read back, metrics
  * computed and finite — and asserts nothing about detection quality, which is what `pnpm bench:detection`
- * measures (docs/model.md, "Contextual benchmark").
+ * measures (docs/model.md, "Contextual benchmark"). For embedded+baseline, that the auto-baseline policy
+ * answered each step (trained, then a decision with its gates) and that what serves afterwards follows
+ * the decision; not which decision.
  */
 const run = (variant: GatewayVariant, lines: string[]) =>
   runDetectionBench(
@@ -87,5 +89,41 @@ await describeWithServices("contextual-detection benchmark runner (gateway on Re
     } finally {
       await redis.quit();
     }
+  }, 240_000);
+});
+
+await describeWithServices("contextual-detection benchmark runner (auto-baseline policy)", [], () => {
+  it("trains a baseline after the first half, judges its shadow, and serves what the policy decided", async () => {
+    const lines: string[] = [];
+    const result = await run("embedded+baseline", lines);
+    expectHarnessWorked(result, "embedded+baseline", lines);
+    const report = result.gateways[0]?.autoBaseline;
+    expect(report?.steps.map((step) => step.action)).toEqual(["trained", report?.decision]);
+    expect(["promoted", "rejected"]).toContain(report?.decision);
+    const [trained, judged] = report?.steps ?? [];
+    expect(trained?.rows).toBeGreaterThanOrEqual(report?.firstHalfTransactions ?? Number.NaN);
+    expect(judged?.version).toBe(trained?.version);
+    expect(judged?.gates?.map((gate) => gate.gate).sort()).toEqual([
+      "agreement",
+      "drift",
+      "flag_rate",
+      "flag_rate_ratio",
+    ]);
+    // The shadow scored the whole slice between the two steps.
+    expect(judged?.comparison?.shadow.predictions).toBe(report?.shadowTransactions);
+    expect(report?.servedBefore.featureSpecVersion).toBe("1");
+    if (report?.decision === "promoted") {
+      expect(report.servedAfter.version).toBe(trained?.version);
+      expect(report.servedAfter.featureSpecVersion).toBe("2");
+      expect(report.candidate.status).toBe("active");
+    } else {
+      expect(report?.servedAfter).toEqual(report?.servedBefore);
+      expect(report?.candidate.status).toBe("retired");
+    }
+    // The slice before the decision was served by the model active before it.
+    expect(result.gateways[0]?.secondHalfByModel[report?.servedBefore.version ?? ""]).toBeGreaterThanOrEqual(
+      report?.shadowTransactions ?? Number.NaN,
+    );
+    expect(lines.some((line) => line.includes("decision:"))).toBe(true);
   }, 240_000);
 });

@@ -2,10 +2,26 @@ import { randomBytes } from "node:crypto";
 import { createChainwatchClient } from "@chainwatch/client";
 import { Redis } from "ioredis";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
+import {
+  type AutoBaselineReport,
+  autoBaselinePlan,
+  ingestWithAutoBaseline,
+  LOOSE_GATES,
+} from "./auto-baseline-run.ts";
 import type { ContextualTraffic } from "./contextual-traffic.ts";
 import { type DetectionMetrics, detectionMetrics, type ScoredRow } from "./metrics.ts";
 
-export const GATEWAY_VARIANTS = ["embedded", "redis"] as const;
+/**
+ * embedded and redis serve the shipped model throughout (the auto-baseline policy off);
+ * embedded+baseline lets the policy train, shadow and judge a model of this day with the default gates
+ * (auto-baseline-run.ts); embedded+baseline-loose the same with a looser flag-rate cap (LOOSE_GATES).
+ */
+export const GATEWAY_VARIANTS = [
+  "embedded",
+  "redis",
+  "embedded+baseline",
+  "embedded+baseline-loose",
+] as const;
 export type GatewayVariant = (typeof GATEWAY_VARIANTS)[number];
 
 export interface GatewayRunOptions {
@@ -23,12 +39,16 @@ export interface GatewayRunResult {
   /** Second-half transactions that had no riskScore and were ranked by anomalyScore. */
   anomalyScoreFallbacks: number;
   modelVersions: string[];
+  /** Second-half transactions by the model version that served them. */
+  secondHalfByModel: Record<string, number>;
   ingested: number;
   ingestSeconds: number;
   readBackSeconds: number;
   metrics: DetectionMetrics;
   /** redis variant: the run's REDIS_KEY_PREFIX, and how many keys under it were deleted afterwards. */
   redis?: { keyPrefix: string; keysDeleted: number };
+  /** embedded+baseline(-loose): the policy's steps, decision and the model that served before and after. */
+  autoBaseline?: AutoBaselineReport;
 }
 
 /** What the benchmark reads of a stored transaction; riskScore arrives with the contextual detector. */
@@ -51,7 +71,15 @@ export async function runGatewayVariant(
   options: GatewayRunOptions,
   log: (line: string) => void,
 ): Promise<GatewayRunResult> {
-  const env: Record<string, string> = {};
+  // The policy off unless the variant is about it: the shipped model serves the whole day.
+  const env: Record<string, string> = { AUTO_BASELINE_ENABLED: "false" };
+  const plan =
+    options.variant === "embedded+baseline"
+      ? autoBaselinePlan(traffic)
+      : options.variant === "embedded+baseline-loose"
+        ? autoBaselinePlan(traffic, LOOSE_GATES)
+        : undefined;
+  if (plan) Object.assign(env, plan.env);
   let redis: Redis | undefined;
   let keyPrefix: string | undefined;
   if (options.variant === "redis") {
@@ -67,15 +95,20 @@ export async function runGatewayVariant(
     try {
       await expectCacheBackend(gateway.url, options.variant === "redis" ? "redis" : undefined);
       const keys = await createApiKeys(gateway.url, gateway.adminKey, `detection-${options.variant}`);
-      const ingest = await ingestDay(gateway.url, keys.scorer, traffic, options, log);
+      const ingest = createIngest(gateway.url, keys.scorer, traffic, options, log);
+      const autoBaseline = plan
+        ? await ingestWithAutoBaseline(gateway, plan, traffic.transactions.length, ingest.range, log)
+        : undefined;
+      if (!plan) await ingest.range(0, traffic.transactions.length);
       const readStarted = performance.now();
       const stored = await readBack(gateway.url, keys.viewer, traffic, log);
       result = {
         name: options.variant,
         ...scoreSecondHalf(traffic, stored),
-        ingested: ingest.accepted,
-        ingestSeconds: ingest.seconds,
+        ingested: ingest.accepted(),
+        ingestSeconds: ingest.seconds(),
         readBackSeconds: (performance.now() - readStarted) / 1_000,
+        ...(autoBaseline ? { autoBaseline } : {}),
       };
     } finally {
       await gateway.stop();
@@ -91,44 +124,56 @@ export async function runGatewayVariant(
   return cleanup ? { ...result, redis: cleanup } : result;
 }
 
-async function ingestDay(
+/**
+ * Sends the day in time order, `batchSize` per request, one request at a time; `range(from, to)` sends a
+ * slice (the auto-baseline variant stops between slices). Time is counted while sending only.
+ */
+function createIngest(
   url: string,
   apiKey: string,
   traffic: ContextualTraffic,
   options: GatewayRunOptions,
   log: (line: string) => void,
-): Promise<{ accepted: number; seconds: number }> {
+) {
   const client = createChainwatchClient({ baseUrl: url, apiKey });
   const txs = traffic.transactions.map(({ tx }) => tx);
-  const started = performance.now();
   const progressEvery = Math.max(
     options.batchSize,
     Math.ceil(txs.length / 10 / options.batchSize) * options.batchSize,
   );
   let accepted = 0;
-  for (let start = 0; start < txs.length; start += options.batchSize) {
-    const transactions = txs.slice(start, start + options.batchSize);
-    const { data, error, response } = await client.POST("/api/v1/batch/transactions", {
-      body: { transactions },
-    });
-    if (!data)
-      throw new Error(
-        `ingest of ${start}..${start + transactions.length} answered ${response.status}: ${JSON.stringify(error)}`,
-      );
-    if (data.rejected.length > 0 || data.accepted.length !== transactions.length) {
-      throw new Error(
-        `ingest of ${start}..: ${data.accepted.length} of ${transactions.length} accepted; first rejection ${JSON.stringify(data.rejected[0])}`,
-      );
+  let sendingMs = 0;
+  async function range(from: number, to: number): Promise<void> {
+    const started = performance.now();
+    for (let start = from; start < to; start += options.batchSize) {
+      const transactions = txs.slice(start, Math.min(to, start + options.batchSize));
+      const { data, error, response } = await client.POST("/api/v1/batch/transactions", {
+        body: { transactions },
+      });
+      if (!data)
+        throw new Error(
+          `ingest of ${start}..${start + transactions.length} answered ${response.status}: ${JSON.stringify(error)}`,
+        );
+      if (data.rejected.length > 0 || data.accepted.length !== transactions.length) {
+        throw new Error(
+          `ingest of ${start}..: ${data.accepted.length} of ${transactions.length} accepted; first rejection ${JSON.stringify(data.rejected[0])}`,
+        );
+      }
+      const before = accepted;
+      accepted += data.accepted.length;
+      if (
+        Math.floor(before / progressEvery) < Math.floor(accepted / progressEvery) ||
+        accepted === txs.length
+      ) {
+        const seconds = (sendingMs + performance.now() - started) / 1_000;
+        log(
+          `  ingested ${accepted.toLocaleString("en-US")} / ${txs.length.toLocaleString("en-US")} (${Math.round(accepted / seconds)} tx/s)`,
+        );
+      }
     }
-    accepted += data.accepted.length;
-    if (accepted % progressEvery === 0 || accepted === txs.length) {
-      const seconds = (performance.now() - started) / 1_000;
-      log(
-        `  ingested ${accepted.toLocaleString("en-US")} / ${txs.length.toLocaleString("en-US")} (${Math.round(accepted / seconds)} tx/s)`,
-      );
-    }
+    sendingMs += performance.now() - started;
   }
-  return { accepted, seconds: (performance.now() - started) / 1_000 };
+  return { range, accepted: () => accepted, seconds: () => sendingMs / 1_000 };
 }
 
 /** Every transaction of the day by hash; retries briefly for rows still on their way to the store. */
@@ -166,15 +211,18 @@ async function readBack(
 function scoreSecondHalf(
   traffic: ContextualTraffic,
   stored: Map<string, StoredPredictionFields | null>,
-): Pick<GatewayRunResult, "scoreField" | "anomalyScoreFallbacks" | "modelVersions" | "metrics"> {
+): Pick<
+  GatewayRunResult,
+  "scoreField" | "anomalyScoreFallbacks" | "modelVersions" | "secondHalfByModel" | "metrics"
+> {
   let fallbacks = 0;
-  const modelVersions = new Set<string>();
+  const byModel: Record<string, number> = {};
   const rows: ScoredRow[] = [];
   for (const { tx, label } of traffic.transactions) {
     if (tx.timestamp < traffic.secondHalfTimestamp) continue;
     const prediction = stored.get(tx.hash);
     if (!prediction) throw new Error(`transaction ${tx.hash} was stored without a prediction`);
-    modelVersions.add(prediction.modelVersion);
+    byModel[prediction.modelVersion] = (byModel[prediction.modelVersion] ?? 0) + 1;
     const hasRisk = typeof prediction.riskScore === "number" && Number.isFinite(prediction.riskScore);
     if (!hasRisk) fallbacks++;
     rows.push({
@@ -186,7 +234,8 @@ function scoreSecondHalf(
   return {
     scoreField: fallbacks === 0 ? "riskScore" : fallbacks === rows.length ? "anomalyScore" : "mixed",
     anomalyScoreFallbacks: fallbacks,
-    modelVersions: [...modelVersions],
+    modelVersions: Object.keys(byModel),
+    secondHalfByModel: byModel,
     metrics: detectionMetrics(rows),
   };
 }

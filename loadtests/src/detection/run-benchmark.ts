@@ -1,4 +1,5 @@
 import { formatLoad, loadAverages, type MachineInfo, machineInfo } from "../machine.ts";
+import { type AutoBaselineReport, describeGates, describeModel } from "./auto-baseline-run.ts";
 import { type BaselineResult, runStatelessBaseline } from "./baseline.ts";
 import {
   type ContextualTraffic,
@@ -83,9 +84,13 @@ export async function runDetectionBench(
       { variant, batchSize: options.batchSize, redisUrl: options.redisUrl },
       log,
     );
+    const byModel = Object.entries(result.secondHalfByModel)
+      .map(([version, count]) => `${version} ${count.toLocaleString("en-US")}`)
+      .join(", ");
     log(
-      `  ingest ${result.ingestSeconds.toFixed(1)} s (${Math.round(result.ingested / result.ingestSeconds)} tx/s), read back ${result.readBackSeconds.toFixed(1)} s; model ${result.modelVersions.join(", ")}; ranked by ${result.scoreField}`,
+      `  ingest ${result.ingestSeconds.toFixed(1)} s (${Math.round(result.ingested / result.ingestSeconds)} tx/s), read back ${result.readBackSeconds.toFixed(1)} s; second half served by ${byModel}; ranked by ${result.scoreField}`,
     );
+    if (result.autoBaseline) log(describeAutoBaseline(result.autoBaseline));
     gateways.push(result);
   }
 
@@ -98,6 +103,12 @@ export async function runDetectionBench(
   ]);
   log(`\n${table}`);
   for (const gateway of gateways) {
+    if (gateway.autoBaseline) {
+      const { decision, servedAfter, shadowTransactions } = gateway.autoBaseline;
+      log(
+        `note: ${gateway.name}: the policy ${decision} its model; ${describeModel(servedAfter)} served after the decision; the first ${shadowTransactions.toLocaleString("en-US")} second-half transactions were served by the model active before it`,
+      );
+    }
     if (gateway.anomalyScoreFallbacks > 0) {
       log(
         `note: ${gateway.name}: ${gateway.anomalyScoreFallbacks.toLocaleString("en-US")} stored predictions carry no riskScore; they are ranked by anomalyScore (the stateless score) instead`,
@@ -142,5 +153,16 @@ function describeTraffic(
     `traffic: seed ${options.seed}, style ${options.style}, ${options.hours} h, ${options.addresses.toLocaleString("en-US")} addresses → ${traffic.transactions.length.toLocaleString("en-US")} transactions in ${seconds.toFixed(1)} s`,
     `  senders: ${roles}`,
     `  injected (second half): ${injected}`,
+  ].join("\n");
+}
+
+function describeAutoBaseline(report: AutoBaselineReport): string {
+  const judged = report.steps.at(-1);
+  return [
+    `  auto-baseline: ${report.steps.map((step) => `${step.action}${step.version ? ` ${step.version}` : ""} after ${step.afterTransactions.toLocaleString("en-US")} tx`).join(" → ")}`,
+    `    decision: ${report.decision}; gates:`,
+    ...describeGates(judged?.gates ?? []).map((line) => `      ${line}`),
+    `    served before: ${describeModel(report.servedBefore)}`,
+    `    served after:  ${describeModel(report.servedAfter)}; candidate ${report.candidate.version} is ${report.candidate.status}`,
   ].join("\n");
 }
