@@ -3,11 +3,13 @@ import type { TrainedBaseline } from "./auto-baseline.ts";
 
 /**
  * A spec-2 baseline from served feature vectors (newest first as read; the order only matters through the
- * seeded subsampling, so the same rows give the same model). Runs on this thread: 100,000 rows of 22
- * features take about a second; the policy runs it at most once per retraining interval.
+ * seeded subsampling). The same rows give the same model, byte for byte: the file's createdAt is left at
+ * its deterministic default (the clock would make every training a new version), and when it was trained
+ * is the registry's created_at and `trainedAt` in its metadata. Runs on this thread: 100,000 rows of 22
+ * features take one to two seconds; the policy runs it at most once per retraining interval.
  */
 export async function trainBaselineFromServed(rows: Record<string, number>[]): Promise<TrainedBaseline> {
-  const result = await trainSpec2FromStoredFeatures(rows, { seed: 42, createdAt: new Date() });
+  const result = await trainSpec2FromStoredFeatures(rows, { seed: 42 });
   return {
     modelVersion: result.model.modelVersion,
     checksum: result.model.checksum.value,
@@ -17,6 +19,7 @@ export async function trainBaselineFromServed(rows: Record<string, number>[]): P
       ...(describeModel(result.model) as unknown as Record<string, unknown>),
       skippedWithoutContext: result.skippedWithoutContext,
       skippedInvalid: result.skippedInvalid,
+      trainedAt: new Date().toISOString(),
     },
     rows: result.rows,
   };
