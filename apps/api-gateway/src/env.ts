@@ -230,8 +230,10 @@ const autoBaselineEnv = envFragment(
       .default(5_000)
       .describe("Transactions the shadow must score before it is judged."),
     AUTO_BASELINE_MAX_FLAG_RATE: rate
-      .default(0.01)
-      .describe("Gate: the shadow flags at most this share of transactions."),
+      .default(0.02)
+      .describe(
+        "Gate: the shadow flags at most this share of transactions (the ratio gate below guards against regressions; this caps the analysts' queue).",
+      ),
     AUTO_BASELINE_MAX_FLAG_RATE_RATIO: z.coerce
       .number()
       .min(1)
