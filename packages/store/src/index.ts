@@ -18,6 +18,8 @@ export {
   type StoredDriftReport,
 } from "./repositories/drift-reports.ts";
 export * from "./repositories/index.ts";
+export { createLabelRepository, type LabelRepository } from "./repositories/labels.ts";
+export * from "./repositories/labels-types.ts";
 export {
   createModelRegistry,
   MAX_DEPLOYMENT_HISTORY,
@@ -33,8 +35,11 @@ export {
   streamStoredTransactions,
 } from "./repositories/stored-transactions.ts";
 export {
+  isLabelStoreError,
   isModelRegistryError,
   isStoreValidationError,
+  LabelStoreError,
+  type LabelStoreErrorCode,
   ModelRegistryError,
   type ModelRegistryErrorCode,
   StoreValidationError,

@@ -36,3 +36,20 @@ export class ModelRegistryError extends ChainwatchError {
 export function isModelRegistryError(error: unknown): error is ModelRegistryError {
   return error instanceof ModelRegistryError;
 }
+
+export type LabelStoreErrorCode =
+  /** The label list named by an import or a label does not exist (HTTP 404). */
+  "LABEL_LIST_NOT_FOUND";
+
+/** A label write refused because of what is stored (not because of its shape: that is StoreValidationError). */
+export class LabelStoreError extends ChainwatchError {
+  declare readonly code: LabelStoreErrorCode;
+
+  constructor(code: LabelStoreErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, { details });
+  }
+}
+
+export function isLabelStoreError(error: unknown): error is LabelStoreError {
+  return error instanceof LabelStoreError;
+}

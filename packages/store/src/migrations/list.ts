@@ -5,6 +5,7 @@ import { driftReportsMigration } from "./0004-drift-reports.ts";
 import { loginFailuresMigration } from "./0005-login-failures.ts";
 import { transactionContentMigration } from "./0006-transaction-content.ts";
 import { riskVerdictMigration } from "./0007-risk-verdict.ts";
+import { addressLabelsMigration } from "./0008-address-labels.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   loginFailuresMigration,
   transactionContentMigration,
   riskVerdictMigration,
+  addressLabelsMigration,
 ];

@@ -6,6 +6,7 @@ export {
   type ScoredRecordOverrides,
   scoredRecord,
 } from "./fixtures.ts";
+export { defineLabelsSuite } from "./labels-suite.ts";
 export { defineModelRegistrySuite } from "./model-registry-suite.ts";
 export { defineRepositorySuite } from "./repository-suite.ts";
 export { scratchPostgresDatabase } from "./scratch-database.ts";
