@@ -9,10 +9,8 @@ import type { ContextualTraffic } from "./contextual-traffic.ts";
  *   → the next ~10 % of the day (the shadow scores it beside the active model)
  *   → run (expect `promoted` or `rejected`, with the gates and their values) → the rest of the day.
  *
- * The gates are the gateway's defaults: nothing here loosens them, except in the variant named for it
- * (`embedded+baseline-loose`, LOOSE_GATES below), which exists to show what the trained model does when it
- * serves. The ~10 % after the first half is served by the model that was active before the decision, and
- * counts in the second-half metrics.
+ * The gates are the gateway's defaults: nothing here loosens them. The ~10 % after the first half is
+ * served by the model that was active before the decision, and counts in the second-half metrics.
  */
 
 /** Share of the day ingested while the shadow collects its sample. */
@@ -24,15 +22,6 @@ const MIN_TRANSACTIONS_MARGIN = 0.05;
 /** How long a step may answer `waiting`/`shadowing` while the last writes reach the store. */
 const STEP_SETTLE_TIMEOUT_MS = 30_000;
 const POLL_MS = 250;
-
-/**
- * `embedded+baseline-loose` only: the flag-rate cap at 2 % instead of the default 1 %, every other gate
- * as shipped. Measured on the benchmark's default day: the shadow's window is the first ~10 % of the
- * second half, where labelled anomalies are ~1.5 % of the traffic, and the shipped model itself flagged
- * 1.44 % there; the 1 % cap (an analyst queue's capacity, not a property of the model) rejected a shadow
- * flagging 1.54 % that agreed with it on 99.7 %. Not a recommended setting: a labelled experiment.
- */
-export const LOOSE_GATES: Readonly<Record<string, string>> = { AUTO_BASELINE_MAX_FLAG_RATE: "0.02" };
 
 export type PolicyAction =
   | "waiting"
@@ -99,10 +88,7 @@ export interface AutoBaselinePlan {
 }
 
 /** Where the steps fall in this day, and the gateway settings that make only the explicit runs act. */
-export function autoBaselinePlan(
-  traffic: ContextualTraffic,
-  gates: Readonly<Record<string, string>> = {},
-): AutoBaselinePlan {
+export function autoBaselinePlan(traffic: ContextualTraffic): AutoBaselinePlan {
   const total = traffic.transactions.length;
   const firstHalfEnd = traffic.transactions.findIndex(
     ({ tx }) => tx.timestamp >= traffic.secondHalfTimestamp,
@@ -126,7 +112,6 @@ export function autoBaselinePlan(
       // The registry is polled every second (default 5): the shadow scores, and the promoted model
       // serves, from the first batch after the step rather than up to 5 s of batches later.
       MODEL_REFRESH_INTERVAL_SECONDS: "1",
-      ...gates,
     },
   };
 }

@@ -2,26 +2,16 @@ import { randomBytes } from "node:crypto";
 import { createChainwatchClient } from "@chainwatch/client";
 import { Redis } from "ioredis";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
-import {
-  type AutoBaselineReport,
-  autoBaselinePlan,
-  ingestWithAutoBaseline,
-  LOOSE_GATES,
-} from "./auto-baseline-run.ts";
+import { type AutoBaselineReport, autoBaselinePlan, ingestWithAutoBaseline } from "./auto-baseline-run.ts";
 import type { ContextualTraffic } from "./contextual-traffic.ts";
 import { type DetectionMetrics, detectionMetrics, type ScoredRow } from "./metrics.ts";
 
 /**
  * embedded and redis serve the shipped model throughout (the auto-baseline policy off);
  * embedded+baseline lets the policy train, shadow and judge a model of this day with the default gates
- * (auto-baseline-run.ts); embedded+baseline-loose the same with a looser flag-rate cap (LOOSE_GATES).
+ * (auto-baseline-run.ts).
  */
-export const GATEWAY_VARIANTS = [
-  "embedded",
-  "redis",
-  "embedded+baseline",
-  "embedded+baseline-loose",
-] as const;
+export const GATEWAY_VARIANTS = ["embedded", "redis", "embedded+baseline"] as const;
 export type GatewayVariant = (typeof GATEWAY_VARIANTS)[number];
 
 export interface GatewayRunOptions {
@@ -47,7 +37,7 @@ export interface GatewayRunResult {
   metrics: DetectionMetrics;
   /** redis variant: the run's REDIS_KEY_PREFIX, and how many keys under it were deleted afterwards. */
   redis?: { keyPrefix: string; keysDeleted: number };
-  /** embedded+baseline(-loose): the policy's steps, decision and the model that served before and after. */
+  /** embedded+baseline: the policy's steps, decision and the model that served before and after. */
   autoBaseline?: AutoBaselineReport;
 }
 
@@ -73,12 +63,7 @@ export async function runGatewayVariant(
 ): Promise<GatewayRunResult> {
   // The policy off unless the variant is about it: the shipped model serves the whole day.
   const env: Record<string, string> = { AUTO_BASELINE_ENABLED: "false" };
-  const plan =
-    options.variant === "embedded+baseline"
-      ? autoBaselinePlan(traffic)
-      : options.variant === "embedded+baseline-loose"
-        ? autoBaselinePlan(traffic, LOOSE_GATES)
-        : undefined;
+  const plan = options.variant === "embedded+baseline" ? autoBaselinePlan(traffic) : undefined;
   if (plan) Object.assign(env, plan.env);
   let redis: Redis | undefined;
   let keyPrefix: string | undefined;

@@ -22,7 +22,7 @@ const MIN_CELL = 26;
 export function formatReport(traffic: ContextualTraffic, columns: readonly ReportColumn[]): string {
   const first = columns[0]?.metrics;
   if (!first) return "(no results)";
-  // Each column as wide as its detector's name needs ("embedded+baseline-loose (riskScore)"), at least MIN_CELL.
+  // Each column as wide as its detector's name needs ("embedded+baseline (riskScore)"), at least MIN_CELL.
   const widths = columns.map((column) => Math.max(MIN_CELL, column.name.length + 1));
   const row = (text: (column: ReportColumn) => string) =>
     columns.map((column, index) => text(column).padEnd(widths[index] ?? MIN_CELL)).join("│ ");
