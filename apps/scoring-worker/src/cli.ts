@@ -1,141 +1,47 @@
 #!/usr/bin/env node
-import { parseArgs } from "node:util";
-import {
-  createKafkaClient,
-  createPublisher,
-  createStreamAdmin,
-  DEFAULT_PARTITIONS,
-  DEFAULT_STREAM_TOPICS,
-  parseBrokerList,
-} from "@chainwatch/kafka";
-import { createLogger } from "@chainwatch/service-kit";
-import { ReplayFailedError, type ReplayProgress, replayFile } from "./replay/replay.ts";
+import { ConfigError, EXIT_CONFIG_ERROR } from "@chainwatch/service-kit";
+import { UsageError } from "./cli-usage.ts";
+import { LABELS_HELP, runLabelsCli } from "./labels/labels-cli.ts";
+import { REPLAY_HELP, runReplayCli } from "./replay/replay-cli.ts";
 
-const HELP = `Usage: chainwatch replay --input <file.csv|file.jsonl[.gz]> [options]
+const HELP = `Usage: chainwatch <command> [options]
 
-Publishes a file of transactions to the input topic, for demos, backfills and load.
-Rows are validated as they are read; invalid rows are skipped and reported, never published.
+Commands:
+  replay          publish a file of transactions to the input topic
+  labels import   import a label file (CSV or JSON Lines) into an address list
+  labels seed     create and fill the shipped deny lists
 
-Options:
-  --input <path>        CSV (header row: hash,value,gas,gasPrice,... or the shipped al-emari columns)
-                        or JSON Lines (either transaction shape); .gz is decompressed on the fly
-  --rate <n>            messages per second (default: as fast as Kafka acknowledges)
-  --brokers <list>      comma-separated host:port (default: $KAFKA_BROKERS or 127.0.0.1:9092)
-  --topic <name>        input topic (default: $KAFKA_TOPIC_TRANSACTIONS or ${DEFAULT_STREAM_TOPICS.transactions})
-  --partitions <n>      partitions if the topic must be created (default: ${DEFAULT_PARTITIONS})
-  --batch-size <n>      messages per produce request (default: 500)
-  --fresh-hashes        give every row a new hash per run (load tests: new work every time)
-  --from-line <n>       skip the file's lines before n: resume a replay that failed part-way
-  --help
+Run chainwatch <command> --help for its options.
 
-Progress goes to stderr; the summary is printed as one JSON line on stdout, also when Kafka fails part-way:
-it then says how many messages were published and the --from-line that continues after the last row Kafka
-acknowledged (rows of a batch that failed may or may not have been stored: the store is idempotent by hash).
-Exit codes: 0 done, 1 Kafka failed, 2 bad usage.
-`;
+${REPLAY_HELP}
+${LABELS_HELP}`;
 
-function fail(message: string): never {
-  process.stderr.write(`chainwatch: ${message}\n\n${HELP}`);
-  process.exit(2);
-}
-
-const positiveNumber = (name: string, raw: string | undefined): number | undefined => {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number, got "${raw}"`);
-  return value;
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  replay: (args) => runReplayCli(args, process.env),
+  labels: (args) => runLabelsCli(args, process.env),
 };
 
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      input: { type: "string" },
-      rate: { type: "string" },
-      brokers: { type: "string" },
-      topic: { type: "string" },
-      partitions: { type: "string" },
-      "batch-size": { type: "string" },
-      "fresh-hashes": { type: "boolean", default: false },
-      "from-line": { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-}
-try {
-  parsed = parse();
-} catch (error) {
-  fail((error as Error).message);
-}
-const { values, positionals } = parsed;
-if (values.help) {
+const [command, ...args] = process.argv.slice(2);
+let exitCode: number;
+if (command === undefined || command === "--help" || command === "help") {
   process.stdout.write(HELP);
-  process.exit(0);
-}
-if (positionals[0] !== "replay")
-  fail(positionals[0] ? `unknown command "${positionals[0]}"` : "missing command");
-if (!values.input) fail("--input is required");
-
-const brokers = parseBrokerList(values.brokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
-const topic = values.topic ?? process.env.KAFKA_TOPIC_TRANSACTIONS ?? DEFAULT_STREAM_TOPICS.transactions;
-const fromLine = positiveNumber("from-line", values["from-line"]);
-if (fromLine !== undefined && !Number.isInteger(fromLine)) fail("--from-line must be a whole line number");
-const ratePerSecond = positiveNumber("rate", values.rate);
-const batchSize = positiveNumber("batch-size", values["batch-size"]);
-const partitions = positiveNumber("partitions", values.partitions) ?? DEFAULT_PARTITIONS;
-
-const logger = createLogger({ name: "chainwatch-replay", level: "warn", destination: process.stderr });
-const kafka = createKafkaClient({ brokers, clientId: "chainwatch-replay", logger });
-const admin = createStreamAdmin({ kafka, logger });
-const publisher = createPublisher({ kafka, logger, timeoutMs: 30_000 });
-const controller = new AbortController();
-process.once("SIGINT", () => controller.abort());
-process.once("SIGTERM", () => controller.abort());
-
-const isTty = process.stderr.isTTY === true;
-let lastPrintedAt = 0;
-const printProgress = (progress: ReplayProgress, isFinal = false) => {
-  if (!isFinal && progress.elapsedMs - lastPrintedAt < 1_000) return;
-  lastPrintedAt = progress.elapsedMs;
-  const line =
-    `replay: ${progress.published} published, ${progress.skipped} skipped, ` +
-    `${progress.ratePerSecond}/s, ${(progress.elapsedMs / 1000).toFixed(1)} s`;
-  process.stderr.write(isTty ? `\r${line}\u001b[K${isFinal ? "\n" : ""}` : `${line}\n`);
-};
-
-let exitCode = 0;
-try {
-  await admin.ensureTopics([{ topic, numPartitions: partitions }]);
-  const summary = await replayFile({
-    input: values.input,
-    topic,
-    publisher,
-    ...(ratePerSecond !== undefined ? { ratePerSecond } : {}),
-    ...(batchSize !== undefined ? { batchSize } : {}),
-    freshHashes: values["fresh-hashes"],
-    ...(fromLine !== undefined ? { fromLine } : {}),
-    signal: controller.signal,
-    onProgress: (progress) => printProgress(progress),
-  });
-  printProgress(summary, true);
-  for (const error of summary.errors) process.stderr.write(`  line ${error.line}: ${error.message}\n`);
-  if (summary.skipped > summary.errors.length) {
-    process.stderr.write(`  ... and ${summary.skipped - summary.errors.length} more invalid rows\n`);
+  exitCode = command === undefined ? 2 : 0;
+} else {
+  const run = commands[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"`, HELP);
+    exitCode = await run(args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`chainwatch: ${error.message}\n\n${error.help}`);
+      exitCode = 2;
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`chainwatch ${command}: ${error.message}\n`);
+      exitCode = EXIT_CONFIG_ERROR;
+    } else {
+      process.stderr.write(`chainwatch ${command} failed: ${(error as Error).message}\n`);
+      exitCode = 1;
+    }
   }
-  process.stdout.write(`${JSON.stringify({ topic, brokers, ...summary })}\n`);
-} catch (error) {
-  process.stderr.write(`\nchainwatch replay failed: ${(error as Error).message}\n`);
-  if (error instanceof ReplayFailedError) {
-    const { summary } = error;
-    process.stderr.write(
-      `replay: ${summary.published} published before the failure; continue with --from-line ${summary.resumeFromLine}\n`,
-    );
-    process.stdout.write(`${JSON.stringify({ topic, brokers, failed: true, ...summary })}\n`);
-  }
-  exitCode = 1;
-} finally {
-  await publisher.close();
-  await admin.close();
 }
 process.exit(exitCode);
