@@ -1,5 +1,5 @@
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
-import { contextEnvFragment } from "@chainwatch/context";
+import { contextEnvFragment, screeningEnvFragment } from "@chainwatch/context";
 import { kafkaEnvFragment } from "@chainwatch/kafka/formats";
 import { modelEnvFragment } from "@chainwatch/scoring";
 import {
@@ -328,6 +328,7 @@ const gatewayEnv = defineAppEnv({
     streamEnv,
     modelEnvFragment,
     contextEnvFragment,
+    screeningEnvFragment,
     modelOperationsEnv,
     autoBaselineEnv,
     middlewareEnv,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Cache, createCacheFromEnv } from "@chainwatch/cache";
-import { openContextFromEnv } from "@chainwatch/context";
+import { createScreeningSet, openContextFromEnv } from "@chainwatch/context";
 import {
   createCacheMetrics,
   createHealthMetrics,
@@ -20,6 +20,7 @@ import {
 import { type Component, createHealthServer, createLifecycle, type Logger } from "@chainwatch/service-kit";
 import {
   createAuthRepositories,
+  createLabelRepository,
   createModelRegistry,
   createRepositories,
   type Database,
@@ -107,11 +108,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     connectionName: "chainwatch-api-gateway-context",
     logger: logger.child({ component: "context" }),
   });
+  const labels = createLabelRepository(database);
+  const screening = env.SCREENING_ENABLED
+    ? createScreeningSet({
+        snapshot: () => labels.screeningSnapshot(),
+        revision: () => labels.screeningRevision(),
+        intervalMs: env.SCREENING_REFRESH_INTERVAL_SECONDS * 1000,
+        logger: logger.child({ component: "screening" }),
+      })
+    : undefined;
   const scoring = createScoringService({
     models,
     cache,
     metrics: scoringMetrics,
     ...(context.scorer ? { context: context.scorer } : {}),
+    ...(screening ? { screening } : {}),
     riskThreshold: env.RISK_THRESHOLD,
   });
   const pipeline = createGatewayPipeline({
@@ -251,6 +262,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   lifecycle.add("transaction pipeline", { start: () => pipeline.start(), stop: () => pipeline.stop() });
   lifecycle.add("audit log", { start: () => security.audit.start(), stop: () => security.audit.stop() });
   lifecycle.add("model registry poller", { start: () => models.start(), stop: () => models.stop() });
+  if (screening)
+    lifecycle.add("screening lists", { start: () => screening.start(), stop: () => screening.stop() });
   lifecycle.add("model operations", { stop: () => modelOperations.stop() });
   if (env.DRIFT_CHECK_INTERVAL_SECONDS > 0)
     lifecycle.add(

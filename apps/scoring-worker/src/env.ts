@@ -1,5 +1,5 @@
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
-import { contextEnvFragment } from "@chainwatch/context";
+import { contextEnvFragment, screeningEnvFragment } from "@chainwatch/context";
 import {
   DEFAULT_STREAM_TOPICS,
   kafkaEnvFragment,
@@ -122,6 +122,7 @@ const workerEnv = defineAppEnv({
     cacheEnvFragment,
     modelEnvFragment,
     contextEnvFragment,
+    screeningEnvFragment,
   ],
 });
 

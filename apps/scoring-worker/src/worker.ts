@@ -1,5 +1,5 @@
 import { createCacheFromEnv } from "@chainwatch/cache";
-import { openContextFromEnv } from "@chainwatch/context";
+import { createScreeningSet, openContextFromEnv, type ScreeningSet } from "@chainwatch/context";
 import {
   createBatchConsumer,
   createKafkaClientFromEnv,
@@ -33,6 +33,7 @@ import {
   withTimeout,
 } from "@chainwatch/service-kit";
 import {
+  createLabelRepository,
   createModelRegistry,
   createRepositories,
   type Database,
@@ -140,6 +141,8 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
   lifecycle.add("admin", { stop: () => admin.close() });
   lifecycle.add("publisher", { stop: () => publisher.close() });
   lifecycle.add("model registry poller", { stop: () => models?.stop() });
+  let screening: ScreeningSet | undefined;
+  lifecycle.add("screening lists", { stop: () => screening?.stop() });
   lifecycle.add("lag monitor", { stop: () => lagMonitor.stop() });
   lifecycle.add("stream worker", { stop: () => (streamWorker ? streamWorker.stop() : consumer.stop()) });
 
@@ -193,6 +196,16 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         cache,
       });
       await models.start();
+      if (env.SCREENING_ENABLED) {
+        const labels = createLabelRepository(database);
+        screening = createScreeningSet({
+          snapshot: () => labels.screeningSnapshot(),
+          revision: () => labels.screeningRevision(),
+          intervalMs: env.SCREENING_REFRESH_INTERVAL_SECONDS * 1000,
+          logger: logger.child({ component: "screening" }),
+        });
+        await screening.start();
+      }
 
       const { created, partitions } = await admin.ensureTopics(
         Object.values(env.topics).map((topic) => ({
@@ -213,6 +226,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
             cache,
             metrics: scoringMetrics,
             ...(context.scorer ? { context: context.scorer } : {}),
+            ...(screening ? { screening } : {}),
             riskThreshold: env.RISK_THRESHOLD,
           }),
           recordScored: repositories.recordScored,

@@ -43,6 +43,25 @@ export const contextEnvFragment = envFragment(
   },
 );
 
+/** Screening lists (deny, allow, watch) held in memory by every replica that scores. */
+export const screeningEnvFragment = envFragment("Screening lists (docs/screening.md)", {
+  SCREENING_ENABLED: envBoolean
+    .default(true)
+    .describe("Apply the address labels: a deny label flags (at least high), an allow label mutes reasons."),
+  SCREENING_REFRESH_INTERVAL_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(5)
+    .describe(
+      "How often the labels' revision is polled; a change reaches every replica within this + one load.",
+    ),
+});
+
+export interface ScreeningEnv {
+  SCREENING_ENABLED: boolean;
+  SCREENING_REFRESH_INTERVAL_SECONDS: number;
+}
+
 export interface ContextEnv {
   CONTEXT_ENABLED: boolean;
   RISK_THRESHOLD: number;

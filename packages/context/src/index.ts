@@ -21,6 +21,8 @@ export {
   createAddressStateFromEnv,
   type OpenedContext,
   openContextFromEnv,
+  type ScreeningEnv,
+  screeningEnvFragment,
 } from "./env.ts";
 export { createMemoryStateStore, type MemoryStateStoreOptions } from "./memory-state-store.ts";
 export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./reasons.ts";

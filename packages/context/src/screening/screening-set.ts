@@ -104,7 +104,11 @@ export function createScreeningSet(options: ScreeningSetOptions): ScreeningSet {
       return hits.length === 0 ? NO_HITS : hits;
     },
     async start() {
-      await load();
+      // A store that is down at start leaves the lists empty until the first poll that reaches it: scoring
+      // starts anyway (without labels), as it does without Redis.
+      await load().catch((error: unknown) =>
+        options.logger.warn({ err: error }, "screening lists not loaded at start; retrying every interval"),
+      );
       timer = setInterval(() => {
         refresh().catch((error: unknown) =>
           options.logger.warn({ err: error }, "screening lists refresh failed; keeping the last snapshot"),
