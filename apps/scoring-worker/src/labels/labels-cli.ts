@@ -43,7 +43,8 @@ Options:
   --help
 
 Database: $DATABASE_URL (and $DATABASE_SCHEMA) → that PostgreSQL; otherwise the embedded PGlite in
-$PGLITE_DATA_DIR (default .chainwatch/data, the gateway's). Stop a gateway using that directory first.
+$PGLITE_DATA_DIR (default .chainwatch/data in the working directory, as for the gateway; npm start's is
+apps/api-gateway/.chainwatch/data). Stop a gateway using that directory first.
 Progress goes to stderr; a JSON summary goes to stdout (read, invalid, duplicates, inserted, updated,
 unchanged, deleted, revision, elapsedMs). Exit codes: 0 done (invalid rows are counted, not fatal),
 1 failed (database, unreadable file, unknown header, checksum mismatch), 2 bad usage.

@@ -12,9 +12,10 @@ import { z } from "zod";
 
 /**
  * Where `chainwatch labels` writes: the PostgreSQL every replica shares (DATABASE_URL, DATABASE_SCHEMA),
- * else the embedded PGlite directory the gateway uses (PGLITE_DATA_DIR, the gateway's default), so
- * `chainwatch labels seed` run beside `npm start` fills the database the gateway opens next. PGlite is
- * one process's database: stop the gateway before running the CLI against its directory.
+ * else an embedded PGlite directory read like the gateway's (PGLITE_DATA_DIR, default .chainwatch/data in
+ * the working directory; `npm start` keeps it in apps/api-gateway/), so the CLI run in the gateway's
+ * folder, or with --pglite-dir, fills the database the gateway opens next. PGlite is one process's
+ * database: stop the gateway before running the CLI against its directory.
  */
 export const labelsCliEnvSchema = composeEnvSchema([
   databaseEnvFragment({ whenUnset: "the embedded PostgreSQL in PGLITE_DATA_DIR." }),
