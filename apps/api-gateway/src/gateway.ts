@@ -223,6 +223,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     repositories,
     queryCache,
     warmJobs,
+    labels,
     security,
     pipeline,
     dependencies,

@@ -2,7 +2,7 @@ import type { Cache } from "@chainwatch/cache";
 import type { HttpMetrics, Registry } from "@chainwatch/metrics";
 import type { ScoringService, TransactionPipeline } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
-import type { AuthRepositories, Repositories } from "@chainwatch/store";
+import type { AuthRepositories, LabelRepository, Repositories } from "@chainwatch/store";
 import compression from "compression";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import type { AuditLog } from "./auth/audit-log.ts";
@@ -35,6 +35,7 @@ import { healthEndpoints } from "./routes/health.ts";
 import { ingestEndpoints } from "./routes/ingest.ts";
 import { type ModelRouteOptions, modelEndpoints } from "./routes/models.ts";
 import { predictEndpoints } from "./routes/predict.ts";
+import { screeningEndpoints } from "./routes/screening.ts";
 import { streamStatusEndpoints } from "./routes/stream-status.ts";
 import { transactionEndpoints } from "./routes/transactions.ts";
 import type { Streaming } from "./streaming/create-streaming.ts";
@@ -60,6 +61,8 @@ export interface ServerDeps {
     sessions: Sessions;
     repositories: AuthRepositories;
   };
+  /** Screening lists and labels (the screening API and the address screen). */
+  labels: LabelRepository;
   /** The model lifecycle API (registry, serving set, training and drift); audit comes from `security`. */
   models?: Omit<ModelRouteOptions, "audit">;
   /** Redis client for shared rate limits; undefined → per-process limits. */
@@ -162,6 +165,11 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
       loginLockSeconds: env.LOGIN_LOCK_SECONDS,
     }),
     ...auditLogEndpoints({ repositories: deps.security.repositories }),
+    ...screeningEndpoints({
+      labels: deps.labels,
+      repositories: deps.repositories,
+      audit: deps.security.audit,
+    }),
     ...(deps.models ? modelEndpoints({ ...deps.models, audit: deps.security.audit }) : []),
   ];
 }

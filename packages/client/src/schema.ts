@@ -568,6 +568,150 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/lists": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every screening list with its kind and label count
+     * @description Needs the `labels:read` permission.
+     */
+    get: operations["listLabelLists"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/lists/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Create (201) or update (200) a list: name, kind (deny, allow, watch), description, source
+     * @description Needs the `lists:manage` permission.
+     */
+    put: operations["putLabelList"];
+    post?: never;
+    /**
+     * Delete a list and every label in it
+     * @description Needs the `lists:manage` permission.
+     */
+    delete: operations["deleteLabelList"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/labels": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Labels newest first, by list and/or address (and chainId), keyset-paginated
+     * @description Needs the `labels:read` permission.
+     */
+    get: operations["listLabels"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/lists/{id}/labels": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Add a label to a list (201), or update the list's label of that address and chain (200)
+     * @description Needs the `labels:write` permission.
+     */
+    post: operations["putLabel"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/lists/{id}/labels/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import up to 10,000 labels into a list, all or nothing (any invalid item: 400 naming the items)
+     * @description Needs the `labels:write` permission.
+     */
+    post: operations["importLabels"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/labels/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete one label
+     * @description Needs the `labels:write` permission.
+     */
+    delete: operations["deleteLabel"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/addresses/{address}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Screen one address: its labels (expired ones flagged), recent scored transactions, anomalies
+     * @description Needs the `labels:read` permission.
+     */
+    get: operations["screenAddress"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/models": {
     parameters: {
       query?: never;
@@ -1343,6 +1487,185 @@ export interface components {
       };
       total: number;
     };
+    LabelListsResponse: {
+      /** @description By id */
+      lists: components["schemas"]["LabelList"][];
+    };
+    LabelList: {
+      id: string;
+      name: string;
+      /**
+       * @description deny: flags (at least high); allow: suppresses; watch: informs
+       * @enum {string}
+       */
+      kind: "deny" | "allow" | "watch";
+      description: string | null;
+      /** @description Provenance of the list's labels */
+      source: string | null;
+      createdBy: string;
+      updatedBy: string;
+      createdAt: string;
+      updatedAt: string;
+      /** @description Labels in the list, expired ones included */
+      labelCount: number;
+    };
+    PutLabelListResponse: {
+      list: components["schemas"]["LabelList"];
+      created: boolean;
+      /** @description An existing list whose fields changed */
+      updated: boolean;
+    };
+    PutLabelListRequest: {
+      name: string;
+      /** @enum {string} */
+      kind: "deny" | "allow" | "watch";
+      /** @description Omitted: keep the stored value; null: clear it */
+      description?: string | null;
+      /** @description Provenance (repository, file, version). Omitted: keep; null: clear */
+      source?: string | null;
+    };
+    Deleted: {
+      id: string;
+      /** @constant */
+      deleted: true;
+    };
+    LabelPage: {
+      /** @description Newest first */
+      labels: components["schemas"]["Label"][];
+      /** @description Pass as cursor for the next page; null on the last */
+      nextCursor: string | null;
+    };
+    Label: {
+      id: string;
+      listId: string;
+      chainId: number;
+      address: string;
+      /** @enum {string} */
+      category:
+        | "phishing"
+        | "exploit"
+        | "sanctioned"
+        | "mixer"
+        | "scam"
+        | "exchange"
+        | "bridge"
+        | "mev"
+        | "custom";
+      source: string | null;
+      confidence: number;
+      note: string | null;
+      createdBy: string;
+      updatedBy: string;
+      createdAt: string;
+      updatedAt: string;
+      expiresAt: string | null;
+    };
+    LabelWriteResponse: {
+      label: components["schemas"]["Label"];
+      created: boolean;
+      /** @description An existing label whose fields changed */
+      updated: boolean;
+    };
+    LabelRequest: {
+      address: string;
+      /** @default 1 */
+      chainId?: number;
+      /** @enum {string} */
+      category:
+        | "phishing"
+        | "exploit"
+        | "sanctioned"
+        | "mixer"
+        | "scam"
+        | "exchange"
+        | "bridge"
+        | "mev"
+        | "custom";
+      source?: string | null;
+      /** @default 1 */
+      confidence?: number;
+      note?: string | null;
+      /** @description ISO-8601 date or date-time; null or omitted: never. Expired labels stay listed, unscreened */
+      expiresAt?: string | null;
+    };
+    ImportLabelsResponse: {
+      listId: string;
+      inserted: number;
+      updated: number;
+      unchanged: number;
+      /** @description Removed by mode replace */
+      deleted: number;
+      /** @description Items naming a chain and address an earlier item named (last wins) */
+      duplicates: number;
+      /** @description The screening revision after the import */
+      revision: string;
+    };
+    ImportLabelsRequest: {
+      labels: components["schemas"]["LabelRequest"][];
+      /**
+       * @description merge: add and update; replace: also delete the list's labels absent from `labels`
+       * @default merge
+       * @enum {string}
+       */
+      mode?: "merge" | "replace";
+    };
+    AddressScreen: {
+      address: string;
+      chainId: number;
+      /** @description Every label of the address on this chain, by list id */
+      labels: components["schemas"]["AddressLabel"][];
+      /** @description Its 20 most recent scored transactions, newest first */
+      transactions: {
+        hash: string;
+        /**
+         * @description self: the address sent to itself
+         * @enum {string}
+         */
+        role: "from" | "to" | "self";
+        riskScore: number | null;
+        riskLevel: ("low" | "medium" | "high" | "critical") | null;
+        isAnomaly: boolean;
+        /** @description When the latest served prediction was made */
+        createdAt: string;
+      }[];
+      /** @description Its transactions with a served anomaly, all time */
+      anomalyCount: number;
+      /** @description Not yet: the address-context state (first/last seen, rates, counterparties) comes later */
+      context: null;
+    };
+    AddressLabel: {
+      id: string;
+      listId: string;
+      chainId: number;
+      address: string;
+      /** @enum {string} */
+      category:
+        | "phishing"
+        | "exploit"
+        | "sanctioned"
+        | "mixer"
+        | "scam"
+        | "exchange"
+        | "bridge"
+        | "mev"
+        | "custom";
+      source: string | null;
+      confidence: number;
+      note: string | null;
+      createdBy: string;
+      updatedBy: string;
+      createdAt: string;
+      updatedAt: string;
+      expiresAt: string | null;
+      list: {
+        id: string;
+        name: string;
+        /** @enum {string} */
+        kind: "deny" | "allow" | "watch";
+      };
+      /** @description Past expiresAt: kept for the record, no longer screened */
+      isExpired: boolean;
+    };
     ModelList: {
       versions: components["schemas"]["ModelVersion"][];
       activeSet: components["schemas"]["ActiveModelSet"];
@@ -1713,6 +2036,19 @@ export type UserList = components["schemas"]["UserList"];
 export type AuditLogPage = components["schemas"]["AuditLogPage"];
 export type AuditLogEntry = components["schemas"]["AuditLogEntry"];
 export type AuditStats = components["schemas"]["AuditStats"];
+export type LabelListsResponse = components["schemas"]["LabelListsResponse"];
+export type LabelList = components["schemas"]["LabelList"];
+export type PutLabelListResponse = components["schemas"]["PutLabelListResponse"];
+export type PutLabelListRequest = components["schemas"]["PutLabelListRequest"];
+export type Deleted = components["schemas"]["Deleted"];
+export type LabelPage = components["schemas"]["LabelPage"];
+export type Label = components["schemas"]["Label"];
+export type LabelWriteResponse = components["schemas"]["LabelWriteResponse"];
+export type LabelRequest = components["schemas"]["LabelRequest"];
+export type ImportLabelsResponse = components["schemas"]["ImportLabelsResponse"];
+export type ImportLabelsRequest = components["schemas"]["ImportLabelsRequest"];
+export type AddressScreen = components["schemas"]["AddressScreen"];
+export type AddressLabel = components["schemas"]["AddressLabel"];
 export type ModelList = components["schemas"]["ModelList"];
 export type ModelVersion = components["schemas"]["ModelVersion"];
 export type ActiveModelSet = components["schemas"]["ActiveModelSet"];
@@ -3555,6 +3891,540 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["AuditStats"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  listLabelLists: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LabelListsResponse"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  putLabelList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PutLabelListRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PutLabelListResponse"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PutLabelListResponse"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  deleteLabelList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Deleted"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  listLabels: {
+    parameters: {
+      query?: {
+        listId?: string;
+        address?: string;
+        chainId?: number;
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LabelPage"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  putLabel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["LabelRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LabelWriteResponse"];
+        };
+      };
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["LabelWriteResponse"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  importLabels: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ImportLabelsRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ImportLabelsResponse"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Body larger than MAX_REQUEST_SIZE */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  deleteLabel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Deleted"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  screenAddress: {
+    parameters: {
+      query?: {
+        chainId?: number;
+      };
+      header?: never;
+      path: {
+        address: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AddressScreen"];
         };
       };
       /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */

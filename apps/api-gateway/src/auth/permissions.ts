@@ -14,20 +14,29 @@ export const PERMISSIONS = [
   "users:manage",
   "cache:manage",
   "audit:read",
+  "labels:read",
+  "labels:write",
+  "lists:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEWER: Permission[] = ["transactions:read", "anomalies:read", "models:read", "stream:read"];
+const VIEWER: Permission[] = [
+  "transactions:read",
+  "anomalies:read",
+  "models:read",
+  "stream:read",
+  "labels:read",
+];
 
 /**
  * What each role may do. `scorer` is for services that only submit transactions; `analyst` is a viewer
- * who also reviews anomalies and studies models; `admin` may do everything, including managing keys,
- * users, models and the cache.
+ * who also reviews anomalies, studies models and writes screening labels; `admin` may do everything, including managing keys,
+ * users, models, the cache and the screening lists themselves (`lists:manage`).
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(VIEWER),
   scorer: new Set<Permission>(["score", "ingest"]),
-  analyst: new Set<Permission>([...VIEWER, "anomalies:review", "models:analyze"]),
+  analyst: new Set<Permission>([...VIEWER, "anomalies:review", "models:analyze", "labels:write"]),
   admin: new Set(PERMISSIONS),
 };
 

@@ -15,6 +15,8 @@ export const TAG_DESCRIPTIONS = {
   lookup: "Stored transactions with their latest prediction",
   anomalies: "Flagged transactions, newest first, their statistics and analysts' reviews",
   cache: "Loading recent predictions into the prediction cache (admin)",
+  screening:
+    "Screening lists and address labels (deny, allow, watch) and the KYT-style screen of one address",
   models: "The model registry: training, deployment (shadow, canary, full), rollback, comparison and drift",
   auth: "Sessions (login, refresh, logout), API keys and users",
   audit: "The audit trail of security-relevant actions (admin)",
@@ -57,6 +59,8 @@ export interface Endpoint {
   response?: z.ZodType;
   /** Success status; 200 unless set. */
   status?: number;
+  /** Further success statuses with the same body (a create-or-update answering 201 or 200). */
+  otherSuccessStatuses?: readonly number[];
   /** Error statuses the operation documents besides 401/403 (added for non-public access). */
   errors?: readonly number[];
   /** Error statuses whose body is not ErrorBody (readiness answers 503 with its own report). */

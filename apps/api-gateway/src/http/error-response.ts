@@ -34,6 +34,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   // Drift checks: the window holds no traffic, or the active model predates drift references.
   DRIFT_NO_TRAFFIC: 409,
   DRIFT_REFERENCE_MISSING: 409,
+  // LabelStoreError: a label write names a list that does not exist.
+  LABEL_LIST_NOT_FOUND: 404,
 };
 
 /**

@@ -61,16 +61,16 @@ export function buildOpenApiDocument(endpoints: readonly Endpoint[], options: { 
   for (const endpoint of endpoints) {
     const isPublic = endpoint.access === "public";
     const status = endpoint.status ?? 200;
-    const responses: Record<string, unknown> = {
-      [status]: {
-        description: successDescriptions[status] ?? "OK",
-        ...(endpoint.response
-          ? { content: { "application/json": { schema: jsonSchema(endpoint.response, "output") } } }
-          : endpoint.responseType
-            ? { content: nonJsonContent(endpoint.responseType) }
-            : {}),
-      },
-    };
+    const success = (code: number) => ({
+      description: successDescriptions[code] ?? "OK",
+      ...(endpoint.response
+        ? { content: { "application/json": { schema: jsonSchema(endpoint.response, "output") } } }
+        : endpoint.responseType
+          ? { content: nonJsonContent(endpoint.responseType) }
+          : {}),
+    });
+    const responses: Record<string, unknown> = { [status]: success(status) };
+    for (const other of endpoint.otherSuccessStatuses ?? []) responses[other] = success(other);
     const errorStatuses = new Set([...(isPublic ? [] : [401, 403]), ...(endpoint.errors ?? [])]);
     for (const errorStatus of [...errorStatuses].sort()) {
       const body = endpoint.errorBodies?.[errorStatus] ?? ErrorBodySchema;

@@ -34,6 +34,7 @@ const SAMPLE_PARAMETERS: Record<string, string> = {
   id: "00000000-0000-0000-0000-000000000000",
   version: "if-000000000000",
   file: "docs-init.js",
+  address: `0x${"ad".repeat(20)}`,
 };
 
 export const concretePath = (template: string) =>

@@ -1,10 +1,12 @@
 import type { Database } from "../database.ts";
+import { addressActivity } from "./address-activity.ts";
 import { anomalyStats, listAnomalies, reviewAnomaly } from "./anomalies.ts";
 import { recentPredictions } from "./predictions.ts";
 import { recordScored } from "./record-scored.ts";
 import { countServedFeatureVectors, servedFeatureVectors } from "./served-features.ts";
 import { getTransaction, lookupTransactions, transactionConflicts } from "./transactions.ts";
 import type {
+  AddressActivity,
   AnomalyPage,
   AnomalyStats,
   AnomalyView,
@@ -31,6 +33,8 @@ export interface Repositories {
   /** Feature vectors of served predictions scored with context, newest first (training on this chain). */
   servedFeatureVectors(limit: number): Promise<Record<string, number>[]>;
   countServedFeatureVectors(since?: Date): Promise<number>;
+  /** Recent scored transactions from or to one address (1..MAX_ADDRESS_ACTIVITY) and its anomaly count. */
+  addressActivity(address: string, options: { limit: number }): Promise<AddressActivity>;
 }
 
 export function createRepositories(db: Database): Repositories {
@@ -45,9 +49,11 @@ export function createRepositories(db: Database): Repositories {
     recentPredictions: (limit, modelVersion) => recentPredictions(db, limit, modelVersion),
     servedFeatureVectors: (limit) => servedFeatureVectors(db, limit),
     countServedFeatureVectors: (since) => countServedFeatureVectors(db, since),
+    addressActivity: (address, options) => addressActivity(db, address, options),
   };
 }
 
+export { MAX_ADDRESS_ACTIVITY } from "./address-activity.ts";
 export { MAX_ANOMALY_PAGE_SIZE } from "./anomalies.ts";
 export { MAX_RECENT_PREDICTIONS } from "./predictions.ts";
 export { MAX_SERVED_FEATURE_ROWS } from "./served-features.ts";

@@ -221,3 +221,24 @@ export interface RecentPrediction {
     explanation: unknown[];
   };
 }
+
+/** How a transaction touches the screened address; `self` when it is both sender and recipient. */
+export type AddressTransactionRole = "from" | "to" | "self";
+
+export interface AddressTransaction {
+  hash: string;
+  role: AddressTransactionRole;
+  /** The latest served prediction's verdict (null for rows stored before the combined verdict). */
+  riskScore: number | null;
+  riskLevel: Severity | null;
+  isAnomaly: boolean;
+  /** When that prediction was made. */
+  createdAt: string;
+}
+
+export interface AddressActivity {
+  /** Newest first by first sighting; only scored transactions. */
+  transactions: AddressTransaction[];
+  /** Transactions from or to the address with a served anomaly (all time, not just the listed ones). */
+  anomalyCount: number;
+}
