@@ -47,8 +47,9 @@ function labelReason(hit: ScreeningHit): Reason {
 export function applyLabels(
   reasons: readonly Reason[],
   hits: readonly ScreeningHit[],
-): { reasons: Reason[]; isDenied: boolean } {
-  if (hits.length === 0) return { reasons: [...reasons], isDenied: false };
+): { reasons: readonly Reason[]; isDenied: boolean } {
+  // The common case (no label on either party) allocates nothing.
+  if (hits.length === 0) return { reasons: reasons as Reason[], isDenied: false };
   const denied = new Set(hits.filter((hit) => hit.listKind === "deny").map((hit) => hit.role));
   const allowed = new Set(
     hits.filter((hit) => hit.listKind === "allow" && !denied.has(hit.role)).map((hit) => hit.role),

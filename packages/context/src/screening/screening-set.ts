@@ -63,8 +63,9 @@ export function createScreeningSet(options: ScreeningSetOptions): ScreeningSet {
   async function load(): Promise<void> {
     const snapshot = await options.snapshot();
     const next = new Map<string, ScreeningEntry[]>();
+    // Keyed by address alone (no string built per lookup); the chain is checked on the few entries found.
     for (const entry of snapshot.entries) {
-      const key = `${entry.chainId}:${entry.address.toLowerCase()}`;
+      const key = entry.address.toLowerCase();
       const list = next.get(key);
       if (list) list.push(entry);
       else next.set(key, [entry]);
@@ -86,10 +87,11 @@ export function createScreeningSet(options: ScreeningSetOptions): ScreeningSet {
 
   function hitsOf(address: string | null, role: "from" | "to", chainId: number, into: ScreeningHit[]) {
     if (address === null) return;
-    const entries = byAddress.get(`${chainId}:${address}`);
+    const entries = byAddress.get(address);
     if (!entries) return;
     const at = now();
     for (const entry of entries) {
+      if (entry.chainId !== chainId) continue;
       if (entry.expiresAt !== null && Date.parse(entry.expiresAt) <= at) continue;
       into.push({ ...entry, role });
     }
