@@ -224,6 +224,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     queryCache,
     warmJobs,
     labels,
+    addressState: context.peek,
     security,
     pipeline,
     dependencies,

@@ -1,4 +1,5 @@
 import type { Cache } from "@chainwatch/cache";
+import type { AddressState } from "@chainwatch/context";
 import type { HttpMetrics, Registry } from "@chainwatch/metrics";
 import type { ScoringService, TransactionPipeline } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
@@ -63,6 +64,8 @@ export interface ServerDeps {
   };
   /** Screening lists and labels (the screening API and the address screen). */
   labels: LabelRepository;
+  /** One address's context state for the address screen (absent: the screen shows `context: null`). */
+  addressState?: (address: string) => Promise<AddressState | null>;
   /** The model lifecycle API (registry, serving set, training and drift); audit comes from `security`. */
   models?: Omit<ModelRouteOptions, "audit">;
   /** Redis client for shared rate limits; undefined → per-process limits. */
@@ -166,6 +169,7 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
     }),
     ...auditLogEndpoints({ repositories: deps.security.repositories }),
     ...screeningEndpoints({
+      ...(deps.addressState ? { addressState: deps.addressState } : {}),
       labels: deps.labels,
       repositories: deps.repositories,
       audit: deps.security.audit,

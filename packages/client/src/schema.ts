@@ -1630,8 +1630,8 @@ export interface components {
       }[];
       /** @description Its transactions with a served anomaly, all time */
       anomalyCount: number;
-      /** @description Not yet: the address-context state (first/last seen, rates, counterparties) comes later */
-      context: null;
+      /** @description What the address state holds (first and last seen, counts, counterparties, typical amount); null when the address was never seen, context is off, or the state store is unavailable */
+      context: components["schemas"]["AddressContext"] | null;
     };
     AddressLabel: {
       id: string;
@@ -1665,6 +1665,23 @@ export interface components {
       };
       /** @description Past expiresAt: kept for the record, no longer screened */
       isExpired: boolean;
+    };
+    AddressContext: {
+      /** @description When it was first seen in either role (block time) */
+      firstSeen: string;
+      asSender: {
+        transactions: number;
+        lastAt: string | null;
+        distinctRecipients: number;
+        /** @description Its typical non-zero amount (exponentially weighted) */
+        typicalValueEth: number | null;
+        valuesSeen: number;
+      };
+      asRecipient: {
+        transactions: number;
+        lastAt: string | null;
+        distinctSenders: number;
+      };
     };
     ModelList: {
       versions: components["schemas"]["ModelVersion"][];
@@ -2049,6 +2066,7 @@ export type ImportLabelsResponse = components["schemas"]["ImportLabelsResponse"]
 export type ImportLabelsRequest = components["schemas"]["ImportLabelsRequest"];
 export type AddressScreen = components["schemas"]["AddressScreen"];
 export type AddressLabel = components["schemas"]["AddressLabel"];
+export type AddressContext = components["schemas"]["AddressContext"];
 export type ModelList = components["schemas"]["ModelList"];
 export type ModelVersion = components["schemas"]["ModelVersion"];
 export type ActiveModelSet = components["schemas"]["ActiveModelSet"];

@@ -1,6 +1,7 @@
 import { type CacheEnv, createRedisStore, isRedisEnabled, type RedisStore } from "@chainwatch/cache";
 import { envBoolean, envFragment, type Logger } from "@chainwatch/service-kit";
 import { z } from "zod";
+import type { AddressState } from "./address-state.ts";
 import { type ContextScorer, createContextScorer } from "./context-scorer.ts";
 import { createMemoryStateStore } from "./memory-state-store.ts";
 import { createRedisStateStore } from "./redis-state-store.ts";
@@ -109,6 +110,8 @@ export interface OpenedContext {
   /** undefined when CONTEXT_ENABLED=false: verdicts are the model's evidence alone. */
   scorer: ContextScorer | undefined;
   storeKind: AddressStateStore["kind"] | "off";
+  /** One address's state (the address screen); null when unknown or context is off. */
+  peek(address: string): Promise<AddressState | null>;
   close(): Promise<void>;
 }
 
@@ -121,7 +124,7 @@ export function openContextFromEnv(
   options: { connectionName: string; logger: Logger; onEvict?: () => void },
 ): OpenedContext {
   const opened = createAddressStateFromEnv(env, options);
-  if (!opened) return { scorer: undefined, storeKind: "off", close: async () => {} };
+  if (!opened) return { scorer: undefined, storeKind: "off", peek: async () => null, close: async () => {} };
   let lastWarning = 0;
   const scorer = createContextScorer({
     store: opened.store,
@@ -134,6 +137,7 @@ export function openContextFromEnv(
   return {
     scorer,
     storeKind: opened.store.kind,
+    peek: (address) => opened.store.peek(address),
     close: async () => {
       await opened.redis?.close();
     },

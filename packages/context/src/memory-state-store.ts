@@ -88,6 +88,10 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
   return {
     kind: "memory",
     observe: async (observations) => observations.map(observeOne),
+    peek: async (address) => {
+      const state = addresses.get(address.toLowerCase());
+      return state ? { ...state } : null;
+    },
     roundTrips: () => 0,
     evictions: () => evicted,
   };

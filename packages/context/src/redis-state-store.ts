@@ -60,6 +60,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): AddressS
         global: decodeGlobal(global),
       }));
     },
+    peek: (address) => readAddressState(options.redis, options.keyPrefix, address),
     roundTrips: () => trips,
     evictions: () => 0,
   };

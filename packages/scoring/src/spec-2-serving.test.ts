@@ -55,6 +55,7 @@ const failingStore: AddressStateStore = {
   observe: async () => {
     throw new Error("down");
   },
+  peek: async () => null,
   roundTrips: () => 0,
   evictions: () => 0,
 };

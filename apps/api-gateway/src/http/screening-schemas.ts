@@ -173,6 +173,25 @@ export const AddressLabelSchema = LabelSchema.extend({
   isExpired: z.boolean().describe("Past expiresAt: kept for the record, no longer screened"),
 }).meta({ id: "AddressLabel" });
 
+export const AddressContextSchema = z
+  .object({
+    firstSeen: z.string().describe("When it was first seen in either role (block time)"),
+    asSender: z.object({
+      transactions: z.number().int(),
+      lastAt: z.string().nullable(),
+      distinctRecipients: z.number().int(),
+      typicalValueEth: z.number().nullable().describe("Its typical non-zero amount (exponentially weighted)"),
+      valuesSeen: z.number().int(),
+    }),
+    asRecipient: z.object({
+      transactions: z.number().int(),
+      lastAt: z.string().nullable(),
+      distinctSenders: z.number().int(),
+    }),
+  })
+  .meta({ id: "AddressContext" });
+export type AddressContextView = z.infer<typeof AddressContextSchema>;
+
 export const AddressScreenSchema = z
   .object({
     address: z.string(),
@@ -191,8 +210,8 @@ export const AddressScreenSchema = z
       )
       .describe(`Its ${ADDRESS_SCREEN_TRANSACTIONS} most recent scored transactions, newest first`),
     anomalyCount: z.number().int().describe("Its transactions with a served anomaly, all time"),
-    context: z
-      .null()
-      .describe("Not yet: the address-context state (first/last seen, rates, counterparties) comes later"),
+    context: AddressContextSchema.nullable().describe(
+      "What the address state holds (first and last seen, counts, counterparties, typical amount); null when the address was never seen, context is off, or the state store is unavailable",
+    ),
   })
   .meta({ id: "AddressScreen" });

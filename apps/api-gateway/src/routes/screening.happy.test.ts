@@ -295,7 +295,18 @@ describe("screening API: happy paths", () => {
         createdAt: ISO,
       })),
       anomalyCount: expect.any(Number),
-      context: null,
+      // the embedded gateway's in-process address state: only USER ever paid the phisher, and it never sent
+      context: {
+        firstSeen: "2024-05-01T12:10:00.000Z",
+        asSender: {
+          transactions: 0,
+          lastAt: null,
+          distinctRecipients: 0,
+          typicalValueEth: null,
+          valuesSeen: 0,
+        },
+        asRecipient: { transactions: hashCounter, lastAt: ISO, distinctSenders: 1 },
+      },
     });
     expect(screen.transactions[0]).toMatchObject({
       role: "to",

@@ -1,3 +1,4 @@
+import type { AddressState } from "@chainwatch/context";
 import type { LabelRepository, Repositories } from "@chainwatch/store";
 import type { AuditLog } from "../auth/audit-log.ts";
 import { actorOf } from "../auth/principal.ts";
@@ -5,6 +6,7 @@ import type { Endpoint } from "../http/endpoint.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import {
   ADDRESS_SCREEN_TRANSACTIONS,
+  type AddressContextView,
   AddressParamsSchema,
   AddressQuerySchema,
   AddressScreenSchema,
@@ -26,6 +28,8 @@ import { parseOrThrow, requireJsonBody } from "../http/validate.ts";
 import { fromDatabase } from "../persistence/from-database.ts";
 
 export interface ScreeningRouteOptions {
+  /** The address-context state of one address (@chainwatch/context `peek`); absent → `context: null`. */
+  addressState?: (address: string) => Promise<AddressState | null>;
   labels: LabelRepository;
   repositories: Pick<Repositories, "addressActivity">;
   audit: AuditLog;
@@ -215,7 +219,8 @@ export function screeningEndpoints(options: ScreeningRouteOptions): Endpoint[] {
             repositories.addressActivity(address, { limit: ADDRESS_SCREEN_TRANSACTIONS }),
           ]),
         );
-        res.json({ address, chainId, labels: found, ...activity, context: null });
+        const state = await addressContext(options.addressState, address);
+        res.json({ address, chainId, labels: found, ...activity, context: state });
       },
     },
   ];
@@ -248,4 +253,32 @@ function parseImport(body: unknown) {
       invalidItems: invalidItems.size,
     },
   });
+}
+
+/**
+ * What the address state says about one address, in the units people read. A failing state store gives
+ * null, as an unknown address does: the rest of the screen comes from the database and still answers.
+ */
+async function addressContext(
+  peek: ScreeningRouteOptions["addressState"],
+  address: string,
+): Promise<AddressContextView | null> {
+  const state = peek ? await peek(address).catch(() => null) : null;
+  if (!state) return null;
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  return {
+    firstSeen: iso(state.firstSeen),
+    asSender: {
+      transactions: state.outCount,
+      lastAt: state.outCount > 0 ? iso(state.outLast) : null,
+      distinctRecipients: state.outDistinct,
+      typicalValueEth: state.valueCount > 0 ? 10 ** state.valueMean : null,
+      valuesSeen: state.valueCount,
+    },
+    asRecipient: {
+      transactions: state.inCount,
+      lastAt: state.inCount > 0 ? iso(state.inLast) : null,
+      distinctSenders: state.inDistinct,
+    },
+  };
 }

@@ -37,6 +37,15 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
       expect([first, second, third].map((snapshot) => snapshot?.applied)).toEqual([true, true, true]);
     });
 
+    it("peeks at an address's current state without changing it", async () => {
+      const store = await fresh();
+      expect(await store.peek(A)).toBeNull();
+      await store.observe([tx(A, B, 8_000), tx(A, C, 8_030)]);
+      expect((await store.peek(A.toUpperCase().replace("0X", "0x")))?.outCount).toBe(2);
+      expect((await store.peek(B))?.inCount).toBe(1);
+      expect((await store.peek(A))?.outCount).toBe(2);
+    });
+
     it("never applies a redelivered hash twice, within a batch or across batches", async () => {
       const store = await fresh();
       const once = tx(A, B, 2_000);

@@ -75,6 +75,7 @@ describe("streamSpec2Rows", () => {
       observe: async () => {
         throw new Error("down");
       },
+      peek: async () => null,
       roundTrips: () => 0,
       evictions: () => 0,
     };
