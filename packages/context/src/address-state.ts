@@ -187,19 +187,23 @@ export function applyObservation(
     sender.outLast = wasNew ? ts : Math.max(sender.outLast, ts);
     sender.outCount += 1;
     if (x !== null) {
-      const n = sender.valueCount + 1;
-      const alpha = Math.max(1 / n, STATE_PARAMETERS.valueAlphaMin);
-      const delta = x - sender.valueMean;
-      sender.valueMean += alpha * delta;
-      sender.valueVar = (1 - alpha) * (sender.valueVar + alpha * delta * delta);
-      sender.valueCount = n;
+      [sender.valueMean, sender.valueVar] = ewStep(
+        sender.valueMean,
+        sender.valueVar,
+        x,
+        sender.valueCount + 1,
+        STATE_PARAMETERS.valueAlphaMin,
+      );
+      sender.valueCount += 1;
       if (wasNew) {
-        const m = global.newSenderCount + 1;
-        const beta = Math.max(1 / m, STATE_PARAMETERS.globalAlphaMin);
-        const d = x - global.newSenderMean;
-        global.newSenderMean += beta * d;
-        global.newSenderVar = (1 - beta) * (global.newSenderVar + beta * d * d);
-        global.newSenderCount = m;
+        [global.newSenderMean, global.newSenderVar] = ewStep(
+          global.newSenderMean,
+          global.newSenderVar,
+          x,
+          global.newSenderCount + 1,
+          STATE_PARAMETERS.globalAlphaMin,
+        );
+        global.newSenderCount += 1;
       }
     }
   }
@@ -221,4 +225,15 @@ export function applyObservation(
     recipient.inLast = wasNew ? ts : Math.max(recipient.inLast, ts);
     recipient.inCount += 1;
   }
+}
+
+/**
+ * One step of a mean and variance that are exact over the first 1 / alphaMin observations and
+ * exponentially weighted after (the n-th observation weighs max(1/n, alphaMin)). The Lua script repeats
+ * this arithmetic for the Redis store.
+ */
+function ewStep(mean: number, variance: number, x: number, n: number, alphaMin: number): [number, number] {
+  const alpha = Math.max(1 / n, alphaMin);
+  const delta = x - mean;
+  return [mean + alpha * delta, (1 - alpha) * (variance + alpha * delta * delta)];
 }

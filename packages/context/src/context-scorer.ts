@@ -11,7 +11,6 @@ export interface ContextScorerOptions {
 }
 
 export interface ContextScorer {
-  readonly storeKind: AddressStateStore["kind"];
   /**
    * Applies the transactions to the address state in order and returns, aligned, what each saw before its
    * own update. A store failure gives views with `available: false` (and the state misses this batch):
@@ -35,7 +34,6 @@ export function toObservation(tx: NormalizedTransaction, nowSeconds: number): Ob
 export function createContextScorer(options: ContextScorerOptions): ContextScorer {
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   return {
-    storeKind: options.store.kind,
     async observe(transactions) {
       if (transactions.length === 0) return [];
       const now = nowSeconds();

@@ -109,7 +109,6 @@ export function createAddressStateFromEnv(
 export interface OpenedContext {
   /** undefined when CONTEXT_ENABLED=false: verdicts are the model's evidence alone. */
   scorer: ContextScorer | undefined;
-  storeKind: AddressStateStore["kind"] | "off";
   /** One address's state (the address screen); null when unknown or context is off. */
   peek(address: string): Promise<AddressState | null>;
   close(): Promise<void>;
@@ -124,7 +123,7 @@ export function openContextFromEnv(
   options: { connectionName: string; logger: Logger; onEvict?: () => void },
 ): OpenedContext {
   const opened = createAddressStateFromEnv(env, options);
-  if (!opened) return { scorer: undefined, storeKind: "off", peek: async () => null, close: async () => {} };
+  if (!opened) return { scorer: undefined, peek: async () => null, close: async () => {} };
   let lastWarning = 0;
   const scorer = createContextScorer({
     store: opened.store,
@@ -136,7 +135,6 @@ export function openContextFromEnv(
   });
   return {
     scorer,
-    storeKind: opened.store.kind,
     peek: (address) => opened.store.peek(address),
     close: async () => {
       await opened.redis?.close();

@@ -1,11 +1,5 @@
 import { createRedisScript, type RedisStore } from "@chainwatch/cache";
-import {
-  ADDRESS_FIELDS,
-  type AddressState,
-  type ContextSnapshot,
-  type GlobalState,
-  type Observation,
-} from "./address-state.ts";
+import { ADDRESS_FIELDS, type AddressState, type GlobalState } from "./address-state.ts";
 import { OBSERVE_SCRIPT } from "./redis-state-script.ts";
 import type { AddressStateStore } from "./state-store.ts";
 
@@ -103,5 +97,3 @@ function decodeGlobal(encoded: string): GlobalState {
     freshRecipientShare: freshShare ?? 0,
   };
 }
-
-export type { ContextSnapshot, Observation };
