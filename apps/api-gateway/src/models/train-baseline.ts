@@ -5,8 +5,8 @@ import type { TrainedBaseline } from "./auto-baseline.ts";
  * A spec-2 baseline from served feature vectors (newest first as read; the order only matters through the
  * seeded subsampling). The same rows give the same model, byte for byte: the file's createdAt is left at
  * its deterministic default (the clock would make every training a new version), and when it was trained
- * is the registry's created_at and `trainedAt` in its metadata. Runs on this thread: 100,000 rows of 22
- * features take one to two seconds; the policy runs it at most once per retraining interval.
+ * is the registry's created_at and `trainedAt` in its metadata. Runs on this thread (20–30 k rows of 22
+ * features: 1–2.3 s in the detection benchmark), at most once per retraining interval.
  */
 export async function trainBaselineFromServed(rows: Record<string, number>[]): Promise<TrainedBaseline> {
   const result = await trainSpec2FromStoredFeatures(rows, { seed: 42 });
