@@ -139,6 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const modelOperations = createModelOperations({
     registry: modelRegistry,
+    servedFeatureVectors: repositories.servedFeatureVectors,
     models,
     database,
     metrics: scoringMetrics,

@@ -16,13 +16,13 @@ import type { RegistryModelProvider } from "@chainwatch/scoring";
 import { ChainwatchError, type Logger } from "@chainwatch/service-kit";
 import {
   createDriftReports,
-  createRepositories,
   type Database,
   type DriftReportQuery,
   type DriftTrigger,
   MAX_SERVED_FEATURE_ROWS,
   type ModelRegistry,
   newestWindowStart,
+  type Repositories,
   type StoredDriftReport,
   streamStoredTransactions,
 } from "@chainwatch/store";
@@ -49,6 +49,8 @@ export interface TrainingJob {
 
 export interface ModelOperationsOptions {
   registry: ModelRegistry;
+  /** The newest served feature vectors (the store's `servedFeatureVectors`): a spec-2 model's drift input. */
+  servedFeatureVectors: Repositories["servedFeatureVectors"];
   models: RegistryModelProvider;
   database: Database;
   metrics: ScoringMetrics;
@@ -192,9 +194,7 @@ export function createModelOperations(options: ModelOperationsOptions) {
    */
   /** The newest served feature vectors as a spec-2 matrix (a spec-2 model's features need the context). */
   async function recentSpec2Matrix(maxRows: number): Promise<FeatureMatrix> {
-    const vectors = await createRepositories(database).servedFeatureVectors(
-      Math.min(maxRows, MAX_SERVED_FEATURE_ROWS),
-    );
+    const vectors = await options.servedFeatureVectors(Math.min(maxRows, MAX_SERVED_FEATURE_ROWS));
     const cols = SPEC_2_FEATURE_NAMES.length;
     const data = new Float64Array(vectors.length * cols);
     let rows = 0;
