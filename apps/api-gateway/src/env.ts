@@ -146,6 +146,14 @@ const streamEnv = envFragment("Stream: publishing and status (Kafka mode)", {
     .describe("...and rates computed over at most this window."),
 });
 
+const shippedListsEnv = envFragment("Shipped screening lists (docs/screening.md)", {
+  SCREENING_SEED_SHIPPED_LISTS: envBoolean
+    .default(true)
+    .describe(
+      "At start, load the shipped deny lists (Forta, 14,183 labels) unless this release's are already stored.",
+    ),
+});
+
 const modelOperationsEnv = envFragment("Model operations: drift checks and training jobs", {
   DRIFT_CHECK_INTERVAL_SECONDS: z.coerce
     .number()
@@ -329,6 +337,7 @@ const gatewayEnv = defineAppEnv({
     modelEnvFragment,
     contextEnvFragment,
     screeningEnvFragment,
+    shippedListsEnv,
     modelOperationsEnv,
     autoBaselineEnv,
     middlewareEnv,

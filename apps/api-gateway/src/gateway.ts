@@ -43,6 +43,7 @@ import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { createGatewayPipeline } from "./persistence/gateway-pipeline.ts";
 import { openDatabase } from "./persistence/open-database.ts";
+import { seedShippedListsAtStart } from "./screening/shipped-lists-at-start.ts";
 import { createServer } from "./server.ts";
 import { createStreaming } from "./streaming/create-streaming.ts";
 
@@ -266,7 +267,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   lifecycle.add("audit log", { start: () => security.audit.start(), stop: () => security.audit.stop() });
   lifecycle.add("model registry poller", { start: () => models.start(), stop: () => models.stop() });
   if (screening)
-    lifecycle.add("screening lists", { start: () => screening.start(), stop: () => screening.stop() });
+    lifecycle.add("screening lists", {
+      start: async () => {
+        if (env.SCREENING_SEED_SHIPPED_LISTS) await seedShippedListsAtStart(labels, logger);
+        await screening.start();
+      },
+      stop: () => screening.stop(),
+    });
   lifecycle.add("model operations", { stop: () => modelOperations.stop() });
   if (env.DRIFT_CHECK_INTERVAL_SECONDS > 0)
     lifecycle.add(

@@ -20,6 +20,7 @@ export {
   type LabelRow,
   readLabelFile,
 } from "./read-label-file.ts";
+export { type SeedIfOutdatedResult, seedShippedListsIfOutdated } from "./seed-if-outdated.ts";
 export {
   readShippedManifest,
   type SeedShippedListsOptions,

@@ -34,6 +34,8 @@ export async function startTestGateway(
     LOG_LEVEL: "info",
     ENABLE_RATE_LIMITING: "false",
     PGLITE_DATA_DIR: "memory",
+    // 14,183 labels per start would slow every test; the seeding has tests of its own.
+    SCREENING_SEED_SHIPPED_LISTS: "false",
     ...envOverrides,
   });
   const lines: string[] = [];
