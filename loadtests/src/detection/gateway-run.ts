@@ -42,11 +42,13 @@ export interface GatewayRunResult {
 }
 
 /** What the benchmark reads of a stored transaction; riskScore arrives with the contextual detector. */
-interface StoredPredictionFields {
+export interface StoredPredictionFields {
   anomalyScore: number;
   isAnomaly: boolean;
   modelVersion: string;
   riskScore?: unknown;
+  riskLevel?: string | null;
+  reasons?: { code: string; message: string; suppressed?: boolean; data?: Record<string, unknown> }[];
 }
 
 const LOOKUP_MAX_HASHES = 1_000;
@@ -113,11 +115,11 @@ export async function runGatewayVariant(
  * Sends the day in time order, `batchSize` per request, one request at a time; `range(from, to)` sends a
  * slice (the auto-baseline variant stops between slices). Time is counted while sending only.
  */
-function createIngest(
+export function createIngest(
   url: string,
   apiKey: string,
-  traffic: ContextualTraffic,
-  options: GatewayRunOptions,
+  traffic: Pick<ContextualTraffic, "transactions">,
+  options: Pick<GatewayRunOptions, "batchSize">,
   log: (line: string) => void,
 ) {
   const client = createChainwatchClient({ baseUrl: url, apiKey });
@@ -162,10 +164,10 @@ function createIngest(
 }
 
 /** Every transaction of the day by hash; retries briefly for rows still on their way to the store. */
-async function readBack(
+export async function readBack(
   url: string,
   apiKey: string,
-  traffic: ContextualTraffic,
+  traffic: Pick<ContextualTraffic, "transactions">,
   log: (line: string) => void,
 ): Promise<Map<string, StoredPredictionFields | null>> {
   const client = createChainwatchClient({ baseUrl: url, apiKey });
