@@ -118,10 +118,11 @@ export function withListedAddresses(
 }
 
 /**
- * Redirects `count` of `address`'s second-half ordinary transfers to listed addresses: the allowlisted busy
- * wallet paying out to a phisher, which its allow label must not hide.
+ * Connects the busy address to listed addresses, which its allow label must not hide: up to `count` of its
+ * second-half ordinary transfers are redirected to listed addresses (an exchange paying out to a phisher)
+ * and `count` payments from listed addresses into it are added (a scammer cashing out at the exchange).
  */
-export function redirectSenderToListed(
+export function connectToListed(
   transactions: readonly ScreenedTransaction[],
   address: string,
   count: number,
@@ -129,26 +130,52 @@ export function redirectSenderToListed(
   secondHalfTimestamp: number,
   seed: number,
 ): ScreenedTransaction[] {
-  const random = createRandom(seed, `redirect:${address}`);
-  const candidates = transactions.flatMap((row, index) =>
+  const random = createRandom(seed, `connect:${address}`);
+  const isSecondHalf = (row: ScreenedTransaction) => row.tx.timestamp >= secondHalfTimestamp;
+  const payouts = transactions.flatMap((row, index) =>
     row.tx.from === address &&
     row.label === null &&
     row.listed === null &&
-    row.tx.timestamp >= secondHalfTimestamp &&
+    isSecondHalf(row) &&
     isPlainTransfer(row.tx)
       ? [index]
       : [],
   );
-  const chosen = new Set(sample(candidates, Math.min(count, candidates.length), random));
-  return transactions.map((row, index) =>
-    chosen.has(index)
-      ? {
-          ...row,
-          tx: { ...row.tx, to: random.pick(listedAddresses) },
-          listed: "to_listed",
-        }
-      : row,
-  );
+  const redirected = new Set(sample(payouts, count, random));
+  const secondHalfIndexes = transactions.flatMap((row, index) => (isSecondHalf(row) ? [index] : []));
+  const depositAfter = new Set(sample(secondHalfIndexes, count, random));
+  const hashes = new Set(transactions.map((row) => row.tx.hash));
+  const out: ScreenedTransaction[] = [];
+  transactions.forEach((row, index) => {
+    out.push(
+      redirected.has(index)
+        ? { ...row, tx: { ...row.tx, to: random.pick(listedAddresses) }, listed: "to_listed" }
+        : row,
+    );
+    if (!depositAfter.has(index)) return;
+    let hash = `0x${random.hex(64)}`;
+    while (hashes.has(hash)) hash = `0x${random.hex(64)}`;
+    hashes.add(hash);
+    out.push({
+      tx: {
+        hash,
+        from: random.pick(listedAddresses),
+        to: address,
+        value: random.logUniform(0.5, 50).toFixed(4),
+        gas: 21_000,
+        gasPrice: row.tx.gasPrice,
+        input: "0x",
+        // Past any nonce the listed senders used in the day: these are later transactions of theirs.
+        nonce: 1_000 + index,
+        blockNumber: row.tx.blockNumber,
+        timestamp: row.tx.timestamp,
+      },
+      label: null,
+      eventId: null,
+      listed: "from_listed",
+    });
+  });
+  return out;
 }
 
 const isPlainTransfer = (tx: BenchTransaction) => tx.to !== null && tx.input === "0x" && Number(tx.value) > 0;

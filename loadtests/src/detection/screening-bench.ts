@@ -4,9 +4,9 @@ import { createApiKeys, startGateway } from "../processes/gateway.ts";
 import { contextualTrafficOptions, generateContextualTraffic } from "./contextual-traffic.ts";
 import { createIngest, readBack, type StoredPredictionFields } from "./gateway-run.ts";
 import {
+  connectToListed,
   DEFAULT_LISTED_TRAFFIC,
   type ListedTrafficOptions,
-  redirectSenderToListed,
   type ScreenedTransaction,
   shippedDenyAddresses,
   withListedAddresses,
@@ -32,7 +32,10 @@ export interface ScreeningBenchOptions {
   hours?: number;
   addresses?: number;
   batchSize: number;
-  /** How many of the allowlisted address's transfers go to listed addresses in the second run. */
+  /**
+   * Second run: how many of the allowlisted address's transfers are redirected to listed addresses, and
+   * how many payments from listed addresses into it are added.
+   */
   allowlistedToListed: number;
   /** Overrides of how listed addresses enter the day (a small day needs a larger redirect share). */
   listed?: Partial<ListedTrafficOptions>;
@@ -63,8 +66,8 @@ export interface ScreeningRunResult {
     /** Of each flagged one: the busy address's role and the codes of its reasons that were not suppressed. */
     flaggedReasons: { role: "from" | "to"; codes: string[] }[];
   };
-  /** Its transfers to listed addresses (second run only). */
-  busyToListed: ListedMetrics;
+  /** Its transactions with a listed counterparty, either way (second run only). */
+  busyWithListed: ListedMetrics;
   /** Contextual kinds against normal traffic (transactions touching a listed address left out). */
   detection: DetectionMetrics;
 }
@@ -109,7 +112,7 @@ export async function runScreeningBench(
     `  the busy address with the most false positives: ${busy.address} (${busy.flagged} of ${busy.transactions})`,
   );
 
-  const secondTraffic = redirectSenderToListed(
+  const secondTraffic = connectToListed(
     transactions,
     busy.address,
     options.allowlistedToListed,
@@ -282,11 +285,11 @@ function summarise(
     ingestSeconds: run.ingestSeconds,
     ingested: run.ingested,
     toListed: listedMetrics(
-      secondHalf.filter((row) => row.listed === "to_listed" && row.tx.from !== busyAddress),
+      secondHalf.filter((row) => row.listed === "to_listed" && !touchesBusy(row)),
       run.stored,
     ),
     fromListed: listedMetrics(
-      secondHalf.filter((row) => row.listed === "from_listed"),
+      secondHalf.filter((row) => row.listed === "from_listed" && !touchesBusy(row)),
       run.stored,
     ),
     busyAddress: {
@@ -310,8 +313,8 @@ function summarise(
         return [{ role: row.tx.from === busyAddress ? ("from" as const) : ("to" as const), codes }];
       }),
     },
-    busyToListed: listedMetrics(
-      secondHalf.filter((row) => row.listed === "to_listed" && row.tx.from === busyAddress),
+    busyWithListed: listedMetrics(
+      secondHalf.filter((row) => row.listed !== null && touchesBusy(row)),
       run.stored,
     ),
     detection: detectionMetrics(detectionRows),
@@ -319,8 +322,8 @@ function summarise(
 }
 
 /**
- * Which party a reason code describes, as the reason sentences say (docs/model.md, "Reasons"): the model's
- * outlier is about the transaction its sender made.
+ * Which party a reason code describes, as the reason sentences say (docs/model.md, "Reasons"); the model's
+ * outlier is about the transaction, so about both parties.
  */
 const SENDER_REASONS = new Set([
   "model_outlier",
@@ -330,7 +333,7 @@ const SENDER_REASONS = new Set([
   "new_sender_large_value",
   "first_seen_sender",
 ]);
-const RECIPIENT_REASONS = new Set(["recipient_fan_in", "first_seen_recipient"]);
+const RECIPIENT_REASONS = new Set(["model_outlier", "recipient_fan_in", "first_seen_recipient"]);
 const isAbout = (code: string, role: "from" | "to") =>
   role === "from" ? SENDER_REASONS.has(code) : RECIPIENT_REASONS.has(code);
 
@@ -340,12 +343,12 @@ function formatTable(runs: readonly ScreeningRunResult[]): string {
   const listed = (metrics: ListedMetrics) =>
     `${share(metrics.flagged, metrics.transactions)} (${metrics.flagged}/${metrics.transactions}), list reason ${share(metrics.withShippedListReason, metrics.transactions)}, ≥ high ${share(metrics.highOrCritical, metrics.transactions)}`;
   const lines = [
-    "| run | to listed flagged | from listed flagged | busy address FPs (for itself) | busy → listed flagged | contextual ROC-AUC / recall | normal flagged | ingest tx/s |",
+    "| run | to listed flagged | from listed flagged | busy address FPs (for itself) | busy ↔ listed flagged | contextual ROC-AUC / recall | normal flagged | ingest tx/s |",
     "| --- | --- | --- | --- | --- | --- | --- | ---: |",
   ];
   for (const run of runs) {
     lines.push(
-      `| ${run.name} | ${listed(run.toListed)} | ${listed(run.fromListed)} | ${run.busyAddress.flagged} of ${run.busyAddress.transactions} (${run.busyAddress.flaggedForItself}) | ${run.busyToListed.transactions === 0 ? "—" : listed(run.busyToListed)} | ${run.detection.overall.rocAuc.toFixed(3)} / ${share(run.detection.overall.flagged, run.detection.overall.transactions)} | ${(100 * run.detection.normalFlaggedShare).toFixed(2)} % | ${Math.round(run.ingested / run.ingestSeconds)} |`,
+      `| ${run.name} | ${listed(run.toListed)} | ${listed(run.fromListed)} | ${run.busyAddress.flagged} of ${run.busyAddress.transactions} (${run.busyAddress.flaggedForItself}) | ${run.busyWithListed.transactions === 0 ? "—" : listed(run.busyWithListed)} | ${run.detection.overall.rocAuc.toFixed(3)} / ${share(run.detection.overall.flagged, run.detection.overall.transactions)} | ${(100 * run.detection.normalFlaggedShare).toFixed(2)} % | ${Math.round(run.ingested / run.ingestSeconds)} |`,
     );
   }
   return lines.join("\n");

@@ -40,8 +40,7 @@ function labelReason(hit: ScreeningHit): Reason {
 /**
  * Applies a transaction's labels to its reasons. A deny label adds a label reason (and the verdict is at
  * least high: see combineVerdict's `atLeast`). An allow label on a party mutes that party's context
- * reasons — and, on the sender, the model's, since the transaction is the trusted party's own — unless a
- * deny label applies to the same party; muted reasons stay in the list, marked `suppressed`, so the
+ * reasons and the model's — unless a deny label applies to the same party; muted reasons stay in the list, marked `suppressed`, so the
  * decision can be explained. A deny-listed counterparty is never hidden by the other party's allow label.
  */
 export function applyLabels(
@@ -54,8 +53,12 @@ export function applyLabels(
   const allowed = new Set(
     hits.filter((hit) => hit.listKind === "allow" && !denied.has(hit.role)).map((hit) => hit.role),
   );
+  // The model judges the transaction's shape (amount, gas, call data); between a trusted party and anyone
+  // that shape is the trusted party's ordinary business (an exchange's deposits and payouts), so either
+  // party's allow label mutes it. The counterparty's own behaviour (its burst, its age) still counts.
   const muted = (reason: Reason) =>
-    (allowed.has("from") && (SENDER_CODES.has(reason.code) || reason.kind === "model")) ||
+    (allowed.size > 0 && reason.kind === "model") ||
+    (allowed.has("from") && SENDER_CODES.has(reason.code)) ||
     (allowed.has("to") && RECIPIENT_CODES.has(reason.code));
   const out: Reason[] = reasons.map((reason) => (muted(reason) ? { ...reason, suppressed: true } : reason));
   for (const hit of hits) out.push(labelReason(hit));

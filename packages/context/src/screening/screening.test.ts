@@ -94,6 +94,16 @@ describe("screening lists", () => {
     const onlySender = combineVerdict(applyLabels([burst, model], set.screen(EXCHANGE, USER)).reasons);
     expect(onlySender).toMatchObject({ isAnomaly: false, riskScore: 0 });
 
+    // a payment into the allowlisted exchange: the model's outlier and the exchange's fan-in are muted, the
+    // paying sender's own burst is not
+    const deposit = applyLabels([burst, model, fanIn], set.screen(USER, EXCHANGE));
+    expect(deposit.reasons.map((reason) => [reason.code, reason.suppressed ?? false])).toEqual([
+      ["sender_burst", false],
+      ["model_outlier", true],
+      ["recipient_fan_in", true],
+      ["allow_listed", false],
+    ]);
+
     // allowlisting the exchange never hides a deny-listed counterparty in the same transaction
     const both = applyLabels([burst], set.screen(EXCHANGE, PHISHER));
     const bothVerdict = combineVerdict(both.reasons, 0.5, both.isDenied ? { atLeast: "high" } : {});
