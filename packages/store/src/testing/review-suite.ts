@@ -246,6 +246,21 @@ export function defineReviewSuite(name: string, makeDb: () => Promise<Database>)
         expect(active.suppressions.map((s) => s.id)).toEqual([ids[1]]);
         const revoked = await review.listSuppressions({ limit: 10, status: "revoked" });
         expect(revoked.suppressions.map((s) => s.id)).toEqual([ids[0]]);
+        // one that ran out: listed as expired, never in the snapshot
+        const { rows: expired } = await db.query<{ id: string }>(
+          `INSERT INTO reason_suppressions (address, reason_code, reason, created_by, created_at, expires_at)
+           VALUES ($1, 'sender_burst', 'old', 'a', now() - interval '2 days', now() - interval '1 day')
+           RETURNING id::text AS id`,
+          [two.from],
+        );
+        const expiredPage = await review.listSuppressions({ limit: 10, status: "expired" });
+        expect(expiredPage.suppressions.map((s) => [s.id, s.status])).toEqual([[expired[0]?.id, "expired"]]);
+        expect((await labels.screeningSnapshot()).suppressions.map((s) => s.suppressionId)).toEqual([ids[1]]);
+        expect(await review.getSuppression(expired[0]?.id ?? "")).toMatchObject({
+          status: "expired",
+          reason: "old",
+        });
+        expect(await review.getSuppression("not-an-id")).toBeNull();
         const byAddress = await review.listSuppressions({
           limit: 10,
           address: one.from.toUpperCase().replace("0X", "0x"),
