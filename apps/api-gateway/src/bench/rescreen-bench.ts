@@ -8,6 +8,7 @@ import {
   createRepositories,
   createReviewRepository,
   type Database,
+  type RescreenCursor,
   runMigrations,
   type ScoredTransactionRecord,
 } from "@chainwatch/store";
@@ -103,17 +104,17 @@ async function measure(
     const since = new Date(Date.now() - 86_400_000);
 
     const read = await time(async () => {
-      let afterId: string | undefined;
+      let after: RescreenCursor | undefined;
       let count = 0;
       for (;;) {
         const page = await review.rescreenCandidates(SHOP, {
           since,
           limit: 500,
-          ...(afterId === undefined ? {} : { afterId }),
+          ...(after === undefined ? {} : { after }),
         });
-        count += page.length;
-        afterId = page.at(-1)?.predictionId;
-        if (page.length < 500) return count;
+        count += page.candidates.length;
+        if (page.next === null) return count;
+        after = page.next;
       }
     });
     const jobs = createRescreenJobs({ review, screening, riskThreshold: 0.5, logger, maxConcurrentJobs: 1 });

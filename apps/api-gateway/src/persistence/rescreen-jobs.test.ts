@@ -12,7 +12,7 @@ describe("rescreen jobs", () => {
     const review: RescreenJobsOptions["review"] = {
       // Each count waits until the test releases it, so "running" is a state the test controls.
       countRescreenCandidates: () => new Promise((resolve) => counts.push(resolve)),
-      rescreenCandidates: async () => [],
+      rescreenCandidates: async () => ({ candidates: [], next: null }),
       applyRescreen: async () => ({ updated: 0, anomaliesInserted: 0 }),
     };
     const jobs = createRescreenJobs({ review, screening, riskThreshold: 0.5, logger, maxConcurrentJobs: 1 });
@@ -38,7 +38,7 @@ describe("rescreen jobs", () => {
   it("refuses with 409 SCREENING_DISABLED when the replica holds no screening set", () => {
     const review: RescreenJobsOptions["review"] = {
       countRescreenCandidates: async () => 0,
-      rescreenCandidates: async () => [],
+      rescreenCandidates: async () => ({ candidates: [], next: null }),
       applyRescreen: async () => ({ updated: 0, anomaliesInserted: 0 }),
     };
     const jobs = createRescreenJobs({
@@ -58,7 +58,7 @@ describe("rescreen jobs", () => {
       countRescreenCandidates: async () => {
         throw new Error("connection refused");
       },
-      rescreenCandidates: async () => [],
+      rescreenCandidates: async () => ({ candidates: [], next: null }),
       applyRescreen: async () => ({ updated: 0, anomaliesInserted: 0 }),
     };
     const jobs = createRescreenJobs({ review, screening, riskThreshold: 0.5, logger, maxConcurrentJobs: 1 });

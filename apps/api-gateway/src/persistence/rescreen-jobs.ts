@@ -1,13 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { type Reason, rescreenVerdict, type ScreeningSet } from "@chainwatch/context";
 import type { Logger } from "@chainwatch/service-kit";
-import type { RescreenCandidate, RescreenUpdate, ReviewRepository, StoredVerdict } from "@chainwatch/store";
+import type {
+  RescreenCandidate,
+  RescreenCursor,
+  RescreenUpdate,
+  ReviewRepository,
+  StoredVerdict,
+} from "@chainwatch/store";
 import { stateConflict, tooManyJobs } from "../http/errors.ts";
 import { MAX_RESCREEN_LISTED, type RescreenJob } from "../http/review-schemas.ts";
 
 /** Jobs kept for status queries; older finished ones are forgotten first. */
 const MAX_REMEMBERED_JOBS = 100;
-/** Stored results read per query; the changed ones of a page are written in one transaction. */
+/** Transactions read per query; the changed verdicts of a page are written in one statement. */
 const PAGE_SIZE = 500;
 const DAY_MS = 86_400_000;
 
@@ -128,14 +134,14 @@ export function createRescreenJobs(options: RescreenJobsOptions) {
     await options.screening?.refresh();
     const since = new Date(job.since);
     job.total = await options.review.countRescreenCandidates(job.address, since);
-    let afterId: string | undefined;
+    let after: RescreenCursor | undefined;
     for (;;) {
       const page = await options.review.rescreenCandidates(job.address, {
         since,
         limit: PAGE_SIZE,
-        ...(afterId === undefined ? {} : { afterId }),
+        ...(after === undefined ? {} : { after }),
       });
-      const updates = evaluate(job, page);
+      const updates = evaluate(job, page.candidates);
       if (updates.length > 0) {
         const written = await options.review.applyRescreen({
           jobId: job.id,
@@ -146,9 +152,9 @@ export function createRescreenJobs(options: RescreenJobsOptions) {
         job.changed += written.updated;
         job.anomaliesInserted += written.anomaliesInserted;
       }
-      job.processed += page.length;
-      afterId = page.at(-1)?.predictionId;
-      if (page.length < PAGE_SIZE || afterId === undefined) break;
+      job.processed += page.candidates.length;
+      if (page.next === null) break;
+      after = page.next;
     }
   }
 

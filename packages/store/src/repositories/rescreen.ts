@@ -4,7 +4,7 @@ import { isLabelId } from "./labels-rows.ts";
 import type { RescreenCandidate, RescreenUpdate, StoredVerdict } from "./review-types.ts";
 import { isoOf, jsonArrayOf, severityOf } from "./row-mapping.ts";
 
-/** Candidates per page a re-screening job reads. */
+/** Transactions per page a re-screening job reads (each with its served predictions). */
 export const MAX_RESCREEN_PAGE = 1_000;
 
 // The transactions of one address in a window, through the (from_address, first_seen_at) and
@@ -17,54 +17,106 @@ const CANDIDATE_TRANSACTIONS = `
     SELECT hash FROM transactions WHERE to_address = $1 AND first_seen_at >= $2
   )`;
 
+// One page: the next `limit` transactions of the address by (first_seen_at, hash) after the cursor, each
+// role's index read from the cursor on (keyset), so a page costs its own rows and not the address's
+// history. Paging by prediction id instead re-read every transaction of the address for every page.
+// The cursor's time is the stored microseconds as text: a JavaScript Date would round it to milliseconds.
+const CANDIDATE_PAGE = `
+WITH touched AS (
+  SELECT hash, first_seen_at FROM (
+    (SELECT hash, first_seen_at FROM transactions
+     WHERE from_address = $1 AND first_seen_at >= $2
+       AND ($3::timestamptz IS NULL OR (first_seen_at, hash) > ($3::timestamptz, $4::text))
+     ORDER BY first_seen_at, hash LIMIT $5)
+    UNION
+    (SELECT hash, first_seen_at FROM transactions
+     WHERE to_address = $1 AND first_seen_at >= $2
+       AND ($3::timestamptz IS NULL OR (first_seen_at, hash) > ($3::timestamptz, $4::text))
+     ORDER BY first_seen_at, hash LIMIT $5)
+  ) both_roles
+  ORDER BY first_seen_at, hash
+  LIMIT $5
+)
+SELECT t.hash AS tx_hash, t.from_address, t.to_address, t.first_seen_at,
+  to_char(t.first_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
+  p.id::text AS id, p.model_version, p.risk_score, p.risk_level, p.is_anomaly, p.reasons
+FROM touched
+JOIN transactions t ON t.hash = touched.hash
+LEFT JOIN predictions p ON p.tx_hash = t.hash
+  AND p.content_fingerprint IS NOT DISTINCT FROM t.content_fingerprint
+  AND p.served AND p.reasons IS NOT NULL AND p.risk_score IS NOT NULL
+ORDER BY t.first_seen_at, t.hash, p.id`;
+
 interface CandidateRow {
-  id: string;
+  id: string | null;
   tx_hash: string;
   from_address: string | null;
   to_address: string | null;
-  model_version: string;
+  model_version: string | null;
   first_seen_at: Date | string;
-  risk_score: number;
-  risk_level: string;
-  is_anomaly: boolean;
+  cursor_at: string;
+  risk_score: number | null;
+  risk_level: string | null;
+  is_anomaly: boolean | null;
   reasons: unknown;
+}
+
+/** Where the next page starts: opaque to callers, handed back as `after`. */
+export interface RescreenCursor {
+  firstSeenAt: string;
+  hash: string;
+}
+
+export interface RescreenPage {
+  candidates: RescreenCandidate[];
+  /** null on the last page. */
+  next: RescreenCursor | null;
 }
 
 export async function rescreenCandidates(
   db: Database,
   address: string,
-  options: { since: Date; afterId?: string; limit: number },
-): Promise<RescreenCandidate[]> {
+  options: { since: Date; after?: RescreenCursor; limit: number },
+): Promise<RescreenPage> {
   if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_RESCREEN_PAGE)
     throw new StoreValidationError(`limit must be 1..${MAX_RESCREEN_PAGE}`, { field: "limit" });
-  if (options.afterId !== undefined && !isLabelId(options.afterId))
-    throw new StoreValidationError("invalid afterId", { field: "afterId" });
-  const { rows } = await db.query<CandidateRow>(
-    `WITH ${CANDIDATE_TRANSACTIONS}
-     SELECT p.id::text AS id, p.tx_hash, t.from_address, t.to_address, p.model_version, t.first_seen_at,
-       p.risk_score, p.risk_level, p.is_anomaly, p.reasons
-     FROM touched
-     JOIN transactions t ON t.hash = touched.hash
-     JOIN predictions p ON p.tx_hash = t.hash
-       AND p.content_fingerprint IS NOT DISTINCT FROM t.content_fingerprint
-     WHERE p.served AND p.reasons IS NOT NULL AND p.risk_score IS NOT NULL
-       AND ($3::bigint IS NULL OR p.id > $3::bigint)
-     ORDER BY p.id
-     LIMIT $4`,
-    [address, options.since.toISOString(), options.afterId ?? null, options.limit],
-  );
-  return rows.map((row) => ({
-    predictionId: row.id,
-    txHash: row.tx_hash,
-    from: row.from_address,
-    to: row.to_address,
-    modelVersion: row.model_version,
-    firstSeenAt: isoOf(row.first_seen_at),
-    riskScore: Number(row.risk_score),
-    riskLevel: severityOf(row.risk_level),
-    isAnomaly: row.is_anomaly,
-    reasons: jsonArrayOf(row.reasons),
-  }));
+  const { after } = options;
+  if (
+    after !== undefined &&
+    (Number.isNaN(Date.parse(after.firstSeenAt)) || !/^0x[0-9a-f]{64}$/.test(after.hash))
+  )
+    throw new StoreValidationError("invalid cursor", { field: "after" });
+  const { rows } = await db.query<CandidateRow>(CANDIDATE_PAGE, [
+    address,
+    options.since.toISOString(),
+    after?.firstSeenAt ?? null,
+    after?.hash ?? null,
+    options.limit,
+  ]);
+  const candidates: RescreenCandidate[] = [];
+  let transactions = 0;
+  let last: CandidateRow | undefined;
+  for (const row of rows) {
+    if (row.tx_hash !== last?.tx_hash) transactions++;
+    last = row;
+    if (row.id === null || row.model_version === null || row.risk_level === null) continue;
+    candidates.push({
+      predictionId: row.id,
+      txHash: row.tx_hash,
+      from: row.from_address,
+      to: row.to_address,
+      modelVersion: row.model_version,
+      firstSeenAt: isoOf(row.first_seen_at),
+      riskScore: Number(row.risk_score),
+      riskLevel: severityOf(row.risk_level),
+      isAnomaly: row.is_anomaly === true,
+      reasons: jsonArrayOf(row.reasons),
+    });
+  }
+  return {
+    candidates,
+    next: transactions === options.limit && last ? { firstSeenAt: last.cursor_at, hash: last.tx_hash } : null,
+  };
 }
 
 export async function countRescreenCandidates(db: Database, address: string, since: Date): Promise<number> {

@@ -4,11 +4,16 @@ import { reviewAnomaly } from "./anomalies.ts";
 import { labelOf, upsertBatch } from "./labels.ts";
 import { decodeLabelCursor, encodeLabelCursor, isLabelId } from "./labels-rows.ts";
 import { ActorSchema, ADDRESS_PATTERN, LabelInputSchema } from "./labels-types.ts";
-import { applyRescreen, countRescreenCandidates, rescreenCandidates } from "./rescreen.ts";
+import {
+  applyRescreen,
+  countRescreenCandidates,
+  type RescreenCursor,
+  type RescreenPage,
+  rescreenCandidates,
+} from "./rescreen.ts";
 import {
   MAX_SUPPRESSION_PAGE,
   REVIEWED_ALLOW_LIST_ID,
-  type RescreenCandidate,
   type RescreenUpdate,
   type ReviewEffect,
   type ReviewEffectResult,
@@ -53,11 +58,14 @@ export interface ReviewRepository {
   ): Promise<{ suppression: Suppression; revoked: boolean } | null>;
   /** Reviewed anomalies detected in [since, until): confirmed and false positives by reason code. */
   reviewStats(window: { since: Date; until: Date }): Promise<ReviewStats>;
-  /** Served predictions of transactions from or to `address` first seen since `since`, by id after `afterId`. */
+  /**
+   * The next `limit` transactions from or to `address` first seen since `since` (after the cursor, by first
+   * sighting), with their served predictions of the stored content.
+   */
   rescreenCandidates(
     address: string,
-    options: { since: Date; afterId?: string; limit: number },
-  ): Promise<RescreenCandidate[]>;
+    options: { since: Date; after?: RescreenCursor; limit: number },
+  ): Promise<RescreenPage>;
   countRescreenCandidates(address: string, since: Date): Promise<number>;
   /**
    * Stores re-screened verdicts in one transaction: the predictions, their anomalies (a newly flagged one is

@@ -405,7 +405,8 @@ export function defineReviewSuite(name: string, makeDb: () => Promise<Database>)
         await repos.recordScored([quiet]);
         const since = new Date(Date.now() - DAY_MS);
         expect(await review.countRescreenCandidates(sent.from, since)).toBe(2);
-        const candidates = await review.rescreenCandidates(sent.from, { since, limit: 1 });
+        const first = await review.rescreenCandidates(sent.from, { since, limit: 1 });
+        const candidates = first.candidates;
         expect(candidates).toEqual([
           {
             predictionId: ID,
@@ -420,18 +421,38 @@ export function defineReviewSuite(name: string, makeDb: () => Promise<Database>)
             reasons: [reason("model_outlier", 3)],
           },
         ]);
-        const next = await review.rescreenCandidates(sent.from, {
+        expect(first.next).toEqual({
+          firstSeenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+          hash: sent.hash,
+        });
+        // A transaction of the address without a usable prediction (none stored) is passed over, not listed.
+        await db.query(
+          `INSERT INTO transactions (hash, from_address, value_wei, gas, gas_price_wei, input_size)
+           VALUES ($1, $2, 0, 21000, 1, 0)`,
+          [`0x${"ab".repeat(32)}`, sent.from],
+        );
+        const rest = await review.rescreenCandidates(sent.from, {
           since,
           limit: 10,
-          afterId: candidates[0]?.predictionId ?? "",
+          ...(first.next ? { after: first.next } : {}),
         });
-        expect(next.map((c) => c.txHash)).toEqual([quiet.transaction.hash]);
-        expect(
-          await review.rescreenCandidates(sent.from, { since: new Date(Date.now() + DAY_MS), limit: 10 }),
-        ).toEqual([]);
+        expect(rest.candidates.map((c) => c.txHash)).toEqual([quiet.transaction.hash]);
+        expect(rest.next).toBeNull();
+        const late = await review.rescreenCandidates(sent.from, {
+          since: new Date(Date.now() + DAY_MS),
+          limit: 10,
+        });
+        expect(late).toEqual({ candidates: [], next: null });
+        await expect(
+          review.rescreenCandidates(sent.from, {
+            since,
+            limit: 10,
+            after: { firstSeenAt: "x", hash: sent.hash },
+          }),
+        ).rejects.toMatchObject({ code: "VALIDATION_ERROR" });
 
         const denied = [reason("deny_listed", 5), reason("model_outlier", 1.2)];
-        const low = next[0];
+        const low = rest.candidates[0];
         if (!low) throw new Error("no candidate");
         const written = await review.applyRescreen({
           jobId: "job-1",
