@@ -1962,7 +1962,7 @@ export interface components {
       startedAt: components["schemas"]["Timestamp"];
       finishedAt: components["schemas"]["Timestamp"] | null;
       error: string | null;
-      /** @description The past transactions touching the address, in store order (first 1000) */
+      /** @description The past transactions touching the address, oldest first by first sighting (the first 1000) */
       transactions: {
         hash: string;
         /** @enum {string} */

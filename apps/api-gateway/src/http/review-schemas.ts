@@ -201,7 +201,9 @@ export const RescreenJobSchema = z
           removedCodes: z.array(z.string()).describe("Reason codes it removed (or muted)"),
         }),
       )
-      .describe(`The past transactions touching the address, in store order (first ${MAX_RESCREEN_LISTED})`),
+      .describe(
+        `The past transactions touching the address, oldest first by first sighting (the first ${MAX_RESCREEN_LISTED})`,
+      ),
   })
   .meta({ id: "RescreenJob" });
 export type RescreenJob = z.infer<typeof RescreenJobSchema>;
