@@ -199,6 +199,18 @@ const modelOperationsEnv = envFragment("Model operations: drift checks and train
     ),
 });
 
+const reviewLoopEnv = envFragment('Review loop: re-screening jobs (docs/screening.md, "Re-screening")', {
+  RESCREEN_MAX_CONCURRENT_JOBS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(1)
+    .describe(
+      "Re-screening jobs running at once on this replica (each reads an address's stored results of up to 90 days); more → 429.",
+    ),
+});
+
 const rate = z.coerce.number().gt(0).max(1);
 
 const autoBaselineEnv = envFragment(
@@ -338,6 +350,7 @@ const gatewayEnv = defineAppEnv({
     contextEnvFragment,
     screeningEnvFragment,
     shippedListsEnv,
+    reviewLoopEnv,
     modelOperationsEnv,
     autoBaselineEnv,
     middlewareEnv,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Cache, createCacheFromEnv } from "@chainwatch/cache";
-import { createScreeningSet, openContextFromEnv } from "@chainwatch/context";
+import { createScreeningSet, openContextFromEnv, type ScreeningSet } from "@chainwatch/context";
 import {
   createCacheMetrics,
   createHealthMetrics,
@@ -23,6 +23,7 @@ import {
   createLabelRepository,
   createModelRegistry,
   createRepositories,
+  createReviewRepository,
   type Database,
   type ModelRegistry,
   runMigrations,
@@ -43,6 +44,7 @@ import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { createGatewayPipeline } from "./persistence/gateway-pipeline.ts";
 import { openDatabase } from "./persistence/open-database.ts";
+import { createRescreenJobs } from "./persistence/rescreen-jobs.ts";
 import { seedShippedListsAtStart } from "./screening/shipped-lists-at-start.ts";
 import { createServer } from "./server.ts";
 import { createStreaming } from "./streaming/create-streaming.ts";
@@ -65,6 +67,8 @@ export interface Gateway extends Component {
   /** The serving set, polled from the model registry. */
   readonly models: RegistryModelProvider;
   readonly modelRegistry: ModelRegistry;
+  /** This replica's screening lists and suppressions; undefined when SCREENING_ENABLED=false. */
+  readonly screening: ScreeningSet | undefined;
 }
 
 /**
@@ -118,6 +122,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         logger: logger.child({ component: "screening" }),
       })
     : undefined;
+  const review = createReviewRepository(database);
+  const rescreenJobs = createRescreenJobs({
+    review,
+    screening,
+    riskThreshold: env.RISK_THRESHOLD,
+    logger: logger.child({ component: "rescreen" }),
+    maxConcurrentJobs: env.RESCREEN_MAX_CONCURRENT_JOBS,
+    // The request that started the job is audited by the route; the outcome when it ends, here.
+    onFinished: (job, actor) =>
+      security.audit.recordSystem("rescreen", {
+        action: "address.rescreen.finished",
+        outcome: job.status === "succeeded" ? "success" : "failure",
+        resource: `address ${job.address}`,
+        details: {
+          jobId: job.id,
+          requestedBy: actor,
+          total: job.total,
+          processed: job.processed,
+          changed: job.changed,
+          anomaliesInserted: job.anomaliesInserted,
+        },
+      }),
+  });
   const scoring = createScoringService({
     models,
     cache,
@@ -226,6 +253,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     queryCache,
     warmJobs,
     labels,
+    review,
+    rescreenJobs,
     addressState: context.peek,
     security,
     pipeline,
@@ -286,6 +315,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       everyInterval(env.AUTO_BASELINE_CHECK_INTERVAL_SECONDS * 1000, () => autoBaseline.tick()),
     );
   lifecycle.add("cache warm jobs", { stop: () => warmJobs.drain() });
+  lifecycle.add("rescreen jobs", { stop: () => rescreenJobs.drain() });
   lifecycle.add("streaming", { stop: () => streaming.stop() });
   // last_used_at is written once a minute for all keys seen, not on each request, and once more at stop.
   const flushKeyUsage = () => security.authenticator.flushKeyUsage().catch(() => {});
@@ -335,6 +365,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cache,
     models,
     modelRegistry,
+    screening,
     generatedAdminKey: security.generatedAdminKey,
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),

@@ -1,6 +1,6 @@
 import { createLabelRepository, createPostgresDatabase, type Database } from "@chainwatch/store";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { generateApiKey } from "./auth/api-key-format.ts";
 import { startTestGateway, type TestGateway } from "./testing/test-gateway.ts";
 
@@ -101,6 +101,43 @@ await describeWithServices(
       expect(both.reasons.map((reason) => reason.code)).toEqual(
         expect.arrayContaining(["deny_listed", "allow_listed"]),
       );
+    });
+
+    it("a suppression made by a review on one replica applies on the other within the bound; so does its revocation", async () => {
+      const database = databases[0] as Database;
+      // the deny-listed transfer above is stored as an anomaly behind the answer (write-behind)
+      const anomalyId = await vi.waitFor(
+        async () => {
+          const { rows } = await database.query<{ id: string }>(
+            `SELECT a.id::text AS id FROM anomalies a JOIN transactions t ON t.hash = a.tx_hash
+             WHERE t.from_address = $1 ORDER BY a.id LIMIT 1`,
+            [USER],
+          );
+          expect(rows).toHaveLength(1);
+          return rows[0]?.id ?? "";
+        },
+        { timeout: 5_000, interval: 50 },
+      );
+      const reviewed = await first.send(`/api/v1/anomalies/${anomalyId}/review`, {
+        method: "POST",
+        body: {
+          falsePositive: true,
+          effect: { type: "suppress", party: "from", reasonCode: "model_outlier", days: 1, reason: "test" },
+        },
+      });
+      expect(reviewed.status).toBe(200);
+      const written = Date.now();
+      const { id } = (reviewed.json as { effect: { suppression: { id: string } } }).effect.suppression;
+      const heldBy = (gateway: TestGateway) =>
+        gateway.gateway.screening?.suppressions(USER, null).map((hit) => hit.suppressionId) ?? [];
+      await vi.waitFor(() => expect(heldBy(second)).toEqual([id]), { timeout: 10_000, interval: 20 });
+      expect(Date.now() - written).toBeLessThan(REFRESH_SECONDS * 1_000 + 4_000);
+
+      const revoked = await second.send(`/api/v1/suppressions/${id}/revoke`, { method: "POST", body: {} });
+      expect(revoked.status).toBe(200);
+      const revokedAt = Date.now();
+      await vi.waitFor(() => expect(heldBy(first)).toEqual([]), { timeout: 10_000, interval: 20 });
+      expect(Date.now() - revokedAt).toBeLessThan(REFRESH_SECONDS * 1_000 + 4_000);
     });
   },
 );

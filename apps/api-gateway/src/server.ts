@@ -3,7 +3,7 @@ import type { AddressState } from "@chainwatch/context";
 import type { HttpMetrics, Registry } from "@chainwatch/metrics";
 import type { ScoringService, TransactionPipeline } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
-import type { AuthRepositories, LabelRepository, Repositories } from "@chainwatch/store";
+import type { AuthRepositories, LabelRepository, Repositories, ReviewRepository } from "@chainwatch/store";
 import compression from "compression";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import type { AuditLog } from "./auth/audit-log.ts";
@@ -27,6 +27,7 @@ import { sizeLimit } from "./middleware/size-limit.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "./openapi/document.ts";
 import type { AnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import type { CacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
+import type { RescreenJobs } from "./persistence/rescreen-jobs.ts";
 import { anomalyEndpoints } from "./routes/anomalies.ts";
 import { auditLogEndpoints } from "./routes/audit-logs.ts";
 import { authEndpoints } from "./routes/auth.ts";
@@ -36,6 +37,7 @@ import { healthEndpoints } from "./routes/health.ts";
 import { ingestEndpoints } from "./routes/ingest.ts";
 import { type ModelRouteOptions, modelEndpoints } from "./routes/models.ts";
 import { predictEndpoints } from "./routes/predict.ts";
+import { reviewLoopEndpoints } from "./routes/review-loop.ts";
 import { screeningEndpoints } from "./routes/screening.ts";
 import { streamStatusEndpoints } from "./routes/stream-status.ts";
 import { transactionEndpoints } from "./routes/transactions.ts";
@@ -64,6 +66,9 @@ export interface ServerDeps {
   };
   /** Screening lists and labels (the screening API and the address screen). */
   labels: LabelRepository;
+  /** The review loop: reviews with effects, suppressions, precision by reason code, re-screening writes. */
+  review: ReviewRepository;
+  rescreenJobs: RescreenJobs;
   /** One address's context state for the address screen (absent: the screen shows `context: null`). */
   addressState?: (address: string) => Promise<AddressState | null>;
   /** The model lifecycle API (registry, serving set, training and drift); audit comes from `security`. */
@@ -155,6 +160,7 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
     ...transactionEndpoints({ repositories: deps.repositories }),
     ...anomalyEndpoints({
       repositories: deps.repositories,
+      review: deps.review,
       queryCache: deps.queryCache,
       audit: deps.security.audit,
     }),
@@ -172,6 +178,11 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
       ...(deps.addressState ? { addressState: deps.addressState } : {}),
       labels: deps.labels,
       repositories: deps.repositories,
+      audit: deps.security.audit,
+    }),
+    ...reviewLoopEndpoints({
+      review: deps.review,
+      rescreenJobs: deps.rescreenJobs,
       audit: deps.security.audit,
     }),
     ...(deps.models ? modelEndpoints({ ...deps.models, audit: deps.security.audit }) : []),

@@ -284,6 +284,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/anomalies/review-stats": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Precision of reviewed anomalies by reason code (confirmed vs false positive) over a window
+     * @description Needs the `anomalies:read` permission.
+     */
+    get: operations["getReviewStats"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/anomalies/{id}/review": {
     parameters: {
       query?: never;
@@ -294,7 +314,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Record an analyst's verdict on an anomaly
+     * Record an analyst's verdict on an anomaly; a false positive may also allowlist a party or suppress one reason code for it, for a period
      * @description Needs the `anomalies:review` permission.
      */
     post: operations["reviewAnomaly"];
@@ -712,6 +732,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/suppressions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Reason suppressions left by reviews, newest first, by address and status
+     * @description Needs the `anomalies:read` permission.
+     */
+    get: operations["listSuppressions"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/suppressions/{id}/revoke": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End a suppression now; every replica applies the reason again within the refresh interval
+     * @description Needs the `anomalies:review` permission.
+     */
+    post: operations["revokeSuppression"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/addresses/{address}/rescreen": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 202: re-apply the current labels and suppressions to the address's stored results of the last `days` days
+     * @description Needs the `labels:write` permission.
+     */
+    post: operations["startRescreen"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/rescreen-jobs/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Progress of a re-screening job, and the past transactions touching the address
+     * @description Needs the `labels:write` permission.
+     */
+    get: operations["getRescreenJob"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/models": {
     parameters: {
       query?: never;
@@ -1083,7 +1183,8 @@ export interface components {
         | "context_unavailable"
         | "deny_listed"
         | "allow_listed"
-        | "watch_listed";
+        | "watch_listed"
+        | "review_suppressed";
       /** @description A sentence with units, for people */
       message: string;
       /** @description Evidence in decades: -log10 of how likely this is under normal behaviour; 0 = informational */
@@ -1334,9 +1435,173 @@ export interface components {
         critical: number;
       };
     };
+    ReviewStats: {
+      since: components["schemas"]["Timestamp"];
+      until: components["schemas"]["Timestamp"];
+      reviewed: number;
+      /** @description Reviewed as real (falsePositive: false) */
+      confirmed: number;
+      falsePositives: number;
+      /** @description confirmed / reviewed; null when none is reviewed */
+      precision: number | null;
+      /** @description Per reason code that counted in the flagged verdict (not suppressed, evidence > 0), most reviewed first */
+      byReason: {
+        code: string;
+        reviewed: number;
+        /** @description Reviewed as real (falsePositive: false) */
+        confirmed: number;
+        falsePositives: number;
+        /** @description confirmed / reviewed; null when none is reviewed */
+        precision: number | null;
+      }[];
+    };
+    ReviewedAnomaly: {
+      id: string;
+      txHash: string;
+      modelVersion: string;
+      riskScore: number | null;
+      riskLevel: ("low" | "medium" | "high" | "critical") | null;
+      reasons: components["schemas"]["Reason"][];
+      anomalyScore: number;
+      /** @enum {string} */
+      severity: "low" | "medium" | "high" | "critical";
+      confidence: number;
+      /** @description Feature values the model saw */
+      features: {
+        [key: string]: number;
+      } | null;
+      explanation: components["schemas"]["FeatureContribution"][];
+      detectedAt: components["schemas"]["Timestamp"];
+      reviewed: boolean;
+      reviewedBy: string | null;
+      reviewedAt: components["schemas"]["Timestamp"] | null;
+      falsePositive: boolean | null;
+      reviewNote: string | null;
+      /** @description What the review did beside recording the verdict */
+      effect: components["schemas"]["ReviewEffectResult"] | null;
+    };
+    ReviewEffectResult:
+      | {
+          /** @constant */
+          type: "allowlist";
+          listId: string;
+          /** @description The default reviewed-allow list was created by this review */
+          listCreated: boolean;
+          label: components["schemas"]["Label"];
+        }
+      | {
+          /** @constant */
+          type: "suppress";
+          suppression: components["schemas"]["Suppression"];
+        };
+    Label: {
+      id: string;
+      listId: string;
+      chainId: number;
+      address: string;
+      /** @enum {string} */
+      category:
+        | "phishing"
+        | "exploit"
+        | "sanctioned"
+        | "mixer"
+        | "scam"
+        | "exchange"
+        | "bridge"
+        | "mev"
+        | "custom";
+      source: string | null;
+      confidence: number;
+      note: string | null;
+      createdBy: string;
+      updatedBy: string;
+      createdAt: string;
+      updatedAt: string;
+      expiresAt: string | null;
+    };
+    Suppression: {
+      id: string;
+      chainId: number;
+      address: string;
+      /** @description One of: model_outlier, sender_burst, sender_fan_out, value_above_sender_history, new_sender_large_value, first_seen_sender, recipient_fan_in, first_seen_recipient */
+      reasonCode: string;
+      /** @description Why the reviewer muted it */
+      reason: string;
+      /** @description The anomaly whose review created it */
+      anomalyId: string | null;
+      createdBy: string;
+      createdAt: components["schemas"]["Timestamp"];
+      expiresAt: components["schemas"]["Timestamp"];
+      revokedBy: string | null;
+      revokedAt: components["schemas"]["Timestamp"] | null;
+      revokeReason: string | null;
+      /**
+       * @description active: applied by every replica; expired and revoked: kept as record
+       * @enum {string}
+       */
+      status: "active" | "expired" | "revoked";
+    };
     AnomalyReviewRequest: {
       falsePositive: boolean;
       note?: string;
+      /** @description Only with falsePositive: true. allowlist: a label on an allow list for that party, expiring after `days`; suppress: mute `reasonCode` for that party for `days`. Both need a `reason`, are audited, and reach every replica within SCREENING_REFRESH_INTERVAL_SECONDS plus one load */
+      effect?: components["schemas"]["ReviewAllowlistEffect"] | components["schemas"]["ReviewSuppressEffect"];
+    };
+    ReviewAllowlistEffect: {
+      /** @constant */
+      type: "allowlist";
+      /**
+       * @description Which party of the anomaly's transaction: from (sender) or to (recipient)
+       * @enum {string}
+       */
+      party: "from" | "to";
+      /** @description How long the effect lasts, from now */
+      days: number;
+      /** @description Why the address is known-good; stored in the label's note */
+      reason: string;
+      /**
+       * @description An existing allow list; default reviewed-allow (created on first use)
+       * @default reviewed-allow
+       */
+      listId?: string;
+      /**
+       * @description The label's category, e.g. exchange
+       * @default custom
+       * @enum {string}
+       */
+      category?:
+        | "phishing"
+        | "exploit"
+        | "sanctioned"
+        | "mixer"
+        | "scam"
+        | "exchange"
+        | "bridge"
+        | "mev"
+        | "custom";
+    };
+    ReviewSuppressEffect: {
+      /** @constant */
+      type: "suppress";
+      /**
+       * @description Which party of the anomaly's transaction: from (sender) or to (recipient)
+       * @enum {string}
+       */
+      party: "from" | "to";
+      /** @enum {string} */
+      reasonCode:
+        | "model_outlier"
+        | "sender_burst"
+        | "sender_fan_out"
+        | "value_above_sender_history"
+        | "new_sender_large_value"
+        | "first_seen_sender"
+        | "recipient_fan_in"
+        | "first_seen_recipient";
+      /** @description How long the effect lasts, from now */
+      days: number;
+      /** @description Why this reason is noise for this address */
+      reason: string;
     };
     JobAccepted: {
       jobId: string;
@@ -1535,31 +1800,6 @@ export interface components {
       /** @description Pass as cursor for the next page; null on the last */
       nextCursor: string | null;
     };
-    Label: {
-      id: string;
-      listId: string;
-      chainId: number;
-      address: string;
-      /** @enum {string} */
-      category:
-        | "phishing"
-        | "exploit"
-        | "sanctioned"
-        | "mixer"
-        | "scam"
-        | "exchange"
-        | "bridge"
-        | "mev"
-        | "custom";
-      source: string | null;
-      confidence: number;
-      note: string | null;
-      createdBy: string;
-      updatedBy: string;
-      createdAt: string;
-      updatedAt: string;
-      expiresAt: string | null;
-    };
     LabelWriteResponse: {
       label: components["schemas"]["Label"];
       created: boolean;
@@ -1682,6 +1922,71 @@ export interface components {
         lastAt: string | null;
         distinctSenders: number;
       };
+    };
+    SuppressionPage: {
+      /** @description Newest first */
+      suppressions: components["schemas"]["Suppression"][];
+      /** @description Pass as cursor for the next page; null on the last */
+      nextCursor: string | null;
+    };
+    RevokeSuppressionResponse: {
+      suppression: components["schemas"]["Suppression"];
+      /** @description false: it was revoked already (nothing changed) */
+      revoked: boolean;
+    };
+    RevokeSuppressionRequest: {
+      /** @description Why it is revoked (kept with it) */
+      reason?: string;
+    };
+    RescreenRequest: {
+      /**
+       * @description Look back this many days (by first sighting of the transaction)
+       * @default 30
+       */
+      days?: number;
+    };
+    RescreenJob: {
+      id: string;
+      /** @enum {string} */
+      status: "running" | "succeeded" | "failed";
+      address: string;
+      days: number;
+      since: components["schemas"]["Timestamp"];
+      /** @description Stored results touching the address in the window */
+      total: number;
+      processed: number;
+      /** @description Results whose stored verdict changed (recorded in rescreen_changes) */
+      changed: number;
+      /** @description Newly flagged results added to the review queue */
+      anomaliesInserted: number;
+      startedAt: components["schemas"]["Timestamp"];
+      finishedAt: components["schemas"]["Timestamp"] | null;
+      error: string | null;
+      /** @description The past transactions touching the address, oldest first by first sighting (the first 1000) */
+      transactions: {
+        hash: string;
+        /** @enum {string} */
+        role: "from" | "to" | "self";
+        modelVersion: string;
+        firstSeenAt: components["schemas"]["Timestamp"];
+        before: {
+          riskScore: number;
+          /** @enum {string} */
+          riskLevel: "low" | "medium" | "high" | "critical";
+          isAnomaly: boolean;
+        };
+        after: {
+          riskScore: number;
+          /** @enum {string} */
+          riskLevel: "low" | "medium" | "high" | "critical";
+          isAnomaly: boolean;
+        };
+        isChanged: boolean;
+        /** @description Reason codes the re-screen added (or un-muted) */
+        addedCodes: string[];
+        /** @description Reason codes it removed (or muted) */
+        removedCodes: string[];
+      }[];
     };
     ModelList: {
       versions: components["schemas"]["ModelVersion"][];
@@ -2033,7 +2338,14 @@ export type TransactionLookupRequest = components["schemas"]["TransactionLookupR
 export type AnomalyPage = components["schemas"]["AnomalyPage"];
 export type Anomaly = components["schemas"]["Anomaly"];
 export type AnomalyStats = components["schemas"]["AnomalyStats"];
+export type ReviewStats = components["schemas"]["ReviewStats"];
+export type ReviewedAnomaly = components["schemas"]["ReviewedAnomaly"];
+export type ReviewEffectResult = components["schemas"]["ReviewEffectResult"];
+export type Label = components["schemas"]["Label"];
+export type Suppression = components["schemas"]["Suppression"];
 export type AnomalyReviewRequest = components["schemas"]["AnomalyReviewRequest"];
+export type ReviewAllowlistEffect = components["schemas"]["ReviewAllowlistEffect"];
+export type ReviewSuppressEffect = components["schemas"]["ReviewSuppressEffect"];
 export type JobAccepted = components["schemas"]["JobAccepted"];
 export type CacheWarmRequest = components["schemas"]["CacheWarmRequest"];
 export type CacheWarmJob = components["schemas"]["CacheWarmJob"];
@@ -2059,7 +2371,6 @@ export type PutLabelListResponse = components["schemas"]["PutLabelListResponse"]
 export type PutLabelListRequest = components["schemas"]["PutLabelListRequest"];
 export type Deleted = components["schemas"]["Deleted"];
 export type LabelPage = components["schemas"]["LabelPage"];
-export type Label = components["schemas"]["Label"];
 export type LabelWriteResponse = components["schemas"]["LabelWriteResponse"];
 export type LabelRequest = components["schemas"]["LabelRequest"];
 export type ImportLabelsResponse = components["schemas"]["ImportLabelsResponse"];
@@ -2067,6 +2378,11 @@ export type ImportLabelsRequest = components["schemas"]["ImportLabelsRequest"];
 export type AddressScreen = components["schemas"]["AddressScreen"];
 export type AddressLabel = components["schemas"]["AddressLabel"];
 export type AddressContext = components["schemas"]["AddressContext"];
+export type SuppressionPage = components["schemas"]["SuppressionPage"];
+export type RevokeSuppressionResponse = components["schemas"]["RevokeSuppressionResponse"];
+export type RevokeSuppressionRequest = components["schemas"]["RevokeSuppressionRequest"];
+export type RescreenRequest = components["schemas"]["RescreenRequest"];
+export type RescreenJob = components["schemas"]["RescreenJob"];
 export type ModelList = components["schemas"]["ModelList"];
 export type ModelVersion = components["schemas"]["ModelVersion"];
 export type ActiveModelSet = components["schemas"]["ActiveModelSet"];
@@ -3138,6 +3454,65 @@ export interface operations {
       };
     };
   };
+  getReviewStats: {
+    parameters: {
+      query?: {
+        since?: string;
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ReviewStats"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
   reviewAnomaly: {
     parameters: {
       query?: never;
@@ -3159,7 +3534,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Anomaly"];
+          "application/json": components["schemas"]["ReviewedAnomaly"];
         };
       };
       /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
@@ -4474,6 +4849,258 @@ export interface operations {
       };
       /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  listSuppressions: {
+    parameters: {
+      query?: {
+        address?: string;
+        status?: "active" | "expired" | "revoked" | "all";
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["SuppressionPage"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  revokeSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RevokeSuppressionRequest"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RevokeSuppressionResponse"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  startRescreen: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        address: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RescreenRequest"];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["JobAccepted"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Rate limited; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  getRescreenJob: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RescreenJob"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -33,6 +33,7 @@ export {
   readAddressState,
 } from "./redis-state-store.ts";
 export { applyLabels, DENY_LABEL_SURPRISE } from "./screening/label-reasons.ts";
+export { rescreenVerdict } from "./screening/rescreen.ts";
 export {
   createScreeningSet,
   type ListKind,
@@ -42,6 +43,8 @@ export {
   type ScreeningSet,
   type ScreeningSetOptions,
   type ScreeningSnapshot,
+  type SuppressionEntry,
+  type SuppressionHit,
 } from "./screening/screening-set.ts";
 export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 export type { AddressStateStore } from "./state-store.ts";

@@ -15,6 +15,7 @@ export const REASON_CODES = [
   "deny_listed",
   "allow_listed",
   "watch_listed",
+  "review_suppressed",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -30,7 +31,10 @@ export interface Reason {
   surprise: number;
   /** The numbers behind the message. */
   data: Record<string, number | string | boolean | null>;
-  /** Muted by an allow label on its address: shown for the record, not counted in the verdict. */
+  /**
+   * Muted by an allow label on its address, or by a reviewer's suppression of its code for that address
+   * (a `review_suppressed` reason says which): shown for the record, not counted in the verdict.
+   */
   suppressed?: true;
 }
 

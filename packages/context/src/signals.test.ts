@@ -132,6 +132,24 @@ describe("context reasons", () => {
       "the sender is on allow list allow-list (exchange; source test)",
       "the sender is on watch list watch-list (phishing; source test)",
     ]);
+    const reviewed = applyLabels(
+      [model],
+      [],
+      [
+        {
+          suppressionId: "7",
+          address: `0x${"a".repeat(40)}`,
+          chainId: 1,
+          reasonCode: "model_outlier",
+          expiresAt: "2027-01-01T00:00:00.000Z",
+          anomalyId: "12",
+          role: "to",
+        },
+      ],
+    ).reasons;
+    expect(reviewed.map((reason) => reason.message).at(-1)).toBe(
+      "model_outlier is suppressed for the recipient until 2027-01-01T00:00:00.000Z (suppression 7, from the review of anomaly 12)",
+    );
     const rendered = new Set(
       [
         ...contextReasons(quiet),
@@ -139,6 +157,7 @@ describe("context reasons", () => {
         ...contextReasons({ ...quiet, available: false }),
         model,
         ...labelled,
+        ...reviewed,
       ].map((reason) => reason.code),
     );
     expect([...rendered].sort()).toEqual([...REASON_CODES].sort());

@@ -77,8 +77,8 @@ export interface ScoringServiceOptions {
   riskThreshold?: number;
   /**
    * Screening lists (deny, allow, watch): a deny label flags the transaction (at least high), an allow
-   * label mutes its party's reasons. Applied when a result is computed; a cached verdict keeps the labels
-   * it was computed with.
+   * label mutes its party's reasons, a reviewer's suppression mutes one code for one address. Applied when
+   * a result is computed; a cached verdict keeps the labels it was computed with.
    */
   screening?: Screening;
 }
@@ -257,7 +257,11 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           }),
         );
         const screened = options.screening
-          ? applyLabels(reasons, options.screening.screen(tx.from, tx.to))
+          ? applyLabels(
+              reasons,
+              options.screening.screen(tx.from, tx.to),
+              options.screening.suppressions?.(tx.from, tx.to),
+            )
           : { reasons, isDenied: false };
         const verdict = combineVerdict(
           screened.reasons,

@@ -26,6 +26,9 @@ export {
   type ModelRegistry,
 } from "./repositories/model-registry.ts";
 export * from "./repositories/model-registry-types.ts";
+export { MAX_RESCREEN_PAGE, type RescreenCursor, type RescreenPage } from "./repositories/rescreen.ts";
+export { createReviewRepository, type ReviewRepository } from "./repositories/review.ts";
+export * from "./repositories/review-types.ts";
 export {
   countStoredTransactions,
   MAX_STORED_TRANSACTION_BATCH,

@@ -165,13 +165,6 @@ export const AnomalyQuerySchema = z
   })
   .meta({ id: "AnomalyQuery" });
 
-export const ReviewRequestSchema = z
-  .strictObject({
-    falsePositive: z.boolean(),
-    note: z.string().max(2_000).optional(),
-  })
-  .meta({ id: "AnomalyReviewRequest" });
-
 export const CacheWarmRequestSchema = z
   .strictObject({
     numRecent: z

@@ -1,5 +1,5 @@
 import type { Reason } from "../reasons.ts";
-import type { ScreeningHit } from "./screening-set.ts";
+import type { ScreeningHit, SuppressionHit } from "./screening-set.ts";
 
 /** Evidence of a deny label: enough on its own for a critical verdict (riskScore 0.66 at 5 decades). */
 export const DENY_LABEL_SURPRISE = 5;
@@ -37,30 +37,75 @@ function labelReason(hit: ScreeningHit): Reason {
   };
 }
 
+/** Whether a reason with this code describes the party in `role` (model reasons describe both). */
+function describesParty(code: string, role: "from" | "to"): boolean {
+  if (SENDER_CODES.has(code)) return role === "from";
+  if (RECIPIENT_CODES.has(code)) return role === "to";
+  return true;
+}
+
+function suppressionReason(hit: SuppressionHit): Reason {
+  const review = hit.anomalyId === null ? "" : `, from the review of anomaly ${hit.anomalyId}`;
+  return {
+    kind: "rule",
+    code: "review_suppressed",
+    message: `${hit.reasonCode} is suppressed for the ${partyOf(hit.role)} until ${hit.expiresAt} (suppression ${hit.suppressionId}${review})`,
+    surprise: 0,
+    data: {
+      address: hit.address,
+      role: hit.role,
+      reasonCode: hit.reasonCode,
+      suppressionId: hit.suppressionId,
+      anomalyId: hit.anomalyId,
+      expiresAt: hit.expiresAt,
+    },
+  };
+}
+
+const NO_SUPPRESSIONS: readonly SuppressionHit[] = [];
+
 /**
- * Applies a transaction's labels to its reasons. A deny label adds a label reason (and the verdict is at
- * least high: see combineVerdict's `atLeast`). An allow label on a party mutes that party's context
- * reasons and the model's — unless a deny label applies to the same party; muted reasons stay in the list, marked `suppressed`, so the
- * decision can be explained. A deny-listed counterparty is never hidden by the other party's allow label.
+ * Applies a transaction's labels and reviewers' suppressions to its reasons. A deny label adds a label
+ * reason (and the verdict is at least high: see combineVerdict's `atLeast`). An allow label on a party
+ * mutes that party's context reasons and the model's — unless a deny label applies to the same party. A
+ * suppression mutes one code on its party (the model's on either), with the same deny exception, and adds
+ * a `review_suppressed` reason naming it when it muted something. Muted reasons stay in the list, marked
+ * `suppressed`, so the decision can be explained. A deny-listed counterparty is never hidden by the other
+ * party's allow label, and a label reason is never muted.
  */
 export function applyLabels(
   reasons: readonly Reason[],
   hits: readonly ScreeningHit[],
+  suppressions: readonly SuppressionHit[] = NO_SUPPRESSIONS,
 ): { reasons: readonly Reason[]; isDenied: boolean } {
-  // The common case (no label on either party) allocates nothing.
-  if (hits.length === 0) return { reasons: reasons as Reason[], isDenied: false };
+  // The common case (no label or suppression on either party) allocates nothing.
+  if (hits.length === 0 && suppressions.length === 0)
+    return { reasons: reasons as Reason[], isDenied: false };
   const denied = new Set(hits.filter((hit) => hit.listKind === "deny").map((hit) => hit.role));
   const allowed = new Set(
     hits.filter((hit) => hit.listKind === "allow" && !denied.has(hit.role)).map((hit) => hit.role),
   );
-  // The model judges the transaction's shape (amount, gas, call data); between a trusted party and anyone
-  // that shape is the trusted party's ordinary business (an exchange's deposits and payouts), so either
-  // party's allow label mutes it. The counterparty's own behaviour (its burst, its age) still counts.
-  const muted = (reason: Reason) =>
-    (allowed.size > 0 && reason.kind === "model") ||
-    (allowed.has("from") && SENDER_CODES.has(reason.code)) ||
-    (allowed.has("to") && RECIPIENT_CODES.has(reason.code));
+  const active = suppressions.filter((hit) => !denied.has(hit.role));
+  const used = new Set<SuppressionHit>();
+  const muted = (reason: Reason) => {
+    if (reason.kind === "label") return false;
+    // The model judges the transaction's shape (amount, gas, call data); between a trusted party and
+    // anyone that shape is the trusted party's ordinary business (an exchange's deposits and payouts), so
+    // either party's allow label mutes it. The counterparty's own behaviour (its burst, its age) counts.
+    if (
+      (allowed.size > 0 && reason.kind === "model") ||
+      (allowed.has("from") && SENDER_CODES.has(reason.code)) ||
+      (allowed.has("to") && RECIPIENT_CODES.has(reason.code))
+    )
+      return true;
+    const suppression = active.find(
+      (hit) => hit.reasonCode === reason.code && describesParty(reason.code, hit.role),
+    );
+    if (suppression) used.add(suppression);
+    return suppression !== undefined;
+  };
   const out: Reason[] = reasons.map((reason) => (muted(reason) ? { ...reason, suppressed: true } : reason));
   for (const hit of hits) out.push(labelReason(hit));
+  for (const hit of used) out.push(suppressionReason(hit));
   return { reasons: out, isDenied: denied.size > 0 };
 }

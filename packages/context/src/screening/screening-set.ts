@@ -15,18 +15,37 @@ export interface ScreeningEntry {
   expiresAt: string | null;
 }
 
+/** A reason code muted for one address after a false-positive review (store table reason_suppressions). */
+export interface SuppressionEntry {
+  suppressionId: string;
+  address: string;
+  chainId: number;
+  reasonCode: string;
+  /** ISO time; past it the suppression no longer applies (the next snapshot drops it too). */
+  expiresAt: string;
+  anomalyId: string | null;
+}
+
 export interface ScreeningSnapshot {
   revision: string | number;
   entries: readonly ScreeningEntry[];
+  /** Active suppressions; the same revision covers them. Absent: none. */
+  suppressions?: readonly SuppressionEntry[];
 }
 
 export interface ScreeningHit extends ScreeningEntry {
   role: "from" | "to";
 }
 
+export interface SuppressionHit extends SuppressionEntry {
+  role: "from" | "to";
+}
+
 export interface Screening {
   /** The labels of a transaction's two parties: a map lookup each (well under a microsecond). */
   screen(from: string | null, to: string | null, chainId?: number): ScreeningHit[];
+  /** The active reason suppressions of a transaction's two parties (a map lookup each). */
+  suppressions?(from: string | null, to: string | null, chainId?: number): SuppressionHit[];
 }
 
 export interface ScreeningSet extends Screening {
@@ -37,6 +56,9 @@ export interface ScreeningSet extends Screening {
   refresh(): Promise<boolean>;
   revision(): string | null;
   size(): number;
+  /** Active suppressions held (by address). */
+  suppressionCount(): number;
+  suppressions(from: string | null, to: string | null, chainId?: number): SuppressionHit[];
 }
 
 export interface ScreeningSetOptions {
@@ -48,6 +70,38 @@ export interface ScreeningSetOptions {
 }
 
 const NO_HITS: ScreeningHit[] = [];
+const NO_SUPPRESSIONS: SuppressionHit[] = [];
+
+/** Entries keyed by lower-case address: no string is built per lookup, the chain is checked on the few found. */
+function byAddressOf<Entry extends { address: string }>(entries: readonly Entry[]): Map<string, Entry[]> {
+  const map = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const key = entry.address.toLowerCase();
+    const list = map.get(key);
+    if (list) list.push(entry);
+    else map.set(key, [entry]);
+  }
+  return map;
+}
+
+/** The live entries of one party: same chain, not expired at `at`. */
+function partyHits<Entry extends { chainId: number; expiresAt: string | null }>(
+  map: Map<string, Entry[]>,
+  address: string | null,
+  role: "from" | "to",
+  chainId: number,
+  at: number,
+  into: (Entry & { role: "from" | "to" })[],
+): void {
+  if (address === null) return;
+  const entries = map.get(address);
+  if (!entries) return;
+  for (const entry of entries) {
+    if (entry.chainId !== chainId) continue;
+    if (entry.expiresAt !== null && Date.parse(entry.expiresAt) <= at) continue;
+    into.push({ ...entry, role });
+  }
+}
 
 /**
  * Screening lists in memory, per replica, refreshed from the store by revision (like the model registry
@@ -57,23 +111,18 @@ const NO_HITS: ScreeningHit[] = [];
 export function createScreeningSet(options: ScreeningSetOptions): ScreeningSet {
   const now = options.now ?? Date.now;
   let byAddress = new Map<string, ScreeningEntry[]>();
+  let suppressionsByAddress = new Map<string, SuppressionEntry[]>();
   let loadedRevision: string | null = null;
   let timer: NodeJS.Timeout | undefined;
 
   async function load(): Promise<void> {
     const snapshot = await options.snapshot();
-    const next = new Map<string, ScreeningEntry[]>();
-    // Keyed by address alone (no string built per lookup); the chain is checked on the few entries found.
-    for (const entry of snapshot.entries) {
-      const key = entry.address.toLowerCase();
-      const list = next.get(key);
-      if (list) list.push(entry);
-      else next.set(key, [entry]);
-    }
-    byAddress = next;
+    const suppressions = snapshot.suppressions ?? [];
+    byAddress = byAddressOf(snapshot.entries);
+    suppressionsByAddress = byAddressOf(suppressions);
     loadedRevision = String(snapshot.revision);
     options.logger.info(
-      { revision: loadedRevision, labels: snapshot.entries.length },
+      { revision: loadedRevision, labels: snapshot.entries.length, suppressions: suppressions.length },
       "screening lists loaded",
     );
   }
@@ -85,25 +134,22 @@ export function createScreeningSet(options: ScreeningSetOptions): ScreeningSet {
     return true;
   }
 
-  function hitsOf(address: string | null, role: "from" | "to", chainId: number, into: ScreeningHit[]) {
-    if (address === null) return;
-    const entries = byAddress.get(address);
-    if (!entries) return;
-    const at = now();
-    for (const entry of entries) {
-      if (entry.chainId !== chainId) continue;
-      if (entry.expiresAt !== null && Date.parse(entry.expiresAt) <= at) continue;
-      into.push({ ...entry, role });
-    }
-  }
-
   return {
     screen(from, to, chainId = 1) {
       if (byAddress.size === 0) return NO_HITS;
       const hits: ScreeningHit[] = [];
-      hitsOf(from, "from", chainId, hits);
-      if (to !== from) hitsOf(to, "to", chainId, hits);
+      const at = now();
+      partyHits(byAddress, from, "from", chainId, at, hits);
+      if (to !== from) partyHits(byAddress, to, "to", chainId, at, hits);
       return hits.length === 0 ? NO_HITS : hits;
+    },
+    suppressions(from, to, chainId = 1) {
+      if (suppressionsByAddress.size === 0) return NO_SUPPRESSIONS;
+      const hits: SuppressionHit[] = [];
+      const at = now();
+      partyHits(suppressionsByAddress, from, "from", chainId, at, hits);
+      if (to !== from) partyHits(suppressionsByAddress, to, "to", chainId, at, hits);
+      return hits.length === 0 ? NO_SUPPRESSIONS : hits;
     },
     async start() {
       // A store that is down at start leaves the lists empty until the first poll that reaches it: scoring
@@ -122,5 +168,6 @@ export function createScreeningSet(options: ScreeningSetOptions): ScreeningSet {
     refresh,
     revision: () => loadedRevision,
     size: () => byAddress.size,
+    suppressionCount: () => [...suppressionsByAddress.values()].reduce((sum, list) => sum + list.length, 0),
   };
 }

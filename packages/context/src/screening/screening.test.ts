@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Reason } from "../reasons.ts";
 import { combineVerdict } from "../verdict.ts";
 import { applyLabels } from "./label-reasons.ts";
-import { createScreeningSet, type ScreeningEntry } from "./screening-set.ts";
+import { rescreenVerdict } from "./rescreen.ts";
+import { createScreeningSet, type ScreeningEntry, type SuppressionEntry } from "./screening-set.ts";
 
 const EXCHANGE = `0x${"e".repeat(40)}`;
 const PHISHER = `0x${"f".repeat(40)}`;
@@ -118,5 +119,126 @@ describe("screening lists", () => {
     const applied = applyLabels([burst], set.screen(EXCHANGE, USER));
     expect(applied.isDenied).toBe(true);
     expect(applied.reasons[0]?.suppressed).toBeUndefined();
+  });
+});
+
+const suppression = (
+  address: string,
+  reasonCode: string,
+  extra: Partial<SuppressionEntry> = {},
+): SuppressionEntry => ({
+  suppressionId: "3",
+  address,
+  chainId: 1,
+  reasonCode,
+  expiresAt: "2026-02-01T00:00:00.000Z",
+  anomalyId: "41",
+  ...extra,
+});
+
+describe("reviewers' suppressions", () => {
+  async function loaded(entries: ScreeningEntry[], suppressions: SuppressionEntry[]) {
+    const set = createScreeningSet({
+      snapshot: async () => ({ revision: 1, entries, suppressions }),
+      revision: async () => 1,
+      intervalMs: 60_000,
+      logger,
+      now: () => Date.parse("2026-01-01T00:00:00Z"),
+    });
+    await set.start();
+    set.stop();
+    return set;
+  }
+
+  it("are held per address with the party's role; expired and other-chain ones do not apply", async () => {
+    const set = await loaded(
+      [],
+      [
+        suppression(EXCHANGE, "sender_burst"),
+        suppression(USER, "recipient_fan_in", { suppressionId: "4", expiresAt: "2025-12-31T00:00:00.000Z" }),
+        suppression(USER, "model_outlier", { suppressionId: "5", chainId: 10 }),
+      ],
+    );
+    expect(set.suppressionCount()).toBe(3);
+    expect(set.suppressions(EXCHANGE, USER).map((hit) => [hit.suppressionId, hit.role])).toEqual([
+      ["3", "from"],
+    ]);
+    expect(set.suppressions(USER, EXCHANGE).map((hit) => [hit.suppressionId, hit.role])).toEqual([
+      ["3", "to"],
+    ]);
+    expect(set.suppressions(USER, null)).toEqual([]);
+    expect(set.suppressions(USER, null, 10).map((hit) => hit.suppressionId)).toEqual(["5"]);
+  });
+
+  it("mute only the code on the party it describes, say so, and never touch a deny-listed party", async () => {
+    const set = await loaded(
+      [entry(PHISHER, "deny")],
+      [
+        suppression(EXCHANGE, "sender_burst"),
+        suppression(USER, "sender_burst", { suppressionId: "6" }),
+        suppression(PHISHER, "model_outlier", { suppressionId: "8" }),
+      ],
+    );
+    const muted = applyLabels([burst, model, fanIn], [], set.suppressions(EXCHANGE, USER));
+    expect(muted.reasons.map((reason) => [reason.code, reason.suppressed ?? false])).toEqual([
+      ["sender_burst", true],
+      ["model_outlier", false],
+      ["recipient_fan_in", false],
+      ["review_suppressed", false],
+    ]);
+    expect(muted.reasons.at(-1)).toEqual({
+      kind: "rule",
+      code: "review_suppressed",
+      message:
+        "sender_burst is suppressed for the sender until 2026-02-01T00:00:00.000Z (suppression 3, from the review of anomaly 41)",
+      surprise: 0,
+      data: {
+        address: EXCHANGE,
+        role: "from",
+        reasonCode: "sender_burst",
+        suppressionId: "3",
+        anomalyId: "41",
+        expiresAt: "2026-02-01T00:00:00.000Z",
+      },
+    });
+    // USER's sender_burst suppression does not describe USER as a recipient: nothing muted, nothing said
+    const other = applyLabels([burst, model], [], set.suppressions(null, USER));
+    expect(other.reasons.map((reason) => reason.suppressed ?? false)).toEqual([false, false]);
+    // a deny-listed party's suppression does not apply: its deny reason and the model's both count
+    const denied = applyLabels([model], set.screen(USER, PHISHER), set.suppressions(USER, PHISHER));
+    expect(denied.isDenied).toBe(true);
+    expect(denied.reasons.map((reason) => [reason.code, reason.suppressed ?? false])).toEqual([
+      ["model_outlier", false],
+      ["deny_listed", false],
+    ]);
+  });
+});
+
+describe("re-screening a stored verdict", () => {
+  const stored = [
+    { ...burst, suppressed: true },
+    model,
+    { kind: "label", code: "allow_listed", message: "old", surprise: 0, data: {} },
+    { not: "a reason" },
+  ];
+
+  it("undoes what screening did then and applies today's labels and suppressions", () => {
+    const denyHit = { ...entry(PHISHER, "deny"), role: "to" as const };
+    const verdict = rescreenVerdict(stored, [denyHit], [], 0.5);
+    expect(verdict.isAnomaly).toBe(true);
+    expect(verdict.riskLevel).toBe("critical");
+    expect(verdict.reasons.map((reason) => [reason.code, reason.suppressed ?? false])).toEqual([
+      ["sender_burst", false],
+      ["deny_listed", false],
+      ["model_outlier", false],
+    ]);
+    // the same stored verdict with the sender now allowlisted: both its reasons muted, not flagged
+    const allowHit = { ...entry(EXCHANGE, "allow"), role: "from" as const };
+    const allowed = rescreenVerdict(stored, [allowHit], [], 0.5);
+    expect(allowed).toMatchObject({ isAnomaly: false, riskScore: 0, riskLevel: "low" });
+    const muted = rescreenVerdict(stored, [], [{ ...suppression(USER, "sender_burst"), role: "from" }], 0.5);
+    expect(muted.reasons.filter((reason) => reason.suppressed).map((reason) => reason.code)).toEqual([
+      "sender_burst",
+    ]);
   });
 });

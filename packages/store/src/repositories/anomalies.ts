@@ -1,4 +1,4 @@
-import type { Database } from "../database.ts";
+import type { Database, Queryable } from "../database.ts";
 import { StoreValidationError } from "../store-errors.ts";
 import { decodeAnomalyCursor, encodeAnomalyCursor } from "./anomaly-cursor.ts";
 import { isoOf, isoOrNull, jsonArrayOf, severityOf } from "./row-mapping.ts";
@@ -111,7 +111,7 @@ export async function listAnomalies(db: Database, options: ListAnomaliesOptions)
 
 /** Records an analyst's verdict; reviewing again overwrites it. null when no anomaly has that id. */
 export async function reviewAnomaly(
-  db: Database,
+  db: Queryable,
   id: string,
   review: ReviewInput,
 ): Promise<AnomalyView | null> {

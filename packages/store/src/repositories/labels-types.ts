@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SuppressionEntry } from "./review-types.ts";
 
 /** What a list does to a transaction touching one of its addresses (the screening package decides how). */
 export const LIST_KINDS = ["deny", "allow", "watch"] as const;
@@ -28,7 +29,7 @@ export const MAX_LABEL_PAGE = 1_000;
 export const LABEL_IMPORT_BATCH_ROWS = 1_000;
 
 /** PostgreSQL text refuses NUL and lone UTF-16 surrogates; refusing them here names the field instead. */
-const storableText = (max: number) =>
+export const storableText = (max: number) =>
   z
     .string()
     .trim()
@@ -183,4 +184,6 @@ export interface ScreeningSnapshot {
   /** The database's time of the snapshot: entries expiring before it are left out. */
   takenAt: string;
   entries: ScreeningEntry[];
+  /** Active reason suppressions (from reviews): the same revision covers them. */
+  suppressions: SuppressionEntry[];
 }

@@ -37,6 +37,7 @@ import {
   type UpsertListResult,
   type ValidLabel,
 } from "./labels-types.ts";
+import { activeSuppressionEntries } from "./suppression-rows.ts";
 
 /*
  * Address lists and labels (migration 0008). Every write runs in a transaction that first names its actor
@@ -202,6 +203,31 @@ function distinctLabels(rows: readonly LabelInput[]): { labels: ValidLabel[]; du
   return { labels, duplicates: rows.length - labels.length };
 }
 
+/** One statement for a batch of valid labels of one list, inside the caller's (actor-naming) transaction. */
+export async function upsertBatch(tx: Queryable, listId: string, labels: ValidLabel[], actor: string) {
+  const { rows } = await tx.query<{ inserted: number; updated: number }>(UPSERT_LABELS, [
+    listId,
+    JSON.stringify(labels.map(jsonRow)),
+    actor,
+  ]);
+  const [counts] = rows;
+  return {
+    inserted: Number(counts?.inserted ?? 0),
+    updated: Number(counts?.updated ?? 0),
+  };
+}
+
+/** The stored label of one list, chain and address, read inside the writing transaction. */
+export async function labelOf(tx: Queryable, listId: string, label: ValidLabel): Promise<StoredLabel> {
+  const { rows } = await tx.query<LabelRow>(
+    `SELECT ${LABEL_COLUMNS} FROM address_labels l WHERE l.list_id = $1 AND l.chain_id = $2 AND l.address = $3`,
+    [listId, label.chainId, label.address],
+  );
+  const [row] = rows;
+  if (!row) throw new Error("label upsert returned no row");
+  return toLabel(row);
+}
+
 export function createLabelRepository(db: Database): LabelRepository {
   /** A write transaction with its actor named for the revision trigger. */
   const write = <T>(actor: string, work: (tx: Queryable, actor: string) => Promise<T>): Promise<T> => {
@@ -232,19 +258,6 @@ export function createLabelRepository(db: Database): LabelRepository {
     const { rowCount } = await tx.query("SELECT 1 FROM address_lists WHERE id = $1 FOR KEY SHARE", [listId]);
     if (rowCount === 0)
       throw new LabelStoreError("LABEL_LIST_NOT_FOUND", `no label list "${listId}"`, { listId });
-  };
-
-  const upsertBatch = async (tx: Queryable, listId: string, labels: ValidLabel[], actor: string) => {
-    const { rows } = await tx.query<{ inserted: number; updated: number }>(UPSERT_LABELS, [
-      listId,
-      JSON.stringify(labels.map(jsonRow)),
-      actor,
-    ]);
-    const [counts] = rows;
-    return {
-      inserted: Number(counts?.inserted ?? 0),
-      updated: Number(counts?.updated ?? 0),
-    };
   };
 
   return {
@@ -326,13 +339,7 @@ export function createLabelRepository(db: Database): LabelRepository {
       return write(actor, async (tx, who) => {
         await lockList(tx, listId);
         const { inserted, updated } = await upsertBatch(tx, listId, [label], who);
-        const { rows } = await tx.query<LabelRow>(
-          `SELECT ${LABEL_COLUMNS} FROM address_labels l WHERE l.list_id = $1 AND l.chain_id = $2 AND l.address = $3`,
-          [listId, label.chainId, label.address],
-        );
-        const [row] = rows;
-        if (!row) throw new Error("label upsert returned no row");
-        return { label: toLabel(row), created: inserted > 0, updated: updated > 0 };
+        return { label: await labelOf(tx, listId, label), created: inserted > 0, updated: updated > 0 };
       });
     },
 
@@ -416,6 +423,7 @@ export function createLabelRepository(db: Database): LabelRepository {
           revision: head[0]?.revision ?? "0",
           takenAt: new Date(takenAt).toISOString(),
           entries: rows.map(toEntry),
+          suppressions: await activeSuppressionEntries(tx),
         };
       });
     },
