@@ -22,7 +22,7 @@ import {
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { anomalyMessage } from "./testing/anomalies.ts";
-import { startReceiver } from "./testing/receiver.ts";
+import { startReceiver } from "@chainwatch/alerts/testing";
 
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 const SECRET_KEY = Buffer.alloc(32, 9).toString("base64");

@@ -13,7 +13,7 @@ import { createSecretBox } from "../src/secret-box.ts";
 import { generateSigningSecret } from "../src/signing.ts";
 import { testAlert } from "./fixtures.ts";
 import { dispatcherFor, TEST_SECRET_KEY } from "./harness.ts";
-import { type Receiver, startReceiver, waitFor } from "./receiver.ts";
+import { type Receiver, startReceiver, waitFor } from "../src/testing/receiver.ts";
 
 /**
  * The dispatcher against local HTTP receivers and the real PostgreSQL. Settings are short (FAST_CONFIG) so
