@@ -120,46 +120,80 @@ export function createDispatcher(options: {
     }
   }
 
-  async function record(
-    lane: Lane,
-    rows: readonly ClaimedDelivery[],
-    result: PostResult,
-    digestId?: string,
-  ): Promise<void> {
-    const results: DeliveryResult[] = rows.map((row) => ({
-      id: row.id,
-      isOk: result.isOk,
-      statusCode: result.statusCode,
-      latencyMs: result.latencyMs,
-      error: result.error,
-      retryDelayMs: retryDelayMs(row.attempts + 1, config.backoff),
-    }));
+  interface Outcome {
+    lane: Lane;
+    rows: readonly ClaimedDelivery[];
+    result: PostResult;
+    digestId?: string;
+  }
+  const outcomes: Outcome[] = [];
+  let flushing: Promise<void> | undefined;
+
+  /**
+   * Outcomes are written in batches, one statement for all that finished while the previous write ran: one
+   * statement per delivery capped a dispatcher at the database's round trips (the destination's slot was
+   * held until its outcome was written). The rows stay claimed (and counted in flight) until written.
+   */
+  function recordOutcome(outcome: Outcome) {
+    outcomes.push(outcome);
+    if (flushing !== undefined) return;
+    flushing = (async () => {
+      while (outcomes.length > 0) {
+        const batch = outcomes.splice(0, 500);
+        const plain = batch.filter((entry) => entry.digestId === undefined);
+        if (plain.length > 0) await writeOutcomes(plain);
+        for (const digest of batch.filter((entry) => entry.digestId !== undefined))
+          await writeOutcomes([digest], digest.digestId);
+      }
+      flushing = undefined;
+    })();
+    track(flushing);
+  }
+
+  async function writeOutcomes(batch: readonly Outcome[], digestId?: string): Promise<void> {
+    const results: DeliveryResult[] = batch.flatMap(({ rows, result }) =>
+      rows.map((row) => ({
+        id: row.id,
+        isOk: result.isOk,
+        statusCode: result.statusCode,
+        latencyMs: result.latencyMs,
+        error: result.error,
+        retryDelayMs: retryDelayMs(row.attempts + 1, config.backoff),
+      })),
+    );
     try {
       const moved = await retryWithBackoff(
         () =>
           outbox.complete({ owner, maxAgeMs: config.maxAgeMs, results, ...(digestId ? { digestId } : {}) }),
         { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2_000 },
       );
-      const destination = lane.destination.id;
-      for (const row of rows) {
-        const status = moved.get(row.id);
-        if (status === "delivered") {
-          metrics?.deliveriesTotal.inc({ destination, outcome: "delivered" });
-          metrics?.scoredToDeliveredSeconds.observe(
-            { kind: lane.destination.kind },
-            (Date.now() - row.scoredAt.getTime()) / 1000,
-          );
-        } else if (status === "dead") {
-          metrics?.deliveriesTotal.inc({ destination, outcome: "dead" });
-          logger.warn({ destination, messageId: row.messageId, error: result.error }, "alert dead-lettered");
-        } else if (status === "pending") metrics?.deliveriesTotal.inc({ destination, outcome: "failed" });
+      for (const { lane, rows, result } of batch) {
+        const destination = lane.destination.id;
+        for (const row of rows) {
+          const status = moved.get(row.id);
+          if (status === "delivered") {
+            metrics?.deliveriesTotal.inc({ destination, outcome: "delivered" });
+            metrics?.scoredToDeliveredSeconds.observe(
+              { kind: lane.destination.kind },
+              (Date.now() - row.scoredAt.getTime()) / 1000,
+            );
+          } else if (status === "dead") {
+            metrics?.deliveriesTotal.inc({ destination, outcome: "dead" });
+            logger.warn(
+              { destination, messageId: row.messageId, error: result.error },
+              "alert dead-lettered",
+            );
+          } else if (status === "pending") metrics?.deliveriesTotal.inc({ destination, outcome: "failed" });
+        }
       }
     } catch (error) {
       // The outcome is lost but not the alert: the row is still pending and comes back after the lease.
       logger.error(
-        { err: error, rows: rows.length },
+        { err: error, rows: results.length },
         "alert outcome not recorded; redelivered after the lease",
       );
+    } finally {
+      claimedCount -= results.length;
     }
   }
 
@@ -211,8 +245,7 @@ export function createDispatcher(options: {
       metrics?.requestSeconds.observe({ kind: lane.destination.kind }, result.latencyMs / 1000);
       if (result.isOk) lane.breaker.onSuccess();
       else lane.breaker.onFailure();
-      await record(lane, rows, result, digestId);
-      claimedCount -= rows.length;
+      recordOutcome({ lane, rows, result, ...(digestId ? { digestId } : {}) });
     } catch (error) {
       lane.breaker.onFailure();
       logger.warn({ err: error, destination: lane.destination.id }, "alert delivery step failed");
@@ -320,7 +353,8 @@ export function createDispatcher(options: {
     // Queued rows that never started go back at once; requests in flight finish (bounded by their timeout).
     const queued = [...lanes.values()].flatMap((lane) => lane.queue.splice(0));
     await release(queued, 0);
-    await Promise.allSettled([...running]);
+    // A finishing delivery may start another outcome write: wait until nothing is left.
+    while (running.size > 0) await Promise.allSettled([...running]);
     logger.info({ owner }, "alert dispatcher stopped");
   });
 
