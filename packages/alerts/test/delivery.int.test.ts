@@ -11,9 +11,9 @@ import { type PolicyInput, PolicySchema } from "../src/policy.ts";
 import { createAlertRouter } from "../src/router.ts";
 import { createSecretBox } from "../src/secret-box.ts";
 import { generateSigningSecret } from "../src/signing.ts";
+import { type Receiver, startReceiver, waitFor } from "../src/testing/receiver.ts";
 import { testAlert } from "./fixtures.ts";
 import { dispatcherFor, TEST_SECRET_KEY } from "./harness.ts";
-import { type Receiver, startReceiver, waitFor } from "../src/testing/receiver.ts";
 
 /**
  * The dispatcher against local HTTP receivers and the real PostgreSQL. Settings are short (FAST_CONFIG) so
