@@ -6,6 +6,7 @@ import {
   generateSigningSecret,
   PolicySchema,
 } from "@chainwatch/alerts";
+import { startReceiver } from "@chainwatch/alerts/testing";
 import { createKafkaClient, createPublisher, createStreamAdmin } from "@chainwatch/kafka";
 import { type AnomalyMessage, encodeMessage, transactionKey } from "@chainwatch/kafka/formats";
 import { createLogger } from "@chainwatch/service-kit";
@@ -22,7 +23,6 @@ import {
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { anomalyMessage } from "./testing/anomalies.ts";
-import { startReceiver } from "@chainwatch/alerts/testing";
 
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 const SECRET_KEY = Buffer.alloc(32, 9).toString("base64");

@@ -44,4 +44,15 @@ describe("circuit breaker", () => {
     expect(breaker.state()).toBe("open");
     expect(breaker.retryInMs()).toBe(500);
   });
+
+  it("frees a half-open trial that was not attempted, without closing the breaker", () => {
+    let clock = 0;
+    const breaker = createCircuitBreaker({ failureThreshold: 1, openMs: 500, now: () => clock });
+    breaker.onFailure();
+    clock = 500;
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.abandon();
+    expect(breaker.state()).toBe("half-open");
+    expect(breaker.tryAcquire()).toBe(true);
+  });
 });

@@ -19,6 +19,8 @@ export interface CircuitBreaker {
   retryInMs(): number;
   onSuccess(): void;
   onFailure(): void;
+  /** The acquired delivery was not attempted (rate cap, shutdown): a half-open trial is free again. */
+  abandon(): void;
   state(): BreakerState;
 }
 
@@ -49,6 +51,9 @@ export function createCircuitBreaker(options: BreakerOptions): CircuitBreaker {
     onSuccess() {
       failures = 0;
       openedAt = undefined;
+      isTrialRunning = false;
+    },
+    abandon() {
       isTrialRunning = false;
     },
     onFailure() {

@@ -226,7 +226,7 @@ export function createDispatcher(options: {
       if (cap) {
         const slot = await outbox.reserveSlot(lane.destination.id, cap);
         if (slot.used === null) {
-          lane.breaker.onSuccess();
+          lane.breaker.abandon();
           await release([row], slot.windowLeftMs);
           return;
         }
