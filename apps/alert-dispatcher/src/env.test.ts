@@ -22,3 +22,17 @@ describe("alert dispatcher env", () => {
     expect(() => loadEnv({ ALERT_LINK_BASE_URL: "not a url" })).toThrow(/ALERT_LINK_BASE_URL/);
   });
 });
+
+describe("alert secret keys", () => {
+  it("accepts a 32-byte key as base64 or hex, treats an empty one as unset, and names a bad one", () => {
+    expect(loadEnv({ ALERT_SECRET_KEY: Buffer.alloc(32, 1).toString("base64") }).ALERT_SECRET_KEY).toBe(
+      "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+    );
+    expect(loadEnv({ ALERT_SECRET_KEY: "ab".repeat(32) }).ALERT_SECRET_KEY).toBe("ab".repeat(32));
+    expect(loadEnv({ ALERT_SECRET_KEY: "" }).ALERT_SECRET_KEY).toBeUndefined();
+    expect(() => loadEnv({ ALERT_SECRET_KEY: "REPLACE_ME" })).toThrow(/ALERT_SECRET_KEY/);
+    expect(() => loadEnv({ ALERT_SECRET_KEY_PREVIOUS: `${"ab".repeat(32)},short` })).toThrow(
+      /ALERT_SECRET_KEY_PREVIOUS/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import {
   type alertDeliveryEnvFragment,
   type alertTargetEnvFragment,
   dispatcherConfigFromEnv,
+  splitKeys,
 } from "./env.ts";
 import { createHttpPoster, type HttpPoster } from "./http-post.ts";
 import { createOutbox, type Outbox } from "./outbox.ts";
@@ -44,9 +45,7 @@ export function createAlerting(options: {
   const outbox = createOutbox(database);
   const secrets = createSecretBox({
     key: env.ALERT_SECRET_KEY,
-    previousKeys: env.ALERT_SECRET_KEY_PREVIOUS.split(",")
-      .map((key) => key.trim())
-      .filter((key) => key.length > 0),
+    previousKeys: splitKeys(env.ALERT_SECRET_KEY_PREVIOUS),
   });
   const guard = createTargetGuard({
     allowPrivate: env.ALERT_ALLOW_PRIVATE_TARGETS,

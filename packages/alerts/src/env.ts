@@ -1,8 +1,26 @@
 import { envBoolean, envFragment } from "@chainwatch/service-kit";
 import { z } from "zod";
 import type { DispatcherConfig } from "./dispatcher.ts";
+import { parseSecretKey } from "./secret-box.ts";
 
 const ms = z.coerce.number().int().positive();
+
+/** ALERT_SECRET_KEY_PREVIOUS as a list: comma-separated, blanks ignored. */
+export function splitKeys(text: string): string[] {
+  return text
+    .split(",")
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+}
+
+function isSecretKey(text: string): boolean {
+  try {
+    parseSecretKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Destinations, secrets and targets: read by the gateway (API) and every process that delivers. */
 export const alertTargetEnvFragment = envFragment(
@@ -10,14 +28,21 @@ export const alertTargetEnvFragment = envFragment(
   {
     ALERT_SECRET_KEY: z
       .string()
-      .min(1)
       .optional()
+      // Empty counts as unset, so compose's ${VAR:-} works; anything else must be a usable key, named here
+      // at start (exit 78) instead of failing on the first webhook.
+      .refine((value) => value === undefined || value === "" || isSecretKey(value), {
+        message: "must be 32 bytes as base64 (openssl rand -base64 32) or 64 hex digits",
+      })
       .describe(
         '32 bytes (base64, or 64 hex digits) that encrypt webhook signing secrets at rest (AES-256-GCM). Unset: webhook destinations cannot be created or delivered. Generate: openssl rand -base64 32. Rotation: docs/operations.md "Alert secret key rotation".',
       ),
     ALERT_SECRET_KEY_PREVIOUS: z
       .string()
       .default("")
+      .refine((value) => splitKeys(value).every(isSecretKey), {
+        message: "each key must be 32 bytes as base64 or 64 hex digits",
+      })
       .describe(
         "Comma-separated older keys, still accepted for reading while a rotation is under way; secrets sealed with them are sealed again with ALERT_SECRET_KEY at start.",
       ),
