@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Database } from "@chainwatch/store";
 import { runMigrations } from "@chainwatch/store";
 import { scratchPostgresDatabase } from "@chainwatch/store/testing";
@@ -216,6 +218,44 @@ await describeWithServices("alert delivery", ["postgres"], () => {
       `burst 10000 → ${receiver.requests.length} messages (${digests.length} digests) over ${windows.rows.length} windows; ${duplicates} alerts sent twice\n`,
     );
   }, 120_000);
+
+  it("holds a destination to its maxConcurrency requests at once", async () => {
+    let open = 0;
+    let mostOpen = 0;
+    let answered = 0;
+    const slow = createServer((req, res) => {
+      open += 1;
+      mostOpen = Math.max(mostOpen, open);
+      req.resume();
+      setTimeout(() => {
+        open -= 1;
+        answered += 1;
+        res.writeHead(200).end("ok");
+      }, 100);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    const { port } = slow.address() as AddressInfo;
+    try {
+      await createDestinationRepository(database).create(
+        {
+          name: "slow",
+          kind: "slack",
+          url: `http://127.0.0.1:${port}/`,
+          sealedSecret: null,
+          policy: PolicySchema.parse({}),
+          maxConcurrency: 3,
+        },
+        "test",
+      );
+      await enqueue(30);
+      await run();
+      await waitFor(() => answered >= 30, 30_000, "30 slow deliveries");
+      expect(mostOpen).toBe(3);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
 
   it("lets two dispatchers share one outbox without delivering an alert twice", async () => {
     const { destination } = await webhook(receiver.url);
