@@ -113,6 +113,8 @@ await describeWithServices(
         },
         "test",
       );
+      // A message that is no anomaly (poison) must not stop the partition behind it.
+      await publisher.publish([{ topic, messages: [{ key: "poison", value: "not json" }] }]);
       const first = await startDispatcher();
       const burst = Array.from({ length: 3_000 }, () => anomalyMessage());
       for (let index = 0; index < burst.length; index += 500) await publish(burst.slice(index, index + 500));
