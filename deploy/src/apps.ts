@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DispatcherEnvSchema, loadEnv as loadDispatcherEnv } from "@chainwatch/alert-dispatcher/src/env.ts";
 import { GatewayEnvSchema, loadEnv as loadGatewayEnv } from "@chainwatch/api-gateway/src/env.ts";
 import { loadEnv as loadWarmerEnv, WarmerEnvSchema } from "@chainwatch/cache-warmer/src/env.ts";
 import { loadEnv as loadWorkerEnv, WorkerEnvSchema } from "@chainwatch/scoring-worker/src/env.ts";
 import { repoRoot } from "./paths.ts";
 
-export type AppName = "api-gateway" | "scoring-worker" | "cache-warmer";
+export type AppName = "api-gateway" | "scoring-worker" | "cache-warmer" | "alert-dispatcher";
 
 export interface AppSpec {
   name: AppName;
@@ -52,6 +53,15 @@ export const APPS: Record<AppName, AppSpec> = {
     portVar: "HEALTH_PORT",
     defaultPort: WarmerEnvSchema.shape.HEALTH_PORT.parse(undefined),
     envExample: "apps/cache-warmer/.env.example",
+    healthPaths: HEALTH_PATHS,
+  },
+  "alert-dispatcher": {
+    name: "alert-dispatcher",
+    envKeys: keysOf(DispatcherEnvSchema),
+    loadEnv: (source) => loadDispatcherEnv(source),
+    portVar: "HEALTH_PORT",
+    defaultPort: DispatcherEnvSchema.shape.HEALTH_PORT.parse(undefined),
+    envExample: "apps/alert-dispatcher/.env.example",
     healthPaths: HEALTH_PATHS,
   },
 };

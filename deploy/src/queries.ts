@@ -26,6 +26,7 @@ export interface RuleFile {
 export const RULE_FILES = [
   "prometheus/rules/chainwatch.rules.yaml",
   "prometheus/rules/model-drift.rules.yaml",
+  "prometheus/rules/alert-delivery.rules.yaml",
 ];
 export const DASHBOARD_FILES = ["grafana/dashboards/chainwatch.json"];
 export const ADAPTER_VALUES = "k8s/monitoring/prometheus-adapter-values.yaml";

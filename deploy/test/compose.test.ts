@@ -12,10 +12,11 @@ const envOf = (name: string) => serviceEnv(compose.services[name] ?? {}, variabl
 const seconds = (duration: string | undefined) => Number(/^(\d+)s$/.exec(duration ?? "")?.[1] ?? 10);
 
 describe("compose.yaml", () => {
-  it("has the whole system: Kafka (KRaft), Redis, PostgreSQL, 2 gateways behind a proxy, 2 workers, warmer, Prometheus, Grafana", () => {
+  it("has the whole system: Kafka (KRaft), Redis, PostgreSQL, 2 gateways behind a proxy, 2 workers, warmer, 2 alert dispatchers, Prometheus, Grafana", () => {
     const services = compose.services;
     expect(Object.keys(services).sort()).toEqual(
       [
+        "alert-dispatcher",
         "api-gateway",
         "cache-warmer",
         "grafana",
@@ -29,6 +30,7 @@ describe("compose.yaml", () => {
     );
     expect(services["api-gateway"]?.deploy?.replicas).toBe(2);
     expect(services["scoring-worker"]?.deploy?.replicas).toBe(2);
+    expect(services["alert-dispatcher"]?.deploy?.replicas).toBe(2);
     const kafka = serviceEnv(services.kafka ?? {}, {});
     expect(services.kafka?.image).toMatch(/^apache\/kafka:\d+\.\d+\.\d+$/);
     expect(kafka.KAFKA_PROCESS_ROLES).toBe("broker,controller");
@@ -43,7 +45,8 @@ describe("compose.yaml", () => {
     expect(kafkaPartitions).toBeGreaterThanOrEqual(compose.services["scoring-worker"]?.deploy?.replicas ?? 0);
     expect(envOf("scoring-worker").KAFKA_BROKERS).toBe("kafka:9092");
     for (const app of APP_NAMES) {
-      expect(envOf(app).REDIS_URL, app).toBe("redis://redis:6379");
+      // The alert dispatcher uses no Redis (its schema has no REDIS_URL).
+      if (APPS[app].envKeys.has("REDIS_URL")) expect(envOf(app).REDIS_URL, app).toBe("redis://redis:6379");
       expect(envOf(app).DATABASE_URL, app).toMatch(/@postgres:5432\//);
     }
     expect(envOf("api-gateway").TRUST_PROXY).toBe("1");

@@ -60,8 +60,12 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     objects.find((o) => o.kind === kind && o.metadata.name === name) as T | undefined;
   const deployments = workloads.filter((w) => w.object.kind === "Deployment");
 
-  it("runs the gateway and the worker as Deployments and the warmer as a CronJob in job mode", () => {
-    expect(deployments.map((w) => w.app).sort()).toEqual(["api-gateway", "scoring-worker"]);
+  it("runs the gateway, the worker and the alert dispatcher as Deployments and the warmer as a CronJob in job mode", () => {
+    expect(deployments.map((w) => w.app).sort()).toEqual([
+      "alert-dispatcher",
+      "api-gateway",
+      "scoring-worker",
+    ]);
     const warmer = workloads.find((w) => w.app === "cache-warmer");
     expect(warmer?.object.kind).toBe("CronJob");
     expect(warmer?.env.WARM_INTERVAL_SECONDS).toBe("0");
@@ -69,7 +73,7 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     expect(warmer?.container.readinessProbe ?? warmer?.container.livenessProbe).toBeUndefined();
   });
 
-  it.each(["api-gateway", "scoring-worker"] as const)(
+  it.each(["api-gateway", "scoring-worker", "alert-dispatcher"] as const)(
     "%s: readiness on /health/ready and liveness on /health/live, on the app's port",
     (name) => {
       const workload = deployments.find((w) => w.app === name);
@@ -92,7 +96,7 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
   );
 
   it("gives every pod a grace period longer than its preStop sleep plus SHUTDOWN_TIMEOUT_MS", () => {
-    expect(workloads).toHaveLength(3);
+    expect(workloads).toHaveLength(4);
     for (const { app, template, container, env } of workloads) {
       const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 25_000);
       const graceMs = (template.spec.terminationGracePeriodSeconds ?? 30) * 1000;

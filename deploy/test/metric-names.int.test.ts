@@ -84,6 +84,7 @@ await describeWithServices(
       ports["api-gateway"] = await freePort();
       ports["scoring-worker"] = await freePort();
       ports["cache-warmer"] = await freePort();
+      ports["alert-dispatcher"] = await freePort();
       const common = { LOG_LEVEL: "warn" };
       // The gateway on its embedded database and in-process cache: the same metric families as with
       // PostgreSQL and Redis, and nothing to clean up. An admin key is configured as docs/security.md says.
@@ -114,6 +115,17 @@ await describeWithServices(
         HEALTH_PORT: String(ports["cache-warmer"]),
         WARM_INTERVAL_SECONDS: "3600",
         REDIS_URL: redisUrl,
+      });
+      services["alert-dispatcher"] = spawnService(join(repoRoot, "apps/alert-dispatcher/src/main.ts"), {
+        ...common,
+        HEALTH_HOST: "127.0.0.1",
+        HEALTH_PORT: String(ports["alert-dispatcher"]),
+        KAFKA_BROKERS: serviceUrls.kafkaBrokers.join(","),
+        KAFKA_ALERT_GROUP_ID: uniqueName("deploy-alerts"),
+        KAFKA_TOPIC_ANOMALIES: topics.KAFKA_TOPIC_ANOMALIES,
+        KAFKA_TOPIC_PARTITIONS: "1",
+        DATABASE_URL: serviceUrls.databaseUrl,
+        DATABASE_SCHEMA: schema,
       });
       await Promise.all(
         APP_NAMES.map((app) =>
@@ -149,7 +161,7 @@ await describeWithServices(
       expect(await redis.waitUntilReady(5_000)).toBe(true);
       await redis.client.flushdb();
       redis.client.disconnect();
-      expect(codes).toEqual([0, 0, 0]);
+      expect(codes).toEqual([0, 0, 0, 0]);
     }, 60_000);
 
     it("scrapes each app's own families", () => {
@@ -158,6 +170,8 @@ await describeWithServices(
       expect(families["scoring-worker"]?.get("kafka_consumer_lag")).toBe("gauge");
       expect(families["scoring-worker"]?.has("kafka_dlq_messages_total")).toBe(true);
       expect(families["cache-warmer"]?.has("cache_warm_runs_total")).toBe(true);
+      expect(families["alert-dispatcher"]?.get("alert_scored_to_delivered_seconds")).toBe("histogram");
+      expect(families["alert-dispatcher"]?.has("alert_outbox_oldest_pending_seconds")).toBe(true);
     });
 
     it("finds every metric of the alert rules, dashboard panels and autoscaling queries in their output", () => {

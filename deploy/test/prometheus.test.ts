@@ -104,7 +104,7 @@ describe("alert and recording rules (schema check)", () => {
     }
   });
 
-  it("scrapes the three apps under the job names the rules use, on their ports", () => {
+  it("scrapes every app under the job names the rules use, on their ports", () => {
     const config = parseYaml<{
       rule_files: string[];
       scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[];

@@ -1,3 +1,4 @@
+import { alertDeliveryEnvFragment, alertTargetEnvFragment } from "@chainwatch/alerts";
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
 import { contextEnvFragment, screeningEnvFragment } from "@chainwatch/context";
 import { kafkaEnvFragment } from "@chainwatch/kafka/formats";
@@ -354,6 +355,8 @@ const gatewayEnv = defineAppEnv({
     modelOperationsEnv,
     autoBaselineEnv,
     middlewareEnv,
+    alertTargetEnvFragment,
+    alertDeliveryEnvFragment,
   ],
 });
 

@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { createAlerting } from "@chainwatch/alerts";
 import { type Cache, createCacheFromEnv } from "@chainwatch/cache";
 import { createScreeningSet, openContextFromEnv, type ScreeningSet } from "@chainwatch/context";
+import { parseBrokerList } from "@chainwatch/kafka/formats";
 import {
+  createAlertMetrics,
   createCacheMetrics,
   createHealthMetrics,
   createHttpMetrics,
@@ -29,6 +32,7 @@ import {
   runMigrations,
   type TransactionConflict,
 } from "@chainwatch/store";
+import { alertsOfScored } from "./alerts/embedded-alerts.ts";
 import { createAuditLog } from "./auth/audit-log.ts";
 import { createAuthenticator } from "./auth/authenticator.ts";
 import { bootstrapAdminKey } from "./auth/bootstrap.ts";
@@ -198,7 +202,31 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const httpMetrics = createHttpMetrics(registry);
-  const streaming = await createStreaming({ env, logger, registry, pipeline });
+  const alerting = createAlerting({
+    database,
+    env,
+    logger: logger.child({ component: "alerts" }),
+    metrics: createAlertMetrics(registry),
+  });
+  // Embedded mode delivers alerts in process (the same dispatcher as apps/alert-dispatcher); in Kafka mode
+  // the dispatchers consume the anomalies topic and this process only serves the alerts API.
+  const isEmbedded = parseBrokerList(env.KAFKA_BROKERS ?? "").length === 0;
+  const streaming = await createStreaming({
+    env,
+    logger,
+    registry,
+    pipeline,
+    ...(isEmbedded
+      ? {
+          afterScored: async (scored) => {
+            const alerts = alertsOfScored(scored, alerting.linkBaseUrl);
+            if (alerts.length === 0) return;
+            const routed = await alerting.router.route(alerts);
+            if (routed.queued > 0) alerting.dispatcher.notify();
+          },
+        }
+      : {}),
+  });
 
   const dependencies: DependencyCheck[] = [
     {
@@ -266,6 +294,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       operations: modelOperations,
       autoBaseline: { policy: autoBaseline, enabled: env.AUTO_BASELINE_ENABLED },
     },
+    alerting,
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
     isShuttingDown,
@@ -314,6 +343,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       "auto-baseline",
       everyInterval(env.AUTO_BASELINE_CHECK_INTERVAL_SECONDS * 1000, () => autoBaseline.tick()),
     );
+  lifecycle.add("alerts", {
+    start: async () => {
+      const resealed = await alerting.destinations.reseal(alerting.secrets).catch((error: unknown) => {
+        logger.warn({ err: error }, "alert signing secrets not resealed");
+        return 0;
+      });
+      if (resealed > 0) logger.info({ resealed }, "alert signing secrets sealed with the current key");
+      if (isEmbedded) await alerting.dispatcher.start();
+    },
+    stop: async () => {
+      await alerting.dispatcher.stop();
+      alerting.close();
+    },
+  });
   lifecycle.add("cache warm jobs", { stop: () => warmJobs.drain() });
   lifecycle.add("rescreen jobs", { stop: () => rescreenJobs.drain() });
   lifecycle.add("streaming", { stop: () => streaming.stop() });

@@ -28,6 +28,7 @@ import { buildOpenApiDocument, type OpenApiDocument } from "./openapi/document.t
 import type { AnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import type { CacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import type { RescreenJobs } from "./persistence/rescreen-jobs.ts";
+import { type AlertRouteOptions, alertEndpoints } from "./routes/alerts.ts";
 import { anomalyEndpoints } from "./routes/anomalies.ts";
 import { auditLogEndpoints } from "./routes/audit-logs.ts";
 import { authEndpoints } from "./routes/auth.ts";
@@ -73,6 +74,8 @@ export interface ServerDeps {
   addressState?: (address: string) => Promise<AddressState | null>;
   /** The model lifecycle API (registry, serving set, training and drift); audit comes from `security`. */
   models?: Omit<ModelRouteOptions, "audit">;
+  /** Alert destinations and dead letters (the alerts API). */
+  alerting?: AlertRouteOptions["alerting"];
   /** Redis client for shared rate limits; undefined → per-process limits. */
   rateLimitRedis?: { call(command: string, ...args: string[]): Promise<unknown> };
   onRateLimitStoreError?: () => void;
@@ -186,6 +189,7 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
       audit: deps.security.audit,
     }),
     ...(deps.models ? modelEndpoints({ ...deps.models, audit: deps.security.audit }) : []),
+    ...(deps.alerting ? alertEndpoints({ alerting: deps.alerting, audit: deps.security.audit }) : []),
   ];
 }
 

@@ -1036,6 +1036,114 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/alerts/destinations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every alert destination with its policy (never its secret)
+     * @description Needs the `alerts:read` permission.
+     */
+    get: operations["listAlertDestinations"];
+    put?: never;
+    /**
+     * Create a destination: a signed webhook (its secret is returned once), a Slack-compatible webhook or the log
+     * @description Needs the `alerts:manage` permission.
+     */
+    post: operations["createAlertDestination"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/alerts/destinations/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Change a destination: name, URL, policy (filters, rate cap, mutes), concurrency, enabled
+     * @description Needs the `alerts:manage` permission.
+     */
+    put: operations["updateAlertDestination"];
+    post?: never;
+    /**
+     * Delete a destination with its queued and dead-lettered deliveries
+     * @description Needs the `alerts:manage` permission.
+     */
+    delete: operations["deleteAlertDestination"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/alerts/destinations/{id}/test": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a test alert now (not queued, not retried) and report the receiver's answer
+     * @description Needs the `alerts:manage` permission.
+     */
+    post: operations["testAlertDestination"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/alerts/dead-letters": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Deliveries that failed past the maximum age, oldest first, keyset-paginated
+     * @description Needs the `alerts:read` permission.
+     */
+    get: operations["listAlertDeadLetters"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v1/alerts/dead-letters/redeliver": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Queue dead-lettered deliveries again (by destination or ids), with a fresh maximum age
+     * @description Needs the `alerts:manage` permission.
+     */
+    post: operations["redeliverAlerts"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/openapi.json": {
     parameters: {
       query?: never;
@@ -2292,6 +2400,43 @@ export interface components {
     ModelTrafficRequest: {
       percent: number;
     };
+    AlertDestination: {
+      id: string;
+      name: string;
+      /** @enum {string} */
+      kind: "webhook" | "slack" | "log";
+      url: string | null;
+      enabled: boolean;
+      policy: {
+        /**
+         * @default low
+         * @enum {string}
+         */
+        minLevel: "low" | "medium" | "high" | "critical";
+        reasonCodes?: string[];
+        reasonKinds?: ("model" | "context" | "label" | "rule")[];
+        addresses?: unknown[];
+        chainIds?: number[];
+        rateCap?: {
+          maxPerWindow: number;
+          windowSeconds: number;
+        };
+        /** @default [] */
+        mutes: {
+          address?: unknown;
+          reasonCode?: string;
+          /** Format: date-time */
+          until: string;
+          note?: string;
+        }[];
+      };
+      maxConcurrency: number;
+      hasSecret: boolean;
+      createdBy: string;
+      updatedBy: string;
+      createdAt: string;
+      updatedAt: string;
+    };
     /** @description An OpenAPI 3.1 document */
     OpenApiDocument: {
       openapi: string;
@@ -2401,6 +2546,7 @@ export type AutoBaselineStatus = components["schemas"]["AutoBaselineStatus"];
 export type ModelDetail = components["schemas"]["ModelDetail"];
 export type DeployModelRequest = components["schemas"]["DeployModelRequest"];
 export type ModelTrafficRequest = components["schemas"]["ModelTrafficRequest"];
+export type AlertDestination = components["schemas"]["AlertDestination"];
 export type OpenApiDocument = components["schemas"]["OpenApiDocument"];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -5845,6 +5991,599 @@ export interface operations {
       };
       /** @description Conflict */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  listAlertDestinations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            destinations: components["schemas"]["AlertDestination"][];
+          };
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  createAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json":
+          | {
+              /** @constant */
+              kind: "webhook";
+              name: string;
+              /** Format: uri */
+              url: string;
+              policy?: {
+                /**
+                 * @default low
+                 * @enum {string}
+                 */
+                minLevel?: "low" | "medium" | "high" | "critical";
+                reasonCodes?: string[];
+                reasonKinds?: ("model" | "context" | "label" | "rule")[];
+                addresses?: string[];
+                chainIds?: number[];
+                rateCap?: {
+                  maxPerWindow: number;
+                  windowSeconds: number;
+                };
+                mutes?: {
+                  address?: string;
+                  reasonCode?: string;
+                  /** Format: date-time */
+                  until: string;
+                  note?: string;
+                }[];
+              };
+              maxConcurrency?: number;
+              enabled?: boolean;
+            }
+          | {
+              /** @constant */
+              kind: "slack";
+              name: string;
+              /** Format: uri */
+              url: string;
+              policy?: {
+                /**
+                 * @default low
+                 * @enum {string}
+                 */
+                minLevel?: "low" | "medium" | "high" | "critical";
+                reasonCodes?: string[];
+                reasonKinds?: ("model" | "context" | "label" | "rule")[];
+                addresses?: string[];
+                chainIds?: number[];
+                rateCap?: {
+                  maxPerWindow: number;
+                  windowSeconds: number;
+                };
+                mutes?: {
+                  address?: string;
+                  reasonCode?: string;
+                  /** Format: date-time */
+                  until: string;
+                  note?: string;
+                }[];
+              };
+              maxConcurrency?: number;
+              enabled?: boolean;
+            }
+          | {
+              /** @constant */
+              kind: "log";
+              name: string;
+              policy?: {
+                /**
+                 * @default low
+                 * @enum {string}
+                 */
+                minLevel?: "low" | "medium" | "high" | "critical";
+                reasonCodes?: string[];
+                reasonKinds?: ("model" | "context" | "label" | "rule")[];
+                addresses?: string[];
+                chainIds?: number[];
+                rateCap?: {
+                  maxPerWindow: number;
+                  windowSeconds: number;
+                };
+                mutes?: {
+                  address?: string;
+                  reasonCode?: string;
+                  /** Format: date-time */
+                  until: string;
+                  note?: string;
+                }[];
+              };
+              maxConcurrency?: number;
+              enabled?: boolean;
+            };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            destination: components["schemas"]["AlertDestination"];
+            /** @description Webhooks only: the whsec_ signing secret, shown this once; verify webhook-signature with it. */
+            signingSecret?: string;
+          };
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  updateAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          /** Format: uri */
+          url?: string;
+          policy?: {
+            /**
+             * @default low
+             * @enum {string}
+             */
+            minLevel?: "low" | "medium" | "high" | "critical";
+            reasonCodes?: string[];
+            reasonKinds?: ("model" | "context" | "label" | "rule")[];
+            addresses?: string[];
+            chainIds?: number[];
+            rateCap?: {
+              maxPerWindow: number;
+              windowSeconds: number;
+            };
+            mutes?: {
+              address?: string;
+              reasonCode?: string;
+              /** Format: date-time */
+              until: string;
+              note?: string;
+            }[];
+          };
+          maxConcurrency?: number;
+          enabled?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AlertDestination"];
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  deleteAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            id: string;
+            /** @constant */
+            deleted: true;
+          };
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  testAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            delivered: boolean;
+            statusCode: number | null;
+            latencyMs: number;
+            error: string | null;
+            messageId: string;
+          };
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  listAlertDeadLetters: {
+    parameters: {
+      query?: {
+        destinationId?: string;
+        limit?: number;
+        after?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            deadLetters: {
+              id: string;
+              destinationId: string;
+              messageId: string;
+              hash: string;
+              attempts: number;
+              createdAt: string;
+              lastStatusCode: number | null;
+              lastError: string | null;
+            }[];
+            next: string | null;
+          };
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  redeliverAlerts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          destinationId?: string;
+          ids?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            redelivered: number;
+          };
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
         headers: {
           [name: string]: unknown;
         };

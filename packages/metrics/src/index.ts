@@ -1,3 +1,4 @@
+export { type AlertMetrics, createAlertMetrics } from "./alert-metrics.ts";
 export { type CacheMetrics, createCacheMetrics } from "./cache-metrics.ts";
 export { createHealthMetrics, type HealthMetricsOptions } from "./health-metrics.ts";
 export { createHttpMetrics, type HttpMetrics } from "./http-metrics.ts";

@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   "labels:read",
   "labels:write",
   "lists:manage",
+  "alerts:read",
+  "alerts:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -30,13 +32,21 @@ const VIEWER: Permission[] = [
 
 /**
  * What each role may do. `scorer` is for services that only submit transactions; `analyst` is a viewer
- * who also reviews anomalies, studies models and writes screening labels; `admin` may do everything, including managing keys,
- * users, models, the cache and the screening lists themselves (`lists:manage`).
+ * who also reviews anomalies, studies models, writes screening labels and sees alert destinations and dead
+ * letters (`alerts:read`); `admin` may do everything, including managing keys, users, models, the cache, the
+ * screening lists themselves (`lists:manage`) and alert destinations (`alerts:manage`: their URLs reach
+ * outside, and their secrets sign what receivers trust).
  */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(VIEWER),
   scorer: new Set<Permission>(["score", "ingest"]),
-  analyst: new Set<Permission>([...VIEWER, "anomalies:review", "models:analyze", "labels:write"]),
+  analyst: new Set<Permission>([
+    ...VIEWER,
+    "anomalies:review",
+    "models:analyze",
+    "labels:write",
+    "alerts:read",
+  ]),
   admin: new Set(PERMISSIONS),
 };
 

@@ -18,6 +18,8 @@ export const TAG_DESCRIPTIONS = {
   screening:
     "Screening lists and address labels (deny, allow, watch) and the KYT-style screen of one address",
   models: "The model registry: training, deployment (shadow, canary, full), rollback, comparison and drift",
+  alerts:
+    "Alert destinations (signed webhooks, Slack-compatible webhooks, the log), their policies and mutes, test alerts and dead-lettered deliveries",
   auth: "Sessions (login, refresh, logout), API keys and users",
   audit: "The audit trail of security-relevant actions (admin)",
   operations: "Probes, metrics and this reference: public and never rate limited",

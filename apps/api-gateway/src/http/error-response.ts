@@ -36,6 +36,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   DRIFT_REFERENCE_MISSING: 409,
   // LabelStoreError: a label write names a list that does not exist.
   LABEL_LIST_NOT_FOUND: 404,
+  // @chainwatch/alerts: a destination URL the SSRF guard refuses; webhooks without ALERT_SECRET_KEY.
+  DESTINATION_TARGET_REFUSED: 400,
+  ALERT_SECRET_KEY_MISSING: 409,
+  ALERT_SECRET_UNREADABLE: 409,
 };
 
 /**

@@ -1,6 +1,6 @@
 import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
-import type { TransactionPipeline } from "@chainwatch/scoring";
+import type { ScoredItem, TransactionPipeline } from "@chainwatch/scoring";
 import { type Logger, withTimeout } from "@chainwatch/service-kit";
 import type { GatewayEnv } from "../env.ts";
 import type { DependencyCheck } from "../http/dependencies.ts";
@@ -25,6 +25,8 @@ export interface StreamingOptions {
   registry: Registry;
   /** Embedded mode scores and stores through it, durably, before answering. */
   pipeline: TransactionPipeline;
+  /** Embedded mode: queues the alerts of what was just stored, before answering. */
+  afterScored?: (scored: readonly ScoredItem<number>[]) => Promise<void>;
 }
 
 /**
@@ -39,7 +41,11 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
   const brokers = parseBrokerList(env.KAFKA_BROKERS ?? "");
 
   if (brokers.length === 0) {
-    const ingest = createEmbeddedIngest({ logger, pipeline: options.pipeline });
+    const ingest = createEmbeddedIngest({
+      logger,
+      pipeline: options.pipeline,
+      ...(options.afterScored ? { afterScored: options.afterScored } : {}),
+    });
     const status = createEmbeddedStreamStatus({
       ingest,
       sampleIntervalMs: env.STREAM_STATUS_SAMPLE_INTERVAL_MS,

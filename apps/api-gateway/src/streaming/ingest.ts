@@ -11,6 +11,7 @@ import {
   type PipelineItem,
   type PipelineOutcome,
   type RejectedItem,
+  type ScoredItem,
   type TransactionPipeline,
   validateItem,
 } from "@chainwatch/scoring";
@@ -85,6 +86,11 @@ function counters() {
 export function createEmbeddedIngest(options: {
   pipeline: TransactionPipeline;
   logger: Logger;
+  /**
+   * After the store write, before the answer: the alert outbox is written in the same flow (a failure is a
+   * 503 and the client's retry writes it; the store write and the outbox both ignore repeats).
+   */
+  afterScored?: (scored: readonly ScoredItem<number>[]) => Promise<void>;
 }): IngestService {
   const count = counters();
   return {
@@ -113,6 +119,17 @@ export function createEmbeddedIngest(options: {
           cause: error,
           headers: { "Retry-After": "5" },
         });
+      }
+      if (options.afterScored && outcome.scored.length > 0) {
+        try {
+          await options.afterScored(outcome.scored);
+        } catch (error) {
+          count.failed();
+          throw new HttpError(503, "ALERTS_UNAVAILABLE", "alerts could not be queued; retry later", {
+            cause: error,
+            headers: { "Retry-After": "5" },
+          });
+        }
       }
       const result: IngestOutcome = {
         mode: "embedded",

@@ -1,0 +1,1 @@
+export { type ReceivedRequest, type Receiver, startReceiver, waitFor } from "./receiver.ts";
