@@ -13,6 +13,9 @@ export function RiskBadge({ level, score }: { level: Level | null; score?: numbe
   );
 }
 
+/** Six significant digits: the stored ratio 4999.999999999 reads as 5000. */
+export const formatNumber = (value: number) => String(Number(value.toPrecision(6)));
+
 /** Every reason with its sentence, code, kind and the numbers behind it. */
 export function ReasonList({ reasons }: { reasons: readonly Reason[] }) {
   if (reasons.length === 0) return <p>No reasons recorded.</p>;
@@ -30,7 +33,7 @@ export function ReasonList({ reasons }: { reasons: readonly Reason[] }) {
               {Object.entries(reason.data).map(([key, value]) => (
                 <div key={key}>
                   <dt>{key}</dt>
-                  <dd>{String(value)}</dd>
+                  <dd>{typeof value === "number" ? formatNumber(value) : String(value)}</dd>
                 </div>
               ))}
             </dl>

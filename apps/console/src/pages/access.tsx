@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { unwrap } from "../api/errors.ts";
 import { can, useAuth } from "../auth.tsx";
+import { Field } from "../components/field.tsx";
 import { ErrorNotice, QueryState } from "../components/states.tsx";
 import { formatTime } from "../format.ts";
 
@@ -53,19 +54,27 @@ export function AccessPage() {
       <h1 id="access-title">Keys and users</h1>
       <h2>Create an API key</h2>
       <form className="filters" onSubmit={onSubmit}>
-        <label>
-          Name
-          <input value={name} required maxLength={100} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value as CreateApiKeyRequest["role"])}>
+        <Field id="key-name" label="Name">
+          <input
+            id="key-name"
+            value={name}
+            required
+            maxLength={100}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </Field>
+        <Field id="key-role" label="Role">
+          <select
+            id="key-role"
+            value={role}
+            onChange={(e) => setRole(e.target.value as CreateApiKeyRequest["role"])}
+          >
             <option value="viewer">viewer</option>
             <option value="scorer">scorer</option>
             <option value="analyst">analyst</option>
             <option value="admin">admin</option>
           </select>
-        </label>
+        </Field>
         <button type="submit" disabled={create.isPending}>
           Create key
         </button>

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { unwrap } from "../api/errors.ts";
 import { can, useAuth } from "../auth.tsx";
+import { Field } from "../components/field.tsx";
 import { RiskBadge } from "../components/risk.tsx";
 import { Empty, ErrorNotice, QueryState } from "../components/states.tsx";
 import { formatTime, shortHex } from "../format.ts";
@@ -127,9 +128,9 @@ function AddLabel({ address }: { address: string }) {
             <Empty>No list exists yet; an admin creates one with PUT /api/v1/lists/{"{id}"}.</Empty>
           ) : (
             <form className="stack" onSubmit={onSubmit}>
-              <label>
-                List
+              <Field id="label-list" label="List">
                 <select
+                  id="label-list"
                   value={listId || (data.lists[0]?.id ?? "")}
                   onChange={(e) => setListId(e.target.value)}
                 >
@@ -139,10 +140,10 @@ function AddLabel({ address }: { address: string }) {
                     </option>
                   ))}
                 </select>
-              </label>
-              <label>
-                Category
+              </Field>
+              <Field id="label-category" label="Category">
                 <select
+                  id="label-category"
                   value={category}
                   onChange={(e) => setCategory(e.target.value as LabelRequest["category"])}
                 >
@@ -152,11 +153,15 @@ function AddLabel({ address }: { address: string }) {
                     </option>
                   ))}
                 </select>
-              </label>
-              <label>
-                Note (optional)
-                <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
-              </label>
+              </Field>
+              <Field id="label-note" label="Note (optional)">
+                <input
+                  id="label-note"
+                  value={note}
+                  maxLength={500}
+                  onChange={(e) => setNote(e.target.value)}
+                />
+              </Field>
               <button type="submit" disabled={add.isPending}>
                 Add label
               </button>

@@ -3,6 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { type KeyboardEvent, useMemo, useRef, useState } from "react";
 import { unwrap } from "../api/errors.ts";
 import { useAuth } from "../auth.tsx";
+import { Field } from "../components/field.tsx";
 import { RiskBadge } from "../components/risk.tsx";
 import { Empty, ErrorNotice, Loading } from "../components/states.tsx";
 import { formatTime, shortHex } from "../format.ts";
@@ -89,9 +90,9 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
         move, Enter opens.
       </p>
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Feed filters">
-        <label>
-          Level
+        <Field id="feed-level" label="Level">
           <select
+            id="feed-level"
             value={filters.level}
             onChange={(event) =>
               setFilters({ ...filters, level: event.target.value as FeedFilters["level"] })
@@ -104,10 +105,10 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Reason
+        </Field>
+        <Field id="feed-reason" label="Reason">
           <select
+            id="feed-reason"
             value={filters.reason}
             onChange={(event) => setFilters({ ...filters, reason: event.target.value })}
           >
@@ -120,10 +121,10 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
               ),
             )}
           </select>
-        </label>
-        <label>
-          Review
+        </Field>
+        <Field id="feed-review" label="Review">
           <select
+            id="feed-review"
             value={filters.reviewed}
             onChange={(event) =>
               setFilters({ ...filters, reviewed: event.target.value as FeedFilters["reviewed"] })
@@ -133,7 +134,7 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
             <option value="reviewed">reviewed</option>
             <option value="all">reviewed or not</option>
           </select>
-        </label>
+        </Field>
       </form>
       {feed.error && <ErrorNotice error={feed.error} title="Could not load anomalies" />}
       {feed.isPending ? (

@@ -19,21 +19,31 @@ export function ModelsPage() {
   });
   const [selected, setSelected] = useState<string | null>(null);
   const [pending, setPending] = useState<
-    { kind: "deploy"; version: string; strategy: Strategy; percent: number } | { kind: "rollback" } | null
+    | { kind: "deploy"; version: string; strategy: Strategy; percent: number }
+    | { kind: "endCanary"; version: string }
+    | { kind: "rollback" }
+    | null
   >(null);
   const change = useMutation({
     mutationFn: async (action: NonNullable<typeof pending>) =>
       action.kind === "rollback"
         ? unwrap(await client.POST("/api/v1/models/rollback", { body: {} }))
-        : unwrap(
-            await client.POST("/api/v1/models/{version}/deploy", {
-              params: { path: { version: action.version } },
-              body: {
-                strategy: action.strategy,
-                ...(action.strategy === "canary" ? { trafficPercent: action.percent } : {}),
-              },
-            }),
-          ),
+        : action.kind === "endCanary"
+          ? unwrap(
+              await client.PUT("/api/v1/models/{version}/traffic", {
+                params: { path: { version: action.version } },
+                body: { percent: 0 },
+              }),
+            )
+          : unwrap(
+              await client.POST("/api/v1/models/{version}/deploy", {
+                params: { path: { version: action.version } },
+                body: {
+                  strategy: action.strategy,
+                  ...(action.strategy === "canary" ? { trafficPercent: action.percent } : {}),
+                },
+              }),
+            ),
     onSuccess: async () => {
       setPending(null);
       await queryClient.invalidateQueries({ queryKey: ["models"] });
@@ -85,10 +95,18 @@ export function ModelsPage() {
               <Confirm
                 message={
                   pending.kind === "rollback"
-                    ? "Roll back: the canary is withdrawn, or the previous active model serves again. Every replica follows within its refresh interval."
-                    : `Deploy ${pending.version} as ${pending.strategy}${pending.strategy === "canary" ? ` on ${pending.percent} % of traffic` : ""}? Every replica follows within its refresh interval.`
+                    ? "Roll back? The model that was active before the current one serves again; the current active model and any canary become inactive. Every replica follows within its refresh interval."
+                    : pending.kind === "endCanary"
+                      ? `End the canary of ${pending.version}? The active model takes all traffic again.`
+                      : `Deploy ${pending.version} as ${pending.strategy}${pending.strategy === "canary" ? ` on ${pending.percent} % of traffic` : ""}? Every replica follows within its refresh interval.`
                 }
-                confirmLabel={pending.kind === "rollback" ? "Roll back" : "Deploy"}
+                confirmLabel={
+                  pending.kind === "rollback"
+                    ? "Roll back"
+                    : pending.kind === "endCanary"
+                      ? "End canary"
+                      : "Deploy"
+                }
                 onConfirm={() => change.mutate(pending)}
                 onCancel={() => {
                   setPending(null);
@@ -120,6 +138,7 @@ export function ModelsPage() {
                     onDeploy={(strategy, percent) =>
                       setPending({ kind: "deploy", version: version.version, strategy, percent })
                     }
+                    onEndCanary={() => setPending({ kind: "endCanary", version: version.version })}
                   />
                 ))}
               </tbody>
@@ -137,13 +156,16 @@ function VersionRow({
   canManage,
   onHistory,
   onDeploy,
+  onEndCanary,
 }: {
   version: ModelVersion;
   canManage: boolean;
   onHistory: () => void;
   onDeploy: (strategy: Strategy, percent: number) => void;
+  onEndCanary: () => void;
 }) {
-  const [strategy, setStrategy] = useState<Strategy>("canary");
+  // A canary's next step is promotion; anything else is usually tried as a canary first.
+  const [strategy, setStrategy] = useState<Strategy>(version.status === "canary" ? "full" : "canary");
   const [percent, setPercent] = useState(10);
   const id = `deploy-${version.version}`;
   return (
@@ -156,6 +178,16 @@ function VersionRow({
         <button type="button" className="link-button" onClick={onHistory}>
           History<span className="visually-hidden"> of {version.version}</span>
         </button>
+        {canManage && version.status === "canary" && (
+          <button
+            type="button"
+            className="secondary"
+            aria-label={`End the canary of ${version.version}`}
+            onClick={onEndCanary}
+          >
+            End canary…
+          </button>
+        )}
         {canManage && version.status !== "active" && (
           <span className="deploy">
             <label htmlFor={`${id}-strategy`} className="visually-hidden">
@@ -186,8 +218,12 @@ function VersionRow({
                 %
               </>
             )}
-            <button type="button" onClick={() => onDeploy(strategy, percent)}>
-              Deploy<span className="visually-hidden"> {version.version}</span>…
+            <button
+              type="button"
+              aria-label={`Deploy ${version.version}`}
+              onClick={() => onDeploy(strategy, percent)}
+            >
+              Deploy…
             </button>
           </span>
         )}
