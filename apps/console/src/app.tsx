@@ -33,7 +33,7 @@ export function App() {
 
   useEffect(() => {
     if (!restoring) return;
-    const client = clientFor(restoring);
+    const client = clientFor(restoring, { onRenewed: (renewed) => saveCredential(renewed) });
     whoAmI(client).then(
       (principal) => {
         setSession({ credential: restoring, client, principal });

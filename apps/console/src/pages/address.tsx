@@ -5,6 +5,7 @@ import { unwrap } from "../api/errors.ts";
 import { can, useAuth } from "../auth.tsx";
 import { Field } from "../components/field.tsx";
 import { RiskBadge } from "../components/risk.tsx";
+import { ScoreChart } from "../components/score-chart.tsx";
 import { Empty, ErrorNotice, QueryState } from "../components/states.tsx";
 import { formatTime, shortHex } from "../format.ts";
 import { hrefOf } from "../router.ts";
@@ -215,34 +216,47 @@ function Recent({ screen }: { screen: AddressScreen }) {
       {screen.transactions.length === 0 ? (
         <Empty>No scored transactions stored for this address.</Empty>
       ) : (
-        <table className="table">
-          <caption className="visually-hidden">Recent scored transactions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">transaction</th>
-              <th scope="col">role</th>
-              <th scope="col">risk</th>
-              <th scope="col">scored</th>
-            </tr>
-          </thead>
-          <tbody>
-            {screen.transactions.map((tx) => (
-              <tr key={tx.hash}>
-                <td>
-                  <a className="mono" href={hrefOf({ page: "transaction", hash: tx.hash, anomalyId: null })}>
-                    {shortHex(tx.hash)}
-                  </a>
-                </td>
-                <td>{tx.role}</td>
-                <td>
-                  <RiskBadge level={tx.riskLevel} score={tx.riskScore} />
-                  {tx.isAnomaly ? " anomaly" : ""}
-                </td>
-                <td>{formatTime(tx.createdAt)}</td>
+        <>
+          <ScoreChart
+            points={screen.transactions.map((tx) => ({
+              id: tx.hash,
+              at: tx.createdAt,
+              score: tx.riskScore,
+              isAnomaly: tx.isAnomaly,
+            }))}
+          />
+          <table className="table">
+            <caption className="visually-hidden">Recent scored transactions, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">transaction</th>
+                <th scope="col">role</th>
+                <th scope="col">risk</th>
+                <th scope="col">scored</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {screen.transactions.map((tx) => (
+                <tr key={tx.hash}>
+                  <td>
+                    <a
+                      className="mono"
+                      href={hrefOf({ page: "transaction", hash: tx.hash, anomalyId: null })}
+                    >
+                      {shortHex(tx.hash)}
+                    </a>
+                  </td>
+                  <td>{tx.role}</td>
+                  <td>
+                    <RiskBadge level={tx.riskLevel} score={tx.riskScore} />
+                    {tx.isAnomaly ? " anomaly" : ""}
+                  </td>
+                  <td>{formatTime(tx.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </>
   );

@@ -1,7 +1,7 @@
 import type { ChainwatchClient, Principal } from "@chainwatch/client";
 import { type FormEvent, useState } from "react";
 import { unwrap } from "../api/errors.ts";
-import { type Credential, clientFor, whoAmI } from "../api/session.ts";
+import { type Credential, clientFor, saveCredential, whoAmI } from "../api/session.ts";
 import { ErrorNotice } from "../components/states.tsx";
 
 export interface SignedIn {
@@ -13,7 +13,7 @@ export interface SignedIn {
 /** Sign in with an API key (the admin key `npm start` prints) or a user's email and password. */
 export function LoginPage({
   onSignedIn,
-  makeClient = clientFor,
+  makeClient = (credential) => clientFor(credential, { onRenewed: (renewed) => saveCredential(renewed) }),
 }: {
   onSignedIn: (session: SignedIn) => void;
   makeClient?: (credential: Credential | null) => ChainwatchClient;
@@ -36,7 +36,11 @@ export function LoginPage({
         const session = unwrap(
           await makeClient(null).POST("/api/v1/auth/login", { body: { email: email.trim(), password } }),
         );
-        credential = { kind: "session", accessToken: session.accessToken };
+        credential = {
+          kind: "session",
+          accessToken: session.accessToken,
+          refreshToken: session.refreshToken,
+        };
       }
       const client = makeClient(credential);
       onSignedIn({ credential, client, principal: await whoAmI(client) });
