@@ -9,6 +9,7 @@ import { AddressPage } from "./pages/address.tsx";
 import { FeedPage } from "./pages/feed.tsx";
 import { LoginPage, type SignedIn } from "./pages/login.tsx";
 import { ModelsPage } from "./pages/models.tsx";
+import { SettingsPage } from "./pages/settings.tsx";
 import { StreamPage } from "./pages/stream.tsx";
 import { TransactionPage } from "./pages/transaction.tsx";
 import { hrefOf, navigate, type Route, useRoute } from "./router.ts";
@@ -87,6 +88,7 @@ const NAV: { label: string; route: Route; admin?: boolean }[] = [
   { label: "Models", route: { page: "models" } },
   { label: "Stream", route: { page: "stream" } },
   { label: "Keys and users", route: { page: "access" }, admin: true },
+  { label: "Settings", route: { page: "settings" } },
 ];
 
 function Shell({ auth }: { auth: Auth }) {
@@ -150,6 +152,8 @@ function Page({ route }: { route: Route }) {
       return <StreamPage />;
     case "access":
       return <AccessPage />;
+    case "settings":
+      return <SettingsPage />;
     default:
       return (
         <section>

@@ -15,6 +15,7 @@ describe("hash routes", () => {
     expect(parseRoute("#/models")).toEqual({ page: "models" });
     expect(parseRoute("#/stream")).toEqual({ page: "stream" });
     expect(parseRoute("#/access")).toEqual({ page: "access" });
+    expect(parseRoute("#/settings")).toEqual({ page: "settings" });
     expect(parseRoute("#/tx")).toEqual({ page: "not-found", path: "/tx" });
     expect(parseRoute("#/models/extra")).toEqual({ page: "not-found", path: "/models/extra" });
   });

@@ -11,6 +11,7 @@ export type Route =
   | { page: "models" }
   | { page: "stream" }
   | { page: "access" }
+  | { page: "settings" }
   | { page: "not-found"; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -22,7 +23,10 @@ export function parseRoute(hash: string): Route {
   if (head === "tx" && value && parts.length === 2)
     return { page: "transaction", hash: value, anomalyId: params.get("anomaly") };
   if (head === "address" && value && parts.length === 2) return { page: "address", address: value };
-  if (parts.length === 1 && (head === "models" || head === "stream" || head === "access"))
+  if (
+    parts.length === 1 &&
+    (head === "models" || head === "stream" || head === "access" || head === "settings")
+  )
     return { page: head };
   return { page: "not-found", path };
 }

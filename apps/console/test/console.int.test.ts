@@ -203,6 +203,9 @@ if (missing.length > 0 && isCI) {
       expect(fields).toContain("gas price20 gwei");
       expect(fields).toContain("gas limit21,000 gas");
       expect(await page.locator(".bar-row").count()).toBeGreaterThan(0);
+      expect(await page.getByRole("link", { name: /^open in the block explorer/ }).getAttribute("href")).toBe(
+        `https://etherscan.io/tx/${WHALE}`,
+      );
       expect(await page.getByRole("heading", { name: "Sender" }).count()).toBe(1);
       await shot("transaction");
 
@@ -356,6 +359,7 @@ if (missing.length > 0 && isCI) {
         ["models", "#/models"],
         ["stream", "#/stream"],
         ["access", "#/access"],
+        ["settings", "#/settings"],
       ];
       for (const [name, hash] of pages) {
         await page.goto(`${baseUrl}/console${hash}`);

@@ -7,6 +7,7 @@ import { Field } from "../components/field.tsx";
 import { RiskBadge } from "../components/risk.tsx";
 import { ScoreChart } from "../components/score-chart.tsx";
 import { Empty, ErrorNotice, QueryState } from "../components/states.tsx";
+import { explorerLink, loadExplorer } from "../explorer.ts";
 import { formatTime, shortHex } from "../format.ts";
 import { hrefOf } from "../router.ts";
 
@@ -32,7 +33,16 @@ export function AddressPage({ address }: { address: string }) {
   return (
     <section aria-labelledby="address-title">
       <h1 id="address-title">Address</h1>
-      <p className="mono break">{address}</p>
+      <p className="mono break">
+        {address}{" "}
+        <a
+          href={explorerLink(loadExplorer().address, "{address}", address)}
+          target="_blank"
+          rel="noreferrer noopener"
+        >
+          open in the block explorer<span className="visually-hidden"> (new tab)</span>
+        </a>
+      </p>
       <QueryState query={screen} what="the address screen">
         {(data) => (
           <div className="columns">

@@ -5,6 +5,7 @@ import { unwrap } from "../api/errors.ts";
 import { can, useAuth } from "../auth.tsx";
 import { ExplanationChart, ReasonList, RiskBadge } from "../components/risk.tsx";
 import { ErrorNotice, QueryState } from "../components/states.tsx";
+import { explorerLink, loadExplorer } from "../explorer.ts";
 import { formatEth, formatGas, formatGwei, formatScore, formatTime } from "../format.ts";
 import { hrefOf } from "../router.ts";
 
@@ -38,7 +39,16 @@ export function TransactionPage({ hash, anomalyId }: { hash: string; anomalyId: 
   return (
     <section aria-labelledby="tx-title">
       <h1 id="tx-title">Transaction</h1>
-      <p className="mono break">{hash}</p>
+      <p className="mono break">
+        {hash}{" "}
+        <a
+          href={explorerLink(loadExplorer().transaction, "{hash}", hash)}
+          target="_blank"
+          rel="noreferrer noopener"
+        >
+          open in the block explorer<span className="visually-hidden"> (new tab)</span>
+        </a>
+      </p>
       <QueryState query={transaction} what="the transaction">
         {(tx) => (
           <div className="columns">
@@ -173,6 +183,12 @@ function AddressLabels({ role, address }: { role: string; address: string }) {
   return (
     <div className="party">
       <h3>{role}</h3>
+      <p>
+        <a href={hrefOf({ page: "address", address })}>
+          Screen or label this address<span className="visually-hidden"> ({role.toLowerCase()})</span>
+        </a>{" "}
+        (an allow list entry mutes the model's outlier for it)
+      </p>
       <QueryState query={screen} what={`the ${role.toLowerCase()}'s labels`}>
         {(data) =>
           data.labels.length === 0 ? (
