@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 import { unwrap } from "../api/errors.ts";
 import { can, useAuth } from "../auth.tsx";
 import { Field } from "../components/field.tsx";
-import { RiskBadge } from "../components/risk.tsx";
+import { formatNumber, RiskBadge } from "../components/risk.tsx";
 import { ScoreChart } from "../components/score-chart.tsx";
 import { Empty, ErrorNotice, QueryState } from "../components/states.tsx";
 import { explorerLink, loadExplorer } from "../explorer.ts";
@@ -203,8 +203,10 @@ function Context({ screen }: { screen: AddressScreen }) {
           </dd>
           <dt>typical value sent</dt>
           <dd>
-            {context.asSender.typicalValueEth === null ? "–" : `${context.asSender.typicalValueEth} ETH`} (
-            {context.asSender.valuesSeen} values seen)
+            {context.asSender.typicalValueEth === null
+              ? "–"
+              : `${formatNumber(context.asSender.typicalValueEth)} ETH`}{" "}
+            ({context.asSender.valuesSeen} values seen)
           </dd>
           <dt>received</dt>
           <dd>
