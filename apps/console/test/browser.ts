@@ -7,8 +7,10 @@ import type { Page } from "playwright-core";
  * Playwright's own download cannot reach its host from CI). CHROMIUM_PATH points elsewhere.
  */
 export function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-  return candidates.find((path): path is string => path !== undefined && path !== "" && existsSync(path));
+  // A path given on purpose is the only one tried: falling back would test some other browser silently.
+  const given = process.env.CHROMIUM_PATH;
+  const candidates = given ? [given] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  return candidates.find((path) => existsSync(path));
 }
 
 const axeSource = (createRequire(import.meta.url)("axe-core") as { source: string }).source;
