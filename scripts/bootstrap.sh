@@ -3,8 +3,10 @@
 # the given command with both on PATH. Everything it fetches goes into .tools/ (git-ignored), from the
 # npm registry only, so nothing is installed globally.
 #
-#   scripts/bootstrap.sh [--services] <command> [args...]
+#   scripts/bootstrap.sh [--services] [--build] <command> [args...]
 #
+# --build runs the workspace's build tasks (turbo, cached: the console's static files in apps/console/dist,
+# which the gateway serves under /console), so `npm start` on a bare clone serves the console.
 # --services also brings up the local Redis, PostgreSQL and Kafka (deploy/local/services.sh); outside CI
 # a missing service is a warning (integration tests then skip), with CI=true it is an error.
 set -euo pipefail
@@ -51,7 +53,14 @@ ensure_pnpm() {
 }
 
 with_services=0
-if [ "${1:-}" = "--services" ]; then with_services=1; shift; fi
+with_build=0
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --services) with_services=1; shift ;;
+    --build) with_build=1; shift ;;
+    *) break ;;
+  esac
+done
 
 ensure_node
 ensure_pnpm
@@ -59,6 +68,10 @@ export TURBO_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 log "node $(node --version), pnpm $(pnpm --version)"
 # CI and fresh clones must use exactly the committed lockfile.
 pnpm install --frozen-lockfile --reporter=append-only >&2
+
+if [ "$with_build" = 1 ]; then
+  pnpm exec turbo run build --output-logs=new-only >&2
+fi
 
 if [ "$with_services" = 1 ]; then
   if [ "${CI:-}" = "true" ]; then

@@ -59,6 +59,8 @@ export interface GatewayOptions {
   isShuttingDown?: () => boolean;
   /** An already-open database (tests share one); the caller keeps ownership and closes it. */
   database?: Database;
+  /** The console build to serve under /console (tests give a directory of their own); see server.ts. */
+  consoleDir?: string;
 }
 
 export interface Gateway extends Component {
@@ -298,6 +300,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(redisStore ? { rateLimitRedis: redisStore.client } : {}),
     onRateLimitStoreError: () => httpMetrics.rateLimitStoreErrorsTotal.inc(),
     isShuttingDown,
+    ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
   });
   const httpServer = createHttpServer({
     app,

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 describe("api-gateway process", () => {
-  it("starts on the embedded defaults, prints its URL, serves /health and exits 0 on SIGTERM", async () => {
+  it("starts on the embedded defaults, prints its URL and the console's, serves /health and exits 0 on SIGTERM", async () => {
     const port = String(await freePort());
     const service = spawnService(mainPath, {
       PORT: port,
@@ -23,6 +23,7 @@ describe("api-gateway process", () => {
       .poll(() => service.output(), { timeout: 10_000 })
       .toContain(`ready at http://127.0.0.1:${port}`);
     expect(service.output()).toContain("embedded PostgreSQL in memory");
+    expect(service.output()).toContain(`console: http://127.0.0.1:${port}/console`);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
     expect(health.status).toBe("ok");
     expect(await service.stop("SIGTERM")).toBe(0);

@@ -36,6 +36,7 @@ process.stdout.write(
       ? `  admin API key (no admin existed; shown once, stored only as a hash; create your own and revoke it):\n    ${adminKey}\n`
       : "") +
     `  data:   ${storageLine()}\n` +
+    `  console: ${url}/console (sign in with an API key or a user login)\n` +
     `  docs:   ${url}/docs\n` +
     `  health: ${url}/health\n` +
     `  try:    curl -s ${url}/api/v1/predict -H 'content-type: application/json' ${keyHint}\\\n` +

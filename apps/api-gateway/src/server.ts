@@ -10,6 +10,7 @@ import type { AuditLog } from "./auth/audit-log.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import { authenticate, authorize, denyUnmatched } from "./auth/middleware.ts";
 import type { Sessions } from "./auth/sessions.ts";
+import { createConsoleFiles, defaultConsoleDir } from "./console/console-files.ts";
 import type { GatewayEnv } from "./env.ts";
 import type { DependencyCheck } from "./http/dependencies.ts";
 import type { Endpoint } from "./http/endpoint.ts";
@@ -33,6 +34,7 @@ import { anomalyEndpoints } from "./routes/anomalies.ts";
 import { auditLogEndpoints } from "./routes/audit-logs.ts";
 import { authEndpoints } from "./routes/auth.ts";
 import { cacheWarmEndpoints } from "./routes/cache-warm.ts";
+import { consoleEndpoints } from "./routes/console.ts";
 import { docsEndpoints } from "./routes/docs.ts";
 import { healthEndpoints } from "./routes/health.ts";
 import { ingestEndpoints } from "./routes/ingest.ts";
@@ -81,6 +83,8 @@ export interface ServerDeps {
   onRateLimitStoreError?: () => void;
   isShuttingDown?: () => boolean;
   version?: string;
+  /** The console's build output to serve under /console; defaults to the @chainwatch/console package's dist/. */
+  consoleDir?: string;
 }
 
 /** Builds the app without listening, so tests drive it on an ephemeral port. */
@@ -190,6 +194,7 @@ function listEndpoints(deps: ServerDeps): Endpoint[] {
     }),
     ...(deps.models ? modelEndpoints({ ...deps.models, audit: deps.security.audit }) : []),
     ...(deps.alerting ? alertEndpoints({ alerting: deps.alerting, audit: deps.security.audit }) : []),
+    ...consoleEndpoints(createConsoleFiles(deps.consoleDir ?? defaultConsoleDir())),
   ];
 }
 

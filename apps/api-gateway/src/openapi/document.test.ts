@@ -17,6 +17,7 @@ const ACCEPTED_WARNINGS: Record<string, readonly string[]> = {
     "/metrics",
     "/openapi.json",
     "/docs",
+    "/console",
   ],
   "no-ambiguous-paths": ["/api/v1/models/{version}/deploy", "/api/v1/models/{version}/traffic"],
 };

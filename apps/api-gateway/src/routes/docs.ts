@@ -57,12 +57,12 @@ export function docsEndpoints(document: () => OpenApiDocument): Endpoint[] {
 }
 
 /**
- * helmet's policy without `upgrade-insecure-requests`, for the one page that loads files: reached over plain
+ * helmet's policy without `upgrade-insecure-requests`, for the pages that load files (this one, /console): reached over plain
  * HTTP by any name but localhost (compose, a cluster, a LAN), browsers would fetch its scripts over HTTPS and
  * show a blank page. Behind TLS nothing changes (the page's URLs are relative), and every other directive
  * (scripts from this origin only, no inline script) stays as helmet sets it.
  */
-function withoutUpgrade(policy: number | string | string[] | undefined): string {
+export function withoutUpgrade(policy: number | string | string[] | undefined): string {
   return String(policy ?? "")
     .split(";")
     .filter((directive) => directive.trim() !== "upgrade-insecure-requests")

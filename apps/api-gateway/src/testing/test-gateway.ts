@@ -24,7 +24,7 @@ let sharedDatabase: Promise<Database> | undefined;
 
 export async function startTestGateway(
   envOverrides: Record<string, string> = {},
-  options: { ownDatabase?: boolean; database?: Database } = {},
+  options: { ownDatabase?: boolean; database?: Database; consoleDir?: string } = {},
 ): Promise<TestGateway> {
   const adminKey = envOverrides.BOOTSTRAP_ADMIN_API_KEY ?? generateApiKey();
   const env = loadEnv({
@@ -49,7 +49,12 @@ export async function startTestGateway(
   const usesSharedDatabase = env.DATABASE_URL === undefined && !options.ownDatabase && !options.database;
   if (usesSharedDatabase) sharedDatabase ??= createPgliteDatabase();
   const database = options.database ?? (usesSharedDatabase ? await sharedDatabase : undefined);
-  const gateway = await createGateway({ env, logger, ...(database ? { database } : {}) });
+  const gateway = await createGateway({
+    env,
+    logger,
+    ...(database ? { database } : {}),
+    ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
+  });
   await gateway.start();
   const url = gateway.url();
   return {
