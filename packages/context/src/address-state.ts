@@ -111,6 +111,60 @@ export interface Observation {
   isCall: boolean;
 }
 
+/**
+ * An incident open on one side of an address: an episode signal (burst, fan-out, fan-in) reached the
+ * critical band there (incidents.ts). Later transactions of the same episode within the incident window of
+ * the latest trigger join it.
+ */
+export interface IncidentMarker {
+  id: string;
+  /** Unix seconds of the latest transaction that triggered it. */
+  triggerTimestamp: number;
+  /** Evidence of its strongest trigger so far (decades): what a member joining later inherits. */
+  surprise: number;
+}
+
+/** One transaction of an address's recent episode on one side (what an incident names retroactively). */
+export interface EpisodeMember {
+  hash: string;
+  timestamp: number;
+}
+
+/**
+ * "sender": everything the address sent (bursts and fan-out are the sender's episode). "recipient": plain
+ * payments to it from senders new to it (what its fan-in counts).
+ */
+export type IncidentSide = "sender" | "recipient";
+
+export interface IncidentOpening {
+  side: IncidentSide;
+  address: string;
+  marker: IncidentMarker;
+}
+
+export const INCIDENT_PARAMETERS = {
+  /**
+   * Episode members remembered per address and side, newest kept: the largest incident one trigger can
+   * name retroactively. 64 covers a ten-minute burst at one transaction per block and a half.
+   */
+  maxMembers: 64,
+  /**
+   * How far an incident reaches: back from a trigger while consecutive members are at most this far apart
+   * (and no further than this before the trigger), and forward for transactions this close to the latest
+   * trigger. The episode gap: the same notion of "one episode" the burst peaks use.
+   */
+  windowSeconds: STATE_PARAMETERS.episodeGapSeconds,
+  /**
+   * Lifetime of member lists and markers in Redis after their last write. Four windows: what a trigger
+   * needs is at most one window old in block time, and the rest is slack for consumer lag.
+   */
+  keyTtlSeconds: 4 * STATE_PARAMETERS.episodeGapSeconds,
+} as const;
+
+/** Whether a transaction counts in its recipient's fan-in episode (a plain payment from a new sender). */
+export const isRecipientEpisodeMember = (observation: Observation, pairSeen: boolean): boolean =>
+  observation.from !== null && observation.to !== null && !pairSeen && !observation.isCall;
+
 /** What a transaction's features are computed from: the state before the transaction's own update. */
 export interface ContextSnapshot {
   /** false: this hash was applied before (a redelivery); the state was not updated again. */
@@ -120,6 +174,9 @@ export interface ContextSnapshot {
   /** The sender had sent to this recipient before. */
   pairSeen: boolean;
   global: GlobalState;
+  /** Incidents open on the sender's side and on the recipient's, as before this transaction. */
+  senderIncident: IncidentMarker | null;
+  recipientIncident: IncidentMarker | null;
 }
 
 export function emptyAddressState(timestamp: number): AddressState {

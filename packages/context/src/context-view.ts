@@ -1,5 +1,5 @@
-import type { AddressState, ContextSnapshot, Observation } from "./address-state.ts";
-import { STATE_PARAMETERS } from "./address-state.ts";
+import type { AddressState, ContextSnapshot, IncidentMarker, Observation } from "./address-state.ts";
+import { isRecipientEpisodeMember, STATE_PARAMETERS } from "./address-state.ts";
 
 /**
  * Priors for an address with little history: one transaction a day, and at least a quarter of a
@@ -26,6 +26,15 @@ export const CONTEXT_PRIORS = {
 /** The quantities features, signals and reasons are computed from; one per transaction. */
 export interface ContextView {
   available: boolean;
+  /** false: a redelivery; the state (and any incident) already counted this transaction. */
+  applied: boolean;
+  /** The transaction as the state saw it (incidents name addresses, hashes and times). */
+  observation: Observation;
+  /** A plain payment from a sender new to the recipient: a member of the recipient's fan-in episode. */
+  recipientEpisodeMember: boolean;
+  /** Incidents open on the sender's and the recipient's side before this transaction. */
+  senderIncident: IncidentMarker | null;
+  recipientIncident: IncidentMarker | null;
   /** The transaction names its sender (without one it is judged like a never-seen sender's). */
   senderIdentified: boolean;
   /** The sender has sent before. */
@@ -128,6 +137,11 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
 
   return {
     available: snapshot !== null,
+    applied: snapshot?.applied ?? false,
+    observation,
+    recipientEpisodeMember: snapshot !== null && isRecipientEpisodeMember(observation, snapshot.pairSeen),
+    senderIncident: snapshot?.senderIncident ?? null,
+    recipientIncident: snapshot?.recipientIncident ?? null,
     senderIdentified: observation.from !== null,
     senderKnown,
     senderAgeSeconds: senderAge,

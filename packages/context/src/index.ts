@@ -2,8 +2,13 @@ export {
   type AddressState,
   applyObservation,
   type ContextSnapshot,
+  type EpisodeMember,
   emptyAddressState,
   type GlobalState,
+  INCIDENT_PARAMETERS,
+  type IncidentMarker,
+  type IncidentOpening,
+  type IncidentSide,
   type Observation,
   STATE_PARAMETERS,
 } from "./address-state.ts";
@@ -24,6 +29,14 @@ export {
   type ScreeningEnv,
   screeningEnvFragment,
 } from "./env.ts";
+export {
+  episodeBefore,
+  groupIncidents,
+  INCIDENT_MIN_SURPRISE,
+  type IncidentCandidate,
+  type IncidentGrouping,
+  type IncidentMembership,
+} from "./incidents.ts";
 export { createMemoryStateStore, type MemoryStateStoreOptions } from "./memory-state-store.ts";
 export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./reasons.ts";
 export {
@@ -53,10 +66,13 @@ export {
 } from "./training/spec-2-rows.ts";
 export { type TrainSpec2Options, type TrainSpec2Result, trainSpec2Model } from "./training/train-spec-2.ts";
 export {
+  CRITICAL_EVIDENCE,
   combineVerdict,
   DEFAULT_RISK_THRESHOLD,
+  joinIncident,
   modelReason,
   RISK_LEVELS,
   type RiskLevel,
+  scoreOfEvidence,
   type Verdict,
 } from "./verdict.ts";

@@ -12,6 +12,7 @@ export const REASON_CODES = [
   "first_seen_sender",
   "first_seen_recipient",
   "context_unavailable",
+  "part_of_incident",
   "deny_listed",
   "allow_listed",
   "watch_listed",

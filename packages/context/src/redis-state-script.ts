@@ -1,4 +1,4 @@
-import { ADDRESS_FIELDS, GLOBAL_FIELDS, STATE_PARAMETERS } from "./address-state.ts";
+import { ADDRESS_FIELDS, GLOBAL_FIELDS, INCIDENT_PARAMETERS, STATE_PARAMETERS } from "./address-state.ts";
 
 /**
  * The Redis store's whole batch in one atomic script: for each transaction in order, reply with the state
@@ -8,7 +8,12 @@ import { ADDRESS_FIELDS, GLOBAL_FIELDS, STATE_PARAMETERS } from "./address-state
  *
  * ARGV: prefix, ttlSeconds, hashTtlSeconds, count, then per transaction: hash, from, to, timestamp, valueLog10Eth ('' =
  * none), isCall (1|0). Reply per transaction: { applied 0|1, sender fields joined by ',' or '', recipient likewise,
- * pairSeen 0|1, global fields joined by ',' }.
+ * pairSeen 0|1, global fields joined by ',', sender's incident marker 'id@timestamp@surprise' or '', recipient's
+ * likewise }.
+ *
+ * Episode members (incidents.ts): each applied transaction is appended as 'hash@timestamp' to its sender's
+ * list `e:s:<from>` and, when it is a plain payment from a new sender, to its recipient's `e:r:<to>`; both
+ * trimmed to the newest INCIDENT_PARAMETERS.maxMembers and expiring keyTtlSeconds after the last write.
  */
 export const OBSERVE_SCRIPT = `
 local prefix = ARGV[1]
@@ -20,6 +25,8 @@ local EPISODE_GAP = ${STATE_PARAMETERS.episodeGapSeconds}
 local VALUE_ALPHA_MIN = ${STATE_PARAMETERS.valueAlphaMin}
 local GLOBAL_ALPHA_MIN = ${STATE_PARAMETERS.globalAlphaMin}
 local FIELDS = {${ADDRESS_FIELDS.map((field) => `'${field}'`).join(", ")}}
+local MAX_MEMBERS = ${INCIDENT_PARAMETERS.maxMembers}
+local MEMBER_TTL = ${INCIDENT_PARAMETERS.keyTtlSeconds}
 local GFIELDS = {${GLOBAL_FIELDS.map((field) => `'${field}'`).join(", ")}}
 
 local function fmt(x) return string.format('%.17g', x) end
@@ -88,7 +95,11 @@ for i = 0, count - 1 do
     globalChanged = false
   end
 
-  reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext }
+  local smarker = false
+  local rmarker = false
+  if from ~= '' then smarker = redis.call('GET', prefix .. 'm:s:' .. from) end
+  if to ~= '' then rmarker = redis.call('GET', prefix .. 'm:r:' .. to) end
+  reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext, smarker or '', rmarker or '' }
 
   if fresh then
     local s = nil
@@ -166,9 +177,41 @@ for i = 0, count - 1 do
     if s then redis.call('SET', skey, encode(s, FIELDS), 'EX', ttl) end
     if r and to ~= from then redis.call('SET', rkey, encode(r, FIELDS), 'EX', ttl) end
     if from ~= '' and to ~= '' then redis.call('SET', pkey, '1', 'EX', ttl) end
+    local member = hash .. '@' .. ARGV[base + 3]
+    if from ~= '' then
+      local ekey = prefix .. 'e:s:' .. from
+      redis.call('RPUSH', ekey, member)
+      redis.call('LTRIM', ekey, -MAX_MEMBERS, -1)
+      redis.call('EXPIRE', ekey, MEMBER_TTL)
+    end
+    if from ~= '' and to ~= '' and not pairSeen and not isCall then
+      local ekey = prefix .. 'e:r:' .. to
+      redis.call('RPUSH', ekey, member)
+      redis.call('LTRIM', ekey, -MAX_MEMBERS, -1)
+      redis.call('EXPIRE', ekey, MEMBER_TTL)
+    end
   end
 end
 if globalChanged then gtext = encode(global, GFIELDS) end
 redis.call('SET', gkey, gtext)
+return reply
+`;
+
+/**
+ * Opens (or extends) incidents: sets each side's marker and replies with its episode members, oldest first.
+ * ARGV: prefix, markerTtlSeconds, count, then per opening: side ('s'|'r'), address, incident id,
+ * 'triggerTimestamp@surprise'. Reply per opening: the list's 'hash@timestamp' entries.
+ */
+export const OPEN_INCIDENTS_SCRIPT = `
+local prefix = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local reply = {}
+for i = 0, count - 1 do
+  local base = 4 + i * 4
+  local side, address = ARGV[base], ARGV[base + 1]
+  redis.call('SET', prefix .. 'm:' .. side .. ':' .. address, ARGV[base + 2] .. '@' .. ARGV[base + 3], 'EX', ttl)
+  reply[i + 1] = redis.call('LRANGE', prefix .. 'e:' .. side .. ':' .. address, 0, -1)
+end
 return reply
 `;

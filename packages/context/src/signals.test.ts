@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ContextView } from "./context-view.ts";
+import { incidentReason } from "./incidents.ts";
 import { REASON_CODES } from "./reasons.ts";
 import { applyLabels } from "./screening/label-reasons.ts";
 import { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
@@ -47,6 +48,18 @@ describe("the combined verdict", () => {
 
 const quiet: ContextView = {
   available: true,
+  applied: true,
+  observation: {
+    hash: `0x${"1".repeat(64)}`,
+    from: `0x${"a".repeat(40)}`,
+    to: `0x${"b".repeat(40)}`,
+    timestamp: 1_700_000_000,
+    valueLog10Eth: Math.log10(21.5),
+    isCall: false,
+  },
+  recipientEpisodeMember: true,
+  senderIncident: null,
+  recipientIncident: null,
   senderIdentified: true,
   senderKnown: true,
   senderAgeSeconds: 30 * 86_400,
@@ -132,6 +145,11 @@ describe("context reasons", () => {
       "the sender is on allow list allow-list (exchange; source test)",
       "the sender is on watch list watch-list (phishing; source test)",
     ]);
+    // Joining an incident later than its trigger: the marker's evidence, no trigger transaction at hand.
+    const incident = incidentReason("inc_00000000000000ab", "recipient", `0x${"d".repeat(40)}`, null, 4.25);
+    expect(incident.message).toBe(
+      `part of incident inc_00000000000000ab on its recipient 0x${"d".repeat(40)}: its fan-in reached 4.25 decades of evidence`,
+    );
     const rendered = new Set(
       [
         ...contextReasons(quiet),
@@ -139,6 +157,7 @@ describe("context reasons", () => {
         ...contextReasons({ ...quiet, available: false }),
         model,
         ...labelled,
+        incident,
       ].map((reason) => reason.code),
     );
     expect([...rendered].sort()).toEqual([...REASON_CODES].sort());

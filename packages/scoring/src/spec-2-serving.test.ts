@@ -56,6 +56,7 @@ const failingStore: AddressStateStore = {
     throw new Error("down");
   },
   peek: async () => null,
+  openIncidents: async () => [],
   roundTrips: () => 0,
   evictions: () => 0,
 };

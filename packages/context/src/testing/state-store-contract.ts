@@ -138,5 +138,46 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
       expect(after?.sender?.outCount).toBe(200);
       expect(after?.sender?.outDistinct).toBe(2);
     });
+
+    it("remembers each side's episode members, bounded, and hands open incidents to later snapshots", async () => {
+      const store = await fresh();
+      const call = { ...tx(C, B, 11_005), isCall: true };
+      const first = tx(A, B, 11_000);
+      const repeat = tx(A, B, 11_010);
+      const fresh1 = tx(`0x${"d".repeat(40)}`, B, 11_020);
+      await store.observe([first, call, repeat, fresh1, first]);
+      const [senderMembers, recipientMembers, nobody] = await store.openIncidents([
+        { side: "sender", address: A, marker: { id: "inc_a", triggerTimestamp: 11_010, surprise: 4.25 } },
+        { side: "recipient", address: B, marker: { id: "inc_b", triggerTimestamp: 11_020, surprise: 5.5 } },
+        {
+          side: "sender",
+          address: `0x${"e".repeat(40)}`,
+          marker: { id: "inc_e", triggerTimestamp: 1, surprise: 4 },
+        },
+      ]);
+      // A sent twice (the redelivered first counts once). B's fan-in members: plain payments from senders
+      // new to it, so A's first (not its repeat) and D's; C's call is not one.
+      expect(senderMembers).toEqual([
+        { hash: first.hash, timestamp: 11_000 },
+        { hash: repeat.hash, timestamp: 11_010 },
+      ]);
+      expect(recipientMembers).toEqual([
+        { hash: first.hash, timestamp: 11_000 },
+        { hash: fresh1.hash, timestamp: 11_020 },
+      ]);
+      expect(nobody).toEqual([]);
+      const [next] = await store.observe([tx(A, B, 11_030)]);
+      expect(next?.senderIncident).toEqual({ id: "inc_a", triggerTimestamp: 11_010, surprise: 4.25 });
+      expect(next?.recipientIncident).toEqual({ id: "inc_b", triggerTimestamp: 11_020, surprise: 5.5 });
+
+      const many = Array.from({ length: 70 }, (_, i) => tx(C, A, 12_000 + i));
+      await store.observe(many);
+      const [kept] = await store.openIncidents([
+        { side: "sender", address: C, marker: { id: "inc_c", triggerTimestamp: 12_069, surprise: 4 } },
+      ]);
+      expect(kept?.length).toBe(64);
+      expect(kept?.[0]).toEqual({ hash: many[6]?.hash, timestamp: 12_006 });
+      expect(kept?.[63]).toEqual({ hash: many[69]?.hash, timestamp: 12_069 });
+    });
   });
 }
