@@ -64,6 +64,11 @@ export interface PipelineOutcome<Ref> {
    * whose stored content this call replaced with other content (the caller logs, counts, audits them).
    */
   stored: RecordScoredResult;
+  /**
+   * Stored verdicts of earlier transactions this call's incidents changed (none when there were none, or
+   * when they were changed before: a redelivery). The worker publishes them as corrections.
+   */
+  corrected: CorrectedPrediction[];
 }
 
 export interface ProcessOptions {
@@ -278,10 +283,13 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
   }
 
   /** Corrections of earlier verdicts, then what follows them; the caller decides how failures are retried. */
-  async function correctIncidents(corrections: IncidentCorrection[] | undefined): Promise<void> {
-    if (!corrections || corrections.length === 0 || !options.applyIncidentCorrections) return;
+  async function correctIncidents(
+    corrections: IncidentCorrection[] | undefined,
+  ): Promise<CorrectedPrediction[]> {
+    if (!corrections || corrections.length === 0 || !options.applyIncidentCorrections) return [];
     const corrected = await options.applyIncidentCorrections(corrections);
     if (corrected.length > 0) await options.onIncidentsCorrected?.(corrected);
+    return corrected;
   }
 
   return {
@@ -367,8 +375,9 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
       if (stored !== NO_ROWS) await options.afterStore?.(stored);
       // After the batch's own rows: an incident's earlier members were stored by earlier batches, and the
       // correction is idempotent, so a retry after a failure here (the caller redelivers) is harmless.
+      let corrected: CorrectedPrediction[] = [];
       if (scoring.incidentCorrections && scoring.incidentCorrections.length > 0) {
-        await retryWithBackoff(() => correctIncidents(scoring.incidentCorrections), {
+        corrected = await retryWithBackoff(() => correctIncidents(scoring.incidentCorrections), {
           ...options.storeRetry,
           ...(processOptions.signal ? { signal: processOptions.signal } : {}),
           ...(processOptions.onStoreRetry ? { onRetry: processOptions.onStoreRetry } : {}),
@@ -386,6 +395,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         scored: scored.map(({ index: _index, ...item }) => item),
         rejected: rejected.map(({ index: _index, ...item }) => item),
         stored,
+        corrected,
       };
     },
 

@@ -29,6 +29,19 @@ export interface CorrectedPrediction {
   anomalyScore: number;
   severity: string;
   confidence: number;
+  explanation: unknown[];
+  /** The feature vector it was scored with ({} for rows stored before vectors were kept). */
+  features: Record<string, number>;
+  /** What a reviewer (and the anomalies topic) needs without a lookup; wei as decimal strings. */
+  transaction: {
+    from: string | null;
+    to: string | null;
+    valueWei: string;
+    gas: string;
+    gasPriceWei: string;
+    blockNumber: number | null;
+    timestamp: number | null;
+  };
 }
 
 export const MAX_INCIDENT_CORRECTIONS = 10_000;
@@ -71,13 +84,17 @@ anomaly_rows AS (
     risk_score = EXCLUDED.risk_score, risk_level = EXCLUDED.risk_level, reasons = EXCLUDED.reasons
   RETURNING 1
 )
-SELECT coalesce(json_agg(json_build_object('hash', tx_hash, 'incidentId', incident_id,
-    'modelVersion', model_version, 'contentFingerprint', content_fingerprint, 'isAnomaly', is_anomaly,
-    'wasAnomaly', was_anomaly, 'riskScore', risk_score, 'riskLevel', risk_level, 'reasons', reasons,
-    'anomalyScore', anomaly_score, 'severity', severity, 'confidence', confidence)
-    ORDER BY tx_hash, model_version), '[]'::json) AS corrected,
+SELECT coalesce(json_agg(json_build_object('hash', c.tx_hash, 'incidentId', c.incident_id,
+    'modelVersion', c.model_version, 'contentFingerprint', c.content_fingerprint, 'isAnomaly', c.is_anomaly,
+    'wasAnomaly', c.was_anomaly, 'riskScore', c.risk_score, 'riskLevel', c.risk_level, 'reasons', c.reasons,
+    'anomalyScore', c.anomaly_score, 'severity', c.severity, 'confidence', c.confidence,
+    'explanation', c.explanation, 'features', coalesce(c.features, '{}'::jsonb),
+    'transaction', json_build_object('from', t.from_address, 'to', t.to_address,
+      'valueWei', t.value_wei::text, 'gas', t.gas::text, 'gasPriceWei', t.gas_price_wei::text,
+      'blockNumber', t.block_number, 'timestamp', floor(extract(epoch FROM t.block_timestamp))::bigint))
+    ORDER BY c.tx_hash, c.model_version), '[]'::json) AS corrected,
   (SELECT count(*)::int FROM anomaly_rows) AS anomalies
-FROM corrected`;
+FROM corrected c JOIN transactions t ON t.hash = c.tx_hash`;
 
 /**
  * Applies incident corrections to stored verdicts (see APPLY_CORRECTIONS) and returns what changed. A hash
