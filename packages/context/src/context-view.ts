@@ -13,10 +13,18 @@ export const CONTEXT_PRIORS = {
   /** Share of an address's largest completed burst it may repeat without surprise. */
   peakShare: 0.6,
   /** Value spread floor and inflation, in decades: nobody's amounts are more regular than ×2. */
-  minValueSpread: 0.3,
+  minValueSpread: STATE_PARAMETERS.valueSpreadFloor,
   valueSpreadInflation: 0.15,
-  /** Weight, in transactions, of the new-sender reference in a sender's own amount statistics. */
-  valuePriorWeight: 1,
+  /**
+   * Weight, in degrees of freedom, of the chain's typical within-address variance in a sender's own: with
+   * 4, a sender's variance is mostly its own from about its 6th amount.
+   */
+  withinPriorDegrees: 4,
+  /** Before the chain has shown 20 early amounts: an address's amounts scatter by ×4 (0.6 decades). */
+  withinPriorCount: 20,
+  withinPriorSpread: 0.6,
+  /** At least a quarter of new senders' spread is between addresses, whatever the within estimate says. */
+  minBetweenShare: 0.25,
   /** Pseudo-observations of the new-sender reference before the chain has taught it anything. */
   newSenderPriorCount: 20,
   newSenderPriorMean: -1,
@@ -121,18 +129,35 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
   const referenceVar =
     (n * (global?.newSenderVar ?? 0) + k * CONTEXT_PRIORS.newSenderPriorSpread ** 2) / (n + k);
 
-  // The sender's own amounts, shrunk towards the reference while they are few: one earlier 0.5 ETH transfer
-  // says little about whether 250,000 ETH is usual for it. Pooled mean and variance of both.
+  // What this sender's next amount should look like (log10 ETH), as a normal–normal model: its typical
+  // amount is drawn from how addresses differ (τ², new senders' spread less the within-address part) and
+  // its amounts scatter around it by σ², its own variance shrunk towards the chain's typical
+  // within-address variance while it has few amounts. The prediction's variance is σ² plus what is still
+  // unknown about its typical amount. Before, the prior's variance was the new senders' whole spread
+  // (between addresses too), so an address with 1–5 amounts was judged against a ±1-decade spread and a
+  // 50× jump looked ordinary. A sender with no amount yet is judged by new senders' amounts alone.
   const own = sender?.valueCount ?? 0;
-  const w = CONTEXT_PRIORS.valuePriorWeight;
   const ownMean = sender?.valueMean ?? 0;
-  const center = (own * ownMean + w * referenceCenter) / (own + w);
-  const pooledVar =
-    (own * ((sender?.valueVar ?? 0) + (ownMean - center) ** 2) +
-      w * (referenceVar + (referenceCenter - center) ** 2)) /
-    (own + w);
+  const withinSeen = global?.withinCount ?? 0;
+  const withinPrior = CONTEXT_PRIORS.withinPriorCount;
+  const chainWithinVar =
+    (withinSeen * (global?.withinVar ?? 0) + withinPrior * CONTEXT_PRIORS.withinPriorSpread ** 2) /
+    (withinSeen + withinPrior);
+  let center = referenceCenter;
+  let predictiveVar = referenceVar;
+  if (own > 0) {
+    const degrees = own - 1;
+    const ownVar = own > 1 ? ((sender?.valueVar ?? 0) * own) / degrees : 0;
+    const sigma2 =
+      (degrees * ownVar + CONTEXT_PRIORS.withinPriorDegrees * chainWithinVar) /
+      (degrees + CONTEXT_PRIORS.withinPriorDegrees);
+    const tau2 = Math.max(referenceVar - chainWithinVar, CONTEXT_PRIORS.minBetweenShare * referenceVar);
+    const centerVar = 1 / (1 / tau2 + own / sigma2);
+    center = centerVar * (referenceCenter / tau2 + (own * ownMean) / sigma2);
+    predictiveVar = sigma2 + centerVar;
+  }
   const spread =
-    Math.max(Math.sqrt(pooledVar), CONTEXT_PRIORS.minValueSpread) + CONTEXT_PRIORS.valueSpreadInflation;
+    Math.max(Math.sqrt(predictiveVar), CONTEXT_PRIORS.minValueSpread) + CONTEXT_PRIORS.valueSpreadInflation;
   const valueZ = x !== null && snapshot !== null ? (x - center) / spread : null;
 
   return {

@@ -24,6 +24,10 @@ local TAU = ${STATE_PARAMETERS.burstTauSeconds}
 local EPISODE_GAP = ${STATE_PARAMETERS.episodeGapSeconds}
 local VALUE_ALPHA_MIN = ${STATE_PARAMETERS.valueAlphaMin}
 local GLOBAL_ALPHA_MIN = ${STATE_PARAMETERS.globalAlphaMin}
+local CLIP_FROM = ${STATE_PARAMETERS.valueClipFrom}
+local CLIP_SPREADS = ${STATE_PARAMETERS.valueClipSpreads}
+local SPREAD_FLOOR = ${STATE_PARAMETERS.valueSpreadFloor}
+local WITHIN_MAX = ${STATE_PARAMETERS.withinSampleMaxCount}
 local FIELDS = {${ADDRESS_FIELDS.map((field) => `'${field}'`).join(", ")}}
 local MAX_MEMBERS = ${INCIDENT_PARAMETERS.maxMembers}
 local MEMBER_TTL = ${INCIDENT_PARAMETERS.keyTtlSeconds}
@@ -133,9 +137,22 @@ for i = 0, count - 1 do
       if wasNew then s.outLast = ts else s.outLast = math.max(s.outLast, ts) end
       s.outCount = s.outCount + 1
       if x then
+        local seen = s.valueCount
+        if seen >= 1 and seen <= WITHIN_MAX then
+          local m = global.withinCount + 1
+          local beta = math.max(1 / m, GLOBAL_ALPHA_MIN)
+          local residual2 = (x - s.valueMean) * (x - s.valueMean) * seen / (seen + 1)
+          global.withinVar = global.withinVar + beta * (residual2 - global.withinVar)
+          global.withinCount = m
+          globalChanged = true
+        end
         local n = s.valueCount + 1
         local alpha = math.max(1 / n, VALUE_ALPHA_MIN)
         local delta = x - s.valueMean
+        if seen >= CLIP_FROM then
+          local limit = CLIP_SPREADS * math.max(math.sqrt(s.valueVar), SPREAD_FLOOR)
+          delta = math.max(-limit, math.min(limit, delta))
+        end
         s.valueMean = s.valueMean + alpha * delta
         s.valueVar = (1 - alpha) * (s.valueVar + alpha * delta * delta)
         s.valueCount = n

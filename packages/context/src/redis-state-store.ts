@@ -3,6 +3,7 @@ import {
   ADDRESS_FIELDS,
   type AddressState,
   type EpisodeMember,
+  GLOBAL_FIELDS,
   type GlobalState,
   INCIDENT_PARAMETERS,
   type IncidentMarker,
@@ -127,14 +128,12 @@ function decodeAddress(encoded: string): AddressState | null {
 }
 
 function decodeGlobal(encoded: string): GlobalState {
-  const [count, mean, variance, recipients, freshShare] = encoded.split(",").map(Number);
-  return {
-    newSenderCount: count ?? 0,
-    newSenderMean: mean ?? 0,
-    newSenderVar: variance ?? 0,
-    recipientCount: recipients ?? 0,
-    freshRecipientShare: freshShare ?? 0,
-  };
+  const values = encoded.split(",").map(Number);
+  const global = {} as Record<(typeof GLOBAL_FIELDS)[number], number>;
+  GLOBAL_FIELDS.forEach((field, index) => {
+    global[field] = values[index] ?? 0;
+  });
+  return global;
 }
 
 /** 'id@triggerTimestamp@surprise'. */

@@ -71,6 +71,29 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
       expect(last?.outCount).toBe(3);
     });
 
+    it("clips an outlier's pull on the amounts from the third on, and learns the within-address spread", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, B, 13_000, 0),
+        tx(A, B, 13_010, 1),
+        tx(A, B, 13_020, 1),
+        tx(B, C, 13_030, 0),
+        tx(C, B, 13_040, 0),
+        tx(C, B, 13_050, 0),
+        tx(C, B, 13_060, 0),
+        tx(C, B, 13_070, 3),
+        tx(C, A, 13_080, null),
+      ]);
+      // A's 2nd amount is 1 off its mean 0: residual² 1·1/2 = 0.5; its 3rd is 0.5 off the mean 0.5:
+      // 0.25·2/3 = 1/6; B's first amount teaches nothing. Mean of the two (weights 1, then 1/2): 1/3.
+      expect(snapshots[4]?.global.withinCount).toBe(2);
+      expect(snapshots[4]?.global.withinVar).toBeCloseTo(1 / 3, 12);
+      // C: three zeros (variance 0), then 3 decades up: moved as if 3 × 0.3 = 0.9 off. Mean 0.9/4 = 0.225,
+      // variance (3/4)(0 + 0.81/4) = 0.151875 (unclipped it would be 0.75 and 1.6875).
+      expect(snapshots[8]?.sender?.valueMean).toBeCloseTo(0.225, 12);
+      expect(snapshots[8]?.sender?.valueVar).toBeCloseTo(0.151875, 12);
+    });
+
     it("decays bursts with a 10-minute time constant and remembers completed episodes", async () => {
       const store = await fresh();
       const snapshots = await store.observe([
