@@ -1,3 +1,5 @@
+import { AMOUNT_PRIORS, isUnusualAmount } from "./amount-model.ts";
+
 /**
  * What Chainwatch remembers about one address, as sender ("out") and as recipient ("in"). Every field is a
  * number so the Redis store can keep the record as one small hash (listpack-encoded, ~350 bytes) and the
@@ -40,6 +42,11 @@ export interface AddressState {
   inNewBurst: number;
   inNewEpisodePeak: number;
   inNewPeak: number;
+  /**
+   * Decayed count of those payments that were unusually large for their own senders (amount-model.ts,
+   * UNUSUAL_AMOUNT_Z): a drain's collection, many wallets each sending more than they usually do.
+   */
+  inUnusualBurst: number;
 }
 
 /**
@@ -58,6 +65,10 @@ export interface GlobalState {
   withinCount: number;
   /** Typical variance of an address's own amounts around its mean, log10 ETH squared (EW, like the above). */
   withinVar: number;
+  /** Plain payments from senders new to their recipient (fan-in members) observed so far. */
+  fanInPaymentCount: number;
+  /** Exponentially weighted share of them that were unusually large for their senders. */
+  unusualShare: number;
 }
 
 /** The field order of the Redis hash and of the Lua script's replies. */
@@ -81,6 +92,7 @@ export const ADDRESS_FIELDS = [
   "inNewBurst",
   "inNewEpisodePeak",
   "inNewPeak",
+  "inUnusualBurst",
 ] as const satisfies readonly (keyof AddressState)[];
 
 export const GLOBAL_FIELDS = [
@@ -91,6 +103,8 @@ export const GLOBAL_FIELDS = [
   "freshRecipientShare",
   "withinCount",
   "withinVar",
+  "fanInPaymentCount",
+  "unusualShare",
 ] as const satisfies readonly (keyof GlobalState)[];
 
 export const STATE_PARAMETERS = {
@@ -110,7 +124,7 @@ export const STATE_PARAMETERS = {
   valueClipFrom: 2,
   valueClipSpreads: 3,
   /** Nobody's amounts are more regular than ×2 (0.3 decades): the least spread the evidence assumes. */
-  valueSpreadFloor: 0.3,
+  valueSpreadFloor: AMOUNT_PRIORS.minValueSpread,
   /** The chain-wide reference adapts over ~500 new senders. */
   globalAlphaMin: 0.002,
   /**
@@ -222,6 +236,7 @@ export function emptyAddressState(timestamp: number): AddressState {
     inNewBurst: 0,
     inNewEpisodePeak: 0,
     inNewPeak: 0,
+    inUnusualBurst: 0,
   };
 }
 
@@ -233,6 +248,8 @@ export const emptyGlobalState = (): GlobalState => ({
   freshRecipientShare: 0,
   withinCount: 0,
   withinVar: 0,
+  fanInPaymentCount: 0,
+  unusualShare: 0,
 });
 
 /**
@@ -250,6 +267,9 @@ export function applyObservation(
 ): void {
   const { timestamp: ts, valueLog10Eth: x } = observation;
   const pairNew = sender !== null && recipient !== null && !pairSeen ? 1 : 0;
+  const fanInMember = pairNew === 1 && !observation.isCall;
+  // Judged before anything of this transaction is applied: what the view computes from the snapshot.
+  const unusual = fanInMember && isUnusualAmount(x, sender, global) ? 1 : 0;
   if (sender) {
     const wasNew = sender.outCount === 0;
     const gap = wasNew ? 0 : Math.max(0, ts - sender.outLast);
@@ -311,6 +331,13 @@ export function applyObservation(
     }
     const decay = Math.exp(-gap / STATE_PARAMETERS.burstTauSeconds);
     recipient.inNewBurst = recipient.inNewBurst * decay + (observation.isCall ? 0 : pairNew);
+    recipient.inUnusualBurst = recipient.inUnusualBurst * decay + unusual;
+    if (fanInMember) {
+      const f = global.fanInPaymentCount + 1;
+      global.unusualShare +=
+        Math.max(1 / f, STATE_PARAMETERS.globalAlphaMin) * (unusual - global.unusualShare);
+      global.fanInPaymentCount = f;
+    }
     recipient.inNewEpisodePeak = Math.max(recipient.inNewEpisodePeak, recipient.inNewBurst);
     recipient.inDistinct += pairNew;
     recipient.inLast = wasNew ? ts : Math.max(recipient.inLast, ts);

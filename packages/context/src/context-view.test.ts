@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type ContextSnapshot, emptyAddressState, emptyGlobalState } from "./address-state.ts";
 import { viewContext } from "./context-view.ts";
+import { createMemoryStateStore } from "./memory-state-store.ts";
 
 const observation = {
   hash: `0x${"1".repeat(64)}`,
@@ -42,5 +43,29 @@ describe("the amount a sender is judged against", () => {
     const fresh = viewContext(observation, { ...snapshot, sender: null });
     expect(fresh.valueCenter).toBe(-1);
     expect(fresh.valueZ).toBeCloseTo(1 / 1.15, 12);
+  });
+
+  it("marks a fan-in payment unusual for its sender exactly as the store counted it", async () => {
+    const store = createMemoryStateStore();
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((digit) => `0x${digit.repeat(40)}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const stream = [
+      { ...observation, hash: `0x${"1".repeat(64)}`, from: a, to: b, timestamp: 14_000, valueLog10Eth: 0 },
+      { ...observation, hash: `0x${"2".repeat(64)}`, from: a, to: b, timestamp: 14_010, valueLog10Eth: 0 },
+      { ...observation, hash: `0x${"3".repeat(64)}`, from: a, to: d, timestamp: 14_020, valueLog10Eth: 2 },
+      { ...observation, hash: `0x${"4".repeat(64)}`, from: c, to: d, timestamp: 14_030, valueLog10Eth: null },
+    ];
+    const snapshots = await store.observe(stream);
+    const views = stream.map((tx, index) => viewContext(tx, snapshots[index] ?? null));
+    // The same 100 ETH payment as the store contract's (z = 2.819): unusual, and counted for D.
+    expect(views.map((view) => view.paymentUnusual)).toEqual([false, false, true, false]);
+    expect(views[2]?.fanInUnusualCount).toBe(1);
+    expect(views[3]?.fanInUnusualCount).toBeCloseTo(Math.exp(-10 / 600), 12);
+    // The chain's share so far, with the 10 % prior worth 100 payments: (0.5 · 2 + 0.1 · 100) / 102.
+    expect(views[3]?.unusualShare).toBeCloseTo(11 / 102, 12);
   });
 });

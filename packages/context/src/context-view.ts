@@ -1,5 +1,6 @@
 import type { AddressState, ContextSnapshot, IncidentMarker, Observation } from "./address-state.ts";
 import { isRecipientEpisodeMember, STATE_PARAMETERS } from "./address-state.ts";
+import { AMOUNT_PRIORS, isUnusualAmount, predictAmount, UNUSUAL_SHARE_PRIOR } from "./amount-model.ts";
 
 /**
  * Priors for an address with little history: one transaction a day, and at least a quarter of a
@@ -12,23 +13,8 @@ export const CONTEXT_PRIORS = {
   minExpectedBurst: 0.25,
   /** Share of an address's largest completed burst it may repeat without surprise. */
   peakShare: 0.6,
-  /** Value spread floor and inflation, in decades: nobody's amounts are more regular than ×2. */
-  minValueSpread: STATE_PARAMETERS.valueSpreadFloor,
-  valueSpreadInflation: 0.15,
-  /**
-   * Weight, in degrees of freedom, of the chain's typical within-address variance in a sender's own: with
-   * 4, a sender's variance is mostly its own from about its 6th amount.
-   */
-  withinPriorDegrees: 4,
-  /** Before the chain has shown 20 early amounts: an address's amounts scatter by ×4 (0.6 decades). */
-  withinPriorCount: 20,
-  withinPriorSpread: 0.6,
-  /** At least a quarter of new senders' spread is between addresses, whatever the within estimate says. */
-  minBetweenShare: 0.25,
-  /** Pseudo-observations of the new-sender reference before the chain has taught it anything. */
-  newSenderPriorCount: 20,
-  newSenderPriorMean: -1,
-  newSenderPriorSpread: 1,
+  /** The amount model's priors (amount-model.ts). */
+  ...AMOUNT_PRIORS,
 } as const;
 
 /** The quantities features, signals and reasons are computed from; one per transaction. */
@@ -70,6 +56,12 @@ export interface ContextView {
   /** Recent plain payments from senders new to the recipient, including this one if it is one. */
   fanInCount: number;
   fanInExpected: number;
+  /** This payment is a fan-in member unusually large for its sender (amount-model.ts). */
+  paymentUnusual: boolean;
+  /** Recent fan-in members unusually large for their senders, including this one if it is one. */
+  fanInUnusualCount: number;
+  /** Chain-wide share of fan-in members that are unusual (with a 10 % prior worth 100 payments). */
+  unusualShare: number;
   valueLog10Eth: number | null;
   /** log10 ETH of the amount this sender typically moves (its history shrunk towards new senders'). */
   valueCenter: number;
@@ -122,42 +114,16 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
   // The reference for amounts: the values new senders move (what an address with no history is judged
   // against), with a prior until the chain has taught it anything.
   const global = snapshot?.global;
-  const n = global?.newSenderCount ?? 0;
-  const k = CONTEXT_PRIORS.newSenderPriorCount;
-  const referenceCenter =
-    (n * (global?.newSenderMean ?? 0) + k * CONTEXT_PRIORS.newSenderPriorMean) / (n + k);
-  const referenceVar =
-    (n * (global?.newSenderVar ?? 0) + k * CONTEXT_PRIORS.newSenderPriorSpread ** 2) / (n + k);
-
-  // What this sender's next amount should look like (log10 ETH), as a normal–normal model: its typical
-  // amount is drawn from how addresses differ (τ², new senders' spread less the within-address part) and
-  // its amounts scatter around it by σ², its own variance shrunk towards the chain's typical
-  // within-address variance while it has few amounts. The prediction's variance is σ² plus what is still
-  // unknown about its typical amount. Before, the prior's variance was the new senders' whole spread
-  // (between addresses too), so an address with 1–5 amounts was judged against a ±1-decade spread and a
-  // 50× jump looked ordinary. A sender with no amount yet is judged by new senders' amounts alone.
+  const amount = predictAmount(sender, global);
   const own = sender?.valueCount ?? 0;
-  const ownMean = sender?.valueMean ?? 0;
-  const withinSeen = global?.withinCount ?? 0;
-  const withinPrior = CONTEXT_PRIORS.withinPriorCount;
-  const chainWithinVar =
-    (withinSeen * (global?.withinVar ?? 0) + withinPrior * CONTEXT_PRIORS.withinPriorSpread ** 2) /
-    (withinSeen + withinPrior);
-  let center = referenceCenter;
-  let predictiveVar = referenceVar;
-  if (own > 0) {
-    const degrees = own - 1;
-    const ownVar = own > 1 ? ((sender?.valueVar ?? 0) * own) / degrees : 0;
-    const sigma2 =
-      (degrees * ownVar + CONTEXT_PRIORS.withinPriorDegrees * chainWithinVar) /
-      (degrees + CONTEXT_PRIORS.withinPriorDegrees);
-    const tau2 = Math.max(referenceVar - chainWithinVar, CONTEXT_PRIORS.minBetweenShare * referenceVar);
-    const centerVar = 1 / (1 / tau2 + own / sigma2);
-    center = centerVar * (referenceCenter / tau2 + (own * ownMean) / sigma2);
-    predictiveVar = sigma2 + centerVar;
-  }
-  const spread =
-    Math.max(Math.sqrt(predictiveVar), CONTEXT_PRIORS.minValueSpread) + CONTEXT_PRIORS.valueSpreadInflation;
+  const center = amount.center;
+  const referenceCenter = amount.referenceCenter;
+  const spread = amount.spread;
+  const paymentUnusual =
+    snapshot !== null &&
+    global !== undefined &&
+    isRecipientEpisodeMember(observation, snapshot.pairSeen) &&
+    isUnusualAmount(x, sender, global);
   const valueZ = x !== null && snapshot !== null ? (x - center) / spread : null;
 
   return {
@@ -190,6 +156,14 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
       (recipient && recipient.inCount > 0 ? decayed(recipient.inNewBurst, recipient.inLast, ts) : 0) +
       (pairNew && !observation.isCall ? 1 : 0),
     fanInExpected: inNew.expected,
+    paymentUnusual,
+    fanInUnusualCount:
+      (recipient && recipient.inCount > 0 ? decayed(recipient.inUnusualBurst, recipient.inLast, ts) : 0) +
+      (paymentUnusual ? 1 : 0),
+    unusualShare:
+      ((global?.unusualShare ?? 0) * (global?.fanInPaymentCount ?? 0) +
+        UNUSUAL_SHARE_PRIOR.share * UNUSUAL_SHARE_PRIOR.weight) /
+      ((global?.fanInPaymentCount ?? 0) + UNUSUAL_SHARE_PRIOR.weight),
     valueLog10Eth: x,
     valueCenter: center,
     senderValueCount: own,

@@ -23,7 +23,7 @@ import { CRITICAL_EVIDENCE } from "./verdict.ts";
 export const INCIDENT_MIN_SURPRISE = CRITICAL_EVIDENCE;
 
 const SENDER_SIGNALS = new Set(["sender_burst", "sender_fan_out"]);
-const RECIPIENT_SIGNALS = new Set(["recipient_fan_in"]);
+const RECIPIENT_SIGNALS = new Set(["recipient_fan_in", "recipient_unusual_fan_in"]);
 
 /** One transaction whose verdict was just computed, in batch order. */
 export interface IncidentCandidate {

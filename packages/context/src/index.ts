@@ -12,6 +12,12 @@ export {
   type Observation,
   STATE_PARAMETERS,
 } from "./address-state.ts";
+export {
+  AMOUNT_PRIORS,
+  isUnusualAmount,
+  predictAmount,
+  UNUSUAL_AMOUNT_Z,
+} from "./amount-model.ts";
 export { contextFeatureRecord, contextFeatureValues, writeSpec2Features } from "./context-features.ts";
 export {
   type ContextScorer,
@@ -56,7 +62,7 @@ export {
   type ScreeningSetOptions,
   type ScreeningSnapshot,
 } from "./screening/screening-set.ts";
-export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
+export { binomialSurprise, contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 export type { AddressStateStore } from "./state-store.ts";
 export {
   type Spec2Row,

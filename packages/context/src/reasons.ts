@@ -7,6 +7,7 @@ export const REASON_CODES = [
   "sender_burst",
   "sender_fan_out",
   "recipient_fan_in",
+  "recipient_unusual_fan_in",
   "value_above_sender_history",
   "new_sender_large_value",
   "first_seen_sender",

@@ -1,4 +1,5 @@
 import { ADDRESS_FIELDS, GLOBAL_FIELDS, INCIDENT_PARAMETERS, STATE_PARAMETERS } from "./address-state.ts";
+import { AMOUNT_PRIORS, UNUSUAL_AMOUNT_Z } from "./amount-model.ts";
 
 /**
  * The Redis store's whole batch in one atomic script: for each transaction in order, reply with the state
@@ -48,6 +49,33 @@ local function decode(text, fields)
     if state[field] == nil then state[field] = 0 end
   end
   return state
+end
+
+-- predictAmount and isUnusualAmount of amount-model.ts, line for line.
+local P = {
+  minSpread = ${AMOUNT_PRIORS.minValueSpread}, inflation = ${AMOUNT_PRIORS.valueSpreadInflation},
+  withinDegrees = ${AMOUNT_PRIORS.withinPriorDegrees}, withinCount = ${AMOUNT_PRIORS.withinPriorCount},
+  withinSpread = ${AMOUNT_PRIORS.withinPriorSpread}, minBetween = ${AMOUNT_PRIORS.minBetweenShare},
+  newCount = ${AMOUNT_PRIORS.newSenderPriorCount}, newMean = ${AMOUNT_PRIORS.newSenderPriorMean},
+  newSpread = ${AMOUNT_PRIORS.newSenderPriorSpread}, unusualZ = ${UNUSUAL_AMOUNT_Z}
+}
+local function isUnusual(x, s, g)
+  if x == nil or s == nil or s.valueCount < 1 then return false end
+  local n = g.newSenderCount
+  local refCenter = (n * g.newSenderMean + P.newCount * P.newMean) / (n + P.newCount)
+  local refVar = (n * g.newSenderVar + P.newCount * P.newSpread * P.newSpread) / (n + P.newCount)
+  local chainWithin = (g.withinCount * g.withinVar + P.withinCount * P.withinSpread * P.withinSpread)
+    / (g.withinCount + P.withinCount)
+  local own = s.valueCount
+  local degrees = own - 1
+  local ownVar = 0
+  if own > 1 then ownVar = s.valueVar * own / degrees end
+  local sigma2 = (degrees * ownVar + P.withinDegrees * chainWithin) / (degrees + P.withinDegrees)
+  local tau2 = math.max(refVar - chainWithin, P.minBetween * refVar)
+  local centerVar = 1 / (1 / tau2 + own / sigma2)
+  local center = centerVar * (refCenter / tau2 + own * s.valueMean / sigma2)
+  local spread = math.max(math.sqrt(sigma2 + centerVar), P.minSpread) + P.inflation
+  return (x - center) / spread >= P.unusualZ
 end
 
 local function empty(ts)
@@ -117,6 +145,9 @@ for i = 0, count - 1 do
     local recipientFresh = to ~= '' and not rtext
     local pairNew = 0
     if s and r and not pairSeen then pairNew = 1 end
+    local fanInMember = pairNew == 1 and not isCall
+    local unusual = 0
+    if fanInMember and isUnusual(x, s, global) then unusual = 1 end
 
     if s then
       local wasNew = s.outCount == 0
@@ -186,6 +217,12 @@ for i = 0, count - 1 do
       local paymentNew = pairNew
       if isCall then paymentNew = 0 end
       r.inNewBurst = r.inNewBurst * decay + paymentNew
+      r.inUnusualBurst = r.inUnusualBurst * decay + unusual
+      if fanInMember then
+        local f = global.fanInPaymentCount + 1
+        global.unusualShare = global.unusualShare + math.max(1 / f, GLOBAL_ALPHA_MIN) * (unusual - global.unusualShare)
+        global.fanInPaymentCount = f
+      end
       r.inNewEpisodePeak = math.max(r.inNewEpisodePeak, r.inNewBurst)
       r.inDistinct = r.inDistinct + pairNew
       if wasNew then r.inLast = ts else r.inLast = math.max(r.inLast, ts) end

@@ -61,6 +61,7 @@ await describeWithServices("redis address state (real Redis)", ["redis"], () => 
           }
           expect(actual?.global.newSenderMean).toBeCloseTo(expected.global.newSenderMean, 9);
           expect(actual?.global.withinVar).toBeCloseTo(expected.global.withinVar, 9);
+          expect(actual?.global.unusualShare).toBeCloseTo(expected.global.unusualShare, 9);
         });
       }
       expect(redisStore.roundTrips()).toBe(4);

@@ -94,6 +94,25 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
       expect(snapshots[8]?.sender?.valueVar).toBeCloseTo(0.151875, 12);
     });
 
+    it("counts fan-in payments that are unusually large for their senders", async () => {
+      const store = await fresh();
+      const D = `0x${"d".repeat(40)}`;
+      const snapshots = await store.observe([
+        tx(A, B, 14_000, 0),
+        tx(A, B, 14_010, 0),
+        tx(A, D, 14_020, 2),
+        tx(C, D, 14_030, null),
+      ]);
+      // A's two 1 ETH payments; then 100 ETH to D, new to it. By hand (amount-model.ts, chain priors plus
+      // one new sender at 0 and one within residual of 0): centre −0.174927, spread 0.771481, so z = 2.819
+      // ≥ 1.2816: unusual. B's first payment was a fan-in member too (A had no amount yet: not unusual).
+      expect(snapshots[3]?.recipient?.inUnusualBurst).toBeCloseTo(1, 12);
+      expect(snapshots[3]?.recipient?.inNewBurst).toBeCloseTo(1, 12);
+      expect(snapshots[3]?.global.fanInPaymentCount).toBe(2);
+      expect(snapshots[3]?.global.unusualShare).toBeCloseTo(0.5, 12);
+      expect(snapshots[2]?.global.unusualShare).toBe(0);
+    });
+
     it("decays bursts with a 10-minute time constant and remembers completed episodes", async () => {
       const store = await fresh();
       const snapshots = await store.observe([
