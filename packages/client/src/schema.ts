@@ -1076,11 +1076,13 @@ export interface components {
         | "sender_burst"
         | "sender_fan_out"
         | "recipient_fan_in"
+        | "recipient_unusual_fan_in"
         | "value_above_sender_history"
         | "new_sender_large_value"
         | "first_seen_sender"
         | "first_seen_recipient"
         | "context_unavailable"
+        | "part_of_incident"
         | "deny_listed"
         | "allow_listed"
         | "watch_listed";
