@@ -83,7 +83,7 @@ describe("incidents through the pipeline (PGlite)", () => {
       const prediction = byHash.get(tx.hash);
       expect(prediction?.isAnomaly).toBe(true);
       expect(prediction?.riskScore).toBeGreaterThanOrEqual(0.6);
-      const incident = (prediction?.reasons as { code: string; data: { incidentId: string } }[]).find(
+      const incident = ((prediction?.reasons ?? []) as { code: string; data: { incidentId: string } }[]).find(
         (reason) => reason.code === "part_of_incident",
       );
       expect(incident?.data.incidentId).toBe("inc_000b000000000000");

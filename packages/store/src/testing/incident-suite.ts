@@ -60,10 +60,9 @@ export function defineIncidentSuite(name: string, makeDb: () => Promise<Database
       const [view] = await repos.lookupTransactions([quiet.transaction.hash]);
       expect(view?.latestPrediction?.isAnomaly).toBe(true);
       expect(view?.latestPrediction?.riskScore).toBe(0.63);
-      expect((view?.latestPrediction?.reasons as { code: string }[]).map((reason) => reason.code)).toEqual([
-        "part_of_incident",
-        "model_outlier",
-      ]);
+      expect(
+        ((view?.latestPrediction?.reasons ?? []) as { code: string }[]).map((reason) => reason.code),
+      ).toEqual(["part_of_incident", "model_outlier"]);
       const { rows } = await db.query<{ incident_id: string | null; n: number }>(
         "SELECT incident_id, count(*)::int AS n FROM anomalies WHERE tx_hash = ANY($1) GROUP BY incident_id",
         [[quiet.transaction.hash, flagged.transaction.hash]],
@@ -73,7 +72,7 @@ export function defineIncidentSuite(name: string, makeDb: () => Promise<Database
       // Delivered again (a redelivered batch): nothing changes, nothing is reported.
       expect(await repos.applyIncidentCorrections([correction(quiet.transaction.hash)])).toEqual([]);
       const [again] = await repos.lookupTransactions([quiet.transaction.hash]);
-      expect((again?.latestPrediction?.reasons as unknown[]).length).toBe(2);
+      expect(again?.latestPrediction?.reasons ?? []).toHaveLength(2);
     });
 
     it("skips a hash not stored yet and refuses a reason that names another incident", async () => {
