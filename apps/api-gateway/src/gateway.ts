@@ -170,6 +170,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // New anomalies invalidate cached anomaly pages only once durable: no replica caches a page without them.
       if (stored.anomalies > 0) await queryCache.invalidate();
     },
+    onIncidentsCorrected: async (corrected) => {
+      if (corrected.some((row) => row.isAnomaly)) await queryCache.invalidate();
+    },
   });
   const modelOperations = createModelOperations({
     registry: modelRegistry,

@@ -230,6 +230,8 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
             riskThreshold: env.RISK_THRESHOLD,
           }),
           recordScored: repositories.recordScored,
+          // Incidents reach back: earlier verdicts corrected in the store, then published (stream-worker.ts).
+          applyIncidentCorrections: repositories.applyIncidentCorrections,
           storeRetry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
           afterStore: (stored) =>
             reportContentConflicts(stored.conflicts, { logger, metrics: scoringMetrics }),

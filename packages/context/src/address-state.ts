@@ -1,3 +1,5 @@
+import { AMOUNT_PRIORS, isUnusualAmount } from "./amount-model.ts";
+
 /**
  * What Chainwatch remembers about one address, as sender ("out") and as recipient ("in"). Every field is a
  * number so the Redis store can keep the record as one small hash (listpack-encoded, ~350 bytes) and the
@@ -40,6 +42,11 @@ export interface AddressState {
   inNewBurst: number;
   inNewEpisodePeak: number;
   inNewPeak: number;
+  /**
+   * Decayed count of those payments that were unusually large for their own senders (amount-model.ts,
+   * UNUSUAL_AMOUNT_Z): a drain's collection, many wallets each sending more than they usually do.
+   */
+  inUnusualBurst: number;
 }
 
 /**
@@ -54,6 +61,14 @@ export interface GlobalState {
   recipientCount: number;
   /** Exponentially weighted share of them whose recipient had never been seen. */
   freshRecipientShare: number;
+  /** Senders' early amounts (their 2nd to 6th) measured against their own mean so far. */
+  withinCount: number;
+  /** Typical variance of an address's own amounts around its mean, log10 ETH squared (EW, like the above). */
+  withinVar: number;
+  /** Plain payments from senders new to their recipient (fan-in members) observed so far. */
+  fanInPaymentCount: number;
+  /** Exponentially weighted share of them that were unusually large for their senders. */
+  unusualShare: number;
 }
 
 /** The field order of the Redis hash and of the Lua script's replies. */
@@ -77,6 +92,7 @@ export const ADDRESS_FIELDS = [
   "inNewBurst",
   "inNewEpisodePeak",
   "inNewPeak",
+  "inUnusualBurst",
 ] as const satisfies readonly (keyof AddressState)[];
 
 export const GLOBAL_FIELDS = [
@@ -85,6 +101,10 @@ export const GLOBAL_FIELDS = [
   "newSenderVar",
   "recipientCount",
   "freshRecipientShare",
+  "withinCount",
+  "withinVar",
+  "fanInPaymentCount",
+  "unusualShare",
 ] as const satisfies readonly (keyof GlobalState)[];
 
 export const STATE_PARAMETERS = {
@@ -94,8 +114,24 @@ export const STATE_PARAMETERS = {
   episodeGapSeconds: 1_800,
   /** Value statistics become exponentially weighted after 1 / 0.05 = 20 values (adapt to drift). */
   valueAlphaMin: 0.05,
+  /**
+   * From an address's 3rd amount on, a new amount moves its statistics as if it were at most 3 spreads from
+   * the mean (spread floored at valueSpreadFloor). Measured in process on the contextual benchmark (both
+   * styles, with the predictive amount model of context-view.ts): a value spike's 2nd and 3rd transactions
+   * no longer look ordinary after its 1st (recall 79.0 → 96.8 % and 60.9 → 71.7 %) for +2 and +4 normal
+   * transactions flagged of 29 k and 39 k.
+   */
+  valueClipFrom: 2,
+  valueClipSpreads: 3,
+  /** Nobody's amounts are more regular than ×2 (0.3 decades): the least spread the evidence assumes. */
+  valueSpreadFloor: AMOUNT_PRIORS.minValueSpread,
   /** The chain-wide reference adapts over ~500 new senders. */
   globalAlphaMin: 0.002,
+  /**
+   * The chain's typical within-address spread is learned from each sender's 2nd to 6th amounts only, so
+   * every address weighs about the same: a hot wallet's thousand payments would otherwise set it for all.
+   */
+  withinSampleMaxCount: 5,
 } as const;
 
 /** One transaction as the state sees it. */
@@ -111,6 +147,60 @@ export interface Observation {
   isCall: boolean;
 }
 
+/**
+ * An incident open on one side of an address: an episode signal (burst, fan-out, fan-in) reached the
+ * critical band there (incidents.ts). Later transactions of the same episode within the incident window of
+ * the latest trigger join it.
+ */
+export interface IncidentMarker {
+  id: string;
+  /** Unix seconds of the latest transaction that triggered it. */
+  triggerTimestamp: number;
+  /** Evidence of its strongest trigger so far (decades): what a member joining later inherits. */
+  surprise: number;
+}
+
+/** One transaction of an address's recent episode on one side (what an incident names retroactively). */
+export interface EpisodeMember {
+  hash: string;
+  timestamp: number;
+}
+
+/**
+ * "sender": everything the address sent (bursts and fan-out are the sender's episode). "recipient": plain
+ * payments to it from senders new to it (what its fan-in counts).
+ */
+export type IncidentSide = "sender" | "recipient";
+
+export interface IncidentOpening {
+  side: IncidentSide;
+  address: string;
+  marker: IncidentMarker;
+}
+
+export const INCIDENT_PARAMETERS = {
+  /**
+   * Episode members remembered per address and side, newest kept: the largest incident one trigger can
+   * name retroactively. 64 covers a ten-minute burst at one transaction per block and a half.
+   */
+  maxMembers: 64,
+  /**
+   * How far an incident reaches: back from a trigger while consecutive members are at most this far apart
+   * (and no further than this before the trigger), and forward for transactions this close to the latest
+   * trigger. The episode gap: the same notion of "one episode" the burst peaks use.
+   */
+  windowSeconds: STATE_PARAMETERS.episodeGapSeconds,
+  /**
+   * Lifetime of member lists and markers in Redis after their last write. Four windows: what a trigger
+   * needs is at most one window old in block time, and the rest is slack for consumer lag.
+   */
+  keyTtlSeconds: 4 * STATE_PARAMETERS.episodeGapSeconds,
+} as const;
+
+/** Whether a transaction counts in its recipient's fan-in episode (a plain payment from a new sender). */
+export const isRecipientEpisodeMember = (observation: Observation, pairSeen: boolean): boolean =>
+  observation.from !== null && observation.to !== null && !pairSeen && !observation.isCall;
+
 /** What a transaction's features are computed from: the state before the transaction's own update. */
 export interface ContextSnapshot {
   /** false: this hash was applied before (a redelivery); the state was not updated again. */
@@ -120,6 +210,9 @@ export interface ContextSnapshot {
   /** The sender had sent to this recipient before. */
   pairSeen: boolean;
   global: GlobalState;
+  /** Incidents open on the sender's side and on the recipient's, as before this transaction. */
+  senderIncident: IncidentMarker | null;
+  recipientIncident: IncidentMarker | null;
 }
 
 export function emptyAddressState(timestamp: number): AddressState {
@@ -143,6 +236,7 @@ export function emptyAddressState(timestamp: number): AddressState {
     inNewBurst: 0,
     inNewEpisodePeak: 0,
     inNewPeak: 0,
+    inUnusualBurst: 0,
   };
 }
 
@@ -152,6 +246,10 @@ export const emptyGlobalState = (): GlobalState => ({
   newSenderVar: 0,
   recipientCount: 0,
   freshRecipientShare: 0,
+  withinCount: 0,
+  withinVar: 0,
+  fanInPaymentCount: 0,
+  unusualShare: 0,
 });
 
 /**
@@ -169,6 +267,9 @@ export function applyObservation(
 ): void {
   const { timestamp: ts, valueLog10Eth: x } = observation;
   const pairNew = sender !== null && recipient !== null && !pairSeen ? 1 : 0;
+  const fanInMember = pairNew === 1 && !observation.isCall;
+  // Judged before anything of this transaction is applied: what the view computes from the snapshot.
+  const unusual = fanInMember && isUnusualAmount(x, sender, global) ? 1 : 0;
   if (sender) {
     const wasNew = sender.outCount === 0;
     const gap = wasNew ? 0 : Math.max(0, ts - sender.outLast);
@@ -187,12 +288,22 @@ export function applyObservation(
     sender.outLast = wasNew ? ts : Math.max(sender.outLast, ts);
     sender.outCount += 1;
     if (x !== null) {
+      const n = sender.valueCount;
+      if (n >= 1 && n <= STATE_PARAMETERS.withinSampleMaxCount) {
+        // The n-th mean misses a fresh value by σ²(1 + 1/n) on average: scaled back to σ².
+        const residual2 = ((x - sender.valueMean) ** 2 * n) / (n + 1);
+        const m = global.withinCount + 1;
+        const beta = Math.max(1 / m, STATE_PARAMETERS.globalAlphaMin);
+        global.withinVar += beta * (residual2 - global.withinVar);
+        global.withinCount = m;
+      }
       [sender.valueMean, sender.valueVar] = ewStep(
         sender.valueMean,
         sender.valueVar,
         x,
         sender.valueCount + 1,
         STATE_PARAMETERS.valueAlphaMin,
+        sender.valueCount >= STATE_PARAMETERS.valueClipFrom,
       );
       sender.valueCount += 1;
       if (wasNew) {
@@ -220,6 +331,13 @@ export function applyObservation(
     }
     const decay = Math.exp(-gap / STATE_PARAMETERS.burstTauSeconds);
     recipient.inNewBurst = recipient.inNewBurst * decay + (observation.isCall ? 0 : pairNew);
+    recipient.inUnusualBurst = recipient.inUnusualBurst * decay + unusual;
+    if (fanInMember) {
+      const f = global.fanInPaymentCount + 1;
+      global.unusualShare +=
+        Math.max(1 / f, STATE_PARAMETERS.globalAlphaMin) * (unusual - global.unusualShare);
+      global.fanInPaymentCount = f;
+    }
     recipient.inNewEpisodePeak = Math.max(recipient.inNewEpisodePeak, recipient.inNewBurst);
     recipient.inDistinct += pairNew;
     recipient.inLast = wasNew ? ts : Math.max(recipient.inLast, ts);
@@ -229,11 +347,25 @@ export function applyObservation(
 
 /**
  * One step of a mean and variance that are exact over the first 1 / alphaMin observations and
- * exponentially weighted after (the n-th observation weighs max(1/n, alphaMin)). The Lua script repeats
- * this arithmetic for the Redis store.
+ * exponentially weighted after (the n-th observation weighs max(1/n, alphaMin)). Clipped (a Huber step),
+ * the observation moves them by at most valueClipSpreads spreads: one outlier, a thief's first big move
+ * included, must not make the next one look ordinary. The Lua script repeats this arithmetic for the Redis
+ * store.
  */
-function ewStep(mean: number, variance: number, x: number, n: number, alphaMin: number): [number, number] {
+function ewStep(
+  mean: number,
+  variance: number,
+  x: number,
+  n: number,
+  alphaMin: number,
+  isClipped = false,
+): [number, number] {
   const alpha = Math.max(1 / n, alphaMin);
-  const delta = x - mean;
+  let delta = x - mean;
+  if (isClipped) {
+    const limit =
+      STATE_PARAMETERS.valueClipSpreads * Math.max(Math.sqrt(variance), STATE_PARAMETERS.valueSpreadFloor);
+    delta = Math.max(-limit, Math.min(limit, delta));
+  }
   return [mean + alpha * delta, (1 - alpha) * (variance + alpha * delta * delta)];
 }

@@ -1,6 +1,7 @@
 import type { NormalizedTransaction } from "@chainwatch/model";
 import type { Observation } from "./address-state.ts";
 import { type ContextView, viewContext } from "./context-view.ts";
+import { groupIncidents, type IncidentCandidate, type IncidentGrouping } from "./incidents.ts";
 import type { AddressStateStore } from "./state-store.ts";
 
 export interface ContextScorerOptions {
@@ -17,6 +18,11 @@ export interface ContextScorer {
    * scoring never waits on or fails with the context.
    */
   observe(transactions: readonly NormalizedTransaction[]): Promise<ContextView[]>;
+  /**
+   * Incidents of a batch's verdicts, in batch order (incidents.ts). A store failure gives no grouping (fail
+   * open: each verdict stands as computed) and is reported like an observe failure.
+   */
+  groupIncidents(candidates: readonly IncidentCandidate[]): Promise<IncidentGrouping>;
 }
 
 export function toObservation(tx: NormalizedTransaction, nowSeconds: number): Observation {
@@ -44,6 +50,14 @@ export function createContextScorer(options: ContextScorerOptions): ContextScore
       } catch (error) {
         options.onUnavailable?.(error);
         return observations.map((observation) => viewContext(observation, null));
+      }
+    },
+    async groupIncidents(candidates) {
+      try {
+        return await groupIncidents(options.store, candidates);
+      } catch (error) {
+        options.onUnavailable?.(error);
+        return { inBatch: new Map(), earlier: [] };
       }
     },
   };

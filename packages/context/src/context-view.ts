@@ -1,5 +1,6 @@
-import type { AddressState, ContextSnapshot, Observation } from "./address-state.ts";
-import { STATE_PARAMETERS } from "./address-state.ts";
+import type { AddressState, ContextSnapshot, IncidentMarker, Observation } from "./address-state.ts";
+import { isRecipientEpisodeMember, STATE_PARAMETERS } from "./address-state.ts";
+import { AMOUNT_PRIORS, isUnusualAmount, predictAmount, UNUSUAL_SHARE_PRIOR } from "./amount-model.ts";
 
 /**
  * Priors for an address with little history: one transaction a day, and at least a quarter of a
@@ -12,20 +13,22 @@ export const CONTEXT_PRIORS = {
   minExpectedBurst: 0.25,
   /** Share of an address's largest completed burst it may repeat without surprise. */
   peakShare: 0.6,
-  /** Value spread floor and inflation, in decades: nobody's amounts are more regular than ×2. */
-  minValueSpread: 0.3,
-  valueSpreadInflation: 0.15,
-  /** Weight, in transactions, of the new-sender reference in a sender's own amount statistics. */
-  valuePriorWeight: 1,
-  /** Pseudo-observations of the new-sender reference before the chain has taught it anything. */
-  newSenderPriorCount: 20,
-  newSenderPriorMean: -1,
-  newSenderPriorSpread: 1,
+  /** The amount model's priors (amount-model.ts). */
+  ...AMOUNT_PRIORS,
 } as const;
 
 /** The quantities features, signals and reasons are computed from; one per transaction. */
 export interface ContextView {
   available: boolean;
+  /** false: a redelivery; the state (and any incident) already counted this transaction. */
+  applied: boolean;
+  /** The transaction as the state saw it (incidents name addresses, hashes and times). */
+  observation: Observation;
+  /** A plain payment from a sender new to the recipient: a member of the recipient's fan-in episode. */
+  recipientEpisodeMember: boolean;
+  /** Incidents open on the sender's and the recipient's side before this transaction. */
+  senderIncident: IncidentMarker | null;
+  recipientIncident: IncidentMarker | null;
   /** The transaction names its sender (without one it is judged like a never-seen sender's). */
   senderIdentified: boolean;
   /** The sender has sent before. */
@@ -53,6 +56,12 @@ export interface ContextView {
   /** Recent plain payments from senders new to the recipient, including this one if it is one. */
   fanInCount: number;
   fanInExpected: number;
+  /** This payment is a fan-in member unusually large for its sender (amount-model.ts). */
+  paymentUnusual: boolean;
+  /** Recent fan-in members unusually large for their senders, including this one if it is one. */
+  fanInUnusualCount: number;
+  /** Chain-wide share of fan-in members that are unusual (with a 10 % prior worth 100 payments). */
+  unusualShare: number;
   valueLog10Eth: number | null;
   /** log10 ETH of the amount this sender typically moves (its history shrunk towards new senders'). */
   valueCenter: number;
@@ -105,29 +114,25 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
   // The reference for amounts: the values new senders move (what an address with no history is judged
   // against), with a prior until the chain has taught it anything.
   const global = snapshot?.global;
-  const n = global?.newSenderCount ?? 0;
-  const k = CONTEXT_PRIORS.newSenderPriorCount;
-  const referenceCenter =
-    (n * (global?.newSenderMean ?? 0) + k * CONTEXT_PRIORS.newSenderPriorMean) / (n + k);
-  const referenceVar =
-    (n * (global?.newSenderVar ?? 0) + k * CONTEXT_PRIORS.newSenderPriorSpread ** 2) / (n + k);
-
-  // The sender's own amounts, shrunk towards the reference while they are few: one earlier 0.5 ETH transfer
-  // says little about whether 250,000 ETH is usual for it. Pooled mean and variance of both.
+  const amount = predictAmount(sender, global);
   const own = sender?.valueCount ?? 0;
-  const w = CONTEXT_PRIORS.valuePriorWeight;
-  const ownMean = sender?.valueMean ?? 0;
-  const center = (own * ownMean + w * referenceCenter) / (own + w);
-  const pooledVar =
-    (own * ((sender?.valueVar ?? 0) + (ownMean - center) ** 2) +
-      w * (referenceVar + (referenceCenter - center) ** 2)) /
-    (own + w);
-  const spread =
-    Math.max(Math.sqrt(pooledVar), CONTEXT_PRIORS.minValueSpread) + CONTEXT_PRIORS.valueSpreadInflation;
+  const center = amount.center;
+  const referenceCenter = amount.referenceCenter;
+  const spread = amount.spread;
+  const paymentUnusual =
+    snapshot !== null &&
+    global !== undefined &&
+    isRecipientEpisodeMember(observation, snapshot.pairSeen) &&
+    isUnusualAmount(x, sender, global);
   const valueZ = x !== null && snapshot !== null ? (x - center) / spread : null;
 
   return {
     available: snapshot !== null,
+    applied: snapshot?.applied ?? false,
+    observation,
+    recipientEpisodeMember: snapshot !== null && isRecipientEpisodeMember(observation, snapshot.pairSeen),
+    senderIncident: snapshot?.senderIncident ?? null,
+    recipientIncident: snapshot?.recipientIncident ?? null,
     senderIdentified: observation.from !== null,
     senderKnown,
     senderAgeSeconds: senderAge,
@@ -151,6 +156,14 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
       (recipient && recipient.inCount > 0 ? decayed(recipient.inNewBurst, recipient.inLast, ts) : 0) +
       (pairNew && !observation.isCall ? 1 : 0),
     fanInExpected: inNew.expected,
+    paymentUnusual,
+    fanInUnusualCount:
+      (recipient && recipient.inCount > 0 ? decayed(recipient.inUnusualBurst, recipient.inLast, ts) : 0) +
+      (paymentUnusual ? 1 : 0),
+    unusualShare:
+      ((global?.unusualShare ?? 0) * (global?.fanInPaymentCount ?? 0) +
+        UNUSUAL_SHARE_PRIOR.share * UNUSUAL_SHARE_PRIOR.weight) /
+      ((global?.fanInPaymentCount ?? 0) + UNUSUAL_SHARE_PRIOR.weight),
     valueLog10Eth: x,
     valueCenter: center,
     senderValueCount: own,

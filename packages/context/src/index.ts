@@ -2,11 +2,22 @@ export {
   type AddressState,
   applyObservation,
   type ContextSnapshot,
+  type EpisodeMember,
   emptyAddressState,
   type GlobalState,
+  INCIDENT_PARAMETERS,
+  type IncidentMarker,
+  type IncidentOpening,
+  type IncidentSide,
   type Observation,
   STATE_PARAMETERS,
 } from "./address-state.ts";
+export {
+  AMOUNT_PRIORS,
+  isUnusualAmount,
+  predictAmount,
+  UNUSUAL_AMOUNT_Z,
+} from "./amount-model.ts";
 export { contextFeatureRecord, contextFeatureValues, writeSpec2Features } from "./context-features.ts";
 export {
   type ContextScorer,
@@ -24,6 +35,14 @@ export {
   type ScreeningEnv,
   screeningEnvFragment,
 } from "./env.ts";
+export {
+  episodeBefore,
+  groupIncidents,
+  INCIDENT_MIN_SURPRISE,
+  type IncidentCandidate,
+  type IncidentGrouping,
+  type IncidentMembership,
+} from "./incidents.ts";
 export { createMemoryStateStore, type MemoryStateStoreOptions } from "./memory-state-store.ts";
 export { REASON_CODES, type Reason, type ReasonCode, type ReasonKind } from "./reasons.ts";
 export {
@@ -46,7 +65,7 @@ export {
   type SuppressionEntry,
   type SuppressionHit,
 } from "./screening/screening-set.ts";
-export { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
+export { binomialSurprise, contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 export type { AddressStateStore } from "./state-store.ts";
 export {
   type Spec2Row,
@@ -56,10 +75,13 @@ export {
 } from "./training/spec-2-rows.ts";
 export { type TrainSpec2Options, type TrainSpec2Result, trainSpec2Model } from "./training/train-spec-2.ts";
 export {
+  CRITICAL_EVIDENCE,
   combineVerdict,
   DEFAULT_RISK_THRESHOLD,
+  joinIncident,
   modelReason,
   RISK_LEVELS,
   type RiskLevel,
+  scoreOfEvidence,
   type Verdict,
 } from "./verdict.ts";

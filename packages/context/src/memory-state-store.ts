@@ -2,9 +2,14 @@ import {
   type AddressState,
   applyObservation,
   type ContextSnapshot,
+  type EpisodeMember,
   emptyAddressState,
   emptyGlobalState,
   type GlobalState,
+  INCIDENT_PARAMETERS,
+  type IncidentMarker,
+  type IncidentSide,
+  isRecipientEpisodeMember,
   type Observation,
 } from "./address-state.ts";
 import type { AddressStateStore } from "./state-store.ts";
@@ -32,7 +37,22 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
   const pairs = new Set<string>();
   const applied = new Set<string>();
   const global: GlobalState = emptyGlobalState();
+  // Episode members and incident markers per "<side>:<address>"; bounded like the addresses (least
+  // recently written first). Markers are kept until evicted: whether one still applies is decided by its
+  // trigger's timestamp, not by wall time.
+  const members = new Map<string, EpisodeMember[]>();
+  const markers = new Map<string, IncidentMarker>();
   let evicted = 0;
+  const sideKey = (side: IncidentSide, address: string) => `${side}:${address}`;
+
+  function remember(side: IncidentSide, address: string, member: EpisodeMember): void {
+    const key = sideKey(side, address);
+    const list = members.get(key) ?? [];
+    list.push(member);
+    if (list.length > INCIDENT_PARAMETERS.maxMembers) list.shift();
+    touch(members, key, list);
+    bound(members, 2 * maxAddresses, "address");
+  }
 
   function touch<V>(map: Map<string, V>, key: string, value: V): void {
     map.delete(key);
@@ -64,6 +84,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
       recipient: recipient ? { ...recipient } : null,
       pairSeen,
       global: { ...global },
+      senderIncident: from === null ? null : (markers.get(sideKey("sender", from)) ?? null),
+      recipientIncident: to === null ? null : (markers.get(sideKey("recipient", to)) ?? null),
     };
     if (!snapshot.applied) return snapshot;
 
@@ -82,6 +104,9 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
       bound(pairs, maxPairs, "pair");
     }
     bound(addresses, maxAddresses, "address");
+    const member = { hash: observation.hash, timestamp };
+    if (from !== null) remember("sender", from, member);
+    if (to !== null && isRecipientEpisodeMember(observation, pairSeen)) remember("recipient", to, member);
     return snapshot;
   }
 
@@ -92,6 +117,13 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
       const state = addresses.get(address.toLowerCase());
       return state ? { ...state } : null;
     },
+    openIncidents: async (openings) =>
+      openings.map(({ side, address, marker }) => {
+        const key = sideKey(side, address);
+        touch(markers, key, { ...marker });
+        bound(markers, maxAddresses, "address");
+        return (members.get(key) ?? []).map((member) => ({ ...member }));
+      }),
     roundTrips: () => 0,
     evictions: () => evicted,
   };

@@ -1,4 +1,5 @@
-import { ADDRESS_FIELDS, GLOBAL_FIELDS, STATE_PARAMETERS } from "./address-state.ts";
+import { ADDRESS_FIELDS, GLOBAL_FIELDS, INCIDENT_PARAMETERS, STATE_PARAMETERS } from "./address-state.ts";
+import { AMOUNT_PRIORS, UNUSUAL_AMOUNT_Z } from "./amount-model.ts";
 
 /**
  * The Redis store's whole batch in one atomic script: for each transaction in order, reply with the state
@@ -8,7 +9,12 @@ import { ADDRESS_FIELDS, GLOBAL_FIELDS, STATE_PARAMETERS } from "./address-state
  *
  * ARGV: prefix, ttlSeconds, hashTtlSeconds, count, then per transaction: hash, from, to, timestamp, valueLog10Eth ('' =
  * none), isCall (1|0). Reply per transaction: { applied 0|1, sender fields joined by ',' or '', recipient likewise,
- * pairSeen 0|1, global fields joined by ',' }.
+ * pairSeen 0|1, global fields joined by ',', sender's incident marker 'id@timestamp@surprise' or '', recipient's
+ * likewise }.
+ *
+ * Episode members (incidents.ts): each applied transaction is appended as 'hash@timestamp' to its sender's
+ * list `e:s:<from>` and, when it is a plain payment from a new sender, to its recipient's `e:r:<to>`; both
+ * trimmed to the newest INCIDENT_PARAMETERS.maxMembers and expiring keyTtlSeconds after the last write.
  */
 export const OBSERVE_SCRIPT = `
 local prefix = ARGV[1]
@@ -19,7 +25,13 @@ local TAU = ${STATE_PARAMETERS.burstTauSeconds}
 local EPISODE_GAP = ${STATE_PARAMETERS.episodeGapSeconds}
 local VALUE_ALPHA_MIN = ${STATE_PARAMETERS.valueAlphaMin}
 local GLOBAL_ALPHA_MIN = ${STATE_PARAMETERS.globalAlphaMin}
+local CLIP_FROM = ${STATE_PARAMETERS.valueClipFrom}
+local CLIP_SPREADS = ${STATE_PARAMETERS.valueClipSpreads}
+local SPREAD_FLOOR = ${STATE_PARAMETERS.valueSpreadFloor}
+local WITHIN_MAX = ${STATE_PARAMETERS.withinSampleMaxCount}
 local FIELDS = {${ADDRESS_FIELDS.map((field) => `'${field}'`).join(", ")}}
+local MAX_MEMBERS = ${INCIDENT_PARAMETERS.maxMembers}
+local MEMBER_TTL = ${INCIDENT_PARAMETERS.keyTtlSeconds}
 local GFIELDS = {${GLOBAL_FIELDS.map((field) => `'${field}'`).join(", ")}}
 
 local function fmt(x) return string.format('%.17g', x) end
@@ -37,6 +49,33 @@ local function decode(text, fields)
     if state[field] == nil then state[field] = 0 end
   end
   return state
+end
+
+-- predictAmount and isUnusualAmount of amount-model.ts, line for line.
+local P = {
+  minSpread = ${AMOUNT_PRIORS.minValueSpread}, inflation = ${AMOUNT_PRIORS.valueSpreadInflation},
+  withinDegrees = ${AMOUNT_PRIORS.withinPriorDegrees}, withinCount = ${AMOUNT_PRIORS.withinPriorCount},
+  withinSpread = ${AMOUNT_PRIORS.withinPriorSpread}, minBetween = ${AMOUNT_PRIORS.minBetweenShare},
+  newCount = ${AMOUNT_PRIORS.newSenderPriorCount}, newMean = ${AMOUNT_PRIORS.newSenderPriorMean},
+  newSpread = ${AMOUNT_PRIORS.newSenderPriorSpread}, unusualZ = ${UNUSUAL_AMOUNT_Z}
+}
+local function isUnusual(x, s, g)
+  if x == nil or s == nil or s.valueCount < 1 then return false end
+  local n = g.newSenderCount
+  local refCenter = (n * g.newSenderMean + P.newCount * P.newMean) / (n + P.newCount)
+  local refVar = (n * g.newSenderVar + P.newCount * P.newSpread * P.newSpread) / (n + P.newCount)
+  local chainWithin = (g.withinCount * g.withinVar + P.withinCount * P.withinSpread * P.withinSpread)
+    / (g.withinCount + P.withinCount)
+  local own = s.valueCount
+  local degrees = own - 1
+  local ownVar = 0
+  if own > 1 then ownVar = s.valueVar * own / degrees end
+  local sigma2 = (degrees * ownVar + P.withinDegrees * chainWithin) / (degrees + P.withinDegrees)
+  local tau2 = math.max(refVar - chainWithin, P.minBetween * refVar)
+  local centerVar = 1 / (1 / tau2 + own / sigma2)
+  local center = centerVar * (refCenter / tau2 + own * s.valueMean / sigma2)
+  local spread = math.max(math.sqrt(sigma2 + centerVar), P.minSpread) + P.inflation
+  return (x - center) / spread >= P.unusualZ
 end
 
 local function empty(ts)
@@ -88,7 +127,11 @@ for i = 0, count - 1 do
     globalChanged = false
   end
 
-  reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext }
+  local smarker = false
+  local rmarker = false
+  if from ~= '' then smarker = redis.call('GET', prefix .. 'm:s:' .. from) end
+  if to ~= '' then rmarker = redis.call('GET', prefix .. 'm:r:' .. to) end
+  reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext, smarker or '', rmarker or '' }
 
   if fresh then
     local s = nil
@@ -102,6 +145,9 @@ for i = 0, count - 1 do
     local recipientFresh = to ~= '' and not rtext
     local pairNew = 0
     if s and r and not pairSeen then pairNew = 1 end
+    local fanInMember = pairNew == 1 and not isCall
+    local unusual = 0
+    if fanInMember and isUnusual(x, s, global) then unusual = 1 end
 
     if s then
       local wasNew = s.outCount == 0
@@ -122,9 +168,22 @@ for i = 0, count - 1 do
       if wasNew then s.outLast = ts else s.outLast = math.max(s.outLast, ts) end
       s.outCount = s.outCount + 1
       if x then
+        local seen = s.valueCount
+        if seen >= 1 and seen <= WITHIN_MAX then
+          local m = global.withinCount + 1
+          local beta = math.max(1 / m, GLOBAL_ALPHA_MIN)
+          local residual2 = (x - s.valueMean) * (x - s.valueMean) * seen / (seen + 1)
+          global.withinVar = global.withinVar + beta * (residual2 - global.withinVar)
+          global.withinCount = m
+          globalChanged = true
+        end
         local n = s.valueCount + 1
         local alpha = math.max(1 / n, VALUE_ALPHA_MIN)
         local delta = x - s.valueMean
+        if seen >= CLIP_FROM then
+          local limit = CLIP_SPREADS * math.max(math.sqrt(s.valueVar), SPREAD_FLOOR)
+          delta = math.max(-limit, math.min(limit, delta))
+        end
         s.valueMean = s.valueMean + alpha * delta
         s.valueVar = (1 - alpha) * (s.valueVar + alpha * delta * delta)
         s.valueCount = n
@@ -158,6 +217,12 @@ for i = 0, count - 1 do
       local paymentNew = pairNew
       if isCall then paymentNew = 0 end
       r.inNewBurst = r.inNewBurst * decay + paymentNew
+      r.inUnusualBurst = r.inUnusualBurst * decay + unusual
+      if fanInMember then
+        local f = global.fanInPaymentCount + 1
+        global.unusualShare = global.unusualShare + math.max(1 / f, GLOBAL_ALPHA_MIN) * (unusual - global.unusualShare)
+        global.fanInPaymentCount = f
+      end
       r.inNewEpisodePeak = math.max(r.inNewEpisodePeak, r.inNewBurst)
       r.inDistinct = r.inDistinct + pairNew
       if wasNew then r.inLast = ts else r.inLast = math.max(r.inLast, ts) end
@@ -166,9 +231,41 @@ for i = 0, count - 1 do
     if s then redis.call('SET', skey, encode(s, FIELDS), 'EX', ttl) end
     if r and to ~= from then redis.call('SET', rkey, encode(r, FIELDS), 'EX', ttl) end
     if from ~= '' and to ~= '' then redis.call('SET', pkey, '1', 'EX', ttl) end
+    local member = hash .. '@' .. ARGV[base + 3]
+    if from ~= '' then
+      local ekey = prefix .. 'e:s:' .. from
+      redis.call('RPUSH', ekey, member)
+      redis.call('LTRIM', ekey, -MAX_MEMBERS, -1)
+      redis.call('EXPIRE', ekey, MEMBER_TTL)
+    end
+    if from ~= '' and to ~= '' and not pairSeen and not isCall then
+      local ekey = prefix .. 'e:r:' .. to
+      redis.call('RPUSH', ekey, member)
+      redis.call('LTRIM', ekey, -MAX_MEMBERS, -1)
+      redis.call('EXPIRE', ekey, MEMBER_TTL)
+    end
   end
 end
 if globalChanged then gtext = encode(global, GFIELDS) end
 redis.call('SET', gkey, gtext)
+return reply
+`;
+
+/**
+ * Opens (or extends) incidents: sets each side's marker and replies with its episode members, oldest first.
+ * ARGV: prefix, markerTtlSeconds, count, then per opening: side ('s'|'r'), address, incident id,
+ * 'triggerTimestamp@surprise'. Reply per opening: the list's 'hash@timestamp' entries.
+ */
+export const OPEN_INCIDENTS_SCRIPT = `
+local prefix = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local reply = {}
+for i = 0, count - 1 do
+  local base = 4 + i * 4
+  local side, address = ARGV[base], ARGV[base + 1]
+  redis.call('SET', prefix .. 'm:' .. side .. ':' .. address, ARGV[base + 2] .. '@' .. ARGV[base + 3], 'EX', ttl)
+  reply[i + 1] = redis.call('LRANGE', prefix .. 'e:' .. side .. ':' .. address, 0, -1)
+end
 return reply
 `;

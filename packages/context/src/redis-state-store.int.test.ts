@@ -60,6 +60,8 @@ await describeWithServices("redis address state (real Redis)", ["redis"], () => 
                 expect(got?.[field as keyof typeof want]).toBeCloseTo(value, 9);
           }
           expect(actual?.global.newSenderMean).toBeCloseTo(expected.global.newSenderMean, 9);
+          expect(actual?.global.withinVar).toBeCloseTo(expected.global.withinVar, 9);
+          expect(actual?.global.unusualShare).toBeCloseTo(expected.global.unusualShare, 9);
         });
       }
       expect(redisStore.roundTrips()).toBe(4);

@@ -1,11 +1,22 @@
 import { createRedisScript, type RedisStore } from "@chainwatch/cache";
-import { ADDRESS_FIELDS, type AddressState, type GlobalState } from "./address-state.ts";
-import { OBSERVE_SCRIPT } from "./redis-state-script.ts";
+import {
+  ADDRESS_FIELDS,
+  type AddressState,
+  type EpisodeMember,
+  GLOBAL_FIELDS,
+  type GlobalState,
+  INCIDENT_PARAMETERS,
+  type IncidentMarker,
+} from "./address-state.ts";
+import { OBSERVE_SCRIPT, OPEN_INCIDENTS_SCRIPT } from "./redis-state-script.ts";
 import type { AddressStateStore } from "./state-store.ts";
 
 export interface RedisStateStoreOptions {
   redis: Pick<RedisStore, "client">;
-  /** `<REDIS_KEY_PREFIX>`; keys are `<prefix>:ctx:v2:a:<address>`, `…:p:<from>><to>`, `…:h:<hash>`, `…:g`. */
+  /**
+   * `<REDIS_KEY_PREFIX>`; keys are `<prefix>:ctx:v2:a:<address>`, `…:p:<from>><to>`, `…:h:<hash>`, `…:g`,
+   * and for incidents `…:e:s|r:<address>` (episode members) and `…:m:s|r:<address>` (open incident).
+   */
   keyPrefix: string;
   /** Lifetime of an address record and of a sender→recipient pair after their last update. */
   ttlSeconds: number;
@@ -19,6 +30,7 @@ export interface RedisStateStoreOptions {
  */
 export function createRedisStateStore(options: RedisStateStoreOptions): AddressStateStore {
   const script = createRedisScript(options.redis, OBSERVE_SCRIPT);
+  const incidentScript = createRedisScript(options.redis, OPEN_INCIDENTS_SCRIPT);
   const prefix = addressStatePrefix(options.keyPrefix);
   let trips = 0;
   return {
@@ -42,17 +54,45 @@ export function createRedisStateStore(options: RedisStateStoreOptions): AddressS
         );
       }
       trips++;
-      const reply = (await script.run([], args)) as [number, string, string, number, string][];
+      const reply = (await script.run([], args)) as [
+        number,
+        string,
+        string,
+        number,
+        string,
+        string,
+        string,
+      ][];
       if (!Array.isArray(reply) || reply.length !== observations.length) {
         throw new Error(`address state replied ${String(reply?.length)} entries for ${observations.length}`);
       }
-      return reply.map(([applied, sender, recipient, pairSeen, global]) => ({
+      return reply.map(([applied, sender, recipient, pairSeen, global, senderMarker, recipientMarker]) => ({
         applied: applied === 1,
         sender: decodeAddress(sender),
         recipient: decodeAddress(recipient),
         pairSeen: pairSeen === 1,
         global: decodeGlobal(global),
+        senderIncident: decodeMarker(senderMarker),
+        recipientIncident: decodeMarker(recipientMarker),
       }));
+    },
+    async openIncidents(openings) {
+      if (openings.length === 0) return [];
+      const args: (string | number)[] = [prefix, INCIDENT_PARAMETERS.keyTtlSeconds, openings.length];
+      for (const { side, address, marker } of openings) {
+        args.push(
+          side === "sender" ? "s" : "r",
+          address,
+          marker.id,
+          `${marker.triggerTimestamp}@${marker.surprise}`,
+        );
+      }
+      trips++;
+      const reply = (await incidentScript.run([], args)) as string[][];
+      if (!Array.isArray(reply) || reply.length !== openings.length) {
+        throw new Error(`incident script replied ${String(reply?.length)} entries for ${openings.length}`);
+      }
+      return reply.map((entries) => entries.map(decodeMember).filter((member) => member !== null));
     },
     peek: (address) => readAddressState(options.redis, options.keyPrefix, address),
     roundTrips: () => trips,
@@ -88,12 +128,24 @@ function decodeAddress(encoded: string): AddressState | null {
 }
 
 function decodeGlobal(encoded: string): GlobalState {
-  const [count, mean, variance, recipients, freshShare] = encoded.split(",").map(Number);
-  return {
-    newSenderCount: count ?? 0,
-    newSenderMean: mean ?? 0,
-    newSenderVar: variance ?? 0,
-    recipientCount: recipients ?? 0,
-    freshRecipientShare: freshShare ?? 0,
-  };
+  const values = encoded.split(",").map(Number);
+  const global = {} as Record<(typeof GLOBAL_FIELDS)[number], number>;
+  GLOBAL_FIELDS.forEach((field, index) => {
+    global[field] = values[index] ?? 0;
+  });
+  return global;
+}
+
+/** 'id@triggerTimestamp@surprise'. */
+function decodeMarker(encoded: string | undefined): IncidentMarker | null {
+  if (!encoded) return null;
+  const [id, timestamp, surprise] = encoded.split("@");
+  if (!id || timestamp === undefined || surprise === undefined) return null;
+  return { id, triggerTimestamp: Number(timestamp), surprise: Number(surprise) };
+}
+
+function decodeMember(encoded: string): EpisodeMember | null {
+  const at = encoded.lastIndexOf("@");
+  if (at <= 0) return null;
+  return { hash: encoded.slice(0, at), timestamp: Number(encoded.slice(at + 1)) };
 }

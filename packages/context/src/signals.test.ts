@@ -1,11 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { ContextView } from "./context-view.ts";
+import { incidentReason } from "./incidents.ts";
 import { REASON_CODES } from "./reasons.ts";
 import { applyLabels } from "./screening/label-reasons.ts";
-import { contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
+import { binomialSurprise, contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
 import { combineVerdict, modelReason } from "./verdict.ts";
 
 describe("evidence", () => {
+  it("bounds how surprising k unusual payments of n are (binomial, Chernoff), in decades", () => {
+    // 5 of 5 at p = 0.1: 5 · ln(10) / ln(10) = 5 decades; 5 of 10: 10 · KL(0.5 ‖ 0.1) / ln 10 =
+    // 10 · (0.5 ln 5 + 0.5 ln(5/9)) / ln 10 = 2.21849.
+    expect(binomialSurprise(5, 5, 0.1)).toBeCloseTo(5, 6);
+    expect(binomialSurprise(5, 10, 0.1)).toBeCloseTo(2.21849, 4);
+    // no more than expected, or no trials: no evidence
+    expect(binomialSurprise(1, 10, 0.1)).toBe(0);
+    expect(binomialSurprise(0, 0, 0.1)).toBe(0);
+  });
+
   it("scores counts against a negative binomial rate (Chernoff bound), in decades", () => {
     expect(countSurprise(5, 0.25)).toBeCloseTo(3.8045, 3);
     expect(countSurprise(20, 1)).toBeCloseTo(11.2038, 3);
@@ -47,6 +58,18 @@ describe("the combined verdict", () => {
 
 const quiet: ContextView = {
   available: true,
+  applied: true,
+  observation: {
+    hash: `0x${"1".repeat(64)}`,
+    from: `0x${"a".repeat(40)}`,
+    to: `0x${"b".repeat(40)}`,
+    timestamp: 1_700_000_000,
+    valueLog10Eth: Math.log10(21.5),
+    isCall: false,
+  },
+  recipientEpisodeMember: true,
+  senderIncident: null,
+  recipientIncident: null,
   senderIdentified: true,
   senderKnown: true,
   senderAgeSeconds: 30 * 86_400,
@@ -65,6 +88,9 @@ const quiet: ContextView = {
   recipientInCount: 0,
   fanInCount: 9,
   fanInExpected: 0.25,
+  paymentUnusual: true,
+  fanInUnusualCount: 6,
+  unusualShare: 0.08,
   valueLog10Eth: Math.log10(21.5),
   valueCenter: Math.log10(0.05),
   senderValueCount: 12,
@@ -81,6 +107,8 @@ describe("context reasons", () => {
         "12 transactions from this sender to recipients it never used before, in about 10 minutes (about 0.25 expected)",
       recipient_fan_in:
         "9 transactions to this recipient from senders new to it, in about 10 minutes; recipient first seen 0 s ago",
+      recipient_unusual_fan_in:
+        "6 of 9 recent payments to this recipient from senders new to it were unusually large for their senders, in about 10 minutes (8 % of such payments are)",
       value_above_sender_history:
         "value 430× this sender's typical 0.05 ETH (over 12 earlier amounts), to an address never seen before (3 % of transactions do that)",
       first_seen_recipient: "the recipient has never been seen before",
@@ -150,6 +178,11 @@ describe("context reasons", () => {
     expect(reviewed.map((reason) => reason.message).at(-1)).toBe(
       "model_outlier is suppressed for the recipient until 2027-01-01T00:00:00.000Z (suppression 7, from the review of anomaly 12)",
     );
+    // Joining an incident later than its trigger: the marker's evidence, no trigger transaction at hand.
+    const incident = incidentReason("inc_00000000000000ab", "recipient", `0x${"d".repeat(40)}`, null, 4.25);
+    expect(incident.message).toBe(
+      `part of incident inc_00000000000000ab on its recipient 0x${"d".repeat(40)}: its fan-in reached 4.25 decades of evidence`,
+    );
     const rendered = new Set(
       [
         ...contextReasons(quiet),
@@ -158,6 +191,7 @@ describe("context reasons", () => {
         model,
         ...labelled,
         ...reviewed,
+        incident,
       ].map((reason) => reason.code),
     );
     expect([...rendered].sort()).toEqual([...REASON_CODES].sort());

@@ -29,6 +29,17 @@ export function countSurprise(k: number, mu: number, shape = RATE_DISPERSION_SHA
   return Math.max(0, -lnBound / LN10);
 }
 
+/**
+ * −log10 of the Chernoff bound on P(X ≥ k) for X binomial(n, p): how surprising it is that k of n
+ * independent trials succeeded when each does with probability p. Continuous in k and n (decayed counts).
+ */
+export function binomialSurprise(k: number, n: number, p: number): number {
+  if (!(n > 0) || !(k > n * p) || !(p > 0 && p < 1)) return 0;
+  const q = Math.min(k / n, 1 - 1e-12);
+  const divergence = q * Math.log(q / p) + (1 - q) * Math.log((1 - q) / (1 - p));
+  return Math.max(0, (n * divergence) / LN10);
+}
+
 /** −log10 of the standard normal upper tail at z (0 for z ≤ 0). */
 export function normalTailSurprise(z: number): number {
   if (!(z > 0)) return 0;
@@ -106,6 +117,31 @@ export function contextReasons(view: ContextView): Reason[] {
         recentNewSenders: view.fanInCount,
         expected: view.fanInExpected,
         recipientAgeSeconds: view.recipientAgeSeconds,
+        windowSeconds: 600,
+      },
+    });
+  }
+  // A collection: of the recent payments into this address from senders new to it, more were unusually
+  // large for their senders than the chain's share of such payments allows. Senders differ, so the
+  // payments are independent trials; shown on the unusual payments themselves (ordinary ones join the
+  // incident it may open).
+  const unusualFanIn = view.paymentUnusual
+    ? binomialSurprise(
+        view.fanInUnusualCount,
+        Math.max(view.fanInCount, view.fanInUnusualCount),
+        view.unusualShare,
+      )
+    : 0;
+  if (unusualFanIn > 0) {
+    reasons.push({
+      kind: "context",
+      code: "recipient_unusual_fan_in",
+      message: `${Math.round(view.fanInUnusualCount)} of ${Math.round(Math.max(view.fanInCount, view.fanInUnusualCount))} recent payments to this recipient from senders new to it were unusually large for their senders, in about 10 minutes (${formatQuantity(100 * view.unusualShare)} % of such payments are)`,
+      surprise: unusualFanIn,
+      data: {
+        recentUnusual: view.fanInUnusualCount,
+        recentNewSenders: view.fanInCount,
+        unusualShare: view.unusualShare,
         windowSeconds: 600,
       },
     });

@@ -1,4 +1,10 @@
-import type { AddressState, ContextSnapshot, Observation } from "./address-state.ts";
+import type {
+  AddressState,
+  ContextSnapshot,
+  EpisodeMember,
+  IncidentOpening,
+  Observation,
+} from "./address-state.ts";
 
 /**
  * The port both address-state stores implement. `observe` applies a batch in order — transaction i sees
@@ -10,6 +16,12 @@ export interface AddressStateStore {
   observe(observations: readonly Observation[]): Promise<ContextSnapshot[]>;
   /** One address's current state, without changing it (the address screen); null when unknown. */
   peek(address: string): Promise<AddressState | null>;
+  /**
+   * Records each opening's marker (later snapshots on that side carry it) and returns, aligned, the
+   * side's remembered episode members, oldest first (at most INCIDENT_PARAMETERS.maxMembers). Called only
+   * for batches in which an incident triggered: one more round trip for those.
+   */
+  openIncidents(openings: readonly IncidentOpening[]): Promise<EpisodeMember[][]>;
   /** Round trips to the backing store so far (Redis: one per non-empty batch; memory: 0). */
   roundTrips(): number;
   /** Addresses dropped to stay within bounds (memory store) since start. */

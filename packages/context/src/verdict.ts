@@ -26,6 +26,8 @@ const LEVEL_FLOORS: readonly [RiskLevel, number][] = [
   ["medium", 0.4],
 ];
 export const DEFAULT_RISK_THRESHOLD = 0.5;
+/** Evidence (decades) at which riskScore reaches the critical band: 3.9, about one in 8,000. */
+export const CRITICAL_EVIDENCE = (EVIDENCE_HALF * 0.6) / (1 - 0.6);
 const HIGH_FLOOR = 0.5;
 const SHOWN_EVIDENCE = 1;
 const MAX_REASONS = 6;
@@ -48,7 +50,7 @@ export function combineVerdict(
   let riskScore = evidence / (evidence + EVIDENCE_HALF);
   // A deny label: flagged and at least high whatever the threshold, the evidence of the rest still ranks it.
   if (options.atLeast === "high") riskScore = Math.max(riskScore, HIGH_FLOOR);
-  const riskLevel = LEVEL_FLOORS.find(([, floor]) => riskScore >= floor)?.[0] ?? "low";
+  const riskLevel = levelOf(riskScore);
   const counted = reasons.filter((reason) => !reason.suppressed);
   const shown = counted
     .filter((reason) => reason.surprise >= SHOWN_EVIDENCE || reason.kind === "label")
@@ -60,6 +62,35 @@ export function combineVerdict(
     riskLevel,
     isAnomaly: riskScore >= threshold || options.atLeast === "high",
     reasons: [...shown, ...informational].slice(0, MAX_REASONS).concat(suppressed.slice(0, MAX_REASONS)),
+  };
+}
+
+const levelOf = (riskScore: number): RiskLevel =>
+  LEVEL_FLOORS.find(([, floor]) => riskScore >= floor)?.[0] ?? "low";
+
+/** riskScore and level of one piece of evidence alone (decades). */
+export function scoreOfEvidence(evidence: number): { riskScore: number; riskLevel: RiskLevel } {
+  const riskScore = evidence > 0 ? evidence / (evidence + EVIDENCE_HALF) : 0;
+  return { riskScore, riskLevel: levelOf(riskScore) };
+}
+
+/**
+ * A transaction joining an incident keeps its own reasons and takes the incident's evidence as a floor:
+ * riskScore = max(its own, the incident's alone). Not added to its own evidence: the trigger's signal
+ * already counts the member (a burst counts every transaction in it), so summing would count it twice.
+ * The stored-row correction (the store's applyIncidentCorrections) applies the same rule.
+ */
+export function joinIncident(
+  verdict: Verdict,
+  incident: Reason,
+  threshold = DEFAULT_RISK_THRESHOLD,
+): Verdict {
+  const riskScore = Math.max(verdict.riskScore, scoreOfEvidence(incident.surprise).riskScore);
+  return {
+    riskScore,
+    riskLevel: levelOf(riskScore),
+    isAnomaly: verdict.isAnomaly || riskScore >= threshold,
+    reasons: [incident, ...verdict.reasons.filter((reason) => reason.code !== "part_of_incident")],
   };
 }
 

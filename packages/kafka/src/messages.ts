@@ -89,6 +89,14 @@ export const ScoreMessageSchema = z.object({
   explanation: z.array(FeatureContributionSchema),
   scoredAt: IsoDateTime,
   source: SourceOffsetSchema,
+  /**
+   * Present on a correction: an incident found after this transaction was scored named it (issue #17), and
+   * this message's verdict supersedes the earlier one for the same (hash, modelVersion). `source` is the
+   * input that triggered it. Consumers that dedupe should key on (hash, modelVersion, correction.incidentId).
+   * Published once, after the stored verdict changed; a worker that dies between the two loses the message
+   * (the stored verdict, which lookups read, is corrected either way).
+   */
+  correction: z.object({ incidentId: z.string().min(1).max(64), triggerHash: Hash.nullable() }).optional(),
 });
 export type ScoreMessage = z.infer<typeof ScoreMessageSchema>;
 

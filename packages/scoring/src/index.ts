@@ -24,6 +24,7 @@ export { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-reco
 export {
   type BatchScoreOutcome,
   createScoringService,
+  type IncidentCorrection,
   MODEL_ONLY_SUFFIX,
   type ScoreResult,
   type ScoringByproducts,

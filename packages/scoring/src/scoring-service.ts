@@ -6,10 +6,13 @@ import {
   combineVerdict,
   contextReasons,
   DEFAULT_RISK_THRESHOLD,
+  type IncidentMembership,
+  joinIncident,
   modelReason,
   type Reason,
   type RiskLevel,
   type Screening,
+  scoreOfEvidence,
 } from "@chainwatch/context";
 import type { ScoringMetrics } from "@chainwatch/metrics";
 import {
@@ -55,6 +58,20 @@ export interface ScoringByproducts {
   contexts: ReadonlyMap<string, ContextView>;
 }
 
+/**
+ * A transaction scored in an earlier batch that an incident of this batch names: its stored verdict takes
+ * the incident's evidence as a floor (riskScore = max(stored, these), isAnomaly = stored or these) and the
+ * reason in front of its own (joinIncident's rule, applied by the store).
+ */
+export interface IncidentCorrection {
+  hash: string;
+  incidentId: string;
+  reason: Reason;
+  riskScore: number;
+  riskLevel: RiskLevel;
+  isAnomaly: boolean;
+}
+
 export interface BatchScoreOutcome extends ScoringByproducts {
   /** Aligned with the input; each says which version scored it (`modelVersion`: the active or the canary). */
   results: ScoreResult[];
@@ -65,6 +82,8 @@ export interface BatchScoreOutcome extends ScoringByproducts {
    * Resolves false if the cache dropped the write (never rejects).
    */
   cacheWrite: Promise<boolean>;
+  /** Earlier transactions this batch's incidents name (none without context); the caller stores them. */
+  incidentCorrections: IncidentCorrection[];
 }
 
 export interface ScoringServiceOptions {
@@ -293,6 +312,77 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     return { byContent, uniqueCount: group.uniqueCount, computed: toCompute.length, cacheWrite, features };
   }
 
+  /**
+   * Incident grouping over what this batch computed, in input order (cached results were grouped when first
+   * computed; a redelivery neither triggers nor joins). Members in the batch get the incident's reason and
+   * floor here, before anyone sees them, and their cache entries are rewritten; earlier ones come back as
+   * corrections for the store.
+   */
+  async function groupIncidents(
+    items: readonly Fingerprinted[],
+    results: Map<string, ScoreResult>,
+    contexts: ReadonlyMap<string, ContextView>,
+    lookups: readonly GroupLookup[],
+  ): Promise<{ corrections: IncidentCorrection[]; cacheWrite?: Promise<boolean> }> {
+    if (!options.context) return { corrections: [] };
+    const computedNow = new Set<string>();
+    for (const group of lookups) for (const { fingerprint } of group.toCompute) computedNow.add(fingerprint);
+    const candidates = [];
+    const byHash = new Map<string, { fingerprint: string; tx: NormalizedTransaction }>();
+    const seen = new Set<string>();
+    for (const item of items) {
+      if (!computedNow.has(item.fingerprint) || seen.has(item.fingerprint)) continue;
+      seen.add(item.fingerprint);
+      const view = contexts.get(item.fingerprint);
+      const result = results.get(item.fingerprint);
+      if (!view || !result) continue;
+      candidates.push({ view, reasons: result.reasons });
+      byHash.set(item.tx.hash, item);
+    }
+    if (candidates.length === 0) return { corrections: [] };
+    const grouping = await options.context.groupIncidents(candidates);
+    const writes: { id: string; value: CachedPrediction }[] = [];
+    for (const membership of grouping.inBatch.values()) {
+      const item = byHash.get(membership.hash);
+      const result = item && results.get(item.fingerprint);
+      if (!item || !result) continue;
+      const joined = joinIncident(result, membership.reason, riskThreshold);
+      if (joined.isAnomaly && !result.isAnomaly) {
+        metrics?.anomaliesDetectedTotal.inc({ severity: joined.riskLevel });
+      }
+      const value: CachedPrediction = {
+        isAnomaly: joined.isAnomaly,
+        riskScore: joined.riskScore,
+        riskLevel: joined.riskLevel,
+        reasons: joined.reasons,
+        anomalyScore: result.anomalyScore,
+        severity: result.severity,
+        confidence: result.confidence,
+        explanation: result.explanation,
+      };
+      results.set(item.fingerprint, scoreResult(result.hash, value, result.modelVersion, false));
+      // With context the cache id's version is the model's own (cacheVersion).
+      writes.push({ id: predictionCacheId(result.modelVersion, result.hash, item.fingerprint), value });
+    }
+    const corrections = grouping.earlier.map((membership) => correctionOf(membership));
+    return {
+      corrections,
+      ...(writes.length > 0 ? { cacheWrite: cache.batchSet("prediction", writes) } : {}),
+    };
+  }
+
+  function correctionOf(membership: IncidentMembership): IncidentCorrection {
+    const { riskScore, riskLevel } = scoreOfEvidence(membership.reason.surprise);
+    return {
+      hash: membership.hash,
+      incidentId: membership.incidentId,
+      reason: membership.reason,
+      riskScore,
+      riskLevel,
+      isAnomaly: riskScore >= riskThreshold,
+    };
+  }
+
   function aligned(items: readonly Fingerprinted[], byContent: Map<string, ScoreResult>) {
     return items.map(({ tx, fingerprint }) => {
       const result = byContent.get(fingerprint);
@@ -350,8 +440,11 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         writes.push(outcome.cacheWrite);
       }
 
+      const results = byContent ?? new Map<string, ScoreResult>();
+      const incidents = await groupIncidents(items, results, contexts, lookups);
+      if (incidents.cacheWrite) writes.push(incidents.cacheWrite);
       return {
-        results: aligned(items, byContent ?? new Map()),
+        results: aligned(items, results),
         fingerprints: items.map((item) => item.fingerprint),
         features: features ?? new Map(),
         contexts,
@@ -360,6 +453,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         cacheWrite:
           (writes.length === 1 ? writes[0] : undefined) ??
           Promise.all(writes).then((done) => done.every(Boolean)),
+        incidentCorrections: incidents.corrections,
       };
     },
 

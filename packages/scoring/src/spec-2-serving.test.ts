@@ -56,6 +56,7 @@ const failingStore: AddressStateStore = {
     throw new Error("down");
   },
   peek: async () => null,
+  openIncidents: async () => [],
   roundTrips: () => 0,
   evictions: () => 0,
 };
@@ -75,7 +76,7 @@ describe("serving a spec-2 model", () => {
   let spec2: Scorer;
   beforeAll(async () => {
     // a tiny model: a few hundred rows of the stream, through the trainer
-    const { model } = await trainSpec2Model(stream, { seed: 2, nEstimators: 50, contamination: 0.02 });
+    const { model } = await trainSpec2Model(stream, { seed: 2, nEstimators: 100, contamination: 0.02 });
     spec2 = createScorer(model);
   });
 

@@ -5,6 +5,7 @@ import {
 } from "@chainwatch/model";
 import { ChainwatchError, type Logger, type RetryOptions, retryWithBackoff } from "@chainwatch/service-kit";
 import {
+  type CorrectedPrediction,
   createWriteBehindQueue,
   isStoreValidationError,
   type RecordOrigin,
@@ -13,7 +14,13 @@ import {
   type WriteBehindQueueMetrics,
 } from "@chainwatch/store";
 import { newlyScoredRecords, shadowRecords, toScoredRecord } from "./scored-record.ts";
-import type { BatchScoreOutcome, ScoreResult, ScoringByproducts, ScoringService } from "./scoring-service.ts";
+import type {
+  BatchScoreOutcome,
+  IncidentCorrection,
+  ScoreResult,
+  ScoringByproducts,
+  ScoringService,
+} from "./scoring-service.ts";
 
 /** One transaction to process; `ref` is the caller's handle (a Kafka offset, a request index). */
 export interface PipelineItem<Ref> {
@@ -57,6 +64,11 @@ export interface PipelineOutcome<Ref> {
    * whose stored content this call replaced with other content (the caller logs, counts, audits them).
    */
   stored: RecordScoredResult;
+  /**
+   * Stored verdicts of earlier transactions this call's incidents changed (none when there were none, or
+   * when they were changed before: a redelivery). The worker publishes them as corrections.
+   */
+  corrected: CorrectedPrediction[];
 }
 
 export interface ProcessOptions {
@@ -120,6 +132,16 @@ export interface TransactionPipelineOptions {
    * (best effort: a failure is reported here and the shadow rows are simply missing).
    */
   onShadowError?: (error: unknown) => void;
+  /**
+   * Stores the corrections a batch's incidents make to earlier verdicts (the store's
+   * applyIncidentCorrections: idempotent, so a redelivered batch changes nothing twice). Without it, a
+   * batch's incidents still mark its own transactions but never reach back.
+   */
+  applyIncidentCorrections?: (corrections: IncidentCorrection[]) => Promise<CorrectedPrediction[]>;
+  /** After corrections are durable, with the verdicts they changed (the worker publishes them). */
+  onIncidentsCorrected?: (corrected: CorrectedPrediction[]) => void | Promise<void>;
+  /** A deferred (predict) batch's corrections failed; they are lost (best effort, like shadow rows). */
+  onIncidentError?: (error: unknown) => void;
   /** Enables `scoreDeferred`. */
   deferredWrites?: DeferredWritesOptions;
   now?: () => Date;
@@ -178,9 +200,12 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
    * (a bad deploy, a half-loaded model), not the data: that is a ScoringFailedError, retried by the caller
    * without committing, rather than a dead letter for every transaction in the stream.
    */
-  async function score(
-    transactions: NormalizedTransaction[],
-  ): Promise<{ results: (ScoreResult | Error)[] } & Partial<ScoringByproducts>> {
+  async function score(transactions: NormalizedTransaction[]): Promise<
+    {
+      results: (ScoreResult | Error)[];
+      incidentCorrections?: IncidentCorrection[];
+    } & Partial<ScoringByproducts>
+  > {
     try {
       const outcome = await options.scoring.scoreBatch(transactions);
       await outcome.cacheWrite;
@@ -189,6 +214,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         fingerprints: outcome.fingerprints,
         features: outcome.features,
         contexts: outcome.contexts,
+        incidentCorrections: outcome.incidentCorrections,
       };
     } catch {
       const results: (ScoreResult | Error)[] = [];
@@ -254,6 +280,16 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         })
         .catch((error: unknown) => options.onShadowError?.(error));
     });
+  }
+
+  /** Corrections of earlier verdicts, then what follows them; the caller decides how failures are retried. */
+  async function correctIncidents(
+    corrections: IncidentCorrection[] | undefined,
+  ): Promise<CorrectedPrediction[]> {
+    if (!corrections || corrections.length === 0 || !options.applyIncidentCorrections) return [];
+    const corrected = await options.applyIncidentCorrections(corrections);
+    if (corrected.length > 0) await options.onIncidentsCorrected?.(corrected);
+    return corrected;
   }
 
   return {
@@ -337,6 +373,16 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         scored = scored.filter((item) => !isBad(item));
       }
       if (stored !== NO_ROWS) await options.afterStore?.(stored);
+      // After the batch's own rows: an incident's earlier members were stored by earlier batches, and the
+      // correction is idempotent, so a retry after a failure here (the caller redelivers) is harmless.
+      let corrected: CorrectedPrediction[] = [];
+      if (scoring.incidentCorrections && scoring.incidentCorrections.length > 0) {
+        corrected = await retryWithBackoff(() => correctIncidents(scoring.incidentCorrections), {
+          ...options.storeRetry,
+          ...(processOptions.signal ? { signal: processOptions.signal } : {}),
+          ...(processOptions.onStoreRetry ? { onRetry: processOptions.onStoreRetry } : {}),
+        });
+      }
       recordShadows(
         distinctRecords(scored).map((record) => record.transaction),
         undefined,
@@ -349,6 +395,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         scored: scored.map(({ index: _index, ...item }) => item),
         rejected: rejected.map(({ index: _index, ...item }) => item),
         stored,
+        corrected,
       };
     },
 
@@ -371,6 +418,13 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
       recordShadows(transactions, origin, outcome.contexts, (shadow) => {
         deferred.enqueue(shadow);
       });
+      // Best effort, off the answer's path: members still waiting in the write-behind queue are not stored
+      // yet and keep their own verdict (at most one flush interval of them).
+      if (outcome.incidentCorrections.length > 0) {
+        correctIncidents(outcome.incidentCorrections).catch((error: unknown) =>
+          options.onIncidentError?.(error),
+        );
+      }
       return outcome;
     },
     start: () => deferred?.start(),

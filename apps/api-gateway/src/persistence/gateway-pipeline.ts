@@ -5,7 +5,7 @@ import {
   type TransactionPipeline,
 } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
-import type { RecordScoredResult, Repositories } from "@chainwatch/store";
+import type { CorrectedPrediction, RecordScoredResult, Repositories } from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 
 /**
@@ -17,9 +17,11 @@ export function createGatewayPipeline(options: {
   env: GatewayEnv;
   logger: Logger;
   scoring: ScoringService;
-  repositories: Pick<Repositories, "recordScored">;
+  repositories: Pick<Repositories, "recordScored" | "applyIncidentCorrections">;
   storeMetrics: StoreMetrics;
   afterStore: (stored: RecordScoredResult) => Promise<void>;
+  /** Corrected verdicts flagged or changed anomalies (the anomaly pages' cache is stale then). */
+  onIncidentsCorrected?: (corrected: CorrectedPrediction[]) => Promise<void>;
 }): TransactionPipeline {
   const { env, logger, storeMetrics } = options;
   return createTransactionPipeline({
@@ -27,6 +29,10 @@ export function createGatewayPipeline(options: {
     recordScored: options.repositories.recordScored,
     storeRetry: { initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 3 },
     afterStore: options.afterStore,
+    applyIncidentCorrections: (corrections) => options.repositories.applyIncidentCorrections(corrections),
+    onIncidentsCorrected: options.onIncidentsCorrected,
+    onIncidentError: (error) =>
+      logger.warn({ err: error }, "incident corrections failed; earlier members keep their verdicts"),
     onShadowError: (error) => logger.warn({ err: error }, "shadow scoring failed; shadow rows missing"),
     deferredWrites: {
       logger,

@@ -70,17 +70,27 @@ describe("the combined verdict (embedded gateway, in-process address state)", ()
     const last = results.at(-1) as Verdict;
     expect(last.isAnomaly).toBe(true);
     expect(last.riskLevel).toMatch(/^(high|critical)$/);
+    // The 8th (decayed count 7.73 against 0.6 expected: 4.21 decades, the critical band) opens an incident
+    // on the sender: every transaction of the burst carries it first, then its own reasons.
+    expect(last.reasons[0]?.code).toBe("part_of_incident");
     expect(
       last.reasons
         .map((reason) => reason.code)
-        .slice(0, 2)
+        .slice(1, 3)
         .sort(),
     ).toEqual(["sender_burst", "sender_fan_out"]);
     expect(last.reasons.find((reason) => reason.code === "sender_burst")?.message).toMatch(
       /^10 transactions from this sender in about 10 minutes; its usual rate is [\d.]+\/h$/,
     );
-    // the first of the burst is ordinary: nothing has happened yet
-    expect(results[0]?.isAnomaly).toBe(false);
+    // The first of the burst was ordinary when it happened (no burst reason of its own), but it is part of
+    // the incident the 8th opened in the same batch, so it is flagged with it: inc_ + the first 16 hex
+    // digits of the 8th's hash (all zeros here).
+    expect(results[0]?.isAnomaly).toBe(true);
+    expect(results[0]?.reasons[0]?.data.incidentId).toBe("inc_0000000000000000");
+    expect(results[0]?.reasons[0]?.data.triggerHash).toBe(hash(107));
+    expect(results[0]?.reasons.some((reason) => reason.code === "sender_burst" && reason.surprise >= 1)).toBe(
+      false,
+    );
 
     const whale = await app.send("/api/v1/predict", {
       method: "POST",

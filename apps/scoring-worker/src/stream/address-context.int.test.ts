@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createRedisStore, type RedisStore } from "@chainwatch/cache";
 import { readAddressState } from "@chainwatch/context";
-import { type OutgoingMessage, partitionForKey } from "@chainwatch/kafka";
+import { decodeMessage, type OutgoingMessage, partitionForKey, ScoreMessageSchema } from "@chainwatch/kafka";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -183,6 +183,87 @@ await describeWithServices(
         const seen = rows.map((row) => row.sender_out);
         for (const [k, value] of seen.entries()) expect(value).toBeCloseTo(Math.log10(1 + k), 12);
         expect(seen.every((value, k) => k === 0 || (value ?? 0) > (seen[k - 1] ?? 0))).toBe(true);
+      } finally {
+        await database.close();
+      }
+    }, 60_000);
+
+    it("an incident corrects a burst's earlier verdicts in the store and publishes each correction once", async () => {
+      // The workers of the first test keep serving this scope's topics.
+      expect(workers.length).toBe(2);
+      const sender = randomAddress();
+      const day = 86_400;
+      const start = START_SECONDS + 10 * day;
+      // One 0.1 ETH payment a day for three days, then twelve to new recipients one block (12 s) apart. As
+      // in the scoring package's burst test: the j-th payment's burst (and fan-out) evidence against
+      // μ = 0.6 is 1.42 decades at j = 4, 3.33 at j = 7, 4.01 at j = 8, so the 8th opens the incident.
+      const payment = (nonce: number, timestamp: number) => ({
+        hash: randomHash(),
+        from: sender,
+        to: randomAddress(),
+        value: "0.10",
+        gas: 21_000,
+        gasPrice: 20,
+        nonce,
+        timestamp,
+      });
+      const history = [0, 1, 2].map((nonce) => payment(nonce, start + nonce * day));
+      const burst = Array.from({ length: 12 }, (_, j) => payment(3 + j, start + 3 * day + 12 * j));
+      const database = await openScopeDatabase(scope);
+      try {
+        const stored = async (hashes: string[]) => {
+          const { rows } = await database.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM predictions WHERE tx_hash = ANY($1)",
+            [hashes],
+          );
+          return rows[0]?.n ?? 0;
+        };
+        // The history and the first four of the burst stored first, so the incident must reach back into
+        // the store rather than find them in its own chunk; then the rest.
+        const early = [...history, ...burst.slice(0, 4)];
+        await harness.publish(scope.topics.transactions, early.map(transactionMessage));
+        await waitUntil("the first seven stored", async () =>
+          (await stored(early.map((tx) => tx.hash))) === early.length ? true : undefined,
+        );
+        await harness.publish(scope.topics.transactions, burst.slice(4).map(transactionMessage));
+        // The trigger's batch again, as after a rebalance: nothing is corrected or published twice.
+        await harness.publish(scope.topics.transactions, burst.slice(4, 8).map(transactionMessage));
+
+        const incidentId = `inc_${burst[7]?.hash.slice(2, 18)}`;
+        const firstFour = new Set(burst.slice(0, 4).map((tx) => tx.hash));
+        const correctionsIn = (read: { value: Buffer | null }[]) =>
+          read
+            .map((message) => decodeMessage(ScoreMessageSchema, message.value))
+            .flatMap((decoded) => (decoded.ok && decoded.message.correction ? [decoded.message] : []))
+            .filter((message) => firstFour.has(message.hash));
+        await harness.readTopic(scope.topics.scores, (read) => correctionsIn(read).length >= 4, 45_000);
+        await waitUntil("everything committed", async () => {
+          const { committed, high } = await offsetTotals(
+            harness.admin,
+            scope.groupId,
+            scope.topics.transactions,
+          );
+          return committed === high ? true : undefined;
+        });
+        // Everything on the topic by now (read for 5 s): the redelivered trigger batch added none.
+        const published = correctionsIn(await harness.readTopic(scope.topics.scores, () => false, 5_000));
+        expect(published.map((message) => message.hash).sort()).toEqual([...firstFour].sort());
+        for (const message of published) {
+          expect(message.correction).toEqual({ incidentId, triggerHash: burst[7]?.hash });
+          expect(message.isAnomaly).toBe(true);
+          expect(message.reasons?.[0]?.code).toBe("part_of_incident");
+        }
+        const { rows } = await database.query<{
+          tx_hash: string;
+          incident_id: string | null;
+          is_anomaly: boolean;
+        }>("SELECT tx_hash, incident_id, is_anomaly FROM predictions WHERE tx_hash = ANY($1)", [
+          [...history, ...burst].map((tx) => tx.hash),
+        ]);
+        const byHash = new Map(rows.map((row) => [row.tx_hash, row]));
+        for (const tx of burst)
+          expect(byHash.get(tx.hash)).toMatchObject({ incident_id: incidentId, is_anomaly: true });
+        for (const tx of history) expect(byHash.get(tx.hash)?.incident_id).toBeNull();
       } finally {
         await database.close();
       }

@@ -13,6 +13,7 @@ import {
   transactionKey,
 } from "@chainwatch/kafka";
 import type { ScoredItem } from "@chainwatch/scoring";
+import type { CorrectedPrediction } from "@chainwatch/store";
 
 /** A message the worker could not score, with why. */
 export interface DeadLetter {
@@ -95,6 +96,56 @@ export function anomalyMessage(item: ScoredItem<ConsumedMessage>): OutgoingMessa
     features: record.features ?? {},
   };
   return { key: transactionKey(transaction.hash), value: encodeMessage(message) };
+}
+
+/**
+ * A stored verdict an incident changed after it was published (issue #17): the scores topic gets the
+ * corrected verdict with `correction` set, and the anomalies topic too when it is now an anomaly. `source`
+ * is the input message that triggered the incident (the chunk's first when the trigger is not in it).
+ */
+export function correctionMessages(
+  corrected: readonly CorrectedPrediction[],
+  /** The chunk's input messages by the hash they carried. */
+  byHash: ReadonlyMap<string, ConsumedMessage>,
+  first: ConsumedMessage,
+  correctedAt: Date,
+): { scores: OutgoingMessage[]; anomalies: OutgoingMessage[] } {
+  const scores: OutgoingMessage[] = [];
+  const anomalies: OutgoingMessage[] = [];
+  for (const row of corrected) {
+    const reason = (row.reasons as ScoreMessage["reasons"] & object).find(
+      (candidate) => candidate.code === "part_of_incident",
+    );
+    const triggerHash = typeof reason?.data.triggerHash === "string" ? reason.data.triggerHash : null;
+    const trigger = (triggerHash !== null ? byHash.get(triggerHash) : undefined) ?? first;
+    const message: ScoreMessage = {
+      schemaVersion: MESSAGE_SCHEMA_VERSION,
+      hash: row.hash,
+      modelVersion: row.modelVersion,
+      isAnomaly: row.isAnomaly,
+      riskScore: row.riskScore,
+      riskLevel: row.riskLevel as ScoreMessage["severity"],
+      reasons: row.reasons as ScoreMessage["reasons"] & object,
+      anomalyScore: row.anomalyScore,
+      severity: row.severity as ScoreMessage["severity"],
+      confidence: row.confidence,
+      explanation: row.explanation as ScoreMessage["explanation"],
+      scoredAt: scoredAtIso(correctedAt),
+      source: sourceOf(trigger),
+      correction: { incidentId: row.incidentId, triggerHash },
+    };
+    scores.push({ key: transactionKey(row.hash), value: encodeMessage(message) });
+    if (row.isAnomaly) {
+      const anomaly: AnomalyMessage = {
+        ...message,
+        isAnomaly: true,
+        transaction: row.transaction,
+        features: row.features,
+      };
+      anomalies.push({ key: transactionKey(row.hash), value: encodeMessage(anomaly) });
+    }
+  }
+  return { scores, anomalies };
 }
 
 /**

@@ -13,7 +13,13 @@ import { isScoringFailedError, type PipelineOutcome, type TransactionPipeline } 
 import { type Component, isRetryAbortedError, type Logger, once, sleep } from "@chainwatch/service-kit";
 import pLimit from "p-limit";
 import { decodeChunk } from "./decode-chunk.ts";
-import { anomalyMessage, type DeadLetter, deadLetterMessage, scoreMessage } from "./output-messages.ts";
+import {
+  anomalyMessage,
+  correctionMessages,
+  type DeadLetter,
+  deadLetterMessage,
+  scoreMessage,
+} from "./output-messages.ts";
 import { publishResults } from "./result-publisher.ts";
 
 export interface StreamWorkerOptions {
@@ -324,6 +330,7 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       scored: [],
       rejected: [],
       stored: { transactions: 0, predictions: 0, anomalies: 0 },
+      corrected: [],
     };
     if (items.length > 0) {
       outcome = await options.pipeline.process(items, {
@@ -354,6 +361,15 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
       scores.push(scoreMessage(item));
       // The combined verdict (model and address context), not the model's alone.
       if (item.result.isAnomaly) anomalies.push(anomalyMessage(item));
+    }
+    // Earlier verdicts this chunk's incidents changed, after the chunk's own results (a consumer sees the
+    // trigger before the corrections it caused).
+    const firstMessage = chunk[0];
+    if (outcome.corrected.length > 0 && firstMessage) {
+      const byHash = new Map(outcome.scored.map((item) => [item.transaction.hash, item.ref]));
+      const corrections = correctionMessages(outcome.corrected, byHash, firstMessage, new Date());
+      scores.push(...corrections.scores);
+      anomalies.push(...corrections.anomalies);
     }
     // Each dead letter's smaller form, sent if the broker refuses the full one (a topic whose
     // max.message.bytes is below the broker's default): the original's coordinates without its content.

@@ -71,6 +71,48 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
       expect(last?.outCount).toBe(3);
     });
 
+    it("clips an outlier's pull on the amounts from the third on, and learns the within-address spread", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, B, 13_000, 0),
+        tx(A, B, 13_010, 1),
+        tx(A, B, 13_020, 1),
+        tx(B, C, 13_030, 0),
+        tx(C, B, 13_040, 0),
+        tx(C, B, 13_050, 0),
+        tx(C, B, 13_060, 0),
+        tx(C, B, 13_070, 3),
+        tx(C, A, 13_080, null),
+      ]);
+      // A's 2nd amount is 1 off its mean 0: residual² 1·1/2 = 0.5; its 3rd is 0.5 off the mean 0.5:
+      // 0.25·2/3 = 1/6; B's first amount teaches nothing. Mean of the two (weights 1, then 1/2): 1/3.
+      expect(snapshots[4]?.global.withinCount).toBe(2);
+      expect(snapshots[4]?.global.withinVar).toBeCloseTo(1 / 3, 12);
+      // C: three zeros (variance 0), then 3 decades up: moved as if 3 × 0.3 = 0.9 off. Mean 0.9/4 = 0.225,
+      // variance (3/4)(0 + 0.81/4) = 0.151875 (unclipped it would be 0.75 and 1.6875).
+      expect(snapshots[8]?.sender?.valueMean).toBeCloseTo(0.225, 12);
+      expect(snapshots[8]?.sender?.valueVar).toBeCloseTo(0.151875, 12);
+    });
+
+    it("counts fan-in payments that are unusually large for their senders", async () => {
+      const store = await fresh();
+      const D = `0x${"d".repeat(40)}`;
+      const snapshots = await store.observe([
+        tx(A, B, 14_000, 0),
+        tx(A, B, 14_010, 0),
+        tx(A, D, 14_020, 2),
+        tx(C, D, 14_030, null),
+      ]);
+      // A's two 1 ETH payments; then 100 ETH to D, new to it. By hand (amount-model.ts, chain priors plus
+      // one new sender at 0 and one within residual of 0): centre −0.174927, spread 0.771481, so z = 2.819
+      // ≥ 1.2816: unusual. B's first payment was a fan-in member too (A had no amount yet: not unusual).
+      expect(snapshots[3]?.recipient?.inUnusualBurst).toBeCloseTo(1, 12);
+      expect(snapshots[3]?.recipient?.inNewBurst).toBeCloseTo(1, 12);
+      expect(snapshots[3]?.global.fanInPaymentCount).toBe(2);
+      expect(snapshots[3]?.global.unusualShare).toBeCloseTo(0.5, 12);
+      expect(snapshots[2]?.global.unusualShare).toBe(0);
+    });
+
     it("decays bursts with a 10-minute time constant and remembers completed episodes", async () => {
       const store = await fresh();
       const snapshots = await store.observe([
@@ -137,6 +179,47 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
       const [after] = await one.observe([tx(A, B, 9_000)]);
       expect(after?.sender?.outCount).toBe(200);
       expect(after?.sender?.outDistinct).toBe(2);
+    });
+
+    it("remembers each side's episode members, bounded, and hands open incidents to later snapshots", async () => {
+      const store = await fresh();
+      const call = { ...tx(C, B, 11_005), isCall: true };
+      const first = tx(A, B, 11_000);
+      const repeat = tx(A, B, 11_010);
+      const fresh1 = tx(`0x${"d".repeat(40)}`, B, 11_020);
+      await store.observe([first, call, repeat, fresh1, first]);
+      const [senderMembers, recipientMembers, nobody] = await store.openIncidents([
+        { side: "sender", address: A, marker: { id: "inc_a", triggerTimestamp: 11_010, surprise: 4.25 } },
+        { side: "recipient", address: B, marker: { id: "inc_b", triggerTimestamp: 11_020, surprise: 5.5 } },
+        {
+          side: "sender",
+          address: `0x${"e".repeat(40)}`,
+          marker: { id: "inc_e", triggerTimestamp: 1, surprise: 4 },
+        },
+      ]);
+      // A sent twice (the redelivered first counts once). B's fan-in members: plain payments from senders
+      // new to it, so A's first (not its repeat) and D's; C's call is not one.
+      expect(senderMembers).toEqual([
+        { hash: first.hash, timestamp: 11_000 },
+        { hash: repeat.hash, timestamp: 11_010 },
+      ]);
+      expect(recipientMembers).toEqual([
+        { hash: first.hash, timestamp: 11_000 },
+        { hash: fresh1.hash, timestamp: 11_020 },
+      ]);
+      expect(nobody).toEqual([]);
+      const [next] = await store.observe([tx(A, B, 11_030)]);
+      expect(next?.senderIncident).toEqual({ id: "inc_a", triggerTimestamp: 11_010, surprise: 4.25 });
+      expect(next?.recipientIncident).toEqual({ id: "inc_b", triggerTimestamp: 11_020, surprise: 5.5 });
+
+      const many = Array.from({ length: 70 }, (_, i) => tx(C, A, 12_000 + i));
+      await store.observe(many);
+      const [kept] = await store.openIncidents([
+        { side: "sender", address: C, marker: { id: "inc_c", triggerTimestamp: 12_069, surprise: 4 } },
+      ]);
+      expect(kept?.length).toBe(64);
+      expect(kept?.[0]).toEqual({ hash: many[6]?.hash, timestamp: 12_006 });
+      expect(kept?.[63]).toEqual({ hash: many[69]?.hash, timestamp: 12_069 });
     });
   });
 }

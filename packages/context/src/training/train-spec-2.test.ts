@@ -76,6 +76,7 @@ describe("streamSpec2Rows", () => {
         throw new Error("down");
       },
       peek: async () => null,
+      openIncidents: async () => [],
       roundTrips: () => 0,
       evictions: () => 0,
     };

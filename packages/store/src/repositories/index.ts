@@ -1,6 +1,11 @@
 import type { Database } from "../database.ts";
 import { addressActivity } from "./address-activity.ts";
 import { anomalyStats, listAnomalies, reviewAnomaly } from "./anomalies.ts";
+import {
+  applyIncidentCorrections,
+  type CorrectedPrediction,
+  type IncidentCorrectionInput,
+} from "./incidents.ts";
 import { recentPredictions } from "./predictions.ts";
 import { recordScored } from "./record-scored.ts";
 import { countServedFeatureVectors, servedFeatureVectors } from "./served-features.ts";
@@ -22,6 +27,8 @@ import type {
 /** The data layer the apps use; every method is parameterised SQL through the `Database` port. */
 export interface Repositories {
   recordScored(batch: ScoredTransactionRecord[]): Promise<RecordScoredResult>;
+  /** Stored verdicts an incident names after the fact; returns those it changed (redeliveries change none). */
+  applyIncidentCorrections(corrections: readonly IncidentCorrectionInput[]): Promise<CorrectedPrediction[]>;
   getTransaction(hash: string): Promise<TransactionView | null>;
   lookupTransactions(hashes: string[]): Promise<TransactionView[]>;
   /** Content conflicts recorded for a hash, newest first. */
@@ -40,6 +47,7 @@ export interface Repositories {
 export function createRepositories(db: Database): Repositories {
   return {
     recordScored: (batch) => recordScored(db, batch),
+    applyIncidentCorrections: (corrections) => applyIncidentCorrections(db, corrections),
     getTransaction: (hash) => getTransaction(db, hash),
     lookupTransactions: (hashes) => lookupTransactions(db, hashes),
     transactionConflicts: (hash) => transactionConflicts(db, hash),
@@ -55,6 +63,11 @@ export function createRepositories(db: Database): Repositories {
 
 export { MAX_ADDRESS_ACTIVITY } from "./address-activity.ts";
 export { MAX_ANOMALY_PAGE_SIZE } from "./anomalies.ts";
+export {
+  type CorrectedPrediction,
+  type IncidentCorrectionInput,
+  MAX_INCIDENT_CORRECTIONS,
+} from "./incidents.ts";
 export { MAX_RECENT_PREDICTIONS } from "./predictions.ts";
 export { MAX_SERVED_FEATURE_ROWS } from "./served-features.ts";
 export { MAX_CONFLICTS_PER_HASH, MAX_LOOKUP_HASHES } from "./transactions.ts";
