@@ -1,4 +1,5 @@
 export { type CacheMetrics, createCacheMetrics } from "./cache-metrics.ts";
+export { type ChainMetrics, createChainMetrics, reorgDepthLabel } from "./chain-metrics.ts";
 export { createHealthMetrics, type HealthMetricsOptions } from "./health-metrics.ts";
 export { createHttpMetrics, type HttpMetrics } from "./http-metrics.ts";
 export {

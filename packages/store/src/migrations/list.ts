@@ -6,6 +6,7 @@ import { loginFailuresMigration } from "./0005-login-failures.ts";
 import { transactionContentMigration } from "./0006-transaction-content.ts";
 import { riskVerdictMigration } from "./0007-risk-verdict.ts";
 import { addressLabelsMigration } from "./0008-address-labels.ts";
+import { chainFollowerMigration } from "./0010-chain-follower.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   transactionContentMigration,
   riskVerdictMigration,
   addressLabelsMigration,
+  chainFollowerMigration,
 ];
