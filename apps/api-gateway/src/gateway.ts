@@ -44,6 +44,7 @@ import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { createGatewayPipeline } from "./persistence/gateway-pipeline.ts";
 import { openDatabase } from "./persistence/open-database.ts";
 import { createServer } from "./server.ts";
+import { createEmbeddedChainFollow } from "./streaming/chain-follow.ts";
 import { createStreaming } from "./streaming/create-streaming.ts";
 
 export interface GatewayOptions {
@@ -200,6 +201,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   ];
 
   if (streaming.dependency) dependencies.push(streaming.dependency);
+  const chainFollow = await createEmbeddedChainFollow({
+    env,
+    logger,
+    registry,
+    database,
+    pipeline,
+    onRetracted: () => queryCache.invalidate(),
+  });
+  if (chainFollow) dependencies.push(chainFollow.dependency);
 
   createHealthMetrics(registry, {
     checkDependencies: async () => {
@@ -280,6 +290,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
   lifecycle.add("cache warm jobs", { stop: () => warmJobs.drain() });
   lifecycle.add("streaming", { stop: () => streaming.stop() });
+  // Scores into the pipeline and the store, so it starts after them and stops before them.
+  if (chainFollow) lifecycle.add("chain follower", chainFollow.follower);
   // last_used_at is written once a minute for all keys seen, not on each request, and once more at stop.
   const flushKeyUsage = () => security.authenticator.flushKeyUsage().catch(() => {});
   const keyUsage = everyInterval(60_000, flushKeyUsage);
