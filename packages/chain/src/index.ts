@@ -1,3 +1,12 @@
+export {
+  type BackfillOptions,
+  type BackfillProgress,
+  type BackfillResult,
+  backfillReader,
+  formatBackfillProgress,
+  runBackfill,
+} from "./backfill.ts";
+export { BACKFILL_HELP, runBackfillCli } from "./backfill-cli.ts";
 export { type ChainEnv, chainEnvFragment, requireChainIdWithRpcUrl } from "./env.ts";
 export { ChainIdMismatchError, ChainUnreachableError, ReorgTooDeepError } from "./errors.ts";
 export {
