@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { freePort, isCI } from "@chainwatch/testing";
-import { describe, it } from "vitest";
+import { freePort } from "@chainwatch/testing";
 
 const PLATFORM_PACKAGE: Record<string, string> = {
   "linux-x64": "@foundry-rs/anvil-linux-amd64",
@@ -30,24 +29,6 @@ export function anvilBinary(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Like describeWithServices: without anvil the suite is skipped locally and fails under CI=true. */
-export function describeWithAnvil(name: string, body: () => void): void {
-  if (anvilBinary()) {
-    describe(name, body);
-    return;
-  }
-  const why = "the anvil binary is missing (pnpm install brings @foundry-rs/anvil; or set ANVIL_BIN)";
-  if (isCI) {
-    describe(name, () => {
-      it("has anvil", () => {
-        throw new Error(`${why}; CI=true: a missing node fails`);
-      });
-    });
-    return;
-  }
-  describe.skip(`${name} (skipped: ${why})`, body);
 }
 
 export interface Anvil {
