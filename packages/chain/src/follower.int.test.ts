@@ -1,3 +1,4 @@
+import { type ChainMetrics, createChainMetrics, createMetricsRegistry } from "@chainwatch/metrics";
 import { safeNormalizeTransaction } from "@chainwatch/model";
 import { createLogger } from "@chainwatch/service-kit";
 import {
@@ -87,6 +88,7 @@ describeWithAnvil("chain follower against anvil", () => {
     url: string | string[],
     sink: ReturnType<typeof recorder>["sink"],
     startBlock: number | "head" = 1,
+    metrics?: ChainMetrics,
   ) {
     const follower = createChainFollower({
       chainId,
@@ -95,6 +97,7 @@ describeWithAnvil("chain follower against anvil", () => {
         timeoutMs: 2_000,
         logger,
         retry: { initialDelayMs: 50, maxDelayMs: 500 },
+        ...(metrics ? { metrics } : {}),
       }),
       state: createChainStateRepository(db),
       sink,
@@ -102,6 +105,7 @@ describeWithAnvil("chain follower against anvil", () => {
       pollIntervalMs: 100,
       startBlock,
       failureBackoffMs: 100,
+      ...(metrics ? { metrics } : {}),
     });
     followers.push(follower);
     return follower;
@@ -149,7 +153,8 @@ describeWithAnvil("chain follower against anvil", () => {
   it("retracts an orphaned block's transactions and hands over the new branch, a re-included one again", async () => {
     const { anvil, chainId, wallet } = await node();
     const seen = recorder();
-    const follower = follow(chainId, anvil.url, seen.sink);
+    const registry = createMetricsRegistry({ collectProcessMetrics: false });
+    const follower = follow(chainId, anvil.url, seen.sink, 1, createChainMetrics(registry));
     await follower.start();
     await anvil.mine(1); // block 1, empty: the common ancestor
     await waitUntil(processed(follower, 1), "block 1");
@@ -191,6 +196,30 @@ describeWithAnvil("chain follower against anvil", () => {
       ]),
     );
     expect(follower.status()).toMatchObject({ reorgs: 1, lastReorgDepth: 1, processedBlock: 3 });
+    const metric = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values ?? [];
+    const chain = String(chainId);
+    expect(await metric("chain_reorgs_total")).toEqual([
+      { labels: { chain_id: chain, depth: "1" }, value: 1 },
+    ]);
+    expect(await metric("chain_retracted_transactions_total")).toEqual([
+      { labels: { chain_id: chain }, value: 2 },
+    ]);
+    expect(await metric("chain_processed_block")).toEqual([{ labels: { chain_id: chain }, value: 3 }]);
+    expect(await metric("chain_transactions_total")).toEqual([
+      { labels: { chain_id: chain, mode: "follow" }, value: 4 },
+    ]);
+    const calls = await metric("chain_rpc_requests_total");
+    expect(calls.map((c) => c.labels.method).sort()).toEqual([
+      "eth_blockNumber",
+      "eth_chainId",
+      "eth_getBlockByNumber",
+    ]);
+    const histogram = await metric("chain_block_to_score_seconds");
+    expect(
+      histogram.find(
+        (v) => (v as { metricName?: string }).metricName === "chain_block_to_score_seconds_count",
+      )?.value,
+    ).toBe(4);
   });
 
   it("finds a reorg that keeps the height (anvil_reorg) while idle at the tip", async () => {
