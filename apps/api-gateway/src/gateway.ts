@@ -171,7 +171,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const httpMetrics = createHttpMetrics(registry);
-  const streaming = await createStreaming({ env, logger, registry, pipeline });
+  const chainFollow = await createEmbeddedChainFollow({
+    env,
+    logger,
+    registry,
+    database,
+    pipeline,
+    onRetracted: () => queryCache.invalidate(),
+  });
+  const streaming = await createStreaming({
+    env,
+    logger,
+    registry,
+    pipeline,
+    ...(chainFollow ? { chainStatus: chainFollow.status } : {}),
+  });
 
   const dependencies: DependencyCheck[] = [
     {
@@ -201,14 +215,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   ];
 
   if (streaming.dependency) dependencies.push(streaming.dependency);
-  const chainFollow = await createEmbeddedChainFollow({
-    env,
-    logger,
-    registry,
-    database,
-    pipeline,
-    onRetracted: () => queryCache.invalidate(),
-  });
   if (chainFollow) dependencies.push(chainFollow.dependency);
 
   createHealthMetrics(registry, {

@@ -74,5 +74,17 @@ describeWithAnvil("embedded gateway following a chain (CHAIN_RPC_URL)", () => {
       dependencies: { chain: { status: string; reorgs: number; processedBlock: number } };
     };
     expect(health.dependencies.chain).toMatchObject({ status: "up", reorgs: 1, processedBlock: 1 });
+    const stream = (await gateway.send("/api/v1/stream/status")).json;
+    expect(stream).toMatchObject({
+      mode: "embedded",
+      chain: {
+        chainId: CHAIN_ID,
+        isRunning: true,
+        processedBlock: 1,
+        reorgs: 1,
+        lastReorgDepth: 1,
+        lastError: null,
+      },
+    });
   });
 });

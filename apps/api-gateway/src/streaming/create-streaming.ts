@@ -1,3 +1,4 @@
+import type { ChainFollowerStatus } from "@chainwatch/chain";
 import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
 import type { TransactionPipeline } from "@chainwatch/scoring";
@@ -25,6 +26,8 @@ export interface StreamingOptions {
   registry: Registry;
   /** Embedded mode scores and stores through it, durably, before answering. */
   pipeline: TransactionPipeline;
+  /** Embedded mode with CHAIN_RPC_URL: the follower's status, shown in the stream status. */
+  chainStatus?: () => ChainFollowerStatus;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
       ingest,
       sampleIntervalMs: env.STREAM_STATUS_SAMPLE_INTERVAL_MS,
       windowMs: env.STREAM_STATUS_WINDOW_MS,
+      ...(options.chainStatus ? { chain: options.chainStatus } : {}),
     });
     return { ingest, status, stop: async () => status.stop() };
   }
