@@ -60,7 +60,8 @@ export async function createEmbeddedChainFollow(options: {
         await options.onRetracted?.();
       },
     }),
-    logger,
+    // Not the child above: the follower and its RPC client name their own components.
+    logger: options.logger,
     metrics: createChainMetrics(options.registry),
   });
   return {
