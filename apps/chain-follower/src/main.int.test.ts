@@ -93,11 +93,17 @@ await describeWithServices("chain-follower app in Kafka mode", ["kafka", "postgr
         expect(retraction.orphanedBlocks.map((block) => block.number)).toEqual([1]);
         expect(received.find((m) => m.topic === retractionsTopic)?.key).toBe(String(CHAIN_ID));
 
-        const health = (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as Record<
-          string,
-          unknown
-        >;
-        expect(health).toMatchObject({ chainId: CHAIN_ID, reorgs: 1, processedBlock: 1 });
+        // The retraction is published before the follower records it and takes the new block 1.
+        let health: Record<string, unknown> = {};
+        const healthDeadline = Date.now() + 30_000;
+        while (Date.now() < healthDeadline && !(health.reorgs === 1 && health.processedBlock === 1)) {
+          health = (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as Record<
+            string,
+            unknown
+          >;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(health).toMatchObject({ chainId: CHAIN_ID, reorgs: 1, processedBlock: 1, lastReorgDepth: 1 });
         expect(await app.stop()).toBe(0);
       } finally {
         await consumer.disconnect().catch(() => {});
