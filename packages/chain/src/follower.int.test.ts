@@ -89,6 +89,7 @@ describeWithAnvil("chain follower against anvil", () => {
     sink: ReturnType<typeof recorder>["sink"],
     startBlock: number | "head" = 1,
     metrics?: ChainMetrics,
+    confirmations = 0,
   ) {
     const follower = createChainFollower({
       chainId,
@@ -105,6 +106,7 @@ describeWithAnvil("chain follower against anvil", () => {
       pollIntervalMs: 100,
       startBlock,
       failureBackoffMs: 100,
+      confirmations,
       ...(metrics ? { metrics } : {}),
     });
     followers.push(follower);
@@ -296,6 +298,29 @@ describeWithAnvil("chain follower against anvil", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("with CONFIRMATIONS=2 scores a block once two are on top of it, so a shallower reorg retracts nothing", async () => {
+    const { anvil, chainId, wallet } = await node();
+    const seen = recorder();
+    const follower = follow(chainId, anvil.url, seen.sink, 1, undefined, 2);
+    await follower.start();
+    const kept = await wallet.legacy(0);
+    await anvil.mine(1);
+    const dropped = await wallet.eip1559(1);
+    await anvil.mine(2); // head 3: block 1 has two on top
+    await waitUntil(processed(follower, 1), "block 1");
+    await follower.nextIdle();
+    expect(seen.numbers()).toEqual([1]);
+    // Blocks 2 and 3 replaced before they were confirmed: nothing to retract.
+    await anvil.rpc("anvil_reorg", [2, []]);
+    await anvil.mine(2); // head 5: blocks 2' and 3' confirmed
+    await waitUntil(processed(follower, 3), "block 3");
+    expect(seen.numbers()).toEqual([1, 2, 3]);
+    expect(seen.retractions).toEqual([]);
+    expect(Object.fromEntries(seen.deliveries())).toEqual({ [kept]: 1 });
+    expect(seen.deliveries().has(dropped)).toBe(false);
+    expect(follower.status()).toMatchObject({ headBlock: 5, processedBlock: 3, lagBlocks: 2, reorgs: 0 });
   });
 
   it("fails over to the next RPC URL when the first is down", async () => {
