@@ -11,13 +11,26 @@
  *    transactions, sequential and 8 at once), runBackfill into a sink that only counts (fetch + normalise,
  *    in order), and a second embedded gateway started at block 1 catching up through the whole pipeline
  *    (score + durable store write), all in the same run.
+ * 3. With `--kafka`: the same latency in Kafka mode (the chain-follower app publishing to a topic of this
+ *    run, one scoring worker storing into a scratch PostgreSQL schema, polled every 10 ms); the local Kafka
+ *    and PostgreSQL must be up (KAFKA_BROKERS, DATABASE_URL).
  */
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createCallbackSink, createChainRpc, runBackfill } from "@chainwatch/chain";
 import { type Anvil, startAnvil } from "@chainwatch/chain/anvil";
+import { createKafkaClient, createStreamAdmin } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
-import { createChainStateRepository, createPgliteDatabase, runMigrations } from "@chainwatch/store";
+import {
+  createChainStateRepository,
+  createPgliteDatabase,
+  createPostgresDatabase,
+  runMigrations,
+} from "@chainwatch/store";
 import { formatLoad, loadAverages, machineInfo } from "../machine.ts";
+import { spawnNode, waitForOutput } from "../processes/child-service.ts";
 import { type LoadGateway, startGateway } from "../processes/gateway.ts";
 
 const { values } = parseArgs({
@@ -26,8 +39,14 @@ const { values } = parseArgs({
     "backfill-blocks": { type: "string", default: "200" },
     "txs-per-block": { type: "string", default: "25" },
     "poll-ms": { type: "string", default: "250" },
+    // Kafka mode too: the chain-follower app and one scoring worker on the local Kafka and PostgreSQL.
+    kafka: { type: "boolean", default: false },
   },
 });
+const require = createRequire(import.meta.url);
+const mainOf = (pkg: string) => join(dirname(require.resolve(`${pkg}/package.json`)), "src/main.ts");
+const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? "127.0.0.1:9092";
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const LATENCY_BLOCKS = Number(values["latency-blocks"]);
 const BACKFILL_BLOCKS = Number(values["backfill-blocks"]);
 const TXS_PER_BLOCK = Number(values["txs-per-block"]);
@@ -167,6 +186,97 @@ async function latency(anvil: Anvil) {
   }
 }
 
+/**
+ * Kafka mode: `apps/chain-follower` publishes each block to a topic of this run, one scoring worker scores
+ * and stores it in a scratch schema; the bench polls that schema every 10 ms for the block's transactions.
+ */
+async function kafkaLatency(anvil: Anvil) {
+  const runId = randomBytes(3).toString("hex");
+  const schema = `bench_chain_${runId}`;
+  const topics = {
+    KAFKA_TOPIC_TRANSACTIONS: `chainwatch.bench.chain.${runId}.transactions.v1`,
+    KAFKA_TOPIC_SCORES: `chainwatch.bench.chain.${runId}.scores.v1`,
+    KAFKA_TOPIC_ANOMALIES: `chainwatch.bench.chain.${runId}.anomalies.v1`,
+    KAFKA_TOPIC_DLQ: `chainwatch.bench.chain.${runId}.dlq.v1`,
+    KAFKA_TOPIC_RETRACTIONS: `chainwatch.bench.chain.${runId}.retractions.v1`,
+  };
+  const common = {
+    HEALTH_PORT: "0",
+    HEALTH_HOST: "127.0.0.1",
+    KAFKA_BROKERS,
+    KAFKA_TOPIC_PARTITIONS: "6",
+    DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: undefined,
+    REDIS_ENABLED: "false",
+  };
+  const { KAFKA_TOPIC_RETRACTIONS, ...workerTopics } = topics;
+  const worker = spawnNode("scoring-worker", mainOf("@chainwatch/scoring-worker"), {
+    ...common,
+    ...workerTopics,
+    LOG_LEVEL: "warn",
+    KAFKA_GROUP_ID: `bench-chain-${runId}`,
+  });
+  const follower = spawnNode("chain-follower", mainOf("@chainwatch/chain-follower"), {
+    ...common,
+    KAFKA_TOPIC_TRANSACTIONS: topics.KAFKA_TOPIC_TRANSACTIONS,
+    KAFKA_TOPIC_RETRACTIONS,
+    LOG_LEVEL: "info",
+    CHAIN_RPC_URL: anvil.url,
+    CHAIN_ID: String(CHAIN_ID),
+    CHAIN_POLL_INTERVAL_MS: String(POLL_MS),
+    CHAIN_START_BLOCK: String((await anvil.blockNumber()) + 1),
+  });
+  const db = await createPostgresDatabase({ connectionString: DATABASE_URL, schema, maxConnections: 1 });
+  const stored = async (hashes: string[]) =>
+    Number(
+      (
+        await db.query<{ n: string }>(
+          "SELECT count(*) AS n FROM transactions WHERE hash IN (SELECT jsonb_array_elements_text($1::jsonb))",
+          [JSON.stringify(hashes)],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  const waitStoredInDb = async (hashes: string[], timeoutMs: number) => {
+    const deadline = performance.now() + timeoutMs;
+    while ((await stored(hashes).catch(() => 0)) < hashes.length) {
+      if (performance.now() > deadline) throw new Error("kafka mode: transactions not stored in time");
+      await sleep(10);
+    }
+  };
+  try {
+    await waitForOutput(follower, /following the chain/, 90_000);
+    // Not measured: the worker's first group join and the model's first load.
+    const warmUp = await sendTransfers(anvil, TXS_PER_BLOCK);
+    await anvil.rpc("evm_mine");
+    await waitStoredInDb(warmUp, 120_000);
+    const samples: number[] = [];
+    let next = performance.now();
+    for (let block = 0; block < LATENCY_BLOCKS; block++) {
+      await sleep(next - performance.now());
+      next += 1_000;
+      const hashes = await sendTransfers(anvil, TXS_PER_BLOCK);
+      await anvil.rpc("evm_mine");
+      const minedAt = performance.now();
+      await waitStoredInDb(hashes, 30_000);
+      samples.push(performance.now() - minedAt);
+    }
+    samples.sort((a, b) => a - b);
+    return { samples, p50: percentile(samples, 50), p95: percentile(samples, 95), max: samples.at(-1) ?? 0 };
+  } finally {
+    await follower.stop();
+    await worker.stop();
+    await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await db.close();
+    const admin = createStreamAdmin({
+      kafka: createKafkaClient({ brokers: KAFKA_BROKERS.split(","), clientId: "chain-bench", logger }),
+      logger,
+    });
+    await admin.deleteTopics(Object.values(topics)).catch(() => {});
+    await admin.close();
+  }
+}
+
 async function backfill(anvil: Anvil) {
   const first = (await anvil.blockNumber()) + 1;
   for (let block = 0; block < BACKFILL_BLOCKS; block++) {
@@ -250,6 +360,13 @@ try {
       `  baseline: RPC round trip (blockNumber + getBlockByNumber full) p50 ${ms(lat.rpcP50)}; expected poll wait ${ms(POLL_MS / 2)}\n` +
       `  p50 ÷ (round trip + expected poll wait) = ${(lat.p50 / (lat.rpcP50 + POLL_MS / 2)).toFixed(2)}\n\n`,
   );
+  if (values.kafka) {
+    const kafka = await kafkaLatency(anvil);
+    process.stdout.write(
+      `block-to-score latency, Kafka mode (chain-follower → topic → 1 scoring worker → PostgreSQL), 1 block/s (${kafka.samples.length} blocks): p50 ${ms(kafka.p50)}, p95 ${ms(kafka.p95)}, max ${ms(kafka.max)}\n` +
+        `  p50 ÷ embedded p50 in this run = ${(kafka.p50 / lat.p50).toFixed(2)}\n\n`,
+    );
+  }
   const bf = await backfill(anvil);
   const rate = (seconds: number) => bf.transactions / seconds;
   const rawBest = Math.max(rate(bf.rawSequentialSeconds), rate(bf.rawParallelSeconds));
