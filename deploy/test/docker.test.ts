@@ -54,7 +54,9 @@ describe("deploy/docker/Dockerfile", () => {
   });
 
   it("prunes and installs the app APP names only, without the test helpers", () => {
-    expect(runsOf("pruner")).toEqual([`turbo prune "@chainwatch/$${"{APP}"}" --docker --out-dir /pruned`]);
+    expect(runsOf("pruner")).toEqual([
+      `turbo prune "@chainwatch/$${"{APP}"}" --docker --out-dir /pruned && cp .pnpmfile.cjs /pruned/json/`,
+    ]);
     const [install, ...rest] = runsOf("installer");
     expect(install).toMatch(/pnpm install --prod --frozen-lockfile /);
     expect(install).toContain(`--filter "@chainwatch/$${"{APP}"}..." --filter "!@chainwatch/testing"`);

@@ -68,4 +68,25 @@ describe("gateway env", () => {
       expect.stringMatching(/^MODEL_CACHE_ENABLED has no effect/),
     ]);
   });
+
+  it("follows a chain only with both CHAIN_RPC_URL and CHAIN_ID; several URLs fail over in order", () => {
+    expect(loadEnv({}).CHAIN_RPC_URL).toBeUndefined();
+    expect(() => loadEnv({ CHAIN_RPC_URL: "http://127.0.0.1:8545" })).toThrow(
+      "CHAIN_ID is required when CHAIN_RPC_URL is set",
+    );
+    const env = loadEnv({
+      CHAIN_RPC_URL: "http://127.0.0.1:8545, https://backup.example/rpc",
+      CHAIN_ID: "31337",
+      CHAIN_START_BLOCK: "12",
+    });
+    expect(env).toMatchObject({
+      CHAIN_RPC_URL: ["http://127.0.0.1:8545", "https://backup.example/rpc"],
+      CHAIN_ID: 31_337,
+      CHAIN_START_BLOCK: 12,
+      CONFIRMATIONS: 0,
+      CHAIN_POLL_INTERVAL_MS: 1_000,
+    });
+    expect(loadEnv({}).CHAIN_START_BLOCK).toBe("head");
+    expect(() => loadEnv({ CHAIN_RPC_URL: "ws://127.0.0.1:8546", CHAIN_ID: "1" })).toThrow(ConfigError);
+  });
 });

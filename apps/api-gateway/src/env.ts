@@ -1,5 +1,6 @@
 import { alertDeliveryEnvFragment, alertTargetEnvFragment } from "@chainwatch/alerts";
 import { cacheEnvFragment, isRedisEnabled, redisEnvFragment } from "@chainwatch/cache";
+import { chainEnvFragment, requireChainIdWithRpcUrl } from "@chainwatch/chain/env";
 import { contextEnvFragment, screeningEnvFragment } from "@chainwatch/context";
 import { kafkaEnvFragment } from "@chainwatch/kafka/formats";
 import { modelEnvFragment } from "@chainwatch/scoring";
@@ -347,6 +348,7 @@ const gatewayEnv = defineAppEnv({
       whenUnset: "embedded: the ingest endpoints score and store in process, no Kafka needed.",
     }),
     streamEnv,
+    chainEnvFragment({ whenUnset: "no chain is followed (transactions come through the API only)." }),
     modelEnvFragment,
     contextEnvFragment,
     screeningEnvFragment,
@@ -374,6 +376,10 @@ export type GatewayEnv = z.infer<typeof GatewayEnvSchema> & {
 
 export function loadEnv(source: EnvSource = process.env): GatewayEnv {
   const { env, configNotes } = gatewayEnv.parse(source);
+  if (!requireChainIdWithRpcUrl.check(env)) {
+    const problem = `CHAIN_ID: ${requireChainIdWithRpcUrl.message}`;
+    throw new ConfigError(`invalid configuration:\n  ${problem}`, [problem]);
+  }
   if (env.AUTH_REQUIRE_JWT_SECRET && !env.JWT_SECRET) {
     const problem =
       "JWT_SECRET: required (AUTH_REQUIRE_JWT_SECRET=true); generate one with: openssl rand -hex 32";

@@ -51,6 +51,7 @@ import { openDatabase } from "./persistence/open-database.ts";
 import { createRescreenJobs } from "./persistence/rescreen-jobs.ts";
 import { seedShippedListsAtStart } from "./screening/shipped-lists-at-start.ts";
 import { createServer } from "./server.ts";
+import { createEmbeddedChainFollow } from "./streaming/chain-follow.ts";
 import { createStreaming } from "./streaming/create-streaming.ts";
 
 export interface GatewayOptions {
@@ -207,6 +208,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const httpMetrics = createHttpMetrics(registry);
+  const chainFollow = await createEmbeddedChainFollow({
+    env,
+    logger,
+    registry,
+    database,
+    pipeline,
+    onRetracted: () => queryCache.invalidate(),
+  });
   const alerting = createAlerting({
     database,
     env,
@@ -231,6 +240,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           },
         }
       : {}),
+    ...(chainFollow ? { chainStatus: chainFollow.status } : {}),
   });
 
   const dependencies: DependencyCheck[] = [
@@ -261,6 +271,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   ];
 
   if (streaming.dependency) dependencies.push(streaming.dependency);
+  if (chainFollow) dependencies.push(chainFollow.dependency);
 
   createHealthMetrics(registry, {
     checkDependencies: async () => {
@@ -366,6 +377,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   lifecycle.add("cache warm jobs", { stop: () => warmJobs.drain() });
   lifecycle.add("rescreen jobs", { stop: () => rescreenJobs.drain() });
   lifecycle.add("streaming", { stop: () => streaming.stop() });
+  // Scores into the pipeline and the store, so it starts after them and stops before them.
+  if (chainFollow) lifecycle.add("chain follower", chainFollow.follower);
   // last_used_at is written once a minute for all keys seen, not on each request, and once more at stop.
   const flushKeyUsage = () => security.authenticator.flushKeyUsage().catch(() => {});
   const keyUsage = everyInterval(60_000, flushKeyUsage);

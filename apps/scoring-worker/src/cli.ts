@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { BACKFILL_HELP, runBackfillCli } from "@chainwatch/chain";
 import { ConfigError, EXIT_CONFIG_ERROR } from "@chainwatch/service-kit";
 import { UsageError } from "./cli-usage.ts";
 import { LABELS_HELP, runLabelsCli } from "./labels/labels-cli.ts";
@@ -10,15 +11,18 @@ Commands:
   replay          publish a file of transactions to the input topic
   labels import   import a label file (CSV or JSON Lines) into an address list
   labels seed     create and fill the shipped deny lists
+  backfill        publish the transactions of a block range from a chain's RPC node (resumable)
 
 Run chainwatch <command> --help for its options.
 
 ${REPLAY_HELP}
-${LABELS_HELP}`;
+${LABELS_HELP}
+${BACKFILL_HELP}`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   replay: (args) => runReplayCli(args, process.env),
   labels: (args) => runLabelsCli(args, process.env),
+  backfill: (args) => runBackfillCli(args, process.env),
 };
 
 const [command, ...args] = process.argv.slice(2);

@@ -1461,6 +1461,8 @@ export interface components {
             rejected: number;
           };
           throughput: components["schemas"]["StreamThroughput"];
+          /** @description Present when the gateway follows a chain (CHAIN_RPC_URL) */
+          chain?: components["schemas"]["ChainFollowStatus"];
           sampledAt: string;
         };
     /** @description null until two samples at least a second apart exist */
@@ -1472,6 +1474,23 @@ export interface components {
       /** @description Messages appended to the input topic per second */
       producedPerSecond: number;
     } | null;
+    ChainFollowStatus: {
+      chainId: number;
+      isRunning: boolean;
+      /** @description Newest block the node reported; null before the first poll */
+      headBlock: number | null;
+      /** @description Newest block scored and checkpointed */
+      processedBlock: number | null;
+      processedHash: string | null;
+      lagBlocks: number | null;
+      /** @description Wall clock minus the processed block's timestamp */
+      lagSeconds: number | null;
+      /** @description Reorganisations handled since start */
+      reorgs: number;
+      lastReorgDepth: number | null;
+      /** @description The last failed round's error; null once a round succeeds */
+      lastError: string | null;
+    };
     StoredTransaction: {
       /** @description Lower-case */
       hash: string;
@@ -2517,6 +2536,7 @@ export type IngestItemError = components["schemas"]["IngestItemError"];
 export type BatchIngestRequest = components["schemas"]["BatchIngestRequest"];
 export type StreamStatus = components["schemas"]["StreamStatus"];
 export type StreamThroughput = components["schemas"]["StreamThroughput"];
+export type ChainFollowStatus = components["schemas"]["ChainFollowStatus"];
 export type StoredTransaction = components["schemas"]["StoredTransaction"];
 export type Timestamp = components["schemas"]["Timestamp"];
 export type StoredPrediction = components["schemas"]["StoredPrediction"];

@@ -18,6 +18,8 @@ export {
   encodeMessage,
   inputMessageKey,
   MESSAGE_SCHEMA_VERSION,
+  type RetractionMessage,
+  RetractionMessageSchema,
   type ScoreMessage,
   ScoreMessageSchema,
   type SourceOffset,

@@ -122,6 +122,24 @@ export const AnomalyMessageSchema = ScoreMessageSchema.extend({
 export type AnomalyMessage = z.infer<typeof AnomalyMessageSchema>;
 
 /**
+ * Retractions topic (chain follower, issue #19): a reorganisation orphaned these blocks, so their
+ * transactions are no longer canonical. Their stored results are marked removed; an alert raised for them
+ * should be withdrawn unless the transaction shows up again in a later block (it is then scored again).
+ * Keyed by the chain id, so one chain's retractions stay in order. At-least-once: the follower sends it
+ * before it records the retraction, so a crash in between sends it again.
+ */
+export const RetractionMessageSchema = z.object({
+  schemaVersion: z.literal(MESSAGE_SCHEMA_VERSION),
+  chainId: z.number().int().positive(),
+  /** The newest block both chains share; everything above it on the old branch is orphaned. */
+  ancestor: z.object({ number: z.number().int().min(0), hash: Hash }),
+  orphanedBlocks: z.array(z.object({ number: z.number().int().min(0), hash: Hash })),
+  txHashes: z.array(Hash),
+  retractedAt: IsoDateTime,
+});
+export type RetractionMessage = z.infer<typeof RetractionMessageSchema>;
+
+/**
  * Why a message went to the dead-letter topic:
  * - `invalid_json`: the value is empty, not UTF-8 or not JSON;
  * - `schema_invalid`: JSON, but not a TransactionMessage of a version this worker reads;

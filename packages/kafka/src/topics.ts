@@ -7,6 +7,8 @@ export const TOPICS = {
   scores: "chainwatch.scores.v1",
   anomalies: "chainwatch.anomalies.v1",
   transactionsDeadLetter: "chainwatch.transactions.dlq.v1",
+  /** Chain follower: transactions of orphaned blocks (RetractionMessage), keyed by chain id. */
+  retractions: "chainwatch.retractions.v1",
 } as const;
 
 /** The four topics of the scoring stream; apps take them from env so tests can use their own. */

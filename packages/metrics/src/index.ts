@@ -1,5 +1,6 @@
 export { type AlertMetrics, createAlertMetrics } from "./alert-metrics.ts";
 export { type CacheMetrics, createCacheMetrics } from "./cache-metrics.ts";
+export { type ChainMetrics, createChainMetrics, reorgDepthLabel } from "./chain-metrics.ts";
 export { createHealthMetrics, type HealthMetricsOptions } from "./health-metrics.ts";
 export { createHttpMetrics, type HttpMetrics } from "./http-metrics.ts";
 export {

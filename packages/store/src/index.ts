@@ -6,6 +6,14 @@ export { createPostgresDatabase, type PostgresDatabaseOptions } from "./postgres
 export { type AuthRepositories, createAuthRepositories, MAX_AUDIT_PAGE_SIZE } from "./repositories/auth.ts";
 export * from "./repositories/auth-types.ts";
 export {
+  type ChainBlockRef,
+  type ChainCheckpoint,
+  type ChainStateRepository,
+  createChainStateRepository,
+  HEAD_READER,
+  type Retraction,
+} from "./repositories/chain-state.ts";
+export {
   createDriftReports,
   DRIFT_SEVERITIES,
   DRIFT_TRIGGERS,

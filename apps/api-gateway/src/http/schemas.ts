@@ -220,6 +220,26 @@ export const StreamThroughputSchema = z
   .describe("null until two samples at least a second apart exist")
   .meta({ id: "StreamThroughput" });
 
+/** The embedded gateway's chain follower (CHAIN_RPC_URL), as `ChainFollower.status()` reports it. */
+export const ChainFollowStatusSchema = z
+  .object({
+    chainId: z.number().int(),
+    isRunning: z.boolean(),
+    headBlock: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Newest block the node reported; null before the first poll"),
+    processedBlock: z.number().int().nullable().describe("Newest block scored and checkpointed"),
+    processedHash: z.string().nullable(),
+    lagBlocks: z.number().int().nullable(),
+    lagSeconds: z.number().int().nullable().describe("Wall clock minus the processed block's timestamp"),
+    reorgs: z.number().int().describe("Reorganisations handled since start"),
+    lastReorgDepth: z.number().int().nullable(),
+    lastError: z.string().nullable().describe("The last failed round's error; null once a round succeeds"),
+  })
+  .meta({ id: "ChainFollowStatus" });
+
 export const StreamStatusSchema = z
   .discriminatedUnion("mode", [
     z.object({
@@ -256,6 +276,9 @@ export const StreamStatusSchema = z
       description: z.string(),
       totals: z.object({ accepted: z.number().int(), rejected: z.number().int() }),
       throughput: StreamThroughputSchema,
+      chain: ChainFollowStatusSchema.optional().describe(
+        "Present when the gateway follows a chain (CHAIN_RPC_URL)",
+      ),
       sampledAt: z.string(),
     }),
   ])

@@ -1,3 +1,4 @@
+import type { ChainFollowerStatus } from "@chainwatch/chain";
 import { parseBrokerList } from "@chainwatch/kafka/formats";
 import { createKafkaProducerMetrics, type Registry } from "@chainwatch/metrics";
 import type { ScoredItem, TransactionPipeline } from "@chainwatch/scoring";
@@ -27,6 +28,8 @@ export interface StreamingOptions {
   pipeline: TransactionPipeline;
   /** Embedded mode: queues the alerts of what was just stored, before answering. */
   afterScored?: (scored: readonly ScoredItem<number>[]) => Promise<void>;
+  /** Embedded mode with CHAIN_RPC_URL: the follower's status, shown in the stream status. */
+  chainStatus?: () => ChainFollowerStatus;
 }
 
 /**
@@ -50,6 +53,7 @@ export async function createStreaming(options: StreamingOptions): Promise<Stream
       ingest,
       sampleIntervalMs: env.STREAM_STATUS_SAMPLE_INTERVAL_MS,
       windowMs: env.STREAM_STATUS_WINDOW_MS,
+      ...(options.chainStatus ? { chain: options.chainStatus } : {}),
     });
     return { ingest, status, stop: async () => status.stop() };
   }

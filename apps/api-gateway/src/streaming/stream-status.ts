@@ -151,6 +151,8 @@ export function createEmbeddedStreamStatus(options: {
   ingest: Pick<IngestService, "totals">;
   sampleIntervalMs: number;
   windowMs: number;
+  /** The chain follower's status, when the gateway follows a chain. */
+  chain?: () => NonNullable<EmbeddedStreamStatus["chain"]>;
 }): StreamStatusService {
   const sampler = createSampler({
     intervalMs: options.sampleIntervalMs,
@@ -169,6 +171,7 @@ export function createEmbeddedStreamStatus(options: {
           "No Kafka configured (KAFKA_BROKERS unset): the ingest endpoints validate, score and store in process, through the same pipeline as the scoring workers.",
         totals: { accepted, rejected },
         throughput: await sampler.sampleNow(),
+        ...(options.chain ? { chain: options.chain() } : {}),
         sampledAt: new Date().toISOString(),
       };
     },

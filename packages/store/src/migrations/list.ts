@@ -7,6 +7,7 @@ import { transactionContentMigration } from "./0006-transaction-content.ts";
 import { riskVerdictMigration } from "./0007-risk-verdict.ts";
 import { addressLabelsMigration } from "./0008-address-labels.ts";
 import { reviewLoopMigration } from "./0009-review-loop.ts";
+import { chainFollowerMigration } from "./0010-chain-follower.ts";
 import { incidentsMigration } from "./0011-incidents.ts";
 import { alertOutboxMigration } from "./0012-alert-outbox.ts";
 import type { Migration } from "./migration.ts";
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   riskVerdictMigration,
   addressLabelsMigration,
   reviewLoopMigration,
+  chainFollowerMigration,
   incidentsMigration,
   alertOutboxMigration,
 ];

@@ -1,3 +1,4 @@
+export { defineChainStateSuite } from "./chain-state-suite.ts";
 export { type CountingDatabase, countingDatabase } from "./counting-database.ts";
 export {
   fixtureFingerprint,

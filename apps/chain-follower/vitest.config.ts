@@ -1,0 +1,3 @@
+import { chainwatchVitestConfig } from "@chainwatch/testing/vitest";
+
+export default chainwatchVitestConfig();
