@@ -110,6 +110,8 @@ export interface DeferredWritesOptions {
   maxQueueSize: number;
   batchSize: number;
   flushIntervalMs: number;
+  /** How long stop() may spend flushing what is queued (default 5 s); past it the rest is lost, counted. */
+  stopTimeoutMs?: number;
   metrics?: WriteBehindQueueMetrics;
 }
 
@@ -251,6 +253,9 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         maxQueueSize: options.deferredWrites.maxQueueSize,
         batchSize: options.deferredWrites.batchSize,
         flushIntervalMs: options.deferredWrites.flushIntervalMs,
+        ...(options.deferredWrites.stopTimeoutMs === undefined
+          ? {}
+          : { stopTimeoutMs: options.deferredWrites.stopTimeoutMs }),
         // Records are built from validated transactions; one the store still rejects would never succeed.
         isPermanentFailure: isStoreValidationError,
         write: async (batch) => {
