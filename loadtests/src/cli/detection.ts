@@ -17,50 +17,24 @@ import { parseArgs } from "node:util";
 import { contextualTrafficOptions, generateContextualTraffic } from "../detection/contextual-traffic.ts";
 import { GATEWAY_VARIANTS, type GatewayVariant } from "../detection/gateway-run.ts";
 import { runDetectionBench } from "../detection/run-benchmark.ts";
-import { TRAFFIC_STYLES, type TrafficStyle } from "../detection/traffic-options.ts";
+import { cliArgs, DAY_OPTIONS, fail, parseDayOptions } from "./day-options.ts";
 
-// `pnpm … bench:detection -- --seed 3` passes the "--" through; it separates nothing here.
-const argv = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
 const { values } = parseArgs({
-  args: argv,
+  args: cliArgs(),
   options: {
-    seed: { type: "string" },
+    ...DAY_OPTIONS,
     variant: { type: "string", default: "all" },
-    hours: { type: "string" },
-    addresses: { type: "string" },
-    style: { type: "string", default: "default" },
-    "batch-size": { type: "string", default: "500" },
     json: { type: "string" },
     "traffic-out": { type: "string" },
   },
 });
-
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-};
-const positive = (name: string, text: string | undefined, isInteger = true): number | undefined => {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!(value > 0) || (isInteger && !Number.isInteger(value)))
-    fail(`--${name} must be a positive ${isInteger ? "integer" : "number"}, got ${text}`);
-  return value;
-};
-
-const style = values.style as TrafficStyle;
-if (!TRAFFIC_STYLES.includes(style)) fail(`--style must be one of ${TRAFFIC_STYLES.join(", ")}`);
+const { style, seed, hours, addresses, batchSize } = parseDayOptions(values);
 const variants: readonly GatewayVariant[] =
   values.variant === "all"
     ? GATEWAY_VARIANTS
     : GATEWAY_VARIANTS.includes(values.variant as GatewayVariant)
       ? [values.variant as GatewayVariant]
       : fail(`--variant must be ${GATEWAY_VARIANTS.join(", ")} or all, got ${values.variant}`);
-const seed = values.seed === undefined ? undefined : Number(values.seed);
-if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
-  fail("--seed must be a uint32");
-const hours = positive("hours", values.hours, false);
-const addresses = positive("addresses", values.addresses);
-const batchSize = positive("batch-size", values["batch-size"]) ?? 500;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -12,53 +12,21 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { runScreeningBench } from "../detection/screening-bench.ts";
-import { TRAFFIC_STYLES, type TrafficStyle } from "../detection/traffic-options.ts";
+import { cliArgs, DAY_OPTIONS, parseDayOptions, positive } from "./day-options.ts";
 
-const argv = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
 const { values } = parseArgs({
-  args: argv,
+  args: cliArgs(),
   options: {
-    seed: { type: "string" },
-    style: { type: "string", default: "default" },
-    hours: { type: "string" },
-    addresses: { type: "string" },
-    "batch-size": { type: "string", default: "500" },
+    ...DAY_OPTIONS,
     "allowlisted-to-listed": { type: "string", default: "5" },
     json: { type: "string" },
   },
 });
-
-const fail = (message: string): never => {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-};
-const positive = (name: string, text: string | undefined, isInteger = true): number | undefined => {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!(value > 0) || (isInteger && !Number.isInteger(value)))
-    fail(`--${name} must be a positive ${isInteger ? "integer" : "number"}, got ${text}`);
-  return value;
-};
-const style = values.style as TrafficStyle;
-if (!TRAFFIC_STYLES.includes(style)) fail(`--style must be one of ${TRAFFIC_STYLES.join(", ")}`);
-const seed = values.seed === undefined ? undefined : Number(values.seed);
-if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
-  fail("--seed must be a uint32");
-const hours = positive("hours", values.hours, false);
-const addresses = positive("addresses", values.addresses);
+const day = parseDayOptions(values);
+const allowlistedToListed = positive("allowlisted-to-listed", values["allowlisted-to-listed"]) ?? 5;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const result = await runScreeningBench(
-  {
-    style,
-    ...(seed === undefined ? {} : { seed }),
-    ...(hours === undefined ? {} : { hours }),
-    ...(addresses === undefined ? {} : { addresses }),
-    batchSize: positive("batch-size", values["batch-size"]) ?? 500,
-    allowlistedToListed: positive("allowlisted-to-listed", values["allowlisted-to-listed"]) ?? 5,
-  },
-  log,
-);
+const result = await runScreeningBench({ ...day, allowlistedToListed }, log);
 if (values.json) {
   await writeFile(values.json, JSON.stringify(result, null, 2));
   log(`results: ${values.json}`);
