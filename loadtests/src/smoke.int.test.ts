@@ -81,7 +81,13 @@ await describeWithServices("address context benchmarks (smoke)", ["kafka", "post
     ]);
     for (const row of context?.rows ?? []) {
       expect(row.microsPerTransaction).toBeGreaterThan(0);
-      expect(row.roundTripsPerBatch).toBe(row.variant === "redis" ? 1 : 0);
+      // Redis: one script per batch, and a second only in a batch where an incident opens (docs/model.md).
+      if (row.variant === "redis") {
+        expect(row.roundTripsPerBatch).toBeGreaterThanOrEqual(1);
+        expect(row.roundTripsPerBatch).toBeLessThanOrEqual(2);
+      } else {
+        expect(row.roundTripsPerBatch).toBe(0);
+      }
       if (row.variant === "none") expect(row.ratioToNone).toBe(1);
     }
   }, 120_000);
