@@ -10,7 +10,7 @@ export interface Destination {
   id: string;
   name: string;
   kind: DestinationKind;
-  /** Null for the log destination. */
+  /** Null for the log destination; for Slack only its scheme and host (the full URL is sealed). */
   url: string | null;
   enabled: boolean;
   policy: Policy;
@@ -42,6 +42,8 @@ export interface NewDestination {
 export interface DestinationPatch {
   name?: string;
   url?: string;
+  /** A new sealed secret (a Slack destination's sealed URL when its URL changes). */
+  sealedSecret?: string;
   policy?: Policy;
   maxConcurrency?: number;
   enabled?: boolean;
@@ -150,7 +152,8 @@ export function createDestinationRepository(database: Database): DestinationRepo
            policy = coalesce($4::jsonb, policy),
            max_concurrency = coalesce($5, max_concurrency),
            enabled = coalesce($6, enabled),
-           updated_by = $7, updated_at = now()
+           updated_by = $7, updated_at = now(),
+           secret_ciphertext = coalesce($8, secret_ciphertext)
          WHERE id = $1
          RETURNING ${COLUMNS}`,
         [
@@ -161,6 +164,7 @@ export function createDestinationRepository(database: Database): DestinationRepo
           patch.maxConcurrency ?? null,
           patch.enabled ?? null,
           actor,
+          patch.sealedSecret ?? null,
         ],
       );
       return rows[0] ? withoutSecret(toDestination(rows[0])) : undefined;

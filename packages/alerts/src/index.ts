@@ -13,6 +13,7 @@ export {
 export { type AlertDeliveryEnv, type Alerting, type AlertTargetEnv, createAlerting } from "./alerting.ts";
 export { type BackoffOptions, retryDelayMs } from "./backoff.ts";
 export { type BreakerState, type CircuitBreaker, createCircuitBreaker } from "./breaker.ts";
+export { displayedWebhookUrl } from "./destination-url.ts";
 export {
   createDestinationRepository,
   DESTINATION_KINDS,

@@ -49,6 +49,14 @@ export function createSender(options: {
       return { statusCode: null, latencyMs: 0, error: null, isOk: true };
     }
     let headers: Record<string, string> = {};
+    let target = destination.url;
+    if (destination.kind === "slack" && destination.sealedSecret) {
+      try {
+        target = options.secrets.open(destination.sealedSecret);
+      } catch (error) {
+        return { statusCode: null, latencyMs: 0, error: (error as Error).message, isOk: false };
+      }
+    }
     if (destination.kind === "webhook") {
       if (!destination.sealedSecret)
         return {
@@ -65,7 +73,7 @@ export function createSender(options: {
       }
       headers = { ...signWebhook(secret, messageId, Math.floor(now().getTime() / 1000), body) };
     }
-    return options.poster.post(destination.url, body, headers, options.timeoutMs);
+    return options.poster.post(target, body, headers, options.timeoutMs);
   };
 
   return {

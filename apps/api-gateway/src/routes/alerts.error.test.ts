@@ -43,6 +43,16 @@ describe("alerts API: errors", () => {
     expect(codeOf(response.json)).toBe("ALERT_SECRET_KEY_MISSING");
   });
 
+  it("refuses a Slack destination without ALERT_SECRET_KEY (409): its URL is a credential, stored sealed", async () => {
+    const response = await post("/api/v1/alerts/destinations", {
+      kind: "slack",
+      name: "x",
+      url: "https://93.184.216.34/services/T0/B0/secret",
+    });
+    expect(response.status).toBe(409);
+    expect(codeOf(response.json)).toBe("ALERT_SECRET_KEY_MISSING");
+  });
+
   it.each([
     ["no kind", { name: "x", url: "https://example.com/" }],
     ["unknown kind", { kind: "email", name: "x" }],

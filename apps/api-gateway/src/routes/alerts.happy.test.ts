@@ -20,6 +20,7 @@ interface Created {
   destination: {
     id: string;
     kind: string;
+    url: string | null;
     hasSecret: boolean;
     enabled: boolean;
     policy: Record<string, unknown>;
@@ -123,6 +124,15 @@ describe("alerts API (embedded mode): happy paths", () => {
 
   it("mutes an address through the policy, disables and deletes a destination", async () => {
     const created = await create({ kind: "slack", name: "chat", url: receiver.url });
+    // The URL's path is the channel's credential: sealed at rest, shown by scheme and host only.
+    const host = new URL(receiver.url).host;
+    expect(created.destination.url).toBe(`http://${host}/…`);
+    const stored = await database.query<{ url: string; secret_ciphertext: string }>(
+      "SELECT url, secret_ciphertext FROM alert_destinations WHERE id = $1",
+      [created.destination.id],
+    );
+    expect(stored.rows[0]?.url).toBe(`http://${host}/…`);
+    expect(stored.rows[0]?.secret_ciphertext).toEqual(expect.any(String));
     const sender = `0x${"ab".repeat(20)}`;
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const updated = await app.send(`/api/v1/alerts/destinations/${created.destination.id}`, {
@@ -140,6 +150,8 @@ describe("alerts API (embedded mode): happy paths", () => {
     await waitFor(() => receiver.requests.length >= 1, 20_000, "the unmuted alert");
     const { rows } = await database.query<{ tx_hash: string }>("SELECT tx_hash FROM alert_outbox");
     expect(rows.map((row) => row.tx_hash)).toEqual([heard.hash]);
+    // Delivered to the full URL the analyst gave, unsealed for the request.
+    expect(receiver.requests[0]?.path).toBe("/hook");
     const slack = JSON.parse(receiver.requests[0]?.body ?? "{}") as { text: string };
     expect(slack.text).toContain("risk anomaly");
 

@@ -1,6 +1,7 @@
 import {
   type Alerting,
   alertMessageId,
+  displayedWebhookUrl,
   generateSigningSecret,
   PolicySchema,
   transactionLink,
@@ -79,13 +80,19 @@ export function alertEndpoints(options: AlertRouteOptions): Endpoint[] {
         const url = body.kind === "log" ? null : body.url;
         if (url) await alerting.guard.checkUrl(url);
         const signingSecret = body.kind === "webhook" ? generateSigningSecret() : undefined;
-        const sealedSecret = signingSecret ? alerting.secrets.seal(signingSecret) : null;
+        // A Slack URL is its own credential: sealed like a signing secret, shown by scheme and host only.
+        const isSlack = body.kind === "slack" && url !== null;
+        const sealedSecret = signingSecret
+          ? alerting.secrets.seal(signingSecret)
+          : isSlack
+            ? alerting.secrets.seal(url)
+            : null;
         const destination = await fromDatabase(
           alerting.destinations.create(
             {
               name: body.name,
               kind: body.kind,
-              url,
+              url: isSlack ? displayedWebhookUrl(url) : url,
               sealedSecret,
               policy: body.policy ?? PolicySchema.parse({}),
               maxConcurrency: body.maxConcurrency ?? 4,
@@ -127,7 +134,11 @@ export function alertEndpoints(options: AlertRouteOptions): Endpoint[] {
             ]);
           await alerting.guard.checkUrl(body.url);
         }
-        const updated = await fromDatabase(alerting.destinations.update(id, body, actorOf(res)));
+        const patch =
+          current.kind === "slack" && body.url !== undefined
+            ? { ...body, url: displayedWebhookUrl(body.url), sealedSecret: alerting.secrets.seal(body.url) }
+            : body;
+        const updated = await fromDatabase(alerting.destinations.update(id, patch, actorOf(res)));
         if (!updated) throw notFound(`no destination ${id}`);
         alerting.router.invalidate();
         audit.record(req, res, {

@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface ReceivedRequest {
+  /** The request's path, as sent. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   receivedAt: number;
@@ -33,6 +35,7 @@ export async function startReceiver(path = "/hook"): Promise<Receiver> {
         req.on("data", (chunk: Buffer) => chunks.push(chunk));
         req.on("end", () => {
           requests.push({
+            path: req.url ?? "",
             headers: req.headers,
             body: Buffer.concat(chunks).toString("utf8"),
             receivedAt: Date.now(),
