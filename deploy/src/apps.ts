@@ -3,10 +3,16 @@ import { join } from "node:path";
 import { DispatcherEnvSchema, loadEnv as loadDispatcherEnv } from "@chainwatch/alert-dispatcher/src/env.ts";
 import { GatewayEnvSchema, loadEnv as loadGatewayEnv } from "@chainwatch/api-gateway/src/env.ts";
 import { loadEnv as loadWarmerEnv, WarmerEnvSchema } from "@chainwatch/cache-warmer/src/env.ts";
+import { FollowerEnvSchema, loadEnv as loadFollowerEnv } from "@chainwatch/chain-follower/src/env.ts";
 import { loadEnv as loadWorkerEnv, WorkerEnvSchema } from "@chainwatch/scoring-worker/src/env.ts";
 import { repoRoot } from "./paths.ts";
 
-export type AppName = "api-gateway" | "scoring-worker" | "cache-warmer" | "alert-dispatcher";
+export type AppName =
+  | "api-gateway"
+  | "scoring-worker"
+  | "cache-warmer"
+  | "alert-dispatcher"
+  | "chain-follower";
 
 export interface AppSpec {
   name: AppName;
@@ -62,6 +68,15 @@ export const APPS: Record<AppName, AppSpec> = {
     portVar: "HEALTH_PORT",
     defaultPort: DispatcherEnvSchema.shape.HEALTH_PORT.parse(undefined),
     envExample: "apps/alert-dispatcher/.env.example",
+    healthPaths: HEALTH_PATHS,
+  },
+  "chain-follower": {
+    name: "chain-follower",
+    envKeys: keysOf(FollowerEnvSchema),
+    loadEnv: (source) => loadFollowerEnv(source),
+    portVar: "HEALTH_PORT",
+    defaultPort: FollowerEnvSchema.shape.HEALTH_PORT.parse(undefined),
+    envExample: "apps/chain-follower/.env.example",
     healthPaths: HEALTH_PATHS,
   },
 };

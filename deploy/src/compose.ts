@@ -8,6 +8,7 @@ export interface ComposeService {
   ports?: string[];
   volumes?: string[];
   deploy?: { replicas?: number };
+  profiles?: string[];
   stop_grace_period?: string;
   depends_on?: Record<string, { condition: string }> | string[];
   command?: string[] | string;

@@ -12,13 +12,14 @@ const envOf = (name: string) => serviceEnv(compose.services[name] ?? {}, variabl
 const seconds = (duration: string | undefined) => Number(/^(\d+)s$/.exec(duration ?? "")?.[1] ?? 10);
 
 describe("compose.yaml", () => {
-  it("has the whole system: Kafka (KRaft), Redis, PostgreSQL, 2 gateways behind a proxy, 2 workers, warmer, 2 alert dispatchers, Prometheus, Grafana", () => {
+  it("has the whole system: Kafka (KRaft), Redis, PostgreSQL, 2 gateways behind a proxy, 2 workers, warmer, 2 alert dispatchers, a chain follower, Prometheus, Grafana", () => {
     const services = compose.services;
     expect(Object.keys(services).sort()).toEqual(
       [
         "alert-dispatcher",
         "api-gateway",
         "cache-warmer",
+        "chain-follower",
         "grafana",
         "kafka",
         "postgres",
@@ -31,6 +32,9 @@ describe("compose.yaml", () => {
     expect(services["api-gateway"]?.deploy?.replicas).toBe(2);
     expect(services["scoring-worker"]?.deploy?.replicas).toBe(2);
     expect(services["alert-dispatcher"]?.deploy?.replicas).toBe(2);
+    // One follower per chain (no leader election), and only on request: it needs a node to follow.
+    expect(services["chain-follower"]?.deploy?.replicas).toBeUndefined();
+    expect(services["chain-follower"]?.profiles).toEqual(["chain"]);
     const kafka = serviceEnv(services.kafka ?? {}, {});
     expect(services.kafka?.image).toMatch(/^apache\/kafka:\d+\.\d+\.\d+$/);
     expect(kafka.KAFKA_PROCESS_ROLES).toBe("broker,controller");
@@ -45,7 +49,7 @@ describe("compose.yaml", () => {
     expect(kafkaPartitions).toBeGreaterThanOrEqual(compose.services["scoring-worker"]?.deploy?.replicas ?? 0);
     expect(envOf("scoring-worker").KAFKA_BROKERS).toBe("kafka:9092");
     for (const app of APP_NAMES) {
-      // The alert dispatcher uses no Redis (its schema has no REDIS_URL).
+      // The alert dispatcher and the chain follower use no Redis (their schemas have no REDIS_URL).
       if (APPS[app].envKeys.has("REDIS_URL")) expect(envOf(app).REDIS_URL, app).toBe("redis://redis:6379");
       expect(envOf(app).DATABASE_URL, app).toMatch(/@postgres:5432\//);
     }

@@ -31,12 +31,27 @@ function workloads(objects: K8sObject[]) {
   });
 }
 
+/**
+ * What an operator must add to an example before the app starts: a follower has no chain to default to, so
+ * its example shows the node's URL and chain id commented out.
+ */
+const OPERATOR_SETS: Partial<Record<AppName, Record<string, string>>> = {
+  "chain-follower": { CHAIN_RPC_URL: "http://127.0.0.1:8545", CHAIN_ID: "31337" },
+};
+
 describe("each app's .env.example", () => {
   it.each(APP_NAMES)("%s: documents only variables its env schema has", (name) => {
     const { set, commented } = readEnvExample(APPS[name].envExample);
     const unknown = [...set.keys(), ...commented].filter((key) => !APPS[name].envKeys.has(key));
     expect(unknown).toEqual([]);
-    expect(() => APPS[name].loadEnv(Object.fromEntries(set))).not.toThrow();
+    const required = OPERATOR_SETS[name] ?? {};
+    for (const key of Object.keys(required)) expect(commented.has(key), key).toBe(true);
+    expect(() => APPS[name].loadEnv({ ...Object.fromEntries(set), ...required })).not.toThrow();
+  });
+
+  it("chain-follower: refuses to start without the node to follow", () => {
+    const { set } = readEnvExample(APPS["chain-follower"].envExample);
+    expect(() => APPS["chain-follower"].loadEnv(Object.fromEntries(set))).toThrow(/CHAIN_RPC_URL/);
   });
 });
 

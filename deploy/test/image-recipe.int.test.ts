@@ -135,7 +135,7 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
     }
   }, 180_000);
 
-  it.each(["scoring-worker", "cache-warmer", "alert-dispatcher"] as const)(
+  it.each(["scoring-worker", "cache-warmer", "alert-dispatcher", "chain-follower"] as const)(
     "%s: pruned and production-installed, every workspace import resolvable",
     (app) => {
       if (!pnpm) throw new Error("pnpm not on PATH (CI=true)");

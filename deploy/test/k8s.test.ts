@@ -60,10 +60,11 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     objects.find((o) => o.kind === kind && o.metadata.name === name) as T | undefined;
   const deployments = workloads.filter((w) => w.object.kind === "Deployment");
 
-  it("runs the gateway, the worker and the alert dispatcher as Deployments and the warmer as a CronJob in job mode", () => {
+  it("runs the gateway, the worker, the alert dispatcher and the chain follower as Deployments and the warmer as a CronJob in job mode", () => {
     expect(deployments.map((w) => w.app).sort()).toEqual([
       "alert-dispatcher",
       "api-gateway",
+      "chain-follower",
       "scoring-worker",
     ]);
     const warmer = workloads.find((w) => w.app === "cache-warmer");
@@ -73,7 +74,7 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     expect(warmer?.container.readinessProbe ?? warmer?.container.livenessProbe).toBeUndefined();
   });
 
-  it.each(["api-gateway", "scoring-worker", "alert-dispatcher"] as const)(
+  it.each(["api-gateway", "scoring-worker", "alert-dispatcher", "chain-follower"] as const)(
     "%s: readiness on /health/ready and liveness on /health/live, on the app's port",
     (name) => {
       const workload = deployments.find((w) => w.app === name);
@@ -96,7 +97,7 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
   );
 
   it("gives every pod a grace period longer than its preStop sleep plus SHUTDOWN_TIMEOUT_MS", () => {
-    expect(workloads).toHaveLength(4);
+    expect(workloads).toHaveLength(5);
     for (const { app, template, container, env } of workloads) {
       const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 25_000);
       const graceMs = (template.spec.terminationGracePeriodSeconds ?? 30) * 1000;
@@ -119,19 +120,54 @@ describe.each([K8S_BASE, ...K8S_OVERLAYS])("Kubernetes %s", (dir) => {
     }
   });
 
+  const coveringPdbs = (template: PodTemplate) =>
+    objects.filter(
+      (o) =>
+        o.kind === "PodDisruptionBudget" &&
+        labelsMatch(
+          (o.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels,
+          template.metadata?.labels,
+        ),
+    );
+
   it("leaves the replica count to the autoscalers and covers each Deployment with a PodDisruptionBudget", () => {
     for (const { object, template } of deployments) {
+      if (object.metadata.name === "chain-follower") continue;
       expect((object.spec as { replicas?: number }).replicas, object.metadata.name).toBeUndefined();
-      const pdbs = objects.filter(
-        (o) =>
-          o.kind === "PodDisruptionBudget" &&
-          labelsMatch(
-            (o.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels,
-            template.metadata?.labels,
-          ),
-      );
-      expect(pdbs, object.metadata.name).toHaveLength(1);
+      expect(coveringPdbs(template), object.metadata.name).toHaveLength(1);
     }
+  });
+
+  it("runs exactly one chain follower: 1 replica, never two during a rollout, nothing that scales it", () => {
+    const follower = deployments.find((w) => w.app === "chain-follower");
+    if (!follower) throw new Error("no chain-follower Deployment");
+    const spec = follower.object.spec as { replicas?: number; strategy?: { type: string } };
+    expect(spec.replicas).toBe(1);
+    expect(spec.strategy).toEqual({ type: "Recreate" });
+    const scalers = objects.filter(
+      (o) =>
+        (o.kind === "HorizontalPodAutoscaler" || o.kind === "ScaledObject") &&
+        (o.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === "chain-follower",
+    );
+    expect(scalers).toEqual([]);
+    expect(coveringPdbs(follower.template)).toEqual([]);
+  });
+
+  it("lets the chain follower publish to the topic the workers consume, and reach its node", () => {
+    const follower = deployments.find((w) => w.app === "chain-follower")?.env ?? {};
+    const worker = deployments.find((w) => w.app === "scoring-worker")?.env ?? {};
+    for (const key of ["KAFKA_BROKERS", "KAFKA_TOPIC_TRANSACTIONS", "KAFKA_TOPIC_PARTITIONS"]) {
+      expect(follower[key], key).toBe(worker[key]);
+    }
+    type Policy = K8sObject & { spec: { egress?: { ports?: { port: number }[] }[] } };
+    const policy = find<Policy>("NetworkPolicy", "chain-follower");
+    const egressPorts = (policy?.spec.egress ?? []).flatMap((rule) => rule.ports?.map((p) => p.port) ?? []);
+    for (const url of (follower.CHAIN_RPC_URL ?? "").split(",")) {
+      const { protocol, port } = new URL(url);
+      const effective = port === "" ? (protocol === "https:" ? 443 : 80) : Number(port);
+      expect(egressPorts, url).toContain(effective);
+    }
+    expect(egressPorts).toEqual(expect.arrayContaining([9092, 5432]));
   });
 
   it("scales the gateway on CPU and on request rate served by prometheus-adapter", () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRedisStore } from "@chainwatch/cache";
+import { type Anvil, anvilBinary, startAnvil } from "@chainwatch/chain/testing";
 import { createKafkaClient, createStreamAdmin } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
 import { createPostgresDatabase } from "@chainwatch/store";
@@ -73,6 +74,8 @@ await describeWithServices(
     const families: Partial<Record<AppName, Map<string, string>>> = {};
     const schema = uniqueName("deploy_metrics");
     const topicPrefix = uniqueName("deploy.metrics");
+    const retractionsTopic = `${topicPrefix}.retractions`;
+    let anvil: Anvil | undefined;
     const topics = {
       KAFKA_TOPIC_TRANSACTIONS: `${topicPrefix}.transactions`,
       KAFKA_TOPIC_SCORES: `${topicPrefix}.scores`,
@@ -85,6 +88,7 @@ await describeWithServices(
       ports["scoring-worker"] = await freePort();
       ports["cache-warmer"] = await freePort();
       ports["alert-dispatcher"] = await freePort();
+      ports["chain-follower"] = await freePort();
       const common = { LOG_LEVEL: "warn" };
       // The gateway on its embedded database and in-process cache: the same metric families as with
       // PostgreSQL and Redis, and nothing to clean up. An admin key is configured as docs/security.md says.
@@ -127,6 +131,24 @@ await describeWithServices(
         DATABASE_URL: serviceUrls.databaseUrl,
         DATABASE_SCHEMA: schema,
       });
+      // The follower needs a node that answers eth_chainId with its CHAIN_ID before it is ready.
+      if (!anvilBinary())
+        throw new Error("the anvil binary is missing (pnpm install brings @foundry-rs/anvil)");
+      anvil = await startAnvil({ chainId: 31_337 });
+      services["chain-follower"] = spawnService(join(repoRoot, "apps/chain-follower/src/main.ts"), {
+        ...common,
+        HEALTH_HOST: "127.0.0.1",
+        HEALTH_PORT: String(ports["chain-follower"]),
+        CHAIN_RPC_URL: anvil.url,
+        CHAIN_ID: "31337",
+        CHAIN_POLL_INTERVAL_MS: "100",
+        KAFKA_BROKERS: serviceUrls.kafkaBrokers.join(","),
+        KAFKA_TOPIC_TRANSACTIONS: topics.KAFKA_TOPIC_TRANSACTIONS,
+        KAFKA_TOPIC_RETRACTIONS: retractionsTopic,
+        KAFKA_TOPIC_PARTITIONS: "1",
+        DATABASE_URL: serviceUrls.databaseUrl,
+        DATABASE_SCHEMA: schema,
+      });
       await Promise.all(
         APP_NAMES.map((app) =>
           waitForHttp(`http://127.0.0.1:${ports[app]}/health/ready`, {
@@ -152,7 +174,8 @@ await describeWithServices(
       const codes = await Promise.all(APP_NAMES.map((app) => services[app]?.stop("SIGTERM")));
       const kafka = createKafkaClient({ brokers: serviceUrls.kafkaBrokers, clientId: "deploy-test", logger });
       const admin = createStreamAdmin({ kafka, logger });
-      await admin.deleteTopics(Object.values(topics)).catch(() => {});
+      await anvil?.stop();
+      await admin.deleteTopics([...Object.values(topics), retractionsTopic]).catch(() => {});
       await admin.close();
       const database = await createPostgresDatabase({ connectionString: serviceUrls.databaseUrl });
       await database.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -161,7 +184,7 @@ await describeWithServices(
       expect(await redis.waitUntilReady(5_000)).toBe(true);
       await redis.client.flushdb();
       redis.client.disconnect();
-      expect(codes).toEqual([0, 0, 0, 0]);
+      expect(codes).toEqual([0, 0, 0, 0, 0]);
     }, 60_000);
 
     it("scrapes each app's own families", () => {
@@ -172,6 +195,8 @@ await describeWithServices(
       expect(families["cache-warmer"]?.has("cache_warm_runs_total")).toBe(true);
       expect(families["alert-dispatcher"]?.get("alert_scored_to_delivered_seconds")).toBe("histogram");
       expect(families["alert-dispatcher"]?.has("alert_outbox_oldest_pending_seconds")).toBe(true);
+      expect(families["chain-follower"]?.get("chain_head_block")).toBe("gauge");
+      expect(families["chain-follower"]?.get("chain_block_to_score_seconds")).toBe("histogram");
     });
 
     it("finds every metric of the alert rules, dashboard panels and autoscaling queries in their output", () => {
