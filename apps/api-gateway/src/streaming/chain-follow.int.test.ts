@@ -70,10 +70,17 @@ describeWithAnvil("embedded gateway following a chain (CHAIN_RPC_URL)", () => {
     await anvil.rpc("anvil_reorg", [1, []]);
     await waitUntil(async () => (await removedAt(legacy)) !== null, "the retraction");
     expect(await removedAt(dynamic)).toBeInstanceOf(Date);
-    const health = (await gateway.send("/health")).json as {
-      dependencies: { chain: { status: string; reorgs: number; processedBlock: number } };
-    };
-    expect(health.dependencies.chain).toMatchObject({ status: "up", reorgs: 1, processedBlock: 1 });
+    type ChainHealth = { status: string; reorgs: number; processedBlock: number | null; lastError: unknown };
+    const chainHealth = async () =>
+      ((await gateway.send("/health")).json as { dependencies: { chain: ChainHealth } }).dependencies.chain;
+    // The retraction is written before the new branch's block 1 is processed, and a poll that raced the
+    // reorg may have left an error until the next one succeeds: wait for the follower to settle on the new
+    // branch, then check what it reports.
+    await waitUntil(async () => {
+      const chain = await chainHealth();
+      return chain.processedBlock === 1 && chain.lastError === null;
+    }, "the follower settled on the new branch");
+    expect(await chainHealth()).toMatchObject({ status: "up", reorgs: 1, processedBlock: 1 });
     const stream = (await gateway.send("/api/v1/stream/status")).json;
     expect(stream).toMatchObject({
       mode: "embedded",
