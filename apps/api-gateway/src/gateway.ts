@@ -219,7 +219,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const alerting = createAlerting({
     database,
     env,
-    logger: logger.child({ component: "alerts" }),
+    // Its parts name themselves (alert-dispatcher, alert-sender): one component field per line.
+    logger,
     metrics: createAlertMetrics(registry),
   });
   // Embedded mode delivers alerts in process (the same dispatcher as apps/alert-dispatcher); in Kafka mode
