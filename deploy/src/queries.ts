@@ -27,6 +27,7 @@ export const RULE_FILES = [
   "prometheus/rules/chainwatch.rules.yaml",
   "prometheus/rules/model-drift.rules.yaml",
   "prometheus/rules/alert-delivery.rules.yaml",
+  "prometheus/rules/chain-follower.rules.yaml",
 ];
 export const DASHBOARD_FILES = ["grafana/dashboards/chainwatch.json"];
 export const ADAPTER_VALUES = "k8s/monitoring/prometheus-adapter-values.yaml";
