@@ -65,6 +65,7 @@ if (missing.length > 0 && isCI) {
     });
   });
 } else if (missing.length > 0) {
+  // Outside CI only (above, CI=true fails instead): a developer without chromium or a build sees why.
   describe.skip(`console in a real browser (missing: ${missing.join("; ")})`, () => {
     it("skipped", () => {});
   });

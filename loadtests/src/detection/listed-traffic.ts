@@ -53,16 +53,7 @@ export function withListedAddresses(
   const listedAddresses = sample(denyAddresses, options.addresses, random);
   const isSecondHalf = (tx: BenchTransaction) => tx.timestamp >= traffic.secondHalfTimestamp;
   const recipients = [...new Set(traffic.transactions.map(({ tx }) => tx.from))];
-  const hashes = new Set(traffic.transactions.map(({ tx }) => tx.hash));
-  const uniqueHash = () => {
-    for (;;) {
-      const hash = `0x${random.hex(64)}`;
-      if (!hashes.has(hash)) {
-        hashes.add(hash);
-        return hash;
-      }
-    }
-  };
+  const uniqueHash = hashMinter(traffic.transactions, random);
   // Each listed address sends after a randomly chosen second-half transaction, in that transaction's block.
   const sendsAfter = new Map<number, string[]>();
   const secondHalfIndexes = traffic.transactions.flatMap(({ tx }, index) =>
@@ -144,7 +135,7 @@ export function connectToListed(
   const redirected = new Set(sample(payouts, count, random));
   const secondHalfIndexes = transactions.flatMap((row, index) => (isSecondHalf(row) ? [index] : []));
   const depositAfter = new Set(sample(secondHalfIndexes, count, random));
-  const hashes = new Set(transactions.map((row) => row.tx.hash));
+  const uniqueHash = hashMinter(transactions, random);
   const out: ScreenedTransaction[] = [];
   transactions.forEach((row, index) => {
     out.push(
@@ -153,12 +144,9 @@ export function connectToListed(
         : row,
     );
     if (!depositAfter.has(index)) return;
-    let hash = `0x${random.hex(64)}`;
-    while (hashes.has(hash)) hash = `0x${random.hex(64)}`;
-    hashes.add(hash);
     out.push({
       tx: {
-        hash,
+        hash: uniqueHash(),
         from: random.pick(listedAddresses),
         to: address,
         value: random.logUniform(0.5, 50).toFixed(4),
@@ -176,6 +164,20 @@ export function connectToListed(
     });
   });
   return out;
+}
+
+/** Transaction hashes that collide with none of the day's (nor with each other), from the seeded stream. */
+function hashMinter(transactions: readonly LabelledTransaction[], random: Random): () => string {
+  const taken = new Set(transactions.map(({ tx }) => tx.hash));
+  return () => {
+    for (;;) {
+      const hash = `0x${random.hex(64)}`;
+      if (!taken.has(hash)) {
+        taken.add(hash);
+        return hash;
+      }
+    }
+  };
 }
 
 const isPlainTransfer = (tx: BenchTransaction) => tx.to !== null && tx.input === "0x" && Number(tx.value) > 0;
