@@ -1,4 +1,4 @@
-import { AMOUNT_PRIORS, isUnusualAmount } from "./amount-model.ts";
+import { AMOUNT_PRIORS, amountZ, isUnusualAmount } from "./amount-model.ts";
 
 /**
  * What Chainwatch remembers about one address, as sender ("out") and as recipient ("in"). Every field is a
@@ -47,6 +47,23 @@ export interface AddressState {
    * UNUSUAL_AMOUNT_Z): a drain's collection, many wallets each sending more than they usually do.
    */
   inUnusualBurst: number;
+  /**
+   * Its amounts far above what the amount model expected of it (STATE_PARAMETERS.jumpZ): counted, with the
+   * largest z, once the jumps' own episode has ended (no jump for EPISODE_GAP_SECONDS; a hot wallet busy all
+   * day never ends an episode of transactions). An exchange's hourly top-up is then what it does, while the
+   * current jumps (a thief's second and third move) never excuse themselves.
+   */
+  jumpCount: number;
+  jumpPeakZ: number;
+  jumpEpisodeCount: number;
+  jumpEpisodePeakZ: number;
+  /** Unix seconds of its latest jump. */
+  jumpLast: number;
+  /**
+   * Transactions it sent to addresses never seen before in any role: how ordinary paying a brand-new
+   * address is for this sender (an exchange's withdrawals: half of them; a person's: rarely).
+   */
+  outFresh: number;
 }
 
 /**
@@ -69,6 +86,10 @@ export interface GlobalState {
   fanInPaymentCount: number;
   /** Exponentially weighted share of them that were unusually large for their senders. */
   unusualShare: number;
+  /** Transactions with a sender observed so far. */
+  senderTxCount: number;
+  /** Exponentially weighted share of them that were their sender's first: how common a new sender is. */
+  newSenderShare: number;
 }
 
 /** The field order of the Redis hash and of the Lua script's replies. */
@@ -93,6 +114,12 @@ export const ADDRESS_FIELDS = [
   "inNewEpisodePeak",
   "inNewPeak",
   "inUnusualBurst",
+  "jumpCount",
+  "jumpPeakZ",
+  "jumpEpisodeCount",
+  "jumpEpisodePeakZ",
+  "jumpLast",
+  "outFresh",
 ] as const satisfies readonly (keyof AddressState)[];
 
 export const GLOBAL_FIELDS = [
@@ -105,6 +132,8 @@ export const GLOBAL_FIELDS = [
   "withinVar",
   "fanInPaymentCount",
   "unusualShare",
+  "senderTxCount",
+  "newSenderShare",
 ] as const satisfies readonly (keyof GlobalState)[];
 
 export const STATE_PARAMETERS = {
@@ -132,6 +161,8 @@ export const STATE_PARAMETERS = {
    * every address weighs about the same: a hot wallet's thousand payments would otherwise set it for all.
    */
   withinSampleMaxCount: 5,
+  /** An amount this many predictive spreads above the sender's typical one is a jump (nominally 1 in 740). */
+  jumpZ: 3,
 } as const;
 
 /** One transaction as the state sees it. */
@@ -237,6 +268,12 @@ export function emptyAddressState(timestamp: number): AddressState {
     inNewEpisodePeak: 0,
     inNewPeak: 0,
     inUnusualBurst: 0,
+    jumpCount: 0,
+    jumpPeakZ: 0,
+    jumpEpisodeCount: 0,
+    jumpEpisodePeakZ: 0,
+    jumpLast: 0,
+    outFresh: 0,
   };
 }
 
@@ -250,6 +287,8 @@ export const emptyGlobalState = (): GlobalState => ({
   withinVar: 0,
   fanInPaymentCount: 0,
   unusualShare: 0,
+  senderTxCount: 0,
+  newSenderShare: 0,
 });
 
 /**
@@ -270,14 +309,31 @@ export function applyObservation(
   const fanInMember = pairNew === 1 && !observation.isCall;
   // Judged before anything of this transaction is applied: what the view computes from the snapshot.
   const unusual = fanInMember && isUnusualAmount(x, sender, global) ? 1 : 0;
+  const jumpZ = sender !== null ? amountZ(x, sender, global) : null;
   if (sender) {
     const wasNew = sender.outCount === 0;
     const gap = wasNew ? 0 : Math.max(0, ts - sender.outLast);
+    const t = global.senderTxCount + 1;
+    global.newSenderShare +=
+      Math.max(1 / t, STATE_PARAMETERS.globalAlphaMin) * ((wasNew ? 1 : 0) - global.newSenderShare);
+    global.senderTxCount = t;
     if (gap > STATE_PARAMETERS.episodeGapSeconds) {
       sender.outPeak = Math.max(sender.outPeak, sender.outEpisodePeak);
       sender.outNewPeak = Math.max(sender.outNewPeak, sender.outNewEpisodePeak);
       sender.outEpisodePeak = 0;
       sender.outNewEpisodePeak = 0;
+    }
+    if (sender.jumpEpisodeCount > 0 && ts - sender.jumpLast > STATE_PARAMETERS.episodeGapSeconds) {
+      sender.jumpCount += sender.jumpEpisodeCount;
+      sender.jumpPeakZ = Math.max(sender.jumpPeakZ, sender.jumpEpisodePeakZ);
+      sender.jumpEpisodeCount = 0;
+      sender.jumpEpisodePeakZ = 0;
+    }
+    const isJump = jumpZ !== null && jumpZ >= STATE_PARAMETERS.jumpZ;
+    if (isJump) {
+      sender.jumpEpisodeCount += 1;
+      sender.jumpEpisodePeakZ = Math.max(sender.jumpEpisodePeakZ, jumpZ);
+      sender.jumpLast = ts;
     }
     const decay = Math.exp(-gap / STATE_PARAMETERS.burstTauSeconds);
     sender.outBurst = sender.outBurst * decay + 1;
@@ -285,9 +341,12 @@ export function applyObservation(
     sender.outNewBurst = sender.outNewBurst * decay + pairNew;
     sender.outNewEpisodePeak = Math.max(sender.outNewEpisodePeak, sender.outNewBurst);
     sender.outDistinct += pairNew;
+    sender.outFresh += recipientFresh && recipient !== null ? 1 : 0;
     sender.outLast = wasNew ? ts : Math.max(sender.outLast, ts);
     sender.outCount += 1;
-    if (x !== null) {
+    // A jump is not what the sender typically moves: left out of its statistics (counted above instead),
+    // so a thief's second move is judged against the same history as the first.
+    if (x !== null && !isJump) {
       const n = sender.valueCount;
       if (n >= 1 && n <= STATE_PARAMETERS.withinSampleMaxCount) {
         // The n-th mean misses a fresh value by σ²(1 + 1/n) on average: scaled back to σ².

@@ -96,12 +96,22 @@ export const UNUSUAL_AMOUNT_Z = 1.2816;
 /** Before the chain has shown its own share: 10 % (the nominal rate of the cut), worth 100 payments. */
 export const UNUSUAL_SHARE_PRIOR = { share: 0.1, weight: 100 } as const;
 
+/** How many predictive spreads an amount is above the sender's typical one; null without amounts of its own. */
+export function amountZ(
+  valueLog10Eth: number | null,
+  sender: AmountHistory | null,
+  global: AmountReferences,
+): number | null {
+  if (valueLog10Eth === null || sender === null || sender.valueCount < 1) return null;
+  const { center, spread } = predictAmount(sender, global);
+  return (valueLog10Eth - center) / spread;
+}
+
 export function isUnusualAmount(
   valueLog10Eth: number | null,
   sender: AmountHistory | null,
   global: AmountReferences,
 ): boolean {
-  if (valueLog10Eth === null || sender === null || sender.valueCount < 1) return false;
-  const { center, spread } = predictAmount(sender, global);
-  return (valueLog10Eth - center) / spread >= UNUSUAL_AMOUNT_Z;
+  const z = amountZ(valueLog10Eth, sender, global);
+  return z !== null && z >= UNUSUAL_AMOUNT_Z;
 }

@@ -13,6 +13,10 @@ export const CONTEXT_PRIORS = {
   minExpectedBurst: 0.25,
   /** Share of an address's largest completed burst it may repeat without surprise. */
   peakShare: 0.6,
+  /** Weight of the chain's share of never-seen recipients in a sender's own, in transactions. */
+  freshPriorTransactions: 10,
+  /** Weight of the prior "every sender is new" in the chain's share of new senders, in transactions. */
+  newSenderPriorTransactions: 20,
   /** The amount model's priors (amount-model.ts). */
   ...AMOUNT_PRIORS,
 } as const;
@@ -47,6 +51,17 @@ export interface ContextView {
   senderNewRecipientShare: number;
   /** Chain-wide share of transactions paying an address never seen before (with a 10 % prior). */
   freshRecipientShare: number;
+  /**
+   * How often this sender pays an address never seen before: its own record shrunk towards the chain's
+   * share (worth CONTEXT_PRIORS.freshPriorTransactions transactions).
+   */
+  senderFreshRecipientShare: number;
+  /**
+   * Chain-wide share of transactions that are their sender's first, with a prior of "all of them" worth
+   * CONTEXT_PRIORS.newSenderPriorTransactions: to a fresh deployment every sender is new, so being new
+   * weighs nothing until the chain has shown how rare it is.
+   */
+  newSenderShare: number;
   /** Recent transactions to recipients new to the sender, including this one if it is. */
   fanOutCount: number;
   fanOutExpected: number;
@@ -69,6 +84,10 @@ export interface ContextView {
   senderValueCount: number;
   /** (value − typical) / spread; null for a zero-value transaction. */
   valueZ: number | null;
+  /** The sender's jumps (amounts ≥ STATE_PARAMETERS.jumpZ spreads above its typical) in completed episodes. */
+  senderJumpCount: number;
+  /** The largest z of those jumps (0 without any). */
+  senderJumpPeakZ: number;
   /** log10 ETH that new senders typically move (the reference an address without history is judged by). */
   newSenderValueCenter: number;
 }
@@ -126,6 +145,9 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     isUnusualAmount(x, sender, global);
   const valueZ = x !== null && snapshot !== null ? (x - center) / spread : null;
 
+  const freshRecipientShare =
+    ((global?.freshRecipientShare ?? 0) * (global?.recipientCount ?? 0) + 0.1 * 100) /
+    ((global?.recipientCount ?? 0) + 100);
   return {
     available: snapshot !== null,
     applied: snapshot?.applied ?? false,
@@ -143,9 +165,13 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     senderRatePerHour: out.ratePerSecond * 3_600,
     pairNew,
     senderNewRecipientShare: ((sender?.outDistinct ?? 0) + 1) / ((sender?.outCount ?? 0) + 2),
-    freshRecipientShare:
-      ((global?.freshRecipientShare ?? 0) * (global?.recipientCount ?? 0) + 0.1 * 100) /
-      ((global?.recipientCount ?? 0) + 100),
+    freshRecipientShare,
+    newSenderShare:
+      ((global?.newSenderShare ?? 0) * (global?.senderTxCount ?? 0) + CONTEXT_PRIORS.newSenderPriorTransactions) /
+      ((global?.senderTxCount ?? 0) + CONTEXT_PRIORS.newSenderPriorTransactions),
+    senderFreshRecipientShare:
+      ((sender?.outFresh ?? 0) + CONTEXT_PRIORS.freshPriorTransactions * freshRecipientShare) /
+      ((sender?.outCount ?? 0) + CONTEXT_PRIORS.freshPriorTransactions),
     fanOutCount:
       (senderKnown && sender ? decayed(sender.outNewBurst, sender.outLast, ts) : 0) + (pairNew ? 1 : 0),
     fanOutExpected: outNew.expected,
@@ -168,6 +194,8 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     valueCenter: center,
     senderValueCount: own,
     valueZ,
+    senderJumpCount: sender?.jumpCount ?? 0,
+    senderJumpPeakZ: sender?.jumpPeakZ ?? 0,
     newSenderValueCenter: referenceCenter,
   };
 }

@@ -29,6 +29,7 @@ local CLIP_FROM = ${STATE_PARAMETERS.valueClipFrom}
 local CLIP_SPREADS = ${STATE_PARAMETERS.valueClipSpreads}
 local SPREAD_FLOOR = ${STATE_PARAMETERS.valueSpreadFloor}
 local WITHIN_MAX = ${STATE_PARAMETERS.withinSampleMaxCount}
+local JUMP_Z = ${STATE_PARAMETERS.jumpZ}
 local FIELDS = {${ADDRESS_FIELDS.map((field) => `'${field}'`).join(", ")}}
 local MAX_MEMBERS = ${INCIDENT_PARAMETERS.maxMembers}
 local MEMBER_TTL = ${INCIDENT_PARAMETERS.keyTtlSeconds}
@@ -59,8 +60,8 @@ local P = {
   newCount = ${AMOUNT_PRIORS.newSenderPriorCount}, newMean = ${AMOUNT_PRIORS.newSenderPriorMean},
   newSpread = ${AMOUNT_PRIORS.newSenderPriorSpread}, unusualZ = ${UNUSUAL_AMOUNT_Z}
 }
-local function isUnusual(x, s, g)
-  if x == nil or s == nil or s.valueCount < 1 then return false end
+local function amountZ(x, s, g)
+  if x == nil or s == nil or s.valueCount < 1 then return nil end
   local n = g.newSenderCount
   local refCenter = (n * g.newSenderMean + P.newCount * P.newMean) / (n + P.newCount)
   local refVar = (n * g.newSenderVar + P.newCount * P.newSpread * P.newSpread) / (n + P.newCount)
@@ -75,7 +76,11 @@ local function isUnusual(x, s, g)
   local centerVar = 1 / (1 / tau2 + own / sigma2)
   local center = centerVar * (refCenter / tau2 + own * s.valueMean / sigma2)
   local spread = math.max(math.sqrt(sigma2 + centerVar), P.minSpread) + P.inflation
-  return (x - center) / spread >= P.unusualZ
+  return (x - center) / spread
+end
+local function isUnusual(x, s, g)
+  local z = amountZ(x, s, g)
+  return z ~= nil and z >= P.unusualZ
 end
 
 local function empty(ts)
@@ -148,16 +153,36 @@ for i = 0, count - 1 do
     local fanInMember = pairNew == 1 and not isCall
     local unusual = 0
     if fanInMember and isUnusual(x, s, global) then unusual = 1 end
+    local jumpZ = nil
+    if s then jumpZ = amountZ(x, s, global) end
+    local isJump = jumpZ ~= nil and jumpZ >= JUMP_Z
 
     if s then
       local wasNew = s.outCount == 0
       local gap = 0
       if not wasNew then gap = math.max(0, ts - s.outLast) end
+      local t = global.senderTxCount + 1
+      local wasNew01 = 0
+      if wasNew then wasNew01 = 1 end
+      global.newSenderShare = global.newSenderShare + math.max(1 / t, GLOBAL_ALPHA_MIN) * (wasNew01 - global.newSenderShare)
+      global.senderTxCount = t
+      globalChanged = true
       if gap > EPISODE_GAP then
         s.outPeak = math.max(s.outPeak, s.outEpisodePeak)
         s.outNewPeak = math.max(s.outNewPeak, s.outNewEpisodePeak)
         s.outEpisodePeak = 0
         s.outNewEpisodePeak = 0
+      end
+      if s.jumpEpisodeCount > 0 and ts - s.jumpLast > EPISODE_GAP then
+        s.jumpCount = s.jumpCount + s.jumpEpisodeCount
+        s.jumpPeakZ = math.max(s.jumpPeakZ, s.jumpEpisodePeakZ)
+        s.jumpEpisodeCount = 0
+        s.jumpEpisodePeakZ = 0
+      end
+      if isJump then
+        s.jumpEpisodeCount = s.jumpEpisodeCount + 1
+        s.jumpEpisodePeakZ = math.max(s.jumpEpisodePeakZ, jumpZ)
+        s.jumpLast = ts
       end
       local decay = math.exp(-gap / TAU)
       s.outBurst = s.outBurst * decay + 1
@@ -165,9 +190,10 @@ for i = 0, count - 1 do
       s.outNewBurst = s.outNewBurst * decay + pairNew
       s.outNewEpisodePeak = math.max(s.outNewEpisodePeak, s.outNewBurst)
       s.outDistinct = s.outDistinct + pairNew
+      if recipientFresh and r then s.outFresh = s.outFresh + 1 end
       if wasNew then s.outLast = ts else s.outLast = math.max(s.outLast, ts) end
       s.outCount = s.outCount + 1
-      if x then
+      if x and not isJump then
         local seen = s.valueCount
         if seen >= 1 and seen <= WITHIN_MAX then
           local m = global.withinCount + 1

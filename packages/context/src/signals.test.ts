@@ -3,7 +3,13 @@ import type { ContextView } from "./context-view.ts";
 import { incidentReason } from "./incidents.ts";
 import { REASON_CODES } from "./reasons.ts";
 import { applyLabels } from "./screening/label-reasons.ts";
-import { binomialSurprise, contextReasons, countSurprise, normalTailSurprise } from "./signals.ts";
+import {
+  amountSurprise,
+  binomialSurprise,
+  contextReasons,
+  countSurprise,
+  normalTailSurprise,
+} from "./signals.ts";
 import { combineVerdict, modelReason } from "./verdict.ts";
 
 describe("evidence", () => {
@@ -81,6 +87,8 @@ const quiet: ContextView = {
   pairNew: true,
   senderNewRecipientShare: 0.05,
   freshRecipientShare: 0.03,
+  senderFreshRecipientShare: 0.03,
+  newSenderShare: 0.02,
   fanOutCount: 12,
   fanOutExpected: 0.25,
   recipientKnown: false,
@@ -95,8 +103,49 @@ const quiet: ContextView = {
   valueCenter: Math.log10(0.05),
   senderValueCount: 12,
   valueZ: 6,
+  senderJumpCount: 0,
+  senderJumpPeakZ: 0,
   newSenderValueCenter: -1,
 };
+
+describe("amount evidence", () => {
+  const history = { senderJumpCount: 0, senderJumpPeakZ: 0, senderValueCount: 20 };
+  it("is the normal tail for a sender that never jumped", () => {
+    // P(Z ≥ 4) = 3.16712e-5
+    expect(amountSurprise(4, history)).toBeCloseTo(4.49933, 3);
+  });
+  it("is bounded by how often the sender jumped before, up to its largest jump", () => {
+    // 3 jumps over 20 amounts + 10 prior: rate 0.1, so 1 decade; z 4 is within its largest jump (5)
+    expect(amountSurprise(4, { ...history, senderJumpCount: 3, senderJumpPeakZ: 5 })).toBeCloseTo(1, 6);
+    // beyond it by 2 spreads: 1 + −log10 P(Z ≥ 2) = 1 + 1.64302
+    expect(amountSurprise(7, { ...history, senderJumpCount: 3, senderJumpPeakZ: 5 })).toBeCloseTo(2.64302, 3);
+  });
+  const unusual = { ...quiet, valueZ: 2.5, valueLog10Eth: 1, senderKnown: true, pairNew: true };
+  const valueEvidence = (view: ContextView) =>
+    contextReasons(view).find(
+      (r) => r.code === "value_above_sender_history" || r.code === "new_sender_large_value",
+    )?.surprise;
+  it("weighs a never-seen recipient by how often this sender pays one", () => {
+    // P(Z ≥ 2.5) = 0.00620967: 2.20691; an exchange paying brand-new addresses half the time: + 0.30103
+    const exchange = {
+      ...unusual,
+      recipientKnown: false,
+      senderNewRecipientShare: 0.6,
+      senderFreshRecipientShare: 0.5,
+    };
+    expect(valueEvidence(exchange)).toBeCloseTo(2.50794, 3);
+    // a person who does it 3 % of the time: + 1.52288
+    const person = { ...exchange, senderNewRecipientShare: 0.1, senderFreshRecipientShare: 0.03 };
+    expect(valueEvidence(person)).toBeCloseTo(3.72979, 3);
+  });
+  it("weighs an unusual amount from a never-seen sender by how rare new senders are", () => {
+    const newcomer = { ...unusual, senderKnown: false, senderOutCount: 0, newSenderShare: 0.02 };
+    // 2.20691 + −log10 0.02 = 1.69897
+    expect(valueEvidence(newcomer)).toBeCloseTo(3.90588, 3);
+    // an ordinary amount (P(Z ≥ 1) = 0.158655: 0.79952 < 1 decade) gets no such weight
+    expect(valueEvidence({ ...newcomer, valueZ: 1 })).toBeCloseTo(0.79952, 3);
+  });
+});
 
 describe("context reasons", () => {
   it("renders every context reason with its units", () => {
@@ -110,17 +159,17 @@ describe("context reasons", () => {
       recipient_unusual_fan_in:
         "6 of 9 recent payments to this recipient from senders new to it were unusually large for their senders, in about 10 minutes (8 % of such payments are)",
       value_above_sender_history:
-        "value 430× this sender's typical 0.05 ETH (over 12 earlier amounts), to an address never seen before (3 % of transactions do that)",
+        "value 430× this sender's typical 0.05 ETH (over 12 earlier amounts), to an address never seen before (3 % of this sender's transactions do that)",
       first_seen_recipient: "the recipient has never been seen before",
     });
     const fresh = contextReasons({ ...quiet, senderKnown: false, senderOutCount: 0, valueZ: 4 });
     expect(fresh.map((reason) => reason.message)).toContain("first transaction ever seen from this sender");
     expect(fresh.map((reason) => reason.message)).toContain(
-      "a never-seen sender moves 21.5 ETH; new senders typically move 0.1 ETH",
+      "a never-seen sender moves 21.5 ETH; new senders typically move 0.1 ETH (2 % of transactions come from a new sender)",
     );
     const anonymous = contextReasons({ ...quiet, senderIdentified: false, senderKnown: false, valueZ: 4 });
     expect(anonymous.map((reason) => reason.message)).toContain(
-      "a transaction without a sender address moves 21.5 ETH; new senders typically move 0.1 ETH",
+      "a transaction without a sender address moves 21.5 ETH; new senders typically move 0.1 ETH (2 % of transactions come from a new sender)",
     );
     expect(contextReasons({ ...quiet, available: false })).toEqual([
       {

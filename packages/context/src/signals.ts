@@ -65,6 +65,28 @@ export function normalTailSurprise(z: number): number {
   return -(lnErfc - Math.LN2) / LN10;
 }
 
+/**
+ * Weight of the prior against a sender's own record of jumps, in amounts: one jump in its first few amounts
+ * is not yet a habit.
+ */
+export const JUMP_PRIOR_AMOUNTS = 10;
+
+/**
+ * How surprising an amount z spreads above the sender's typical one is. Amounts are heavy-tailed for some
+ * senders (an exchange's hourly top-up, a treasury's monthly payout): a sender that has jumped this far
+ * before, in completed episodes, is judged by how often it does (its jumps over its amounts, with a prior
+ * of JUMP_PRIOR_AMOUNTS), and only the part of z beyond its largest jump counts in full.
+ */
+export function amountSurprise(
+  z: number,
+  view: Pick<ContextView, "senderJumpCount" | "senderJumpPeakZ" | "senderValueCount">,
+): number {
+  const normal = normalTailSurprise(z);
+  if (view.senderJumpCount <= 0) return normal;
+  const jumpRate = view.senderJumpCount / (view.senderValueCount + JUMP_PRIOR_AMOUNTS);
+  return Math.min(normal, -Math.log10(jumpRate) + normalTailSurprise(z - view.senderJumpPeakZ));
+}
+
 const eth = (log10Eth: number) => `${formatQuantity(10 ** log10Eth)} ETH`;
 
 /** Context reasons of one transaction, each with its evidence; informational ones carry surprise 0. */
@@ -147,32 +169,43 @@ export function contextReasons(view: ContextView): Reason[] {
     });
   }
   if (view.valueZ !== null && view.valueLog10Eth !== null) {
-    const valueSurprise = normalTailSurprise(view.valueZ);
+    const valueSurprise = amountSurprise(view.valueZ, view);
     // An unusual amount to someone the sender never paid is the pattern of theft and scams; paying new
     // recipients is itself ordinary for some senders (exchanges) and rare for others, so its weight is
     // this sender's own share of new recipients. Only counted together with an unusual amount.
-    // A recipient nobody has paid before is rarer still: judged by the chain-wide share of such payments.
+    // A recipient nobody has paid before is rarer still for most senders (not for an exchange's
+    // withdrawals): judged by this sender's own share of such payments, shrunk towards the chain's.
+    // A sender never seen before is judged against new senders' amounts, and how rare a new sender is
+    // counts the same way: a fortune from an address that appears from nowhere.
     const noveltySurprise =
-      view.pairNew && valueSurprise >= 1
-        ? Math.max(
-            -Math.log10(view.senderNewRecipientShare),
-            view.recipientKnown ? 0 : -Math.log10(view.freshRecipientShare),
-          )
-        : 0;
+      valueSurprise < 1
+        ? 0
+        : !view.senderKnown
+          ? -Math.log10(view.newSenderShare)
+          : view.pairNew
+            ? Math.max(
+                -Math.log10(view.senderNewRecipientShare),
+                view.recipientKnown ? 0 : -Math.log10(view.senderFreshRecipientShare),
+              )
+            : 0;
     const surprise = valueSurprise + noveltySurprise;
     if (surprise > 0 && view.senderKnown) {
       const ratio = 10 ** (view.valueLog10Eth - view.valueCenter);
       const senderTerm = -Math.log10(view.senderNewRecipientShare);
+      const jumps =
+        view.senderJumpCount > 0
+          ? `; it made ${view.senderJumpCount} such jump${view.senderJumpCount === 1 ? "" : "s"} before`
+          : "";
       const toNew =
         noveltySurprise <= 0
           ? ""
           : noveltySurprise > senderTerm
-            ? `, to an address never seen before (${formatQuantity(100 * view.freshRecipientShare)} % of transactions do that)`
+            ? `, to an address never seen before (${formatQuantity(100 * view.senderFreshRecipientShare)} % of this sender's transactions do that)`
             : `, to a recipient it never paid (${formatQuantity(100 * view.senderNewRecipientShare)} % of its transactions go to new recipients)`;
       reasons.push({
         kind: "context",
         code: "value_above_sender_history",
-        message: `value ${formatQuantity(ratio)}× this sender's typical ${eth(view.valueCenter)} (over ${view.senderValueCount} earlier amount${view.senderValueCount === 1 ? "" : "s"})${toNew}`,
+        message: `value ${formatQuantity(ratio)}× this sender's typical ${eth(view.valueCenter)} (over ${view.senderValueCount} earlier amount${view.senderValueCount === 1 ? "" : "s"}${jumps})${toNew}`,
         surprise,
         data: {
           valueEth: 10 ** view.valueLog10Eth,
@@ -182,18 +215,20 @@ export function contextReasons(view: ContextView): Reason[] {
           historyCount: view.senderValueCount,
           newRecipient: noveltySurprise > 0,
           newRecipientShare: view.senderNewRecipientShare,
+          earlierJumps: view.senderJumpCount,
         },
       });
     } else if (surprise > 0) {
       reasons.push({
         kind: "context",
         code: "new_sender_large_value",
-        message: `${view.senderIdentified ? "a never-seen sender" : "a transaction without a sender address"} moves ${eth(view.valueLog10Eth)}; new senders typically move ${eth(view.newSenderValueCenter)}`,
+        message: `${view.senderIdentified ? "a never-seen sender" : "a transaction without a sender address"} moves ${eth(view.valueLog10Eth)}; new senders typically move ${eth(view.newSenderValueCenter)}${noveltySurprise > 0 ? ` (${formatQuantity(100 * view.newSenderShare)} % of transactions come from a new sender)` : ""}`,
         surprise,
         data: {
           valueEth: 10 ** view.valueLog10Eth,
           typicalNewSenderEth: 10 ** view.newSenderValueCenter,
           zScore: view.valueZ,
+          newSenderShare: view.newSenderShare,
         },
       });
     }

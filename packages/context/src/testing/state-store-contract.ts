@@ -81,17 +81,69 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<Ad
         tx(C, B, 13_040, 0),
         tx(C, B, 13_050, 0),
         tx(C, B, 13_060, 0),
-        tx(C, B, 13_070, 3),
+        tx(C, B, 13_070, 1.2),
         tx(C, A, 13_080, null),
       ]);
       // A's 2nd amount is 1 off its mean 0: residual² 1·1/2 = 0.5; its 3rd is 0.5 off the mean 0.5:
       // 0.25·2/3 = 1/6; B's first amount teaches nothing. Mean of the two (weights 1, then 1/2): 1/3.
       expect(snapshots[4]?.global.withinCount).toBe(2);
       expect(snapshots[4]?.global.withinVar).toBeCloseTo(1 / 3, 12);
-      // C: three zeros (variance 0), then 3 decades up: moved as if 3 × 0.3 = 0.9 off. Mean 0.9/4 = 0.225,
-      // variance (3/4)(0 + 0.81/4) = 0.151875 (unclipped it would be 0.75 and 1.6875).
+      // C: three zeros (variance 0), then 1.2 decades up (z 1.911 < 3, see below: not a jump): moved as if
+      // 3 × 0.3 = 0.9 off. Mean 0.9/4 = 0.225, variance (3/4)(0 + 0.81/4) = 0.151875 (unclipped 0.3, 0.27).
       expect(snapshots[8]?.sender?.valueMean).toBeCloseTo(0.225, 12);
       expect(snapshots[8]?.sender?.valueVar).toBeCloseTo(0.151875, 12);
+    });
+
+    it("keeps a jump out of the amounts, and counts it once its episode has ended", async () => {
+      const store = await fresh();
+      const snapshots = await store.observe([
+        tx(A, B, 15_000, 0),
+        tx(A, B, 15_010, 1),
+        tx(A, B, 15_020, 1),
+        tx(B, C, 15_030, 0),
+        tx(C, B, 15_040, 0),
+        tx(C, B, 15_050, 0),
+        tx(C, B, 15_060, 0),
+        tx(C, B, 15_070, 3),
+        tx(C, B, 15_080, 0),
+        tx(C, B, 16_871, 0),
+        tx(C, B, 16_872, 0),
+      ]);
+      // The chain as in the clipping case above. C's 4th amount by hand (amount-model.ts): new senders'
+      // reference −20/23 ± 20/23, chain within-variance (4·1/6 + 20·0.36)/24 = 0.327778, C's σ² 0.218519,
+      // τ² 0.541787, centre −0.103052, spread 0.681720: z = 4.551801 ≥ 3, a jump.
+      const afterJump = snapshots[8]?.sender;
+      expect(afterJump?.valueCount).toBe(3);
+      expect(afterJump?.valueMean).toBe(0);
+      expect(afterJump?.valueVar).toBe(0);
+      expect(afterJump?.jumpEpisodeCount).toBe(1);
+      expect(afterJump?.jumpEpisodePeakZ).toBeCloseTo(4.551801, 5);
+      expect(afterJump?.jumpLast).toBe(15_070);
+      expect(afterJump?.jumpCount).toBe(0);
+      // 1,801 s after the jump (an episode gap of 1,800 s): the jump becomes part of what C does.
+      const settled = snapshots[10]?.sender;
+      expect(settled?.jumpCount).toBe(1);
+      expect(settled?.jumpPeakZ).toBeCloseTo(4.551801, 5);
+      expect(settled?.jumpEpisodeCount).toBe(0);
+      expect(settled?.jumpEpisodePeakZ).toBe(0);
+    });
+
+    it("counts payments to never-seen addresses per sender, and how often a sender is new", async () => {
+      const store = await fresh();
+      const D = `0x${"d".repeat(40)}`;
+      const snapshots = await store.observe([
+        tx(A, B, 16_000),
+        tx(A, C, 16_010),
+        tx(A, B, 16_020),
+        tx(B, A, 16_030),
+        tx(A, D, 16_040),
+      ]);
+      // A paid B and C when nobody had seen them, then B again.
+      expect(snapshots[4]?.sender?.outFresh).toBe(2);
+      // B was seen as a recipient but had never sent: a new sender. New, old, old, new: 1, 1/2, 1/3, 1/2.
+      expect(snapshots[4]?.global.senderTxCount).toBe(4);
+      expect(snapshots[4]?.global.newSenderShare).toBeCloseTo(0.5, 12);
+      expect(snapshots[4]?.sender?.outCount).toBe(3);
     });
 
     it("counts fan-in payments that are unusually large for their senders", async () => {
