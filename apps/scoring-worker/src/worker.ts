@@ -6,6 +6,7 @@ import {
   createPublisher,
   createStreamAdmin,
   type PartitionLag,
+  type Publisher,
 } from "@chainwatch/kafka";
 import {
   createCacheMetrics,
@@ -51,6 +52,11 @@ export interface ScoringWorkerOptions {
   onFatal?: (error: Error) => void;
   /** Defaults to a registry of its own with process metrics and service="scoring-worker". */
   registry?: Registry;
+  /**
+   * Wraps the results publisher; tests inject broker faults here (a publish that fails while the chunk's
+   * rows are already stored).
+   */
+  wrapPublisher?: (publisher: Pick<Publisher, "publish">) => Pick<Publisher, "publish">;
 }
 
 export interface ScoringWorker extends Component {
@@ -219,7 +225,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
 
       streamWorker = createStreamWorker({
         consumer,
-        publisher,
+        publisher: options.wrapPublisher ? options.wrapPublisher(publisher) : publisher,
         pipeline: createTransactionPipeline({
           scoring: createScoringService({
             models,
@@ -230,8 +236,11 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
             riskThreshold: env.RISK_THRESHOLD,
           }),
           recordScored: repositories.recordScored,
-          // Incidents reach back: earlier verdicts corrected in the store, then published (stream-worker.ts).
-          applyIncidentCorrections: repositories.applyIncidentCorrections,
+          // Incidents reach back: earlier verdicts corrected in the store, then published (stream-worker.ts);
+          // pending until acknowledged, so a worker dying in between republishes them on redelivery.
+          applyIncidentCorrections: (corrections) =>
+            repositories.applyIncidentCorrections(corrections, { pendingPublication: true }),
+          pendingIncidentCorrections: repositories.pendingIncidentCorrections,
           storeRetry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
           afterStore: (stored) =>
             reportContentConflicts(stored.conflicts, { logger, metrics: scoringMetrics }),
@@ -247,6 +256,7 @@ export function createScoringWorker(options: ScoringWorkerOptions): ScoringWorke
         retry: { initialDelayMs: env.RETRY_INITIAL_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS },
         drainTimeoutMs: env.KAFKA_DRAIN_TIMEOUT_MS,
         ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+        acknowledgeCorrections: repositories.acknowledgeIncidentCorrections,
       });
       await streamWorker.start();
       await lagMonitor.start();

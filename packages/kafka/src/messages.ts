@@ -93,7 +93,8 @@ export const ScoreMessageSchema = z.object({
    * Present on a correction: an incident found after this transaction was scored named it (issue #17), and
    * this message's verdict supersedes the earlier one for the same (hash, modelVersion). `source` is the
    * input that triggered it. Consumers that dedupe should key on (hash, modelVersion, correction.incidentId).
-   * Published once, after the stored verdict changed; a worker that dies between the two loses the message
+   * Published at least once, after the stored verdict changed: a worker that dies between the two leaves the
+   * correction pending in the store, and the redelivered trigger publishes it again (docs/model.md)
    * (the stored verdict, which lookups read, is corrected either way).
    */
   correction: z.object({ incidentId: z.string().min(1).max(64), triggerHash: Hash.nullable() }).optional(),

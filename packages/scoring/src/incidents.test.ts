@@ -22,9 +22,9 @@ const SENDER = `0x${"5".repeat(40)}`;
 const hashOf = (n: number) => `0x${n.toString(16).padStart(4, "0")}${"0".repeat(60)}`;
 const recipient = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
 /** An ordinary 0.1 ETH payment from SENDER to a recipient it never paid. */
-const payment = (n: number, timestamp: number) => ({
+const payment = (n: number, timestamp: number, from = SENDER) => ({
   hash: hashOf(n),
-  from: SENDER,
+  from,
   to: recipient(n),
   value: 0.1,
   gas: 21_000,
@@ -100,5 +100,50 @@ describe("incidents through the pipeline (PGlite)", () => {
     // The trigger's batch delivered again (a Kafka redelivery): nothing is corrected a second time.
     await pipeline.process(items(burst.slice(4, 8)));
     expect(corrections.length).toBe(1);
+  });
+
+  it("keeps a correction pending until its publication is acknowledged; a redelivered trigger finds it", async () => {
+    const sender = `0x${"6".repeat(40)}`;
+    const scoring = createScoringService({
+      models: staticModelProvider(loadDefaultModel()),
+      cache: createCache({
+        store: createMemoryStore(),
+        logger: createLogger({ name: "t", level: "silent" }),
+      }),
+      context: createContextScorer({ store: createMemoryStateStore() }),
+    });
+    const pipeline = createTransactionPipeline({
+      scoring,
+      recordScored: repositories.recordScored,
+      applyIncidentCorrections: (corrections) =>
+        repositories.applyIncidentCorrections(corrections, { pendingPublication: true }),
+      pendingIncidentCorrections: repositories.pendingIncidentCorrections,
+    });
+    // The burst of the test above, from another sender: 0x0104…–0x010f…, the trigger 0x010b… in the
+    // second batch names the first batch's four.
+    await pipeline.process(
+      items([
+        payment(0x101, T0, sender),
+        payment(0x102, T0 + DAY, sender),
+        payment(0x103, T0 + 2 * DAY, sender),
+      ]),
+    );
+    const burst = Array.from({ length: 12 }, (_, j) => payment(0x104 + j, T0 + 3 * DAY + 12 * j, sender));
+    await pipeline.process(items(burst.slice(0, 4)));
+    const trigger = await pipeline.process(items(burst.slice(4, 8)));
+    const firstFour = [hashOf(0x104), hashOf(0x105), hashOf(0x106), hashOf(0x107)];
+    expect(trigger.corrected.map((row) => row.hash).sort()).toEqual(firstFour);
+    // The worker died before publishing: the same batch again gives the same corrections back.
+    const redelivered = await pipeline.process(items(burst.slice(4, 8)));
+    expect(redelivered.corrected.map((row) => row.hash).sort()).toEqual(firstFour);
+    expect(redelivered.corrected.map((row) => row.incidentId)).toEqual(Array(4).fill("inc_010b000000000000"));
+    expect(redelivered.corrected.every((row) => row.isAnomaly && !row.wasAnomaly)).toBe(true);
+    expect(redelivered.corrected[0]?.transaction.from).toBe(sender);
+    // Published and acknowledged: a later redelivery finds nothing pending.
+    const acknowledged = await repositories.acknowledgeIncidentCorrections(
+      redelivered.corrected.map(({ hash, modelVersion, incidentId }) => ({ hash, modelVersion, incidentId })),
+    );
+    expect(acknowledged).toBe(4);
+    expect((await pipeline.process(items(burst.slice(4, 8)))).corrected).toEqual([]);
   });
 });

@@ -140,6 +140,12 @@ export interface TransactionPipelineOptions {
    * batch's incidents still mark its own transactions but never reach back.
    */
   applyIncidentCorrections?: (corrections: IncidentCorrection[]) => Promise<CorrectedPrediction[]>;
+  /**
+   * Corrections stored earlier whose publication was never acknowledged, triggered by these hashes (the
+   * store's pendingIncidentCorrections). Given, a batch with redelivered transactions returns them again in
+   * `corrected`: a worker that died between storing a correction and publishing it loses no message.
+   */
+  pendingIncidentCorrections?: (triggerHashes: string[]) => Promise<CorrectedPrediction[]>;
   /** After corrections are durable, with the verdicts they changed (the worker publishes them). */
   onIncidentsCorrected?: (corrected: CorrectedPrediction[]) => void | Promise<void>;
   /** A deferred (predict) batch's corrections failed; they are lost (best effort, like shadow rows). */
@@ -387,6 +393,24 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           ...(processOptions.signal ? { signal: processOptions.signal } : {}),
           ...(processOptions.onStoreRetry ? { onRetry: processOptions.onStoreRetry } : {}),
         });
+      }
+      if (options.pendingIncidentCorrections && "contexts" in scoring && scoring.contexts) {
+        const pending = options.pendingIncidentCorrections;
+        // A redelivered transaction (the state had applied it) may have triggered corrections whose
+        // messages never went out; a first delivery cannot have.
+        const redelivered = [...scoring.contexts.values()]
+          .filter((view) => view.available && !view.applied)
+          .map((view) => view.observation.hash);
+        if (redelivered.length > 0) {
+          const again = await retryWithBackoff(() => pending(redelivered), {
+            ...options.storeRetry,
+            ...(processOptions.signal ? { signal: processOptions.signal } : {}),
+            ...(processOptions.onStoreRetry ? { onRetry: processOptions.onStoreRetry } : {}),
+          });
+          const key = (row: CorrectedPrediction) => `${row.hash}|${row.modelVersion}|${row.incidentId}`;
+          const known = new Set(corrected.map(key));
+          corrected = [...corrected, ...again.filter((row) => !known.has(key(row)))];
+        }
       }
       recordShadows(
         distinctRecords(scored).map((record) => record.transaction),

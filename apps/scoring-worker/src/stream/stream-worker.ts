@@ -11,6 +11,7 @@ import type {
 import type { KafkaConsumerMetrics } from "@chainwatch/metrics";
 import { isScoringFailedError, type PipelineOutcome, type TransactionPipeline } from "@chainwatch/scoring";
 import { type Component, isRetryAbortedError, type Logger, once, sleep } from "@chainwatch/service-kit";
+import type { CorrectionKey } from "@chainwatch/store";
 import pLimit from "p-limit";
 import { decodeChunk } from "./decode-chunk.ts";
 import {
@@ -44,6 +45,12 @@ export interface StreamWorkerOptions {
   commitRetryIntervalMs?: number;
   /** The consumer crashed and will not restart: the process should exit non-zero. */
   onFatal?: (error: Error) => void;
+  /**
+   * The chunk's corrections are on the topics (or refused for good): no longer pending (the store's
+   * acknowledgeIncidentCorrections). Best effort: a failure leaves them pending, and a later redelivery of
+   * their trigger publishes them again, which consumers de-duplicate.
+   */
+  acknowledgeCorrections?: (keys: CorrectionKey[]) => Promise<unknown>;
 }
 
 export interface StreamWorkerStats {
@@ -428,6 +435,20 @@ export function createStreamWorker(options: StreamWorkerOptions): StreamWorker {
     if (skipped.size > 0) {
       counts.skipped += skipped.size;
       metrics?.messagesConsumedTotal.inc({ topic: inputTopic, status: "skipped" }, skipped.size);
+    }
+    if (outcome.corrected.length > 0 && options.acknowledgeCorrections) {
+      const keys = outcome.corrected.map(({ hash, modelVersion, incidentId }) => ({
+        hash,
+        modelVersion,
+        incidentId,
+      }));
+      await options.acknowledgeCorrections(keys).catch((error: unknown) => {
+        metrics?.errorsTotal.inc({ error_type: "store" });
+        logger.warn(
+          { err: error, corrections: keys.length },
+          "published corrections could not be acknowledged; a redelivery may publish them again",
+        );
+      });
     }
     counts.scored += outcome.scored.length;
     counts.deadLettered += deadLetters.length - skipped.size;

@@ -46,6 +46,17 @@ export interface CorrectedPrediction {
 
 export const MAX_INCIDENT_CORRECTIONS = 10_000;
 
+// What a corrected verdict looks like to the caller, from `c` (the corrected rows) and `t` (transactions).
+const CORRECTED_JSON = `SELECT coalesce(json_agg(json_build_object('hash', c.tx_hash, 'incidentId', c.incident_id,
+    'modelVersion', c.model_version, 'contentFingerprint', c.content_fingerprint, 'isAnomaly', c.is_anomaly,
+    'wasAnomaly', c.was_anomaly, 'riskScore', c.risk_score, 'riskLevel', c.risk_level, 'reasons', c.reasons,
+    'anomalyScore', c.anomaly_score, 'severity', c.severity, 'confidence', c.confidence,
+    'explanation', c.explanation, 'features', coalesce(c.features, '{}'::jsonb),
+    'transaction', json_build_object('from', t.from_address, 'to', t.to_address,
+      'valueWei', t.value_wei::text, 'gas', t.gas::text, 'gasPriceWei', t.gas_price_wei::text,
+      'blockNumber', t.block_number, 'timestamp', floor(extract(epoch FROM t.block_timestamp))::bigint))
+    ORDER BY c.tx_hash, c.model_version), '[]'::json) AS corrected`;
+
 // One statement: the served predictions of each named hash take the incident's floor and its reason in
 // front, only while they belong to no incident (incident_id, generated from the reasons, is null), so a
 // redelivered correction is a no-op. Newly flagged ones get their anomaly row (the anomaly list reads
@@ -83,17 +94,16 @@ anomaly_rows AS (
   ON CONFLICT (tx_hash, model_version, content_fingerprint) DO UPDATE SET
     risk_score = EXCLUDED.risk_score, risk_level = EXCLUDED.risk_level, reasons = EXCLUDED.reasons
   RETURNING 1
+),
+pending AS (
+  INSERT INTO incident_corrections_pending (tx_hash, model_version, incident_id, trigger_hash, was_anomaly)
+  SELECT c.tx_hash, c.model_version, c.incident_id, i.reason->'data'->>'triggerHash', c.was_anomaly
+  FROM corrected c JOIN input i ON i.hash = c.tx_hash
+  WHERE $2::bool AND i.reason->'data'->>'triggerHash' IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
 )
-SELECT coalesce(json_agg(json_build_object('hash', c.tx_hash, 'incidentId', c.incident_id,
-    'modelVersion', c.model_version, 'contentFingerprint', c.content_fingerprint, 'isAnomaly', c.is_anomaly,
-    'wasAnomaly', c.was_anomaly, 'riskScore', c.risk_score, 'riskLevel', c.risk_level, 'reasons', c.reasons,
-    'anomalyScore', c.anomaly_score, 'severity', c.severity, 'confidence', c.confidence,
-    'explanation', c.explanation, 'features', coalesce(c.features, '{}'::jsonb),
-    'transaction', json_build_object('from', t.from_address, 'to', t.to_address,
-      'valueWei', t.value_wei::text, 'gas', t.gas::text, 'gasPriceWei', t.gas_price_wei::text,
-      'blockNumber', t.block_number, 'timestamp', floor(extract(epoch FROM t.block_timestamp))::bigint))
-    ORDER BY c.tx_hash, c.model_version), '[]'::json) AS corrected,
-  (SELECT count(*)::int FROM anomaly_rows) AS anomalies
+${CORRECTED_JSON}, (SELECT count(*)::int FROM anomaly_rows) AS anomalies
 FROM corrected c JOIN transactions t ON t.hash = c.tx_hash`;
 
 /**
@@ -103,6 +113,7 @@ FROM corrected c JOIN transactions t ON t.hash = c.tx_hash`;
 export async function applyIncidentCorrections(
   db: Database,
   corrections: readonly IncidentCorrectionInput[],
+  options: ApplyCorrectionsOptions = {},
 ): Promise<CorrectedPrediction[]> {
   if (corrections.length === 0) return [];
   if (corrections.length > MAX_INCIDENT_CORRECTIONS) {
@@ -135,7 +146,81 @@ export async function applyIncidentCorrections(
   });
   const { rows: result } = await db.query<{ corrected: CorrectedPrediction[] | string }>(APPLY_CORRECTIONS, [
     JSON.stringify(rows),
+    options.pendingPublication === true,
   ]);
-  const corrected = result[0]?.corrected ?? [];
-  return typeof corrected === "string" ? (JSON.parse(corrected) as CorrectedPrediction[]) : corrected;
+  return parseCorrected(result[0]?.corrected);
+}
+
+const parseCorrected = (corrected: CorrectedPrediction[] | string | undefined): CorrectedPrediction[] =>
+  typeof corrected === "string" ? (JSON.parse(corrected) as CorrectedPrediction[]) : (corrected ?? []);
+
+export interface ApplyCorrectionsOptions {
+  /**
+   * The caller publishes the corrections after this returns (a Kafka worker): keep each as pending until
+   * acknowledgeIncidentCorrections, so a redelivered trigger finds it again (pendingIncidentCorrections).
+   */
+  pendingPublication?: boolean;
+}
+
+/** One published correction, to acknowledge. */
+export interface CorrectionKey {
+  hash: string;
+  modelVersion: string;
+  incidentId: string;
+}
+
+const PENDING_CORRECTIONS = `
+WITH c AS (
+  SELECT DISTINCT ON (q.tx_hash, q.model_version, q.incident_id)
+    p.tx_hash, p.model_version, p.content_fingerprint, p.is_anomaly, q.was_anomaly, p.risk_score,
+    p.risk_level, p.reasons, p.anomaly_score, p.severity, p.confidence, p.explanation, p.features,
+    q.incident_id
+  FROM incident_corrections_pending q
+  JOIN predictions p ON p.tx_hash = q.tx_hash AND p.model_version = q.model_version AND p.served
+    AND p.incident_id = q.incident_id
+  WHERE q.trigger_hash = ANY($1::text[])
+  ORDER BY q.tx_hash, q.model_version, q.incident_id, p.id DESC
+)
+${CORRECTED_JSON}
+FROM c JOIN transactions t ON t.hash = c.tx_hash`;
+
+/**
+ * Corrections stored with pendingPublication whose publication was never acknowledged, triggered by any
+ * of these hashes: what a worker that died between storing and publishing left behind.
+ */
+export async function pendingIncidentCorrections(
+  db: Database,
+  triggerHashes: readonly string[],
+): Promise<CorrectedPrediction[]> {
+  if (triggerHashes.length === 0) return [];
+  const { rows } = await db.query<{ corrected: CorrectedPrediction[] | string }>(PENDING_CORRECTIONS, [
+    triggerHashes.map((hash) => hash.toLowerCase()),
+  ]);
+  return parseCorrected(rows[0]?.corrected);
+}
+
+/** The corrections are on the topic: no longer pending. Returns how many were. */
+export async function acknowledgeIncidentCorrections(
+  db: Database,
+  keys: readonly CorrectionKey[],
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    `WITH gone AS (
+      DELETE FROM incident_corrections_pending q
+      USING json_to_recordset($1::json) AS k(hash text, model_version text, incident_id text)
+      WHERE q.tx_hash = k.hash AND q.model_version = k.model_version AND q.incident_id = k.incident_id
+      RETURNING 1
+    ) SELECT count(*)::int AS n FROM gone`,
+    [
+      JSON.stringify(
+        keys.map((key) => ({
+          hash: key.hash.toLowerCase(),
+          model_version: key.modelVersion,
+          incident_id: key.incidentId,
+        })),
+      ),
+    ],
+  );
+  return rows[0]?.n ?? 0;
 }

@@ -2,9 +2,13 @@ import type { Database } from "../database.ts";
 import { addressActivity } from "./address-activity.ts";
 import { anomalyStats, listAnomalies, reviewAnomaly } from "./anomalies.ts";
 import {
+  type ApplyCorrectionsOptions,
+  acknowledgeIncidentCorrections,
   applyIncidentCorrections,
   type CorrectedPrediction,
+  type CorrectionKey,
   type IncidentCorrectionInput,
+  pendingIncidentCorrections,
 } from "./incidents.ts";
 import { recentPredictions } from "./predictions.ts";
 import { recordScored } from "./record-scored.ts";
@@ -28,7 +32,14 @@ import type {
 export interface Repositories {
   recordScored(batch: ScoredTransactionRecord[]): Promise<RecordScoredResult>;
   /** Stored verdicts an incident names after the fact; returns those it changed (redeliveries change none). */
-  applyIncidentCorrections(corrections: readonly IncidentCorrectionInput[]): Promise<CorrectedPrediction[]>;
+  applyIncidentCorrections(
+    corrections: readonly IncidentCorrectionInput[],
+    options?: ApplyCorrectionsOptions,
+  ): Promise<CorrectedPrediction[]>;
+  /** Corrections kept pending for publication whose trigger is one of these hashes (a redelivery). */
+  pendingIncidentCorrections(triggerHashes: readonly string[]): Promise<CorrectedPrediction[]>;
+  /** Published: no longer pending. */
+  acknowledgeIncidentCorrections(keys: readonly CorrectionKey[]): Promise<number>;
   getTransaction(hash: string): Promise<TransactionView | null>;
   lookupTransactions(hashes: string[]): Promise<TransactionView[]>;
   /** Content conflicts recorded for a hash, newest first. */
@@ -47,7 +58,9 @@ export interface Repositories {
 export function createRepositories(db: Database): Repositories {
   return {
     recordScored: (batch) => recordScored(db, batch),
-    applyIncidentCorrections: (corrections) => applyIncidentCorrections(db, corrections),
+    applyIncidentCorrections: (corrections, options) => applyIncidentCorrections(db, corrections, options),
+    pendingIncidentCorrections: (triggerHashes) => pendingIncidentCorrections(db, triggerHashes),
+    acknowledgeIncidentCorrections: (keys) => acknowledgeIncidentCorrections(db, keys),
     getTransaction: (hash) => getTransaction(db, hash),
     lookupTransactions: (hashes) => lookupTransactions(db, hashes),
     transactionConflicts: (hash) => transactionConflicts(db, hash),
@@ -64,7 +77,9 @@ export function createRepositories(db: Database): Repositories {
 export { MAX_ADDRESS_ACTIVITY } from "./address-activity.ts";
 export { MAX_ANOMALY_PAGE_SIZE } from "./anomalies.ts";
 export {
+  type ApplyCorrectionsOptions,
   type CorrectedPrediction,
+  type CorrectionKey,
   type IncidentCorrectionInput,
   MAX_INCIDENT_CORRECTIONS,
 } from "./incidents.ts";
