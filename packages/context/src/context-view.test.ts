@@ -68,4 +68,31 @@ describe("the amount a sender is judged against", () => {
     // The chain's share so far, with the 10 % prior worth 100 payments: (0.5 · 2 + 0.1 · 100) / 102.
     expect(views[3]?.unusualShare).toBeCloseTo(11 / 102, 12);
   });
+
+  it("counts a jump episode that ended before this transaction as settled, not the current one", () => {
+    const sender = {
+      ...emptyAddressState(1_000_000),
+      outCount: 25,
+      valueCount: 24,
+      jumpCount: 2,
+      jumpPeakZ: 4,
+      jumpEpisodeCount: 1,
+      jumpEpisodePeakZ: 6,
+      jumpLast: observation.timestamp - 1_800,
+    };
+    const snapshot: ContextSnapshot = {
+      applied: true,
+      sender,
+      recipient: null,
+      pairSeen: false,
+      global: emptyGlobalState(),
+      senderIncident: null,
+      recipientIncident: null,
+    };
+    // 1,800 s after its last jump: still the same episode (the gap must exceed 1,800 s).
+    const during = viewContext(observation, snapshot);
+    expect([during.senderJumpCount, during.senderJumpPeakZ]).toEqual([2, 4]);
+    const after = viewContext({ ...observation, timestamp: observation.timestamp + 1 }, snapshot);
+    expect([after.senderJumpCount, after.senderJumpPeakZ]).toEqual([3, 6]);
+  });
 });

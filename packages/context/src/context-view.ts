@@ -145,6 +145,12 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     isUnusualAmount(x, sender, global);
   const valueZ = x !== null && snapshot !== null ? (x - center) / spread : null;
 
+  // The state settles a jump episode at the sender's next transaction after the gap; this transaction is
+  // that one, so it already judges by the settled count.
+  const jumpEpisodeEnded =
+    sender !== null &&
+    sender.jumpEpisodeCount > 0 &&
+    ts - sender.jumpLast > STATE_PARAMETERS.episodeGapSeconds;
   const freshRecipientShare =
     ((global?.freshRecipientShare ?? 0) * (global?.recipientCount ?? 0) + 0.1 * 100) /
     ((global?.recipientCount ?? 0) + 100);
@@ -167,7 +173,8 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     senderNewRecipientShare: ((sender?.outDistinct ?? 0) + 1) / ((sender?.outCount ?? 0) + 2),
     freshRecipientShare,
     newSenderShare:
-      ((global?.newSenderShare ?? 0) * (global?.senderTxCount ?? 0) + CONTEXT_PRIORS.newSenderPriorTransactions) /
+      ((global?.newSenderShare ?? 0) * (global?.senderTxCount ?? 0) +
+        CONTEXT_PRIORS.newSenderPriorTransactions) /
       ((global?.senderTxCount ?? 0) + CONTEXT_PRIORS.newSenderPriorTransactions),
     senderFreshRecipientShare:
       ((sender?.outFresh ?? 0) + CONTEXT_PRIORS.freshPriorTransactions * freshRecipientShare) /
@@ -194,8 +201,8 @@ export function viewContext(observation: Observation, snapshot: ContextSnapshot 
     valueCenter: center,
     senderValueCount: own,
     valueZ,
-    senderJumpCount: sender?.jumpCount ?? 0,
-    senderJumpPeakZ: sender?.jumpPeakZ ?? 0,
+    senderJumpCount: (sender?.jumpCount ?? 0) + (jumpEpisodeEnded ? (sender?.jumpEpisodeCount ?? 0) : 0),
+    senderJumpPeakZ: Math.max(sender?.jumpPeakZ ?? 0, jumpEpisodeEnded ? (sender?.jumpEpisodePeakZ ?? 0) : 0),
     newSenderValueCenter: referenceCenter,
   };
 }
