@@ -10,6 +10,7 @@ import { reviewLoopMigration } from "./0009-review-loop.ts";
 import { chainFollowerMigration } from "./0010-chain-follower.ts";
 import { incidentsMigration } from "./0011-incidents.ts";
 import { alertOutboxMigration } from "./0012-alert-outbox.ts";
+import { chainMempoolMigration } from "./0013-chain-mempool.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   chainFollowerMigration,
   incidentsMigration,
   alertOutboxMigration,
+  chainMempoolMigration,
 ];
