@@ -96,12 +96,18 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   const seenAt = new Map<number, number>();
   const { mempool } = options;
   let wake: (() => void) | undefined;
+  /** A head pushed while a round ran (it may have read the head just before): the next wait is skipped. */
+  let isWakePending = false;
+  const requestRound = () => {
+    if (wake) wake();
+    else isWakePending = true;
+  };
   const subscriptions = options.subscriptionUrl
     ? createChainSubscriptions({
         url: options.subscriptionUrl,
         logger: options.logger,
         handlers: {
-          newHeads: () => wake?.(),
+          newHeads: requestRound,
           ...(mempool
             ? {
                 newPendingTransactions: (hash: unknown) => {
@@ -115,7 +121,7 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
           mempool?.setPushConnected(isConnected);
           // Either way a round at once: after a reconnect it reads whatever arrived meanwhile (no gap);
           // after a drop it ends the long subscribed wait, so polling takes over at its own interval.
-          wake?.();
+          requestRound();
         },
       })
     : undefined;
@@ -123,6 +129,10 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
 
   /** Sleeps until the next poll, or until a pushed head (or a reconnect) wakes the loop. */
   function nextRound(ms: number): Promise<void> {
+    if (isWakePending) {
+      isWakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
