@@ -4,6 +4,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestGateway, type TestGateway } from "../testing/test-gateway.ts";
 
 const CHAIN_ID = 31_337;
+const SHIPPED_PHISHER = "0x00000000072d54638c2c2a3da3f715360269eea1";
+/** Anvil's first default account (unlocked: eth_sendTransaction needs no signature). */
+const SENDER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 
 async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -41,6 +44,8 @@ describeWithAnvil("embedded gateway in mempool mode over WebSocket (CHAIN_MEMPOO
         CHAIN_MEMPOOL: "true",
         CHAIN_POLL_INTERVAL_MS: "100",
         CHAIN_START_BLOCK: "1",
+        // A transfer to a shipped phishing address is an anomaly whatever the model says.
+        SCREENING_SEED_SHIPPED_LISTS: "true",
         LOG_LEVEL: "warn",
       },
       { database },
@@ -89,5 +94,41 @@ describeWithAnvil("embedded gateway in mempool mode over WebSocket (CHAIN_MEMPOO
     );
     expect(Number(conflicts.rows[0]?.n)).toBe(0);
     expect((await streamChain()).mempool).toMatchObject({ seen: 1, mined: 1 });
+  });
+
+  it("alerts on the pending anomaly, and the mined one neither alerts again nor adds a second anomaly", async () => {
+    const created = await gateway.send("/api/v1/alerts/destinations", {
+      method: "POST",
+      body: { kind: "log", name: "soc log" },
+    });
+    expect(created.status).toBe(201);
+    const count = async (table: string, hash: string) =>
+      Number(
+        (
+          await database.query<{ n: string | number }>(
+            `SELECT count(*) AS n FROM ${table} WHERE tx_hash = $1`,
+            [hash],
+          )
+        ).rows[0]?.n,
+      );
+    const hash = await anvil.rpc<string>("eth_sendTransaction", [
+      { from: SENDER, to: SHIPPED_PHISHER, value: "0x2386f26fc10000", gas: "0x5208" },
+    ]);
+
+    await waitUntil(
+      async () => (await count("alert_outbox", hash)) === 1,
+      "the pending anomaly's alert queued",
+    );
+    const pending = await lookup(hash);
+    expect(pending?.blockNumber).toBeNull();
+    expect(pending?.chain?.status).toBe("pending");
+    expect(await count("anomalies", hash)).toBe(1);
+
+    await anvil.mine(1);
+    await waitUntil(async () => (await lookup(hash))?.chain?.status === "mined", "the mined result");
+    expect((await lookup(hash))?.blockNumber).toBeGreaterThan(0);
+    expect(await count("predictions", hash)).toBe(2);
+    expect(await count("anomalies", hash)).toBe(1);
+    expect(await count("alert_outbox", hash)).toBe(1);
   });
 });
