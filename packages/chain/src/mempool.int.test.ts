@@ -10,7 +10,10 @@ import {
 import { createWalletClient, type Hex, http, parseEther, parseGwei } from "viem";
 import { foundry } from "viem/chains";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
+import { chainEnvFragment } from "./env.ts";
 import { type ChainFollower, createChainFollower } from "./follower.ts";
+import { createChainFollowerFromEnv } from "./from-env.ts";
 import { createMempoolWatcher, type MempoolWatcher } from "./mempool.ts";
 import { createChainRpc } from "./rpc.ts";
 import type { FollowedBlock, PipelineTransaction } from "./rpc-block.ts";
@@ -269,6 +272,41 @@ describeWithAnvil("mempool mode and WebSocket heads against anvil", () => {
       dropped: 1,
       tracked: 0,
     });
+  });
+
+  it("with only a ws:// CHAIN_RPC_URL, makes its calls and gets its heads and pending hashes over that socket", async () => {
+    const { anvil, chainId, send } = await node();
+    const env = z.object(chainEnvFragment({ required: true }).shape).parse({
+      CHAIN_RPC_URL: `ws://127.0.0.1:${anvil.port}`,
+      CHAIN_ID: String(chainId),
+      CHAIN_START_BLOCK: "1",
+      CHAIN_POLL_INTERVAL_MS: "100",
+      // Only pushed heads can make the follower take a block within the waits below.
+      CHAIN_SUBSCRIBED_POLL_INTERVAL_MS: "120000",
+      CHAIN_MEMPOOL: "true",
+    });
+    const seen = recorder();
+    const registry = createMetricsRegistry();
+    const metrics = createChainMetrics(registry);
+    const follower = createChainFollowerFromEnv(env, {
+      state: createChainStateRepository(db),
+      sink: seen.sink,
+      logger,
+      metrics,
+      pending: createPendingTransactionsRepository(db),
+    });
+    followers.push(follower);
+    await follower.start();
+    await waitUntil(() => follower.status().subscription === "connected", "the subscription");
+    const hash = await send(2, 0, "1");
+    await waitUntil(() => seen.pending.some((tx) => tx.hash === hash), "the pushed pending hash");
+    await anvil.mine(1);
+    await waitUntil(processed(follower, 1), "block 1 by push");
+    expect(seen.minedHashes()).toEqual([hash]);
+    expect((await pendingRow(chainId, hash))?.status).toBe("mined");
+    // The calls went through the socket too: no HTTP transport was configured at all.
+    const calls = (await metrics.rpcRequestsTotal.get()).values.map((v) => v.labels.method);
+    expect(calls).toEqual(expect.arrayContaining(["eth_chainId", "eth_blockNumber", "eth_getBlockByNumber"]));
   });
 
   it("follows heads and pending transactions over WebSocket, polls through a disconnect, and misses no block", async () => {
