@@ -166,6 +166,16 @@ describeWithAnvil("mempool mode and WebSocket heads against anvil", () => {
       )
     ).rows[0];
 
+  /** The pending filter reports only what arrives after it exists: wait until it has been polled once. */
+  const filterPolled = (metrics: ChainMetrics) =>
+    waitUntil(
+      async () =>
+        (await metrics.rpcRequestsTotal.get()).values.some(
+          (v) => v.labels.method === "eth_getFilterChanges" && v.value > 0,
+        ),
+      "the pending filter",
+    );
+
   const processed = (follower: ChainFollower, block: number) => () =>
     (follower.status().processedBlock ?? -1) >= block;
 
@@ -176,12 +186,7 @@ describeWithAnvil("mempool mode and WebSocket heads against anvil", () => {
     const metrics = createChainMetrics(registry);
     const { follower } = follow({ chainId, httpUrl: anvil.url, sink: seen.sink, metrics, withMempool: true });
     await follower.start();
-    // The filter only reports what arrives after it exists: wait for the first poll round.
-    await waitUntil(
-      async () =>
-        (await metrics.rpcRequestsTotal.get()).values.some((v) => v.labels.method === "eth_getFilterChanges"),
-      "the pending filter",
-    );
+    await filterPolled(metrics);
 
     const hash = await send(0, 0, "1");
     await waitUntil(() => seen.pending.length === 1, "the pending hand-over");
@@ -221,10 +226,10 @@ describeWithAnvil("mempool mode and WebSocket heads against anvil", () => {
   it("marks a pending transaction replaced when its sender's nonce is mined under another hash", async () => {
     const { anvil, chainId, send } = await node();
     const seen = recorder();
-    const { follower } = follow({ chainId, httpUrl: anvil.url, sink: seen.sink, withMempool: true });
+    const metrics = createChainMetrics(createMetricsRegistry());
+    const { follower } = follow({ chainId, httpUrl: anvil.url, sink: seen.sink, metrics, withMempool: true });
     await follower.start();
-    await waitUntil(() => follower.status().isRunning, "the follower");
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the filter's first poll
+    await filterPolled(metrics);
 
     const original = await send(1, 0, "1", "0.1");
     await waitUntil(() => seen.pending.some((tx) => tx.hash === original), "the original pending");
@@ -247,16 +252,17 @@ describeWithAnvil("mempool mode and WebSocket heads against anvil", () => {
   it("marks a pending transaction dropped when no block includes it in time", async () => {
     const { anvil, chainId, send } = await node();
     const seen = recorder();
+    const metrics = createChainMetrics(createMetricsRegistry());
     const { follower } = follow({
       chainId,
       httpUrl: anvil.url,
       sink: seen.sink,
+      metrics,
       withMempool: true,
       dropAfterMs: 1_000,
     });
     await follower.start();
-    await waitUntil(() => follower.status().isRunning, "the follower");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await filterPolled(metrics);
 
     const hash = await send(2, 0, "1");
     await waitUntil(() => seen.pending.length === 1, "the pending hand-over");
