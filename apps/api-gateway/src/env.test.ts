@@ -87,6 +87,29 @@ describe("gateway env", () => {
       CHAIN_POLL_INTERVAL_MS: 1_000,
     });
     expect(loadEnv({}).CHAIN_START_BLOCK).toBe("head");
-    expect(() => loadEnv({ CHAIN_RPC_URL: "ws://127.0.0.1:8546", CHAIN_ID: "1" })).toThrow(ConfigError);
+    expect(() => loadEnv({ CHAIN_RPC_URL: "ftp://127.0.0.1:8546", CHAIN_ID: "1" })).toThrow(ConfigError);
+  });
+
+  it("takes a WebSocket node for subscriptions, and mempool mode off unless asked for", () => {
+    expect(loadEnv({ CHAIN_RPC_URL: "ws://127.0.0.1:8546", CHAIN_ID: "1" }).CHAIN_RPC_URL).toEqual([
+      "ws://127.0.0.1:8546",
+    ]);
+    const env = loadEnv({
+      CHAIN_RPC_URL: "https://rpc.example",
+      CHAIN_WS_URL: "wss://rpc.example/ws",
+      CHAIN_ID: "1",
+      CHAIN_MEMPOOL: "true",
+      CHAIN_MEMPOOL_MAX_PENDING: "500",
+    });
+    expect(env).toMatchObject({
+      CHAIN_WS_URL: "wss://rpc.example/ws",
+      CHAIN_MEMPOOL: true,
+      CHAIN_MEMPOOL_MAX_PENDING: 500,
+      CHAIN_MEMPOOL_DROP_AFTER_SECONDS: 600,
+      CHAIN_SUBSCRIBED_POLL_INTERVAL_MS: 30_000,
+    });
+    expect(loadEnv({}).CHAIN_MEMPOOL).toBe(false);
+    expect(() => loadEnv({ CHAIN_WS_URL: "http://127.0.0.1:8545" })).toThrow(ConfigError);
+    expect(() => loadEnv({ CHAIN_MEMPOOL: "maybe" })).toThrow(ConfigError);
   });
 });

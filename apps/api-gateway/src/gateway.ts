@@ -18,6 +18,7 @@ import {
   openRegistryModelsFromEnv,
   type RegistryModelProvider,
   reportContentConflicts,
+  type ScoredItem,
   servingRoles,
 } from "@chainwatch/scoring";
 import { type Component, createHealthServer, createLifecycle, type Logger } from "@chainwatch/service-kit";
@@ -208,14 +209,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
   const httpMetrics = createHttpMetrics(registry);
-  const chainFollow = await createEmbeddedChainFollow({
-    env,
-    logger,
-    registry,
-    database,
-    pipeline,
-    onRetracted: () => queryCache.invalidate(),
-  });
   const alerting = createAlerting({
     database,
     env,
@@ -226,21 +219,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Embedded mode delivers alerts in process (the same dispatcher as apps/alert-dispatcher); in Kafka mode
   // the dispatchers consume the anomalies topic and this process only serves the alerts API.
   const isEmbedded = parseBrokerList(env.KAFKA_BROKERS ?? "").length === 0;
+  const alertScored = async (scored: readonly ScoredItem<number>[]) => {
+    const alerts = alertsOfScored(scored, alerting.linkBaseUrl);
+    if (alerts.length === 0) return;
+    const routed = await alerting.router.route(alerts);
+    if (routed.queued > 0) alerting.dispatcher.notify();
+  };
+  const chainFollow = await createEmbeddedChainFollow({
+    env,
+    logger,
+    registry,
+    database,
+    pipeline,
+    onRetracted: () => queryCache.invalidate(),
+    ...(isEmbedded ? { afterScored: alertScored } : {}),
+  });
   const streaming = await createStreaming({
     env,
     logger,
     registry,
     pipeline,
-    ...(isEmbedded
-      ? {
-          afterScored: async (scored) => {
-            const alerts = alertsOfScored(scored, alerting.linkBaseUrl);
-            if (alerts.length === 0) return;
-            const routed = await alerting.router.route(alerts);
-            if (routed.queued > 0) alerting.dispatcher.notify();
-          },
-        }
-      : {}),
+    ...(isEmbedded ? { afterScored: alertScored } : {}),
     ...(chainFollow ? { chainStatus: chainFollow.status } : {}),
   });
 

@@ -112,6 +112,86 @@ await describeWithServices("chain-follower app in Kafka mode", ["kafka", "postgr
       }
     });
 
+    it("in mempool mode over WebSocket publishes a transaction while pending, then mined, in that order on its sender's partition", async () => {
+      const anvil = await startAnvil({ chainId: CHAIN_ID, noMining: true });
+      const transactionsTopic = uniqueName("cw_chain_tx");
+      const healthPort = await freePort();
+      const app = spawnService(mainPath, {
+        CHAIN_RPC_URL: anvil.url,
+        CHAIN_WS_URL: `ws://127.0.0.1:${anvil.port}`,
+        CHAIN_MEMPOOL: "true",
+        CHAIN_ID: String(CHAIN_ID),
+        CHAIN_POLL_INTERVAL_MS: "100",
+        CHAIN_START_BLOCK: "1",
+        KAFKA_BROKERS: serviceUrls.kafkaBrokers.join(","),
+        KAFKA_TOPIC_TRANSACTIONS: transactionsTopic,
+        KAFKA_TOPIC_RETRACTIONS: uniqueName("cw_chain_retract"),
+        KAFKA_TOPIC_PARTITIONS: "3",
+        DATABASE_URL: serviceUrls.databaseUrl,
+        DATABASE_SCHEMA: uniqueName("cw_follower").toLowerCase(),
+        HEALTH_PORT: String(healthPort),
+        HEALTH_HOST: "127.0.0.1",
+      });
+      const kafka = createKafkaClient({
+        brokers: serviceUrls.kafkaBrokers,
+        clientId: "chain-follower-int",
+        logger,
+      });
+      const consumer = kafka.consumer({ groupId: uniqueName("cw_chain_reader") });
+      const received: { key: string; partition: number; offset: bigint; value: unknown }[] = [];
+      const health = async () =>
+        (await (await fetch(`http://127.0.0.1:${healthPort}/health`)).json()) as Record<string, unknown>;
+      try {
+        await waitForHttp(`http://127.0.0.1:${healthPort}/health/ready`, { service: app, timeoutMs: 60_000 });
+        await consumer.connect();
+        await consumer.subscribe({ topics: [transactionsTopic], fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            received.push({
+              key: message.key?.toString("utf8") ?? "",
+              partition,
+              offset: BigInt(message.offset),
+              value: JSON.parse(message.value?.toString("utf8") ?? "null"),
+            });
+          },
+        });
+        let status: Record<string, unknown> = {};
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline && status.subscription !== "connected") {
+          status = await health();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(status.subscription).toBe("connected");
+
+        const wallet = createTestWallet(anvil.url, CHAIN_ID);
+        const hash = await wallet.eip1559(1, "0.3");
+        await waitUntil(() => received.length === 1, "the pending input");
+        await anvil.mine(1);
+        await waitUntil(() => received.length === 2, "the mined input");
+
+        const [pending, mined] = received;
+        expect(TransactionMessageSchema.parse(pending?.value).transaction).toMatchObject({
+          hash,
+          status: "pending",
+          blockNumber: null,
+          from: wallet.address(1),
+        });
+        expect(TransactionMessageSchema.parse(mined?.value).transaction).toMatchObject({
+          hash,
+          blockNumber: "0x1",
+        });
+        expect([pending?.key, mined?.key]).toEqual([wallet.address(1), wallet.address(1)]);
+        expect(mined?.partition).toBe(pending?.partition);
+        expect((mined?.offset ?? 0n) > (pending?.offset ?? 0n)).toBe(true);
+        expect((await health()).mempool).toMatchObject({ seen: 1, mined: 1, replaced: 0, dropped: 0 });
+        expect(await app.stop()).toBe(0);
+      } finally {
+        await consumer.disconnect().catch(() => {});
+        await app.stop();
+        await anvil.stop();
+      }
+    });
+
     it("refuses to start against a node of another chain, saying which", async () => {
       const anvil = await startAnvil({ chainId: 5, noMining: true });
       try {

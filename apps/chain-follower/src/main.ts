@@ -8,7 +8,12 @@ import {
   createShutdownRegistry,
   loadEnvOrExit,
 } from "@chainwatch/service-kit";
-import { createChainStateRepository, openPostgresFromEnv, runMigrations } from "@chainwatch/store";
+import {
+  createChainStateRepository,
+  createPendingTransactionsRepository,
+  openPostgresFromEnv,
+  runMigrations,
+} from "@chainwatch/store";
 import { loadEnv } from "./env.ts";
 
 const env = loadEnvOrExit("chain-follower", () => loadEnv());
@@ -48,6 +53,7 @@ try {
     }),
     logger,
     metrics: createChainMetrics(registry),
+    pending: createPendingTransactionsRepository(database),
   });
   lifecycle.add(
     "health server",
@@ -61,7 +67,15 @@ try {
   );
   lifecycle.add("follower", follower);
   await lifecycle.start();
-  logger.info({ chainId: env.CHAIN_ID, confirmations: env.CONFIRMATIONS }, "following the chain");
+  logger.info(
+    {
+      chainId: env.CHAIN_ID,
+      confirmations: env.CONFIRMATIONS,
+      subscription: follower.status().subscription,
+      isMempool: env.CHAIN_MEMPOOL,
+    },
+    "following the chain",
+  );
 } catch (error) {
   // A wrong CHAIN_ID or an unreachable RPC URL ends here, with its own message.
   logger.fatal({ err: error }, "chain follower failed to start");

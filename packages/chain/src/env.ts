@@ -1,4 +1,4 @@
-import { envFragment } from "@chainwatch/service-kit";
+import { envBoolean, envFragment } from "@chainwatch/service-kit";
 import { z } from "zod";
 
 const rpcUrlList = z
@@ -9,7 +9,7 @@ const rpcUrlList = z
       .map((url) => url.trim())
       .filter((url) => url.length > 0),
   )
-  .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })).min(1));
+  .pipe(z.array(z.url({ protocol: /^(https?|wss?)$/, error: "must be an http(s) or ws(s) URL" })).min(1));
 
 const chainSettings = {
   CHAIN_ID: z.coerce.number().int().positive().optional().meta({
@@ -61,6 +61,46 @@ const chainSettings = {
     .describe(
       "Without a checkpoint: the first block to follow, or head (from now on). A checkpoint always wins.",
     ),
+  CHAIN_WS_URL: z
+    .url({ protocol: /^wss?$/, error: "must be a ws(s) URL" })
+    .optional()
+    .meta({
+      description:
+        "WebSocket URL of the node for eth_subscribe (new heads; pending transactions in mempool mode), when CHAIN_RPC_URL is HTTP. Unset: the first ws(s) URL of CHAIN_RPC_URL, else polling only.",
+      example: "ws://127.0.0.1:8545",
+    }),
+  CHAIN_SUBSCRIBED_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(30_000)
+    .describe(
+      "Safety poll while the WebSocket subscription is open (heads wake the follower at once); CHAIN_POLL_INTERVAL_MS applies while it is down.",
+    ),
+  CHAIN_MEMPOOL: envBoolean
+    .default(false)
+    .describe(
+      "Mempool mode: score transactions the node announces as pending (status pending, alerts before the block), then reconcile them as mined, replaced or dropped. Needs a node that serves pending transactions (eth_subscribe newPendingTransactions or eth_newPendingTransactionFilter).",
+    ),
+  CHAIN_MEMPOOL_MAX_PENDING: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(10_000)
+    .describe(
+      "Pending transactions tracked in memory at once (~200 bytes each); announcements beyond it are scored only once mined (chain_mempool_skipped_total{reason=full}).",
+    ),
+  CHAIN_MEMPOOL_DROP_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(600)
+    .describe(
+      "A pending transaction in no processed block this long after it was seen is marked dropped (a later block may still mark it mined).",
+    ),
   CHAIN_PREFETCH_BLOCKS: z.coerce
     .number()
     .int()
@@ -78,7 +118,7 @@ const chainSettings = {
  */
 export function chainEnvFragment(options: { required: true } | { whenUnset: string }) {
   const description =
-    "JSON-RPC HTTP URL of the chain's node; several, comma-separated, fail over in order (http://127.0.0.1:8545,https://backup.example).";
+    "JSON-RPC URL of the chain's node, http(s) or ws(s); several, comma-separated, fail over in order (http://127.0.0.1:8545,https://backup.example).";
   return envFragment(
     "whenUnset" in options ? `Chain follower. Unset CHAIN_RPC_URL → ${options.whenUnset}` : "Chain follower",
     {
@@ -102,6 +142,11 @@ export interface ChainEnv {
   CHAIN_REORG_WINDOW_BLOCKS: number;
   CHAIN_START_BLOCK: "head" | number;
   CHAIN_PREFETCH_BLOCKS: number;
+  CHAIN_WS_URL?: string | undefined;
+  CHAIN_SUBSCRIBED_POLL_INTERVAL_MS: number;
+  CHAIN_MEMPOOL: boolean;
+  CHAIN_MEMPOOL_MAX_PENDING: number;
+  CHAIN_MEMPOOL_DROP_AFTER_SECONDS: number;
 }
 
 /** CHAIN_ID is required once a chain is followed; the refinement both apps apply. */

@@ -2,9 +2,11 @@ import { type ChainMetrics, reorgDepthLabel } from "@chainwatch/metrics";
 import { type Component, isRetryAbortedError, type Logger, once, sleep } from "@chainwatch/service-kit";
 import type { ChainBlockRef, ChainCheckpoint, ChainStateRepository } from "@chainwatch/store";
 import { ReorgTooDeepError } from "./errors.ts";
+import type { MempoolStatus, MempoolWatcher } from "./mempool.ts";
 import { type ChainRpc, checkChainId } from "./rpc.ts";
 import { type FollowedBlock, type RawRpcBlock, toFollowedBlock } from "./rpc-block.ts";
 import type { ChainSink } from "./sinks.ts";
+import { createChainSubscriptions } from "./ws-subscriptions.ts";
 
 /** The store methods the follower uses (PGlite or PostgreSQL through @chainwatch/store, or a test twin). */
 export type ChainState = Pick<
@@ -31,6 +33,15 @@ export interface ChainFollowerOptions {
   prefetchBlocks?: number;
   /** Wait between failed rounds (the sink or the store failing); doubles up to 30 s. */
   failureBackoffMs?: number;
+  /**
+   * A ws(s):// URL: new heads (and pending hashes in mempool mode) are pushed over eth_subscribe and wake
+   * the follower at once; the rounds, checkpoints and reorg handling are the same as when polling.
+   */
+  subscriptionUrl?: string;
+  /** Safety poll while the subscription is open (a socket can stall silently); `pollIntervalMs` otherwise. */
+  subscribedPollIntervalMs?: number;
+  /** Mempool mode: started and stopped with the follower; every processed block reconciles it. */
+  mempool?: MempoolWatcher;
 }
 
 export interface ChainFollowerStatus {
@@ -45,6 +56,10 @@ export interface ChainFollowerStatus {
   reorgs: number;
   lastReorgDepth: number | null;
   lastError: string | null;
+  /** off: polling only (HTTP); connected: heads pushed over WebSocket; disconnected: polling until it is back. */
+  subscription: "off" | "connected" | "disconnected";
+  /** Mempool mode's counts; null when it is off. */
+  mempool: MempoolStatus | null;
 }
 
 export interface ChainFollower extends Component {
@@ -79,6 +94,57 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
   let running: Promise<void> | undefined;
   let idleWaiters: (() => void)[] = [];
   const seenAt = new Map<number, number>();
+  const { mempool } = options;
+  let wake: (() => void) | undefined;
+  /** A head pushed while a round ran (it may have read the head just before): the next wait is skipped. */
+  let isWakePending = false;
+  const requestRound = () => {
+    if (wake) wake();
+    else isWakePending = true;
+  };
+  const subscriptions = options.subscriptionUrl
+    ? createChainSubscriptions({
+        url: options.subscriptionUrl,
+        logger: options.logger,
+        handlers: {
+          newHeads: requestRound,
+          ...(mempool
+            ? {
+                newPendingTransactions: (hash: unknown) => {
+                  if (typeof hash === "string") mempool.announce([hash]);
+                },
+              }
+            : {}),
+        },
+        onConnectionChange: (isConnected) => {
+          metrics?.subscriptionConnected.set(labels, isConnected ? 1 : 0);
+          mempool?.setPushConnected(isConnected);
+          // Either way a round at once: after a reconnect it reads whatever arrived meanwhile (no gap);
+          // after a drop it ends the long subscribed wait, so polling takes over at its own interval.
+          requestRound();
+        },
+      })
+    : undefined;
+  const subscribedPollIntervalMs = options.subscribedPollIntervalMs ?? 30_000;
+
+  /** Sleeps until the next poll, or until a pushed head (or a reconnect) wakes the loop. */
+  function nextRound(ms: number): Promise<void> {
+    if (isWakePending) {
+      isWakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        abort.signal.removeEventListener("abort", done);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort.signal.addEventListener("abort", done, { once: true });
+      wake = done;
+    });
+  }
 
   const tip = () => window.at(-1);
 
@@ -113,7 +179,12 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
     const block = toFollowedBlock(raw, chainId, seenAt.get(number) ?? performance.now());
     const current = tip();
     if (current && block.parentHash !== current.hash) return false;
-    await sink.deliver(block);
+    const handOver = async () => {
+      await sink.deliver(block);
+      // Before the checkpoint: a crash repeats the block and the reconciliation, which is idempotent.
+      await mempool?.reconcile(block);
+    };
+    await (mempool ? mempool.exclusive(handOver) : handOver());
     const ref = {
       number: block.number,
       hash: block.hash,
@@ -208,19 +279,26 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
         log.error({ err: error, failures }, "follow round failed; retrying");
       }
       const backoff = Math.min(30_000, (options.failureBackoffMs ?? 1_000) * 2 ** Math.max(0, failures - 1));
-      await sleep(failures > 0 ? backoff : pollIntervalMs, abort.signal);
+      if (failures > 0) await sleep(backoff, abort.signal);
+      else await nextRound(subscriptions?.isConnected() ? subscribedPollIntervalMs : pollIntervalMs);
     }
   }
 
   return {
     async start() {
       await checkChainId(rpc, chainId);
+      if (subscriptions) metrics?.subscriptionConnected.set(labels, 0);
+      subscriptions?.start();
+      await mempool?.start();
       running = loop();
       running.catch((error: unknown) => log.fatal({ err: error }, "chain follower stopped unexpectedly"));
     },
     stop: once(async () => {
       abort.abort();
+      subscriptions?.stop();
+      const mempoolStopped = mempool?.stop();
       rpc.close();
+      await mempoolStopped;
       await running?.catch(() => {});
       for (const resolve of idleWaiters) resolve();
     }),
@@ -238,6 +316,8 @@ export function createChainFollower(options: ChainFollowerOptions): ChainFollowe
         reorgs,
         lastReorgDepth,
         lastError,
+        subscription: subscriptions ? (subscriptions.isConnected() ? "connected" : "disconnected") : "off",
+        mempool: mempool?.status() ?? null,
       };
     },
   };

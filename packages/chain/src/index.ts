@@ -18,6 +18,13 @@ export {
 } from "./follower.ts";
 export { createChainFollowerFromEnv, createChainRpcFromEnv } from "./from-env.ts";
 export {
+  createMempoolWatcher,
+  type MempoolStatus,
+  type MempoolWatcher,
+  type MempoolWatcherOptions,
+  type PendingState,
+} from "./mempool.ts";
+export {
   type ChainRpc,
   type ChainRpcOptions,
   checkChainId,
@@ -32,6 +39,7 @@ export {
   type RawRpcBlock,
   type RawRpcTransaction,
   toFollowedBlock,
+  toPendingTransaction,
   toPipelineTransaction,
 } from "./rpc-block.ts";
 export {
@@ -42,3 +50,10 @@ export {
   createKafkaSink,
   type SinkPublisher,
 } from "./sinks.ts";
+export {
+  type ChainSubscriptions,
+  type ChainSubscriptionsOptions,
+  createChainSubscriptions,
+  isWebSocketUrl,
+  type SubscriptionTopic,
+} from "./ws-subscriptions.ts";

@@ -1,7 +1,12 @@
 import { safeNormalizeTransaction } from "@chainwatch/model";
 import { describe, expect, it } from "vitest";
 import { isPermanentRpcError, rpcErrorType } from "./rpc.ts";
-import { type RawRpcBlock, type RawRpcTransaction, toFollowedBlock } from "./rpc-block.ts";
+import {
+  type RawRpcBlock,
+  type RawRpcTransaction,
+  toFollowedBlock,
+  toPendingTransaction,
+} from "./rpc-block.ts";
 
 const hash = (digit: string) => `0x${digit.repeat(64)}`;
 const SENDER = "0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266";
@@ -136,5 +141,41 @@ describe("RPC failures", () => {
     expect(isPermanentRpcError({ code: -32601 })).toBe(true);
     expect(isPermanentRpcError({ name: "HttpRequestError", status: 429 })).toBe(false);
     expect(isPermanentRpcError({ code: -32000 })).toBe(false);
+  });
+});
+
+describe("toPendingTransaction", () => {
+  const pending: RawRpcTransaction = {
+    ...eip1559,
+    blockNumber: null,
+    blockHash: null,
+    transactionIndex: null,
+    gasPrice: "0xb2d05e00",
+  };
+
+  it("keeps the signed content, marks it pending, and carries no block, block hash, index or time", () => {
+    const tx = toPendingTransaction(pending, 1);
+    expect(tx).toEqual({
+      hash: hash("c"),
+      from: SENDER.toLowerCase(),
+      to: "0x000000000000000000000000000000000000beef",
+      value: "0xde0b6b3a7640000",
+      gas: "0x5208",
+      gasPrice: "0xb2d05e00",
+      maxFeePerGas: "0xb2d05e00",
+      maxPriorityFeePerGas: "0x3b9aca00",
+      nonce: "0x7",
+      input: "0x",
+      type: "0x2",
+      chainId: "0x1",
+      blockNumber: null,
+      status: "pending",
+    });
+    const normalized = safeNormalizeTransaction(tx);
+    expect(normalized.ok && [normalized.value.blockNumber, normalized.value.timestamp]).toEqual([null, null]);
+  });
+
+  it("gives the same content however often the node announces it", () => {
+    expect(toPendingTransaction(pending, 1)).toEqual(toPendingTransaction({ ...pending }, 1));
   });
 });

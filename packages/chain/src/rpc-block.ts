@@ -109,3 +109,26 @@ export function toFollowedBlock(block: RawRpcBlock, chainId: number, seenAtMs: n
     seenAtMs,
   };
 }
+
+/**
+ * A pending transaction (no block yet) in the pipeline's input shape, marked `status: "pending"`: no
+ * block number, hash or time, so its content (and fingerprint) is the same however often the node
+ * announces it, and the mined content that later replaces it differs only in the block (see the store's
+ * "mined after pending" rule).
+ */
+export function toPendingTransaction(tx: RawRpcTransaction, chainId: number): PipelineTransaction {
+  const out: Record<string, unknown> = {};
+  for (const field of KEPT_FIELDS) {
+    const value = tx[field];
+    if (value !== undefined) out[field] = value;
+  }
+  out.hash = tx.hash.toLowerCase();
+  out.from = tx.from.toLowerCase();
+  if (typeof tx.to === "string") out.to = tx.to.toLowerCase();
+  out.chainId ??= numberToHex(chainId);
+  out.blockNumber = null;
+  delete out.blockHash;
+  delete out.transactionIndex;
+  out.status = "pending";
+  return out as PipelineTransaction;
+}

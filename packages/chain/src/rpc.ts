@@ -1,8 +1,9 @@
 import type { ChainMetrics } from "@chainwatch/metrics";
 import { type Logger, retryWithBackoff, sleep } from "@chainwatch/service-kit";
-import { createPublicClient, fallback, http, numberToHex, type Transport } from "viem";
+import { createPublicClient, fallback, http, numberToHex, type Transport, webSocket } from "viem";
 import { ChainIdMismatchError, ChainUnreachableError } from "./errors.ts";
-import type { RawRpcBlock } from "./rpc-block.ts";
+import type { RawRpcBlock, RawRpcTransaction } from "./rpc-block.ts";
+import { isWebSocketUrl } from "./ws-subscriptions.ts";
 
 /** The JSON-RPC calls the follower makes; every call is retried with backoff until it works or is aborted. */
 export interface ChainRpc {
@@ -15,6 +16,12 @@ export interface ChainRpc {
   blockHeader(
     number: number,
   ): Promise<Pick<RawRpcBlock, "number" | "hash" | "parentHash" | "timestamp"> | null>;
+  /** A transaction by hash (pending or mined); null when the node does not know it. A few attempts only. */
+  transaction(hash: string): Promise<RawRpcTransaction | null>;
+  /** eth_newPendingTransactionFilter: a filter id to poll (HTTP mempool mode). A few attempts only. */
+  newPendingTransactionFilter(): Promise<string>;
+  /** eth_getFilterChanges once, no retry: a lost filter (node restart) must be recreated by the caller. */
+  filterChanges(filterId: string): Promise<string[]>;
   /** Ends every retry in progress (they reject with RetryAbortedError); an HTTP request in flight ends by its timeout. */
   close(): void;
 }
@@ -90,8 +97,11 @@ function createPacer(maxPerSecond: number | undefined, signal?: AbortSignal) {
  * outage waits with backoff instead of failing the follower.
  */
 export function createChainRpc(options: ChainRpcOptions): ChainRpc {
+  // A ws(s) URL carries the calls too (no batching over a socket; viem reconnects it between calls).
   const transports: Transport[] = options.urls.map((url) =>
-    http(url, { timeout: options.timeoutMs, retryCount: 0, batch: { wait: 0, batchSize: 100 } }),
+    isWebSocketUrl(url)
+      ? webSocket(url, { timeout: options.timeoutMs, retryCount: 0 })
+      : http(url, { timeout: options.timeoutMs, retryCount: 0, batch: { wait: 0, batchSize: 100 } }),
   );
   const [only] = transports;
   if (!only) throw new Error("at least one RPC URL is needed");
@@ -144,6 +154,9 @@ export function createChainRpc(options: ChainRpcOptions): ChainRpc {
     blockNumber: async () => Number(BigInt(await call<string>("eth_blockNumber", []))),
     block: (number) => call<RawRpcBlock | null>("eth_getBlockByNumber", [numberToHex(number), true]),
     blockHeader: (number) => call<RawRpcBlock | null>("eth_getBlockByNumber", [numberToHex(number), false]),
+    transaction: (hash) => call<RawRpcTransaction | null>("eth_getTransactionByHash", [hash], 3),
+    newPendingTransactionFilter: () => call<string>("eth_newPendingTransactionFilter", [], 2),
+    filterChanges: (filterId) => call<string[]>("eth_getFilterChanges", [filterId], 1),
     close: () => closed.abort(),
   };
 }

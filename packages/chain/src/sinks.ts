@@ -6,7 +6,7 @@ import {
   type TransactionMessage,
 } from "@chainwatch/kafka/formats";
 import type { ChainBlockRef, ChainCheckpoint } from "@chainwatch/store";
-import type { FollowedBlock } from "./rpc-block.ts";
+import type { FollowedBlock, PipelineTransaction } from "./rpc-block.ts";
 
 export interface ChainRetraction {
   chainId: number;
@@ -26,18 +26,27 @@ export interface ChainRetraction {
 export interface ChainSink {
   deliver(block: FollowedBlock): Promise<void>;
   retract(retraction: ChainRetraction): Promise<void>;
+  /**
+   * Mempool mode: transactions announced as pending (`status: "pending"`, no block), scored like any
+   * input so an alert can fire before the block. Best effort: a rejection is logged and counted, not
+   * retried (the transaction is scored anyway once mined).
+   */
+  deliverPending?(transactions: PipelineTransaction[]): Promise<void>;
 }
 
 /** In process (the gateway's embedded mode): the callbacks score and store before resolving. */
 export function createCallbackSink(callbacks: {
   onBlock: (block: FollowedBlock) => Promise<void>;
   onRetract?: (retraction: ChainRetraction) => Promise<void>;
+  onPending?: (transactions: PipelineTransaction[]) => Promise<void>;
 }): ChainSink {
+  const { onPending } = callbacks;
   return {
     deliver: (block) => callbacks.onBlock(block),
     retract: async (retraction) => {
       await callbacks.onRetract?.(retraction);
     },
+    ...(onPending ? { deliverPending: (transactions) => onPending(transactions) } : {}),
   };
 }
 
@@ -60,20 +69,28 @@ export function createKafkaSink(options: {
   now?: () => Date;
 }): ChainSink {
   const now = options.now ?? (() => new Date());
+  async function publishTransactions(transactions: PipelineTransaction[]) {
+    if (transactions.length === 0) return;
+    const publishedAt = now().toISOString();
+    const messages = transactions.map((transaction) => {
+      const message: TransactionMessage = {
+        schemaVersion: MESSAGE_SCHEMA_VERSION,
+        transaction,
+        source: CHAIN_FOLLOWER_SOURCE,
+        publishedAt,
+      };
+      return { key: inputMessageKey(transaction), value: encodeMessage(message) };
+    });
+    await options.publisher.publish([{ topic: options.transactionsTopic, messages }]);
+  }
   return {
     async deliver(block) {
-      if (block.transactions.length === 0) return;
-      const publishedAt = now().toISOString();
-      const messages = block.transactions.map((transaction) => {
-        const message: TransactionMessage = {
-          schemaVersion: MESSAGE_SCHEMA_VERSION,
-          transaction,
-          source: CHAIN_FOLLOWER_SOURCE,
-          publishedAt,
-        };
-        return { key: inputMessageKey(transaction), value: encodeMessage(message) };
-      });
-      await options.publisher.publish([{ topic: options.transactionsTopic, messages }]);
+      await publishTransactions(block.transactions);
+    },
+    async deliverPending(transactions) {
+      // Same topic and key (the sender) as the mined ones: one partition holds a sender's pending and then
+      // mined transaction in that order, so a worker never stores the pending content over the mined.
+      await publishTransactions(transactions);
     },
     async retract(retraction) {
       const message: RetractionMessage = {

@@ -1490,6 +1490,23 @@ export interface components {
       lastReorgDepth: number | null;
       /** @description The last failed round's error; null once a round succeeds */
       lastError: string | null;
+      /**
+       * @description off: polling only (HTTP URL); connected: new heads pushed over WebSocket; disconnected: polling until the socket is back
+       * @enum {string}
+       */
+      subscription: "off" | "connected" | "disconnected";
+      /** @description Mempool mode (CHAIN_MEMPOOL); null when off */
+      mempool: {
+        /** @description Pending transactions held in memory now */
+        tracked: number;
+        /** @description Scored while pending since start */
+        seen: number;
+        mined: number;
+        replaced: number;
+        dropped: number;
+        /** @description Announced but not scored while pending (bound reached, gone, failed) */
+        skipped: number;
+      } | null;
     };
     StoredTransaction: {
       /** @description Lower-case */
@@ -1520,6 +1537,8 @@ export interface components {
       contentChangedAt: components["schemas"]["Timestamp"] | null;
       /** @description The latest served prediction */
       latestPrediction: components["schemas"]["StoredPrediction"] | null;
+      /** @description What a followed chain says about it; null for transactions no chain follower saw */
+      chain: components["schemas"]["ChainTransactionStatus"] | null;
     };
     /**
      * Format: date-time
@@ -1546,6 +1565,23 @@ export interface components {
         [key: string]: number;
       } | null;
       createdAt: components["schemas"]["Timestamp"];
+    };
+    ChainTransactionStatus: {
+      /**
+       * @description pending: announced by the node, scored before its block; mined: in a canonical block; replaced: another transaction of its sender and nonce was mined; dropped: not mined within CHAIN_MEMPOOL_DROP_AFTER_SECONDS; removed: every inclusion orphaned by a reorg
+       * @enum {string}
+       */
+      status: "pending" | "mined" | "replaced" | "dropped" | "removed";
+      /** @description When mempool mode first saw it pending */
+      pendingSeenAt: components["schemas"]["Timestamp"] | null;
+      /** @description When it left the pending state */
+      resolvedAt: components["schemas"]["Timestamp"] | null;
+      /** @description The mined transaction of the same sender and nonce */
+      replacedBy: string | null;
+      /** @description Seen pending → its block seen: how long before inclusion it was scored */
+      leadTimeMs: number | null;
+      /** @description The content scored while pending, which the mined content replaced: its anomaly (if any) is the transaction's one anomaly, and its alert is not sent again */
+      pendingContentFingerprint: string | null;
     };
     TransactionLookupResponse: {
       totalRequested: number;
@@ -2540,6 +2576,7 @@ export type ChainFollowStatus = components["schemas"]["ChainFollowStatus"];
 export type StoredTransaction = components["schemas"]["StoredTransaction"];
 export type Timestamp = components["schemas"]["Timestamp"];
 export type StoredPrediction = components["schemas"]["StoredPrediction"];
+export type ChainTransactionStatus = components["schemas"]["ChainTransactionStatus"];
 export type TransactionLookupResponse = components["schemas"]["TransactionLookupResponse"];
 export type TransactionLookupRequest = components["schemas"]["TransactionLookupRequest"];
 export type AnomalyPage = components["schemas"]["AnomalyPage"];

@@ -75,6 +75,43 @@ export function createChainMetrics(registry: Registry) {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    subscriptionConnected: new Gauge({
+      name: "chain_subscription_connected",
+      help: "1 while the WebSocket subscription (new heads, pending transactions) is open, 0 while polling only",
+      labelNames: ["chain_id"],
+      registers: [registry],
+    }),
+    mempoolSeenTotal: new Counter({
+      name: "chain_mempool_seen_total",
+      help: "Pending transactions announced by the node and handed to the pipeline with status pending",
+      labelNames: ["chain_id"],
+      registers: [registry],
+    }),
+    mempoolSkippedTotal: new Counter({
+      name: "chain_mempool_skipped_total",
+      help: "Announced pending transactions not scored before their block: full (the pending set is at its bound), gone (the node no longer has it or it was mined already), failed (fetch or hand-over failed)",
+      labelNames: ["chain_id", "reason"],
+      registers: [registry],
+    }),
+    mempoolResolvedTotal: new Counter({
+      name: "chain_mempool_resolved_total",
+      help: "Pending transactions resolved, by outcome: mined, replaced (same sender and nonce mined under another hash), dropped (not mined in time)",
+      labelNames: ["chain_id", "outcome"],
+      registers: [registry],
+    }),
+    mempoolPending: new Gauge({
+      name: "chain_mempool_pending",
+      help: "Pending transactions tracked in memory (bounded by CHAIN_MEMPOOL_MAX_PENDING)",
+      labelNames: ["chain_id"],
+      registers: [registry],
+    }),
+    mempoolLeadTimeSeconds: new Histogram({
+      name: "chain_mempool_lead_time_seconds",
+      help: "From a pending transaction seen to the block including it seen: how early it was scored",
+      labelNames: ["chain_id"],
+      buckets: [0.25, 0.5, 1, 2, 4, 8, 12, 15, 30, 60, 120, 300, 600],
+      registers: [registry],
+    }),
   };
 }
 

@@ -34,6 +34,14 @@ export {
   type ModelRegistry,
 } from "./repositories/model-registry.ts";
 export * from "./repositories/model-registry-types.ts";
+export {
+  createPendingTransactionsRepository,
+  type MinedTransactionRef,
+  type PendingOutcome,
+  type PendingResolution,
+  type PendingSeen,
+  type PendingTransactionsRepository,
+} from "./repositories/pending-transactions.ts";
 export { MAX_RESCREEN_PAGE, type RescreenCursor, type RescreenPage } from "./repositories/rescreen.ts";
 export { createReviewRepository, type ReviewRepository } from "./repositories/review.ts";
 export * from "./repositories/review-types.ts";

@@ -237,6 +237,25 @@ export const ChainFollowStatusSchema = z
     reorgs: z.number().int().describe("Reorganisations handled since start"),
     lastReorgDepth: z.number().int().nullable(),
     lastError: z.string().nullable().describe("The last failed round's error; null once a round succeeds"),
+    subscription: z
+      .enum(["off", "connected", "disconnected"])
+      .describe(
+        "off: polling only (HTTP URL); connected: new heads pushed over WebSocket; disconnected: polling until the socket is back",
+      ),
+    mempool: z
+      .object({
+        tracked: z.number().int().describe("Pending transactions held in memory now"),
+        seen: z.number().int().describe("Scored while pending since start"),
+        mined: z.number().int(),
+        replaced: z.number().int(),
+        dropped: z.number().int(),
+        skipped: z
+          .number()
+          .int()
+          .describe("Announced but not scored while pending (bound reached, gone, failed)"),
+      })
+      .nullable()
+      .describe("Mempool mode (CHAIN_MEMPOOL); null when off"),
   })
   .meta({ id: "ChainFollowStatus" });
 
@@ -314,6 +333,30 @@ export const StoredPredictionSchema = z
   })
   .meta({ id: "StoredPrediction" });
 
+export const ChainTransactionStatusSchema = z
+  .object({
+    status: z
+      .enum(["pending", "mined", "replaced", "dropped", "removed"])
+      .describe(
+        "pending: announced by the node, scored before its block; mined: in a canonical block; replaced: another transaction of its sender and nonce was mined; dropped: not mined within CHAIN_MEMPOOL_DROP_AFTER_SECONDS; removed: every inclusion orphaned by a reorg",
+      ),
+    pendingSeenAt: TimestampSchema.nullable().describe("When mempool mode first saw it pending"),
+    resolvedAt: TimestampSchema.nullable().describe("When it left the pending state"),
+    replacedBy: z.string().nullable().describe("The mined transaction of the same sender and nonce"),
+    leadTimeMs: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Seen pending → its block seen: how long before inclusion it was scored"),
+    pendingContentFingerprint: z
+      .string()
+      .nullable()
+      .describe(
+        "The content scored while pending, which the mined content replaced: its anomaly (if any) is the transaction's one anomaly, and its alert is not sent again",
+      ),
+  })
+  .meta({ id: "ChainTransactionStatus" });
+
 export const StoredTransactionSchema = z
   .object({
     hash: z.string().describe("Lower-case"),
@@ -341,6 +384,9 @@ export const StoredTransactionSchema = z
       "When different content last replaced this hash's stored content (a conflict); null: never",
     ),
     latestPrediction: StoredPredictionSchema.nullable().describe("The latest served prediction"),
+    chain: ChainTransactionStatusSchema.nullable().describe(
+      "What a followed chain says about it; null for transactions no chain follower saw",
+    ),
   })
   .meta({ id: "StoredTransaction" });
 

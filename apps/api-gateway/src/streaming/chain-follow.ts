@@ -1,8 +1,18 @@
-import type { ChainFollower, ChainFollowerStatus, FollowedBlock } from "@chainwatch/chain";
+import type {
+  ChainFollower,
+  ChainFollowerStatus,
+  FollowedBlock,
+  PipelineTransaction,
+} from "@chainwatch/chain";
 import { createChainMetrics, type Registry } from "@chainwatch/metrics";
-import type { PipelineItem, TransactionPipeline } from "@chainwatch/scoring";
+import type { PipelineItem, ScoredItem, TransactionPipeline } from "@chainwatch/scoring";
 import type { Logger } from "@chainwatch/service-kit";
-import { createChainStateRepository, type Database, type RecordOrigin } from "@chainwatch/store";
+import {
+  createChainStateRepository,
+  createPendingTransactionsRepository,
+  type Database,
+  type RecordOrigin,
+} from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 import type { DependencyCheck } from "../http/dependencies.ts";
 
@@ -27,6 +37,12 @@ export async function createEmbeddedChainFollow(options: {
   pipeline: TransactionPipeline;
   /** After orphaned transactions were marked removed (the gateway drops cached anomaly pages). */
   onRetracted?: () => Promise<void>;
+  /**
+   * After a block's or a pending batch's transactions were scored and stored: the gateway queues their
+   * alerts. The outbox holds one alert per destination and hash, so a mined transaction whose pending
+   * result already alerted is not alerted again.
+   */
+  afterScored?: (scored: readonly ScoredItem<number>[]) => Promise<void>;
 }): Promise<EmbeddedChainFollow | undefined> {
   const { env } = options;
   if (!env.CHAIN_RPC_URL) return undefined;
@@ -36,22 +52,21 @@ export async function createEmbeddedChainFollow(options: {
     return undefined;
   }
   const { createCallbackSink, createChainFollowerFromEnv } = await import("@chainwatch/chain");
-  const score = async (block: FollowedBlock) => {
-    if (block.transactions.length === 0) return;
-    const origin: RecordOrigin = { source: "stream", requestId: `chain:${block.chainId}:${block.number}` };
-    const items: PipelineItem<number>[] = block.transactions.map((payload, ref) => ({
-      ref,
-      payload,
-      origin,
-    }));
+  const scoreAll = async (transactions: PipelineTransaction[], requestId: string, block: number | null) => {
+    if (transactions.length === 0) return;
+    const origin: RecordOrigin = { source: "stream", requestId };
+    const items: PipelineItem<number>[] = transactions.map((payload, ref) => ({ ref, payload, origin }));
     const outcome = await options.pipeline.process(items);
     // Invalid or unscoreable transactions cannot succeed on retry: logged and counted, the block goes on.
     if (outcome.rejected.length > 0)
       logger.warn(
-        { block: block.number, rejected: outcome.rejected.length, first: outcome.rejected[0]?.message },
+        { block, rejected: outcome.rejected.length, first: outcome.rejected[0]?.message },
         "chain transactions not scored",
       );
+    if (options.afterScored && outcome.scored.length > 0) await options.afterScored(outcome.scored);
   };
+  const score = (block: FollowedBlock) =>
+    scoreAll(block.transactions, `chain:${block.chainId}:${block.number}`, block.number);
   const follower = createChainFollowerFromEnv(env, {
     state: createChainStateRepository(options.database),
     sink: createCallbackSink({
@@ -59,7 +74,9 @@ export async function createEmbeddedChainFollow(options: {
       onRetract: async () => {
         await options.onRetracted?.();
       },
+      onPending: (transactions) => scoreAll(transactions, `chain:${env.CHAIN_ID}:pending`, null),
     }),
+    pending: createPendingTransactionsRepository(options.database),
     // Not the child above: the follower and its RPC client name their own components.
     logger: options.logger,
     metrics: createChainMetrics(options.registry),

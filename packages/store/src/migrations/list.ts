@@ -10,6 +10,7 @@ import { reviewLoopMigration } from "./0009-review-loop.ts";
 import { chainFollowerMigration } from "./0010-chain-follower.ts";
 import { incidentsMigration } from "./0011-incidents.ts";
 import { alertOutboxMigration } from "./0012-alert-outbox.ts";
+import { chainMempoolMigration } from "./0013-chain-mempool.ts";
 import { correctionOutboxMigration } from "./0016-correction-outbox.ts";
 import type { Migration } from "./migration.ts";
 
@@ -27,5 +28,6 @@ export const migrations: readonly Migration[] = [
   chainFollowerMigration,
   incidentsMigration,
   alertOutboxMigration,
+  chainMempoolMigration,
   correctionOutboxMigration,
 ];

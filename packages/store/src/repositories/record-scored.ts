@@ -46,6 +46,23 @@ const columnsOf = (table: string) =>
     .map((column) => `${table}.${column.trim()}`)
     .join(", ");
 
+// What the sender signed: everything stored but the block, its time and the gas price (a type-2
+// transaction's gasPrice is its fee cap while pending and the effective price once mined).
+const SIGNED_COLUMNS = `from_address, to_address, value_wei, gas, max_fee_per_gas_wei,
+  max_priority_fee_per_gas_wei, nonce, input_size, selector, tx_type`;
+const signedOf = (table: string) =>
+  SIGNED_COLUMNS.split(",")
+    .map((column) => `${table}.${column.trim()}`)
+    .join(", ");
+
+// A row stored without a block (scored while pending, issue #19 mempool mode, or sent to the API before
+// inclusion) now arriving with its block and the same signed fields is the same transaction, mined: not a
+// content conflict (no conflict row, no audit entry). The stored content becomes the mined one, and
+// pending_fingerprint keeps the pending content's fingerprint, so its results stay reachable and its
+// anomaly is not repeated.
+const MINED_AFTER_PENDING = `(t.block_number IS NULL AND EXCLUDED.block_number IS NOT NULL
+      AND (${signedOf("t")}) IS NOT DISTINCT FROM (${signedOf("EXCLUDED")}))`;
+
 const INSERT_SCORED = `
 WITH input AS MATERIALIZED (
   SELECT * FROM json_to_recordset($1::json) AS r(ord int, hash text, content_fingerprint text,
@@ -68,13 +85,16 @@ written_transactions AS (
     (${columnsOf("EXCLUDED")}, EXCLUDED.content_fingerprint),
     previous_content_fingerprint = t.content_fingerprint,
     content_changed_at = CASE
+      WHEN ${MINED_AFTER_PENDING} THEN t.content_changed_at
       WHEN t.content_fingerprint IS NOT NULL
         OR (${columnsOf("t")}) IS DISTINCT FROM (${columnsOf("EXCLUDED")})
       THEN statement_timestamp()
       ELSE t.content_changed_at
-    END
+    END,
+    pending_fingerprint = CASE WHEN ${MINED_AFTER_PENDING} THEN t.content_fingerprint END
   WHERE t.content_fingerprint IS DISTINCT FROM EXCLUDED.content_fingerprint
-  RETURNING t.hash, t.content_fingerprint, t.previous_content_fingerprint, t.content_changed_at
+  RETURNING t.hash, t.content_fingerprint, t.previous_content_fingerprint, t.content_changed_at,
+    t.pending_fingerprint
 ),
 recorded_conflicts AS (
   INSERT INTO transaction_conflicts (tx_hash, previous_fingerprint, fingerprint, model_version, source,
@@ -82,7 +102,7 @@ recorded_conflicts AS (
   SELECT w.hash, w.previous_content_fingerprint, w.content_fingerprint, c.model_version, c.source,
     c.request_id, c.principal, w.content_changed_at
   FROM written_transactions w JOIN contents c ON c.hash = w.hash
-  WHERE w.content_changed_at IS NOT NULL
+  WHERE w.content_changed_at = statement_timestamp()
   RETURNING id, tx_hash, previous_fingerprint, fingerprint, model_version, source, request_id, principal,
     detected_at
 ),
@@ -116,6 +136,16 @@ inserted_anomalies AS (
     risk_score, risk_level, reasons, scored_at, served
   FROM results
   WHERE is_anomaly
+    -- The pending content's anomaly already stands for this transaction (and its alert went out): the
+    -- mined result is stored as its prediction, not as a second anomaly to review. Read from this
+    -- statement's write (the first mined write) or from the stored row (a replay of it).
+    AND NOT EXISTS (
+      SELECT 1 FROM anomalies a
+      WHERE a.tx_hash = results.hash AND a.model_version = results.model_version
+        AND a.content_fingerprint IN (
+          (SELECT w.pending_fingerprint FROM written_transactions w WHERE w.hash = results.hash),
+          (SELECT s.pending_fingerprint FROM transactions s
+            WHERE s.hash = results.hash AND s.content_fingerprint = results.content_fingerprint)))
   ON CONFLICT (tx_hash, model_version, content_fingerprint) DO UPDATE SET served = true
     WHERE NOT anomalies.served AND EXCLUDED.served
   RETURNING 1

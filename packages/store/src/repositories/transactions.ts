@@ -1,7 +1,13 @@
 import type { Database } from "../database.ts";
 import { StoreValidationError } from "../store-errors.ts";
 import { isoOf, isoOrNull, jsonArrayOf, numberOrNull, severityOf } from "./row-mapping.ts";
-import type { PredictionView, RecordSource, TransactionConflict, TransactionView } from "./types.ts";
+import type {
+  ChainStatusView,
+  PredictionView,
+  RecordSource,
+  TransactionConflict,
+  TransactionView,
+} from "./types.ts";
 
 /** Bounds one ANY($1) lookup; batch endpoints page above this. */
 export const MAX_LOOKUP_HASHES = 1_000;
@@ -22,7 +28,10 @@ SELECT t.hash, t.block_number::text AS block_number, t.block_timestamp, t.from_a
   p.id AS p_id, p.model_version AS p_model_version, p.anomaly_score AS p_anomaly_score,
   p.severity AS p_severity, p.is_anomaly AS p_is_anomaly, p.confidence AS p_confidence,
   p.explanation AS p_explanation, p.risk_score AS p_risk_score, p.risk_level AS p_risk_level,
-  p.reasons AS p_reasons, p.features AS p_features, p.created_at AS p_created_at
+  p.reasons AS p_reasons, p.features AS p_features, p.created_at AS p_created_at,
+  t.removed_at, t.pending_fingerprint, cp.status AS cp_status, cp.seen_at AS cp_seen_at, cp.resolved_at AS cp_resolved_at,
+  cp.replaced_by AS cp_replaced_by, cp.lead_time_ms::text AS cp_lead_time_ms,
+  EXISTS (SELECT 1 FROM chain_inclusions i WHERE i.tx_hash = t.hash AND i.removed_at IS NULL) AS is_included
 FROM transactions t
 LEFT JOIN LATERAL (
   SELECT id::text AS id, model_version, anomaly_score, severity, is_anomaly, confidence, explanation,
@@ -32,6 +41,13 @@ LEFT JOIN LATERAL (
   ORDER BY predictions.created_at DESC, predictions.id DESC
   LIMIT 1
 ) p ON true
+LEFT JOIN LATERAL (
+  SELECT status, seen_at, resolved_at, replaced_by, lead_time_ms
+  FROM chain_pending_transactions
+  WHERE tx_hash = t.hash
+  ORDER BY seen_at DESC
+  LIMIT 1
+) cp ON true
 WHERE t.hash = ANY($1::text[])`;
 
 interface LookupRow {
@@ -64,6 +80,14 @@ interface LookupRow {
   p_reasons: unknown;
   p_features: Record<string, number> | null;
   p_created_at: Date | null;
+  removed_at: Date | null;
+  pending_fingerprint: string | null;
+  cp_status: ChainStatusView["status"] | null;
+  cp_seen_at: Date | null;
+  cp_resolved_at: Date | null;
+  cp_replaced_by: string | null;
+  cp_lead_time_ms: string | null;
+  is_included: boolean;
 }
 
 /** Stored transactions among `hashes`, in request order, each with its latest prediction; unknown ones are absent. */
@@ -105,7 +129,29 @@ function toTransactionView(row: LookupRow): TransactionView {
     contentFingerprint: row.content_fingerprint,
     contentChangedAt: isoOrNull(row.content_changed_at),
     latestPrediction: toPredictionView(row),
+    chain: toChainStatusView(row),
   };
+}
+
+/**
+ * What the chain says about the transaction, for transactions a chain follower saw: orphaned by a reorg
+ * (every inclusion removed) wins, then the mempool watcher's record, then a live inclusion or a mined
+ * content that replaced a pending one; null for
+ * transactions that never came from a followed chain.
+ */
+function toChainStatusView(row: LookupRow): ChainStatusView | null {
+  const pending = {
+    pendingSeenAt: isoOrNull(row.cp_seen_at),
+    resolvedAt: isoOrNull(row.cp_resolved_at),
+    replacedBy: row.cp_replaced_by,
+    leadTimeMs: numberOrNull(row.cp_lead_time_ms),
+    pendingContentFingerprint: row.pending_fingerprint,
+  };
+  if (row.removed_at !== null) return { status: "removed", ...pending };
+  if (row.cp_status !== null) return { status: row.cp_status, ...pending };
+  // Stored again with its block after being stored without one (pending_fingerprint) is mined too.
+  if (row.is_included || row.pending_fingerprint !== null) return { status: "mined", ...pending };
+  return null;
 }
 
 function toPredictionView(row: LookupRow): PredictionView | null {

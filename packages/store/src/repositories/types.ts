@@ -148,6 +148,32 @@ export interface TransactionView {
   contentChangedAt: string | null;
   /** The latest served prediction of the stored content (earlier contents' predictions are not shown). */
   latestPrediction: PredictionView | null;
+  /** The followed chain's view of it (mempool mode, inclusions, reorgs); null: never seen by a follower. */
+  chain: ChainStatusView | null;
+}
+
+export const CHAIN_STATUSES = ["pending", "mined", "replaced", "dropped", "removed"] as const;
+
+/**
+ * `pending`: announced by the node, in no processed block yet (scored before inclusion); `mined`: in a
+ * processed canonical block; `replaced`: another transaction of its sender and nonce was mined; `dropped`:
+ * not mined within the configured time; `removed`: its every inclusion was orphaned by a reorg.
+ */
+export interface ChainStatusView {
+  status: (typeof CHAIN_STATUSES)[number];
+  /** When the mempool watcher first saw it pending; null: not seen before its block. */
+  pendingSeenAt: string | null;
+  /** When it left the pending state (mined, replaced, dropped). */
+  resolvedAt: string | null;
+  /** The mined transaction of the same sender and nonce (replaced only). */
+  replacedBy: string | null;
+  /** Pending seen → its block seen (mined only): how early it was scored. */
+  leadTimeMs: number | null;
+  /**
+   * The fingerprint of the content scored while pending, once the mined content replaced it: the pending
+   * result's predictions are stored under it, and its anomaly is the transaction's one anomaly.
+   */
+  pendingContentFingerprint: string | null;
 }
 
 export interface AnomalyView {
