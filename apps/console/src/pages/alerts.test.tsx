@@ -11,7 +11,7 @@ const destination = (overrides: Partial<AlertDestination> = {}): AlertDestinatio
   kind: "webhook",
   url: "https://hooks.example.com/chainwatch",
   enabled: true,
-  policy: { minLevel: "high", rateCap: { maxPerWindow: 5, windowSeconds: 60 } },
+  policy: { minLevel: "high", rateCap: { maxPerWindow: 5, windowSeconds: 60 }, mutes: [] },
   maxConcurrency: 4,
   hasSecret: true,
   createdBy: "api_key:key-1",
@@ -39,7 +39,7 @@ describe("alerts page", () => {
       "GET /api/v1/alerts/destinations": () => ({ body: { destinations: stored } }),
       "GET /api/v1/alerts/dead-letters": () => ({ body: { deadLetters: [], next: null } }),
       "POST /api/v1/alerts/destinations": () => {
-        stored = [destination({ policy: { minLevel: "critical" } })];
+        stored = [destination({ policy: { minLevel: "critical", mutes: [] } })];
         return { status: 201, body: { destination: stored[0], signingSecret: "whsec_c2VjcmV0" } };
       },
     });

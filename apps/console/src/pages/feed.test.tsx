@@ -1,7 +1,8 @@
 import type { AnomalyPage } from "@chainwatch/client";
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fakeLayout } from "../testing/layout.ts";
 import { anomaly, fakeGateway, renderWithGateway } from "../testing/render.tsx";
 import { FeedPage } from "./feed.tsx";
 
@@ -22,6 +23,11 @@ const deny = {
 };
 
 describe("live feed", () => {
+  let undoLayout: () => void;
+  beforeAll(() => {
+    undoLayout = fakeLayout();
+  });
+  afterAll(() => undoLayout());
   beforeEach(() => sessionStorage.clear());
   afterEach(() => sessionStorage.clear());
 

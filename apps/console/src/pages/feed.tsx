@@ -1,13 +1,11 @@
-import type { Anomaly, Reason } from "@chainwatch/client";
+import type { Anomaly } from "@chainwatch/client";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { type KeyboardEvent, useMemo, useRef, useState } from "react";
+import { useMemo, useState } from "react";
 import { unwrap } from "../api/errors.ts";
 import { useAuth } from "../auth.tsx";
+import { AnomalyList } from "../components/anomaly-list.tsx";
 import { Field } from "../components/field.tsx";
-import { RiskBadge } from "../components/risk.tsx";
 import { Empty, ErrorNotice, Loading } from "../components/states.tsx";
-import { formatTime, shortHex } from "../format.ts";
-import { hrefOf, navigate } from "../router.ts";
 
 /** How often the newest page is asked for again; the gateway caches pages until a new anomaly lands. */
 export const FEED_POLL_MS = 2_000;
@@ -34,8 +32,6 @@ export function filterAnomalies(items: readonly Anomaly[], filters: FeedFilters)
       (filters.reviewed === "all" || item.reviewed === (filters.reviewed === "reviewed")),
   );
 }
-
-const activeReasons = (reasons: readonly Reason[]) => reasons.filter((reason) => !reason.suppressed);
 
 /** Filters survive a trip to a detail page and back within the tab. */
 function useStoredFilters(): [FeedFilters, (next: FeedFilters) => void] {
@@ -166,58 +162,5 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
         </>
       )}
     </section>
-  );
-}
-
-/** The rows, one link each; arrow keys and j/k move the focus between them, Enter follows the link. */
-export function AnomalyList({ items }: { items: readonly Anomaly[] }) {
-  const listRef = useRef<HTMLOListElement>(null);
-  const onKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {
-    const step =
-      event.key === "ArrowDown" || event.key === "j"
-        ? 1
-        : event.key === "ArrowUp" || event.key === "k"
-          ? -1
-          : 0;
-    if (step === 0 && event.key !== "o") return;
-    const links = [...(listRef.current?.querySelectorAll<HTMLAnchorElement>("a.feed-link") ?? [])];
-    const current = links.indexOf(document.activeElement as HTMLAnchorElement);
-    if (event.key === "o") {
-      const link = links[current];
-      if (link)
-        navigate({ page: "transaction", hash: link.dataset.hash ?? "", anomalyId: link.dataset.id ?? null });
-      return;
-    }
-    event.preventDefault();
-    const next = links[Math.min(Math.max(current + step, 0), links.length - 1)];
-    next?.focus();
-  };
-  return (
-    <ol className="feed" ref={listRef} onKeyDown={onKeyDown} aria-label="Anomalies, newest first">
-      {items.map((item) => (
-        <li key={item.id} className="feed-row">
-          <a
-            className="feed-link"
-            href={hrefOf({ page: "transaction", hash: item.txHash, anomalyId: item.id })}
-            data-hash={item.txHash}
-            data-id={item.id}
-          >
-            <RiskBadge level={item.riskLevel ?? item.severity} score={item.riskScore} />
-            <span className="feed-hash" title={item.txHash}>
-              {shortHex(item.txHash)}
-            </span>
-            <span className="feed-reasons">
-              {activeReasons(item.reasons)
-                .map((reason) => reason.code)
-                .join(", ") || "model only"}
-            </span>
-            <span className="feed-time">{formatTime(item.detectedAt)}</span>
-            <span className="feed-review">
-              {item.reviewed ? (item.falsePositive ? "false positive" : "confirmed") : "not reviewed"}
-            </span>
-          </a>
-        </li>
-      ))}
-    </ol>
   );
 }
