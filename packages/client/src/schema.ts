@@ -3498,7 +3498,13 @@ export interface operations {
       query?: {
         limit?: number;
         severity?: string | string[];
+        level?: string | string[];
         since?: string;
+        reviewed?: "true" | "false";
+        address?: string;
+        reasonCode?: string;
+        reasonKind?: "model" | "context" | "label" | "rule";
+        listId?: string;
         cursor?: string;
       };
       header?: never;
@@ -3559,7 +3565,13 @@ export interface operations {
       query?: {
         limit?: number;
         severity?: string | string[];
+        level?: string | string[];
         since?: string;
+        reviewed?: "true" | "false";
+        address?: string;
+        reasonCode?: string;
+        reasonKind?: "model" | "context" | "label" | "rule";
+        listId?: string;
         cursor?: string;
       };
       header?: never;
