@@ -292,6 +292,32 @@ if (missing.length > 0 && isCI) {
       ]);
     });
 
+    it("filters the feed on the gateway by screening list, address and reason", async () => {
+      await page.getByRole("link", { name: "Live feed" }).click();
+      await page.getByLabel("Review", { exact: true }).selectOption("all");
+      const whale = page.locator(`a.feed-link[data-hash="${WHALE}"]`);
+      await whale.waitFor();
+      // The sender was just labelled on the desk's watch list.
+      await page.getByLabel("Labelled on", { exact: true }).selectOption("desk-watch");
+      await expect
+        .poll(() => page.locator(".count").textContent(), { timeout: 15_000 })
+        .toBe("1 loaded of 1 matching");
+      expect(await whale.count()).toBe(1);
+      await page.getByLabel("Labelled on", { exact: true }).selectOption("all");
+      await page
+        .getByLabel("Address (sender or recipient)", { exact: true })
+        .fill(RECIPIENT.toUpperCase().replace("0X", "0x"));
+      await expect
+        .poll(() => page.locator(".count").textContent(), { timeout: 15_000 })
+        .toBe("1 loaded of 1 matching");
+      await page.getByLabel("Reason kind", { exact: true }).selectOption("label");
+      await page.getByText("No anomaly matches these filters.").waitFor();
+      await shot("feed-filters");
+      await page.getByRole("button", { name: "Reset filters" }).click();
+      await page.getByText("No anomaly matches these filters.").waitFor();
+      expect(await page.getByLabel("Review", { exact: true }).inputValue()).toBe("unreviewed");
+    });
+
     it("deploys a trained version as a canary after confirmation, then rolls it back", async () => {
       const since = new Date(Date.now() - 1_000).toISOString();
       const traffic = await api.POST("/api/v1/batch/transactions", {
