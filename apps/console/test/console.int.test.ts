@@ -416,14 +416,16 @@ if (missing.length > 0 && isCI) {
       await page.getByRole("link", { name: "Alerts" }).click();
       await page.getByRole("heading", { name: "Alerts", exact: true }).waitFor();
       await page.getByText(/No destination yet/).waitFor();
-      await page.getByText(/No failed deliveries/).waitFor();
+      await page.getByText(/No delivery yet/).waitFor();
       await page.getByLabel("Name", { exact: true }).fill("SOC webhook");
       await page.getByLabel("URL", { exact: true }).fill(receiverUrl);
       await page.getByRole("button", { name: "Add destination" }).click();
       const secret = page.getByRole("status").filter({ hasText: "Signing secret" });
       await secret.waitFor();
       expect(await secret.textContent()).toMatch(/Signing secret of “SOC webhook”, shown once .*whsec_\S+$/);
-      const row = page.getByRole("row", { name: /SOC webhook/ });
+      const row = page
+        .getByRole("table", { name: "Alert destinations" })
+        .getByRole("row", { name: /SOC webhook/ });
       expect(await row.textContent()).toContain("low and above");
 
       await page.getByRole("button", { name: "Send test alert to SOC webhook" }).click();
@@ -435,7 +437,6 @@ if (missing.length > 0 && isCI) {
       const test = received.find((delivery) => delivery.body.type === "alert.test");
       expect(test?.headers["webhook-signature"]).toMatch(/^v1,/);
       expect(test?.headers["webhook-id"]).toBe((await result.locator("code").textContent()) ?? "");
-      await shot("alerts");
 
       // A real anomaly from the stream reaches the receiver through the outbox (at least once).
       const burst = await api.POST("/api/v1/transactions", {
@@ -450,6 +451,18 @@ if (missing.length > 0 && isCI) {
       expect(received.find((delivery) => delivery.body.type === "anomaly.detected")?.body.data?.hash).toBe(
         txHash(998),
       );
+      // The page lists it (polled every 5 s): delivered at the first attempt, with the receiver's answer.
+      const delivery = page.getByRole("row", { name: new RegExp(txHash(998).slice(0, 8)) });
+      await delivery.waitFor({ timeout: 20_000 });
+      const cells = await delivery.locator("td").allTextContents();
+      expect(cells.slice(0, 5)).toEqual([
+        "SOC webhook",
+        `${txHash(998).slice(0, 8)}…${txHash(998).slice(-6)}`,
+        expect.stringMatching(/^delivered /),
+        "1",
+        "HTTP 204",
+      ]);
+      await shot("alerts");
 
       await page.getByRole("button", { name: "Disable SOC webhook" }).click();
       await page.getByRole("button", { name: "Enable SOC webhook" }).waitFor();

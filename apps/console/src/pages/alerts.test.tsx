@@ -1,9 +1,11 @@
-import type { AlertDestination } from "@chainwatch/client";
+import type { AlertDeliveryPage, AlertDestination } from "@chainwatch/client";
 import { screen, waitFor, within } from "@testing-library/react";
 import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { fakeGateway, renderWithGateway, VIEWER } from "../testing/render.tsx";
 import { AlertsPage } from "./alerts.tsx";
+
+type Delivery = AlertDeliveryPage["deliveries"][number];
 
 const destination = (overrides: Partial<AlertDestination> = {}): AlertDestination => ({
   id: "dst_aaaaaaaaaaaa",
@@ -21,23 +23,37 @@ const destination = (overrides: Partial<AlertDestination> = {}): AlertDestinatio
   ...overrides,
 });
 
-const DEAD = {
+const DEAD: Delivery = {
   id: "41",
   destinationId: "dst_aaaaaaaaaaaa",
   messageId: "msg_1",
   hash: `0x${"e".repeat(64)}`,
+  status: "dead",
   attempts: 17,
   createdAt: "2026-12-06T08:00:00.000Z",
+  nextAttemptAt: null,
+  deliveredAt: null,
   lastStatusCode: 502,
   lastError: "bad gateway",
 };
+const DELIVERED: Delivery = {
+  ...DEAD,
+  id: "42",
+  hash: `0x${"d".repeat(64)}`,
+  status: "delivered",
+  attempts: 1,
+  deliveredAt: "2026-12-06T08:00:01.000Z",
+  lastStatusCode: 204,
+  lastError: null,
+};
+const none = () => ({ body: { deliveries: [], next: null } });
 
 describe("alerts page", () => {
   it("creates a webhook with its policy and shows the signing secret once", async () => {
     let stored: AlertDestination[] = [];
     const gateway = fakeGateway({
       "GET /api/v1/alerts/destinations": () => ({ body: { destinations: stored } }),
-      "GET /api/v1/alerts/dead-letters": () => ({ body: { deadLetters: [], next: null } }),
+      "GET /api/v1/alerts/deliveries": none,
       "POST /api/v1/alerts/destinations": () => {
         stored = [destination({ policy: { minLevel: "critical", mutes: [] } })];
         return { status: 201, body: { destination: stored[0], signingSecret: "whsec_c2VjcmV0" } };
@@ -45,7 +61,7 @@ describe("alerts page", () => {
     });
     renderWithGateway(<AlertsPage />, gateway);
     await screen.findByText(/No destination yet/);
-    await screen.findByText(/No failed deliveries/);
+    await screen.findByText(/No delivery yet/);
     const user = userEvent.setup();
     await user.type(screen.getByLabelText("Name"), "SOC webhook");
     await user.type(screen.getByLabelText("URL"), "https://hooks.example.com/chainwatch");
@@ -65,7 +81,7 @@ describe("alerts page", () => {
   it("sends a log destination no URL", async () => {
     const gateway = fakeGateway({
       "GET /api/v1/alerts/destinations": () => ({ body: { destinations: [] } }),
-      "GET /api/v1/alerts/dead-letters": () => ({ body: { deadLetters: [], next: null } }),
+      "GET /api/v1/alerts/deliveries": none,
       "POST /api/v1/alerts/destinations": () => ({
         status: 201,
         body: { destination: destination({ kind: "log", url: null, hasSecret: false }) },
@@ -92,7 +108,7 @@ describe("alerts page", () => {
     let stored = [destination()];
     const gateway = fakeGateway({
       "GET /api/v1/alerts/destinations": () => ({ body: { destinations: stored } }),
-      "GET /api/v1/alerts/dead-letters": () => ({ body: { deadLetters: [], next: null } }),
+      "GET /api/v1/alerts/deliveries": none,
       "POST /api/v1/alerts/destinations/dst_aaaaaaaaaaaa/test": () => ({
         body: {
           delivered: false,
@@ -131,38 +147,58 @@ describe("alerts page", () => {
     expect(gateway.requests.filter((request) => request.method === "DELETE")).toHaveLength(1);
   });
 
-  it("lists dead letters with attempts and last answer, and redelivers one or a destination's all", async () => {
-    let dead = [DEAD];
+  it("lists deliveries with status, attempts and last answer, filters by status, and redelivers a dead one", async () => {
+    let rows = [DELIVERED, DEAD];
     const gateway = fakeGateway({
       "GET /api/v1/alerts/destinations": () => ({ body: { destinations: [destination()] } }),
-      "GET /api/v1/alerts/dead-letters": () => ({ body: { deadLetters: dead, next: null } }),
+      "GET /api/v1/alerts/deliveries": ({ search }) => {
+        const status = new URLSearchParams(search).get("status");
+        return { body: { deliveries: rows.filter((row) => !status || row.status === status), next: null } };
+      },
       "POST /api/v1/alerts/dead-letters/redeliver": () => {
-        dead = [];
+        rows = rows.map((row) =>
+          row.id === "41" ? { ...row, status: "pending", nextAttemptAt: "2026-12-07T08:00:00.000Z" } : row,
+        );
         return { body: { redelivered: 1 } };
       },
     });
     renderWithGateway(<AlertsPage />, gateway);
-    const row = await screen.findByRole("row", { name: /0xeeeeee/ });
-    expect([...row.querySelectorAll("td")].map((cell) => cell.textContent)).toEqual([
+    const dead = await screen.findByRole("row", { name: /0xeeeeee/ });
+    const cellsOf = (row: HTMLElement) => [...row.querySelectorAll("td")].map((cell) => cell.textContent);
+    expect(cellsOf(dead)).toEqual([
       "SOC webhook",
       "0xeeeeee…eeeeee",
-      expect.any(String),
+      "dead (past the maximum age)",
       "17",
       "HTTP 502: bad gateway",
+      expect.any(String),
       "Redeliver",
     ]);
-    expect(screen.getByRole("button", { name: "Redeliver all to SOC webhook" })).toBeTruthy();
+    const delivered = screen.getByRole("row", { name: /0xdddddd/ });
+    expect(cellsOf(delivered).slice(2, 5)).toEqual([expect.stringMatching(/^delivered /), "1", "HTTP 204"]);
+    expect(within(delivered).queryByRole("button")).toBeNull();
+    expect(screen.getByRole("button", { name: "Redeliver all dead to SOC webhook" })).toBeTruthy();
+
     const user = userEvent.setup();
-    await user.click(within(row).getByRole("button", { name: /^Redeliver/ }));
+    await user.selectOptions(screen.getByLabelText("Status"), "dead");
+    await waitFor(() => expect(screen.queryByRole("row", { name: /0xdddddd/ })).toBeNull());
+    await user.click(
+      within(screen.getByRole("row", { name: /0xeeeeee/ })).getByRole("button", {
+        name: `Redeliver ${DEAD.hash}`,
+      }),
+    );
     await screen.findByText("1 delivery queued again.");
     expect(gateway.requests.find((request) => request.method === "POST")?.body).toEqual({ ids: ["41"] });
-    await screen.findByText(/No failed deliveries/);
+    await screen.findByText("No dead delivery.");
+    await user.selectOptions(screen.getByLabelText("Status"), "pending");
+    const retrying = await screen.findByRole("row", { name: /0xeeeeee/ });
+    expect(cellsOf(retrying)[2]).toMatch(/^retrying, next /);
   });
 
   it("offers analysts no changes, and tells viewers the page is not theirs", async () => {
     const gateway = fakeGateway({
       "GET /api/v1/alerts/destinations": () => ({ body: { destinations: [destination()] } }),
-      "GET /api/v1/alerts/dead-letters": () => ({ body: { deadLetters: [DEAD], next: null } }),
+      "GET /api/v1/alerts/deliveries": () => ({ body: { deliveries: [DEAD], next: null } }),
     });
     const { unmount } = renderWithGateway(<AlertsPage />, gateway, {
       type: "user",

@@ -3,10 +3,10 @@ import { unwrap } from "../api/errors.ts";
 import { can, useAuth } from "../auth.tsx";
 import { Empty, QueryState } from "../components/states.tsx";
 import { CreateDestination, DestinationTable } from "./alert-destinations.tsx";
-import { DeadLetters } from "./dead-letters.tsx";
+import { Deliveries } from "./deliveries.tsx";
 
 /**
- * Where anomalies are delivered (docs/alerts.md). Analysts see destinations and failed deliveries; admins
+ * Where anomalies are delivered (docs/alerts.md). Analysts see destinations and deliveries; admins
  * also add, enable or disable, test and delete destinations and redeliver, as the gateway grants.
  */
 export function AlertsPage() {
@@ -46,7 +46,7 @@ export function AlertsPage() {
             ) : (
               <DestinationTable destinations={data.destinations} canManage={canManage} />
             )}
-            <DeadLetters destinations={data.destinations} canManage={canManage} />
+            <Deliveries destinations={data.destinations} canManage={canManage} />
           </>
         )}
       </QueryState>
