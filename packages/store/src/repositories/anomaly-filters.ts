@@ -19,11 +19,12 @@ export function anomalyFilters(options: Omit<ListAnomaliesOptions, "limit" | "cu
   params: unknown[];
 } {
   const { severity, level, since, reviewed, address, reasonCode, reasonKind, listId } = options;
-  if (
-    severity?.some((value) => !SEVERITIES.includes(value)) ||
-    level?.some((value) => !SEVERITIES.includes(value))
-  )
-    throw new StoreValidationError("unknown severity", { field: level ? "level" : "severity" });
+  for (const [field, values] of [
+    ["severity", severity],
+    ["level", level],
+  ] as const)
+    if (values?.some((value) => !SEVERITIES.includes(value)))
+      throw new StoreValidationError(`unknown ${field}`, { field });
   if (since !== undefined && Number.isNaN(since.getTime()))
     throw new StoreValidationError("invalid since", { field: "since" });
   if (address !== undefined && !ADDRESS.test(address))
