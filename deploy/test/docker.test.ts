@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Copy, type Instruction } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { APP_NAMES, APPS } from "../src/apps.ts";
@@ -61,6 +62,56 @@ describe("deploy/docker/Dockerfile", () => {
     expect(install).toMatch(/pnpm install --prod --frozen-lockfile /);
     expect(install).toContain(`--filter "@chainwatch/$${"{APP}"}..." --filter "!@chainwatch/testing"`);
     expect(rest).toEqual(["rm -rf packages/testing"]);
+  });
+});
+
+/** A COPY as `<stage it copies from> <sources and destination>` (the stage "context" without --from). */
+const copyOf = (instruction: Instruction) =>
+  `${instruction instanceof Copy ? (instruction.getFromFlag()?.getValue() ?? "context") : "?"} ${argsOf(instruction)}`;
+
+describe("the console in the gateway's image", () => {
+  const consolePackage = JSON.parse(read("apps/console/package.json")) as { scripts: { build: string } };
+
+  it("is built in its own stage from the gateway's pruned tree, with its budget check", () => {
+    expect(stage("console-builder")?.parent?.alias).toBe("base");
+    const copies = (stage("console-builder")?.instructions ?? [])
+      .filter((i) => i.getKeyword() === "COPY")
+      .map(copyOf);
+    expect(copies).toEqual(["pruner /pruned/json/ ./", "pruner /pruned/full/ ./"]);
+    const [install, build, ...rest] = runsOf("console-builder");
+    expect(install).toMatch(/pnpm install --frozen-lockfile /);
+    // Development dependencies too: Vite builds it.
+    expect(install).not.toContain("--prod");
+    expect(install).toContain(`--filter "@chainwatch/console..."`);
+    expect(build).toBe("pnpm --filter @chainwatch/console build");
+    expect(rest).toEqual([]);
+    // The package's build is what fails above the initial-JavaScript budget.
+    expect(consolePackage.scripts.build).toBe("vite build && node scripts/report-size.ts");
+  });
+
+  it("reaches the api-gateway image as static files only, where the gateway looks for them; no other image", () => {
+    const copiesFrom = (app: string) =>
+      imageInstructions(dockerfile, { APP: app })
+        .filter((i) => i.getKeyword() === "COPY")
+        .map(copyOf)
+        .filter((copy) => copy.startsWith("console-builder "));
+    expect(copiesFrom("api-gateway")).toEqual([
+      "console-builder /build/apps/console/dist/ /app/apps/console/dist/",
+    ]);
+    for (const app of APP_NAMES.filter((name) => name !== "api-gateway")) expect(copiesFrom(app)).toEqual([]);
+  });
+
+  it("has what the console's build reads in the build context", () => {
+    const sent = new Set(contextFiles());
+    const needed = contextFiles(repoRoot, "**/node_modules\n**/.turbo\n.git\n**/dist\n").filter(
+      (path) =>
+        /^apps\/console\/(package\.json|index\.html|vite\.config\.ts|scripts\/[^/]+\.ts|src\/.+\.(ts|tsx|css))$/.test(
+          path,
+        ) && !isTestCode(path),
+    );
+    expect(needed).toContain("apps/console/src/main.tsx");
+    expect(needed).toContain("apps/console/index.html");
+    expect(needed.filter((path) => !sent.has(path))).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { spawnService, waitForHttp } from "@chainwatch/testing";
+import { Copy } from "dockerfile-ast";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AppName } from "../src/apps.ts";
 import { argsOf, parseDockerfile, stagesOf } from "../src/dockerfile.ts";
@@ -90,7 +91,37 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
     ]);
     cpSync(join(pruned, "full"), image, { recursive: true });
     for (const step of cleanup) runStep(step, image, app, []);
+    if (app === "api-gateway") buildConsole(stages, pruned, join(scratch, app, "console"), image);
     return image;
+  }
+
+  /**
+   * The console-builder stage (its install and build, with development dependencies) from the gateway's
+   * pruned tree, then the api-gateway stage's COPY of its files into the image, paths from the Dockerfile.
+   */
+  function buildConsole(stages: ReturnType<typeof stagesOf>, pruned: string, builder: string, image: string) {
+    const builderStage = stages.find((s) => s.alias === "console-builder");
+    const gatewayStage = stages.find((s) => s.alias === "api-gateway");
+    if (!builderStage || !gatewayStage)
+      throw new Error(`${DOCKERFILE}: no console-builder or api-gateway stage`);
+    const [install, build] = builderStage.instructions.filter((i) => i.getKeyword() === "RUN").map(argsOf);
+    if (!install || !build) throw new Error("console-builder: no install and build steps");
+    cpSync(join(pruned, "json"), builder, { recursive: true });
+    runStep(install, builder, "api-gateway", [
+      ["--store-dir /pnpm/store ", "--prefer-offline "],
+      ["pnpm ", `${pnpm ?? "pnpm"} `],
+    ]);
+    cpSync(join(pruned, "full"), builder, { recursive: true });
+    runStep(build, builder, "api-gateway", [["pnpm ", `${pnpm ?? "pnpm"} `]]);
+    const copy = gatewayStage.instructions.find(
+      (i) => i instanceof Copy && i.getFromFlag()?.getValue() === "console-builder",
+    );
+    const [from, to] = copy ? argsOf(copy).split(" ") : [];
+    if (!from?.startsWith("/build/") || !to?.startsWith("/app/"))
+      throw new Error(`api-gateway: no COPY --from=console-builder /build/… /app/… (${from} ${to})`);
+    cpSync(join(builder, from.slice("/build/".length)), join(image, to.slice("/app/".length)), {
+      recursive: true,
+    });
   }
 
   /** No test code nor test helpers in the image; the app's own sources and package.json are there. */
@@ -130,10 +161,22 @@ describe.skipIf(!pnpm && process.env.CI !== "true")("Dockerfile build steps, rep
         body: JSON.stringify({ hash: `0x${"cd".repeat(32)}`, value: 1.5, gas: 21000, gasPrice: 30 }),
       });
       expect(response.status).toBe(200);
+      // The console, built in its stage: the page names its content-hashed script, served as immutable.
+      const page = await fetch(`http://127.0.0.1:${port}/console`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("cache-control")).toBe("no-cache");
+      const html = await page.text();
+      const script = /<script[^>]*\bsrc="(\/console\/assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+      expect(script, html.slice(0, 500)).toBeDefined();
+      const asset = await fetch(`http://127.0.0.1:${port}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get("content-type")).toMatch(/javascript/);
+      expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect((await asset.text()).length).toBeGreaterThan(10_000);
     } finally {
       expect(await gateway.stop("SIGTERM")).toBe(0);
     }
-  }, 180_000);
+  }, 420_000);
 
   it.each(["scoring-worker", "cache-warmer", "alert-dispatcher", "chain-follower"] as const)(
     "%s: pruned and production-installed, every workspace import resolvable",

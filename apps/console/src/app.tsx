@@ -6,11 +6,13 @@ import { type Auth, AuthProvider, can } from "./auth.tsx";
 import { ErrorNotice, Loading } from "./components/states.tsx";
 import { AccessPage } from "./pages/access.tsx";
 import { AddressPage } from "./pages/address.tsx";
+import { AlertsPage } from "./pages/alerts.tsx";
 import { FeedPage } from "./pages/feed.tsx";
 import { LoginPage, type SignedIn } from "./pages/login.tsx";
 import { ModelsPage } from "./pages/models.tsx";
 import { SettingsPage } from "./pages/settings.tsx";
 import { StreamPage } from "./pages/stream.tsx";
+import { SuppressionsPage } from "./pages/suppressions.tsx";
 import { TransactionPage } from "./pages/transaction.tsx";
 import { hrefOf, navigate, type Route, useRoute } from "./router.ts";
 
@@ -83,11 +85,13 @@ export function App() {
   );
 }
 
-const NAV: { label: string; route: Route; admin?: boolean }[] = [
+const NAV: { label: string; route: Route; needs?: Parameters<typeof can>[1] }[] = [
   { label: "Live feed", route: { page: "feed" } },
+  { label: "Suppressions", route: { page: "suppressions" } },
   { label: "Models", route: { page: "models" } },
   { label: "Stream", route: { page: "stream" } },
-  { label: "Keys and users", route: { page: "access" }, admin: true },
+  { label: "Alerts", route: { page: "alerts" }, needs: "readAlerts" },
+  { label: "Keys and users", route: { page: "access" }, needs: "manageAccess" },
   { label: "Settings", route: { page: "settings" } },
 ];
 
@@ -111,7 +115,7 @@ function Shell({ auth }: { auth: Auth }) {
         </a>
         <nav aria-label="Pages">
           <ul>
-            {NAV.filter((item) => !item.admin || can(auth.principal, "manageAccess")).map((item) => (
+            {NAV.filter((item) => !item.needs || can(auth.principal, item.needs)).map((item) => (
               <li key={item.label}>
                 <a
                   href={hrefOf(item.route)}
@@ -150,6 +154,10 @@ function Page({ route }: { route: Route }) {
       return <ModelsPage />;
     case "stream":
       return <StreamPage />;
+    case "alerts":
+      return <AlertsPage />;
+    case "suppressions":
+      return <SuppressionsPage />;
     case "access":
       return <AccessPage />;
     case "settings":

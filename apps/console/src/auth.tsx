@@ -27,6 +27,8 @@ const CAN = {
   writeLabels: ["analyst", "admin"],
   manageModels: ["admin"],
   manageAccess: ["admin"],
+  readAlerts: ["analyst", "admin"],
+  manageAlerts: ["admin"],
 } as const satisfies Record<string, readonly Principal["role"][]>;
 
 /**

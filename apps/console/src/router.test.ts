@@ -14,6 +14,8 @@ describe("hash routes", () => {
     expect(parseRoute("#/address/0x5555")).toEqual({ page: "address", address: "0x5555" });
     expect(parseRoute("#/models")).toEqual({ page: "models" });
     expect(parseRoute("#/stream")).toEqual({ page: "stream" });
+    expect(parseRoute("#/alerts")).toEqual({ page: "alerts" });
+    expect(parseRoute("#/suppressions")).toEqual({ page: "suppressions" });
     expect(parseRoute("#/access")).toEqual({ page: "access" });
     expect(parseRoute("#/settings")).toEqual({ page: "settings" });
     expect(parseRoute("#/tx")).toEqual({ page: "not-found", path: "/tx" });

@@ -10,6 +10,8 @@ export type Route =
   | { page: "address"; address: string }
   | { page: "models" }
   | { page: "stream" }
+  | { page: "alerts" }
+  | { page: "suppressions" }
   | { page: "access" }
   | { page: "settings" }
   | { page: "not-found"; path: string };
@@ -25,7 +27,12 @@ export function parseRoute(hash: string): Route {
   if (head === "address" && value && parts.length === 2) return { page: "address", address: value };
   if (
     parts.length === 1 &&
-    (head === "models" || head === "stream" || head === "access" || head === "settings")
+    (head === "models" ||
+      head === "stream" ||
+      head === "alerts" ||
+      head === "suppressions" ||
+      head === "access" ||
+      head === "settings")
   )
     return { page: head };
   return { page: "not-found", path };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChainwatchClient, createChainwatchClient } from "@chainwatch/client";
@@ -78,6 +79,11 @@ if (missing.length > 0 && isCI) {
     let browser: Browser;
     let context: BrowserContext;
     let page: Page;
+    // A webhook receiver on this machine: what a SOC's endpoint would get from the gateway.
+    let receiver: Server;
+    let receiverUrl: string;
+    const received: { headers: IncomingHttpHeaders; body: { type?: string; data?: { hash?: string } } }[] =
+      [];
 
     const shot = async (name: string, target: Page = page) => {
       await target.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
@@ -90,6 +96,22 @@ if (missing.length > 0 && isCI) {
 
     beforeAll(async () => {
       mkdirSync(screenshots, { recursive: true });
+      receiver = createServer((request, response) => {
+        let text = "";
+        request.on("data", (chunk: Buffer) => {
+          text += chunk.toString("utf8");
+        });
+        request.on("end", () => {
+          received.push({
+            headers: request.headers,
+            body: JSON.parse(text) as (typeof received)[number]["body"],
+          });
+          response.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+      const address = receiver.address();
+      receiverUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hooks/chainwatch`;
       const port = await freePort();
       baseUrl = `http://127.0.0.1:${port}`;
       gateway = spawnService(gatewayMain, {
@@ -103,6 +125,10 @@ if (missing.length > 0 && isCI) {
         MODEL_REFRESH_INTERVAL_SECONDS: "1",
         DRIFT_CHECK_INTERVAL_SECONDS: "0",
         AUTO_BASELINE_ENABLED: "false",
+        // Webhooks need a key to seal their signing secrets; the receiver is on loopback, which the SSRF
+        // guard refuses unless told otherwise (tests only).
+        ALERT_SECRET_KEY: randomBytes(32).toString("base64"),
+        ALERT_ALLOW_PRIVATE_TARGETS: "true",
         LOG_LEVEL: "warn",
       });
       await waitForHttp(`${baseUrl}/health/live`, { service: gateway, timeoutMs: 120_000 });
@@ -139,6 +165,7 @@ if (missing.length > 0 && isCI) {
     afterAll(async () => {
       await browser?.close();
       await gateway?.stop("SIGTERM");
+      await new Promise((resolve) => receiver?.close(resolve));
     });
 
     it("refuses a wrong key with the server's code and request id, then signs in with the printed admin key", async () => {
@@ -265,6 +292,32 @@ if (missing.length > 0 && isCI) {
       ]);
     });
 
+    it("filters the feed on the gateway by screening list, address and reason", async () => {
+      await page.getByRole("link", { name: "Live feed" }).click();
+      await page.getByLabel("Review", { exact: true }).selectOption("all");
+      const whale = page.locator(`a.feed-link[data-hash="${WHALE}"]`);
+      await whale.waitFor();
+      // The sender was just labelled on the desk's watch list.
+      await page.getByLabel("Labelled on", { exact: true }).selectOption("desk-watch");
+      await expect
+        .poll(() => page.locator(".count").textContent(), { timeout: 15_000 })
+        .toBe("1 loaded of 1 matching");
+      expect(await whale.count()).toBe(1);
+      await page.getByLabel("Labelled on", { exact: true }).selectOption("all");
+      await page
+        .getByLabel("Address (sender or recipient)", { exact: true })
+        .fill(RECIPIENT.toUpperCase().replace("0X", "0x"));
+      await expect
+        .poll(() => page.locator(".count").textContent(), { timeout: 15_000 })
+        .toBe("1 loaded of 1 matching");
+      await page.getByLabel("Reason kind", { exact: true }).selectOption("label");
+      await page.getByText("No anomaly matches these filters.").waitFor();
+      await shot("feed-filters");
+      await page.getByRole("button", { name: "Reset filters" }).click();
+      await page.getByText("No anomaly matches these filters.").waitFor();
+      expect(await page.getByLabel("Review", { exact: true }).inputValue()).toBe("unreviewed");
+    });
+
     it("deploys a trained version as a canary after confirmation, then rolls it back", async () => {
       const since = new Date(Date.now() - 1_000).toISOString();
       const traffic = await api.POST("/api/v1/batch/transactions", {
@@ -359,6 +412,118 @@ if (missing.length > 0 && isCI) {
       await shot("stream");
     });
 
+    it("adds a webhook, sends it a test alert that the receiver gets signed, and sees an anomaly delivered to it", async () => {
+      await page.getByRole("link", { name: "Alerts" }).click();
+      await page.getByRole("heading", { name: "Alerts", exact: true }).waitFor();
+      await page.getByText(/No destination yet/).waitFor();
+      await page.getByText(/No delivery yet/).waitFor();
+      await page.getByLabel("Name", { exact: true }).fill("SOC webhook");
+      await page.getByLabel("URL", { exact: true }).fill(receiverUrl);
+      await page.getByRole("button", { name: "Add destination" }).click();
+      const secret = page.getByRole("status").filter({ hasText: "Signing secret" });
+      await secret.waitFor();
+      expect(await secret.textContent()).toMatch(/Signing secret of “SOC webhook”, shown once .*whsec_\S+$/);
+      const row = page
+        .getByRole("table", { name: "Alert destinations" })
+        .getByRole("row", { name: /SOC webhook/ });
+      expect(await row.textContent()).toContain("low and above");
+
+      await page.getByRole("button", { name: "Send test alert to SOC webhook" }).click();
+      const result = page.getByRole("status").filter({ hasText: "Test alert to" });
+      await result.waitFor({ timeout: 20_000 });
+      expect(await result.textContent()).toMatch(
+        /^Test alert to “SOC webhook”: delivered \(HTTP 204\) in \d+ ms\. Message id \S+$/,
+      );
+      const test = received.find((delivery) => delivery.body.type === "alert.test");
+      expect(test?.headers["webhook-signature"]).toMatch(/^v1,/);
+      expect(test?.headers["webhook-id"]).toBe((await result.locator("code").textContent()) ?? "");
+
+      // A real anomaly from the stream reaches the receiver through the outbox (at least once).
+      const burst = await api.POST("/api/v1/transactions", {
+        body: transfer(998, { value: "900", timestamp: T0 + 21 * 21_600 }),
+      });
+      expect(burst.data?.accepted).toEqual([txHash(998)]);
+      await expect
+        .poll(() => received.filter((delivery) => delivery.body.type === "anomaly.detected").length, {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(0);
+      expect(received.find((delivery) => delivery.body.type === "anomaly.detected")?.body.data?.hash).toBe(
+        txHash(998),
+      );
+      // The page lists it (polled every 5 s): delivered at the first attempt, with the receiver's answer.
+      const delivery = page.getByRole("row", { name: new RegExp(txHash(998).slice(0, 8)) });
+      await delivery.waitFor({ timeout: 20_000 });
+      const cells = await delivery.locator("td").allTextContents();
+      expect(cells.slice(0, 5)).toEqual([
+        "SOC webhook",
+        `${txHash(998).slice(0, 8)}…${txHash(998).slice(-6)}`,
+        expect.stringMatching(/^delivered /),
+        "1",
+        "HTTP 204",
+      ]);
+      await shot("alerts");
+
+      await page.getByRole("button", { name: "Disable SOC webhook" }).click();
+      await page.getByRole("button", { name: "Enable SOC webhook" }).waitFor();
+      expect(await row.textContent()).toContain("disabled");
+      const stored = await api.GET("/api/v1/alerts/destinations");
+      expect(stored.data?.destinations.map((item) => [item.name, item.enabled])).toEqual([
+        ["SOC webhook", false],
+      ]);
+    });
+
+    it("revokes a suppression a review left, after a confirmation, and shows review precision", async () => {
+      const feed = await api.GET("/api/v1/anomalies", { params: { query: { limit: 100 } } });
+      const whale = feed.data?.items.find((item) => item.txHash === WHALE);
+      expect(whale).toBeDefined();
+      const reviewed = await api.POST("/api/v1/anomalies/{id}/review", {
+        params: { path: { id: whale?.id ?? "" } },
+        body: {
+          falsePositive: true,
+          note: "weekly OTC settlement",
+          effect: {
+            type: "suppress",
+            party: "from",
+            reasonCode: "value_above_sender_history",
+            days: 30,
+            reason: "the desk settles weekly",
+          },
+        },
+      });
+      expect(reviewed.response.status).toBe(200);
+
+      await page.getByRole("link", { name: "Suppressions" }).click();
+      await page.getByRole("heading", { name: "Suppressions and review precision" }).waitFor();
+      const stats = page.getByText(/reviewed: \d+ confirmed, \d+ false positives/);
+      await stats.waitFor();
+      expect(await stats.textContent()).toMatch(
+        /^1 reviewed: 0 confirmed, 1 false positives; precision 0\.0 %\.$/,
+      );
+      const row = page.getByRole("row", { name: /the desk settles weekly/ });
+      await row.waitFor();
+      expect(await row.textContent()).toContain("value_above_sender_history");
+      await shot("suppressions");
+
+      await row.getByRole("button", { name: `Revoke value_above_sender_history for ${SENDER}` }).click();
+      await page.getByLabel("Why revoke (optional, kept with it)", { exact: true }).fill("desk closed");
+      const confirm = page.getByRole("alertdialog");
+      expect(await confirm.textContent()).toContain(
+        `Revoke the suppression of value_above_sender_history for ${SENDER}?`,
+      );
+      await confirm.getByRole("button", { name: "Revoke" }).click();
+      await page
+        .getByText(
+          `Revoked: value_above_sender_history applies to ${SENDER.slice(0, 8)}…${SENDER.slice(-6)} again.`,
+        )
+        .waitFor();
+      await page.getByText(/No active suppression/).waitFor();
+      const stored = await api.GET("/api/v1/suppressions", { params: { query: { status: "all" } } });
+      expect(stored.data?.suppressions.map((item) => [item.status, item.revokeReason])).toEqual([
+        ["revoked", "desk closed"],
+      ]);
+    });
+
     it("passes axe's WCAG 2 A/AA checks on every page, and fits a phone's width", async () => {
       const pages: [string, string][] = [
         ["feed", "#/"],
@@ -366,6 +531,8 @@ if (missing.length > 0 && isCI) {
         ["address", `#/address/${SENDER}`],
         ["models", "#/models"],
         ["stream", "#/stream"],
+        ["alerts", "#/alerts"],
+        ["suppressions", "#/suppressions"],
         ["access", "#/access"],
         ["settings", "#/settings"],
       ];

@@ -32,6 +32,7 @@ export {
   createOutbox,
   type DeadDelivery,
   type DeliveryAttempt,
+  type DeliveryRow,
   type Outbox,
   type OutboxEntry,
   type OutboxStats,

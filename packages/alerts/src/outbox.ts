@@ -40,6 +40,22 @@ export interface DeadDelivery {
   lastError: string | null;
 }
 
+/** One delivery as the API lists it: where it stands, how often it was tried and the last answer. */
+export interface DeliveryRow {
+  id: string;
+  destinationId: string;
+  messageId: string;
+  hash: string;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: string;
+  /** Pending only: when it is (next) due. */
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
 export interface DeliveryAttempt {
   attemptedAt: string;
   outcome: "delivered" | "failed" | "dead";
@@ -84,6 +100,16 @@ export interface Outbox {
   ): Promise<{ used: number | null; windowLeftMs: number }>;
   stats(): Promise<OutboxStats>;
   listDead(options: { destinationId?: string; limit: number; afterId?: string }): Promise<DeadDelivery[]>;
+  /**
+   * Deliveries of every status, newest first (id descending), keyset-paginated by `beforeId`. Delivered
+   * rows are kept for ALERT_DELIVERED_RETENTION_HOURS, so this is the recent history, not all of it.
+   */
+  listDeliveries(options: {
+    destinationId?: string;
+    status?: OutboxStatus;
+    limit: number;
+    beforeId?: string;
+  }): Promise<DeliveryRow[]>;
   /** Dead rows back to pending, due now, with a fresh maximum age. Returns how many. */
   redeliver(options: { destinationId?: string; ids?: readonly string[] }): Promise<number>;
   attempts(outboxId: string): Promise<DeliveryAttempt[]>;
@@ -280,6 +306,45 @@ export function createOutbox(database: Database): Outbox {
         hash: row.tx_hash,
         attempts: row.attempts,
         createdAt: iso(row.created_at),
+        lastStatusCode: row.last_status_code,
+        lastError: row.last_error,
+      }));
+    },
+
+    async listDeliveries({ destinationId, status, limit, beforeId }) {
+      // Newest first through the primary key; the filters are checked on the rows it walks (no index per
+      // destination and status: delivered rows are purged after their retention, so the table stays small).
+      const { rows } = await database.query<{
+        id: string | number;
+        destination_id: string;
+        message_id: string;
+        tx_hash: string;
+        status: OutboxStatus;
+        attempts: number;
+        created_at: Date | string;
+        next_attempt_at: Date | string;
+        delivered_at: Date | string | null;
+        last_status_code: number | null;
+        last_error: string | null;
+      }>(
+        `SELECT id, destination_id, message_id, tx_hash, status, attempts, created_at, next_attempt_at,
+           delivered_at, last_status_code, last_error
+         FROM alert_outbox
+         WHERE ($1::text IS NULL OR destination_id = $1) AND ($2::text IS NULL OR status = $2)
+           AND ($3::bigint IS NULL OR id < $3::bigint)
+         ORDER BY id DESC LIMIT $4`,
+        [destinationId ?? null, status ?? null, beforeId ?? null, limit],
+      );
+      return rows.map((row) => ({
+        id: String(row.id),
+        destinationId: row.destination_id,
+        messageId: row.message_id,
+        hash: row.tx_hash,
+        status: row.status,
+        attempts: row.attempts,
+        createdAt: iso(row.created_at),
+        nextAttemptAt: row.status === "pending" ? iso(row.next_attempt_at) : null,
+        deliveredAt: row.delivered_at === null ? null : iso(row.delivered_at),
         lastStatusCode: row.last_status_code,
         lastError: row.last_error,
       }));

@@ -136,6 +136,71 @@ export function defineOutboxSuite(name: string, open: () => Promise<Database>) {
       expect(again[0]?.messageId).toBe(dead.messageId);
     });
 
+    it("lists deliveries of every status newest first, by destination and status, page by page", async () => {
+      await database.query("DELETE FROM alert_outbox");
+      const outbox = createOutbox(database);
+      const [ok, retry, dead, waiting] = [testAlert(), testAlert(), testAlert(), testAlert()].map((alert) =>
+        entry(destinationId, alert),
+      ) as [
+        ReturnType<typeof entry>,
+        ReturnType<typeof entry>,
+        ReturnType<typeof entry>,
+        ReturnType<typeof entry>,
+      ];
+      await outbox.enqueue([ok, retry, dead]);
+      const claimed = await outbox.claim({ limit: 10, leaseMs: 60_000, owner: "a" });
+      const idOf = (hash: string) => claimed.find((row) => row.alert.hash === hash)?.id ?? "";
+      await outbox.complete({
+        owner: "a",
+        maxAgeMs: 3_600_000,
+        results: [
+          { id: idOf(ok.hash), isOk: true, statusCode: 204, latencyMs: 12, error: null, retryDelayMs: 0 },
+          {
+            id: idOf(retry.hash),
+            isOk: false,
+            statusCode: 503,
+            latencyMs: 30,
+            error: "HTTP 503: down",
+            retryDelayMs: 60_000,
+          },
+          {
+            id: idOf(dead.hash),
+            isOk: false,
+            statusCode: null,
+            latencyMs: 5_000,
+            error: "timed out",
+            retryDelayMs: 7_200_000,
+          },
+        ],
+      });
+      await outbox.enqueue([waiting]);
+
+      const all = await outbox.listDeliveries({ limit: 10 });
+      expect(
+        all.map((row) => [row.hash, row.status, row.attempts, row.lastStatusCode, row.lastError]),
+      ).toEqual([
+        [waiting.hash, "pending", 0, null, null],
+        [dead.hash, "dead", 1, null, "timed out"],
+        [retry.hash, "pending", 1, 503, "HTTP 503: down"],
+        [ok.hash, "delivered", 1, 204, null],
+      ]);
+      const [, , retried, delivered] = all;
+      expect(retried?.nextAttemptAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(Date.parse(retried?.nextAttemptAt ?? "") - Date.now()).toBeGreaterThan(30_000);
+      expect(delivered?.deliveredAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(delivered?.nextAttemptAt).toBeNull();
+      expect(delivered?.messageId).toBe(ok.messageId);
+
+      expect((await outbox.listDeliveries({ limit: 10, status: "pending" })).map((row) => row.hash)).toEqual([
+        waiting.hash,
+        retry.hash,
+      ]);
+      expect(await outbox.listDeliveries({ limit: 10, destinationId: "dst_nobody_here" })).toEqual([]);
+      const first = await outbox.listDeliveries({ limit: 3 });
+      const rest = await outbox.listDeliveries({ limit: 3, beforeId: first.at(-1)?.id ?? "" });
+      expect([...first, ...rest].map((row) => row.hash)).toEqual(all.map((row) => row.hash));
+    });
+
     it("gives released rows back without an attempt, due after the delay", async () => {
       await database.query("DELETE FROM alert_outbox");
       const outbox = createOutbox(database);

@@ -1124,6 +1124,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v1/alerts/deliveries": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Deliveries of every status (pending, delivered, dead) with attempts and the last answer, newest first, keyset-paginated
+     * @description Needs the `alerts:read` permission.
+     */
+    get: operations["listAlertDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v1/alerts/dead-letters/redeliver": {
     parameters: {
       query?: never;
@@ -2534,6 +2554,27 @@ export interface components {
       createdAt: string;
       updatedAt: string;
     };
+    AlertDeliveryPage: {
+      /** @description Newest first */
+      deliveries: {
+        id: string;
+        destinationId: string;
+        /** @description The webhook-id the receiver sees */
+        messageId: string;
+        hash: string;
+        /** @enum {string} */
+        status: "pending" | "delivered" | "dead";
+        attempts: number;
+        createdAt: string;
+        /** @description Pending only: when it is (next) due */
+        nextAttemptAt: string | null;
+        deliveredAt: string | null;
+        lastStatusCode: number | null;
+        lastError: string | null;
+      }[];
+      /** @description Pass as `before` for the next page; null on the last */
+      next: string | null;
+    };
     /** @description An OpenAPI 3.1 document */
     OpenApiDocument: {
       openapi: string;
@@ -2646,6 +2687,7 @@ export type ModelDetail = components["schemas"]["ModelDetail"];
 export type DeployModelRequest = components["schemas"]["DeployModelRequest"];
 export type ModelTrafficRequest = components["schemas"]["ModelTrafficRequest"];
 export type AlertDestination = components["schemas"]["AlertDestination"];
+export type AlertDeliveryPage = components["schemas"]["AlertDeliveryPage"];
 export type OpenApiDocument = components["schemas"]["OpenApiDocument"];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -3535,7 +3577,13 @@ export interface operations {
       query?: {
         limit?: number;
         severity?: string | string[];
+        level?: string | string[];
         since?: string;
+        reviewed?: "true" | "false";
+        address?: string;
+        reasonCode?: string;
+        reasonKind?: "model" | "context" | "label" | "rule";
+        listId?: string;
         cursor?: string;
       };
       header?: never;
@@ -3596,7 +3644,13 @@ export interface operations {
       query?: {
         limit?: number;
         severity?: string | string[];
+        level?: string | string[];
         since?: string;
+        reviewed?: "true" | "false";
+        address?: string;
+        reasonCode?: string;
+        reasonKind?: "model" | "context" | "label" | "rule";
+        listId?: string;
         cursor?: string;
       };
       header?: never;
@@ -6596,6 +6650,67 @@ export interface operations {
             }[];
             next: string | null;
           };
+        };
+      };
+      /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description No valid credential (AUTHENTICATION_REQUIRED, INVALID_CREDENTIALS, CREDENTIALS_EXPIRED, CREDENTIALS_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description The credential's role may not do this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+      /** @description A dependency is unavailable (DATABASE_UNAVAILABLE, KAFKA_UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ErrorBody"];
+        };
+      };
+    };
+  };
+  listAlertDeliveries: {
+    parameters: {
+      query?: {
+        destinationId?: string;
+        status?: "pending" | "delivered" | "dead";
+        limit?: number;
+        before?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["AlertDeliveryPage"];
         };
       };
       /** @description Invalid input (VALIDATION_ERROR, MALFORMED_JSON) */

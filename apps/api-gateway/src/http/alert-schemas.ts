@@ -113,6 +113,43 @@ export const DeadLetterPageSchema = z.object({
   next: z.string().nullable(),
 });
 
+export const MAX_DELIVERY_PAGE = 200;
+const OutboxIdSchema = z.string().regex(/^[0-9]{1,19}$/, "must be a delivery id");
+
+export const DeliveryQuerySchema = z.strictObject({
+  destinationId: DestinationIdSchema.optional(),
+  status: z
+    .enum(["pending", "delivered", "dead"], {
+      error: () => "status must be one of: pending, delivered, dead",
+    })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_DELIVERY_PAGE).default(50),
+  before: OutboxIdSchema.optional().describe("`next` of the previous page"),
+});
+
+export const DeliveryPageSchema = z
+  .object({
+    deliveries: z
+      .array(
+        z.object({
+          id: z.string(),
+          destinationId: z.string(),
+          messageId: z.string().describe("The webhook-id the receiver sees"),
+          hash: z.string(),
+          status: z.enum(["pending", "delivered", "dead"]),
+          attempts: z.number().int(),
+          createdAt: z.string(),
+          nextAttemptAt: z.string().nullable().describe("Pending only: when it is (next) due"),
+          deliveredAt: z.string().nullable(),
+          lastStatusCode: z.number().int().nullable(),
+          lastError: z.string().nullable(),
+        }),
+      )
+      .describe("Newest first"),
+    next: z.string().nullable().describe("Pass as `before` for the next page; null on the last"),
+  })
+  .meta({ id: "AlertDeliveryPage" });
+
 export const RedeliverRequestSchema = z
   .strictObject({
     destinationId: DestinationIdSchema.optional(),

@@ -139,6 +139,7 @@ export const TransactionLookupRequestSchema = z
   .meta({ id: "TransactionLookupRequest" });
 
 const SEVERITY_VALUES = ["low", "medium", "high", "critical"] as const;
+const REASON_KIND_VALUES = ["model", "context", "label", "rule"] as const;
 
 /** `severity=high,critical` or repeated `severity=high&severity=critical`. */
 export const AnomalyQuerySchema = z
@@ -160,7 +161,46 @@ export const AnomalyQuerySchema = z
         ),
       )
       .optional(),
+    level: z
+      .union([z.string(), z.array(z.string())])
+      .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(",")))
+      .pipe(
+        z.array(
+          z.enum(SEVERITY_VALUES, {
+            error: () => `level must be one of: ${SEVERITY_VALUES.join(", ")}`,
+          }),
+        ),
+      )
+      .optional()
+      .describe("The combined verdict's level (riskLevel; the model's severity where none): any of these"),
     since: instantSchema("since").optional(),
+    reviewed: z
+      .enum(["true", "false"], { error: () => "reviewed must be true or false" })
+      .transform((value) => value === "true")
+      .optional()
+      .describe("true: reviewed anomalies only; false: those waiting for a review"),
+    address: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "address must be 0x and 40 hex digits")
+      .transform((value) => value.toLowerCase())
+      .optional()
+      .describe("Only anomalies whose transaction has this sender or recipient"),
+    reasonCode: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,99}$/, "reasonCode must be a reason code (lower case, digits, _)")
+      .optional()
+      .describe("Only anomalies with a non-suppressed reason of this code"),
+    reasonKind: z
+      .enum(REASON_KIND_VALUES, {
+        error: () => `reasonKind must be one of: ${REASON_KIND_VALUES.join(", ")}`,
+      })
+      .optional()
+      .describe("Only anomalies with a non-suppressed reason of this kind"),
+    listId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "listId must be a screening list id")
+      .optional()
+      .describe("Only anomalies whose sender or recipient has an unexpired label on this screening list"),
     cursor: z.string().max(512).optional(),
   })
   .meta({ id: "AnomalyQuery" });

@@ -97,6 +97,11 @@ describe("alerts API: errors", () => {
     expect(url.status).toBe(400);
     expect((await app.send("/api/v1/alerts/dead-letters?limit=0")).status).toBe(400);
     expect((await app.send("/api/v1/alerts/dead-letters?after=x")).status).toBe(400);
+    for (const query of ["status=lost", "limit=201", "before=1;2", "destinationId=nope", "unknown=1"]) {
+      const response = await app.send(`/api/v1/alerts/deliveries?${query}`);
+      expect(response.status, query).toBe(400);
+      expect((response.json as { code: string }).code, query).toBe("VALIDATION_ERROR");
+    }
     expect((await post("/api/v1/alerts/dead-letters/redeliver", {})).status).toBe(400);
     expect((await post("/api/v1/alerts/dead-letters/redeliver", { ids: ["1; drop"] })).status).toBe(400);
   });

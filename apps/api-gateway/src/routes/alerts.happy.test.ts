@@ -113,6 +113,43 @@ describe("alerts API (embedded mode): happy paths", () => {
     expect(payload.type).toBe("anomaly.detected");
     expect(payload.data.hash).toBe(one.hash);
     expect(payload.data.link).toBe(`http://localhost:8080/api/v1/transactions/${one.hash}`);
+    // The delivery as analysts see it: delivered at the first attempt, with the receiver's answer.
+    const analyst = { "x-api-key": await createKey(app, "analyst") };
+    await waitFor(
+      async () =>
+        (
+          (await app.send("/api/v1/alerts/deliveries?status=delivered", { headers: analyst })).json as {
+            deliveries: unknown[];
+          }
+        ).deliveries.length === 1,
+      20_000,
+      "the delivery recorded",
+    );
+    const deliveries = await app.send(`/api/v1/alerts/deliveries?destinationId=${created.destination.id}`, {
+      headers: analyst,
+    });
+    expect(deliveries.json).toEqual({
+      deliveries: [
+        {
+          id: expect.stringMatching(/^\d+$/),
+          destinationId: created.destination.id,
+          messageId: request.headers["webhook-id"],
+          hash: one.hash,
+          status: "delivered",
+          attempts: 1,
+          createdAt: expect.any(String),
+          nextAttemptAt: null,
+          deliveredAt: expect.any(String),
+          lastStatusCode: 200,
+          lastError: null,
+        },
+      ],
+      next: null,
+    });
+    expect((await app.send("/api/v1/alerts/deliveries?status=pending", { headers: analyst })).json).toEqual({
+      deliveries: [],
+      next: null,
+    });
     // Ingesting the same transaction again queues nothing new: one row per (destination, transaction).
     expect((await app.send("/api/v1/transactions", { method: "POST", body: one })).status).toBe(202);
     const { rows } = await database.query<{ count: string }>(

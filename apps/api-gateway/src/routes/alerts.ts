@@ -14,6 +14,8 @@ import {
   DeadLetterPageSchema,
   DeadLetterQuerySchema,
   DeletedDestinationSchema,
+  DeliveryPageSchema,
+  DeliveryQuerySchema,
   DestinationIdParamsSchema,
   DestinationListSchema,
   DestinationSchema,
@@ -244,6 +246,33 @@ export function alertEndpoints(options: AlertRouteOptions): Endpoint[] {
         res.json({
           deadLetters,
           next: deadLetters.length === query.limit ? (deadLetters.at(-1)?.id ?? null) : null,
+        });
+      },
+    },
+    {
+      operationId: "listAlertDeliveries",
+      method: "get",
+      path: "/api/v1/alerts/deliveries",
+      access: "alerts:read",
+      summary:
+        "Deliveries of every status (pending, delivered, dead) with attempts and the last answer, newest first, keyset-paginated",
+      tag: "alerts",
+      query: DeliveryQuerySchema,
+      response: DeliveryPageSchema,
+      errors: [400, 503],
+      handler: async (req, res) => {
+        const query = parseOrThrow(DeliveryQuerySchema, req.query, "query parameters");
+        const deliveries = await fromDatabase(
+          alerting.outbox.listDeliveries({
+            limit: query.limit,
+            ...(query.destinationId ? { destinationId: query.destinationId } : {}),
+            ...(query.status ? { status: query.status } : {}),
+            ...(query.before ? { beforeId: query.before } : {}),
+          }),
+        );
+        res.json({
+          deliveries,
+          next: deliveries.length === query.limit ? (deliveries.at(-1)?.id ?? null) : null,
         });
       },
     },

@@ -26,19 +26,32 @@ export interface AnomalyRoutesOptions {
 export function anomalyEndpoints(options: AnomalyRoutesOptions): Endpoint[] {
   const { repositories, review: reviews, queryCache, audit } = options;
 
-  /** Newest first, keyset-paginated; pages are cached under the `query` type until new anomalies land. */
+  /**
+   * Newest first, keyset-paginated, filtered by the store (level, review state, address, reason, list);
+   * pages are cached under the `query` type until new anomalies land.
+   */
   const listRecent: Endpoint["handler"] = async (req, res) => {
     const params = parseOrThrow(AnomalyQuerySchema, req.query, "query parameters");
-    const { value, isCached } = await queryCache.getOrLoad(params, () =>
+    const load = () =>
       fromDatabase(
         repositories.listAnomalies({
           limit: params.limit,
           ...(params.severity ? { severity: params.severity } : {}),
+          ...(params.level ? { level: params.level } : {}),
           ...(params.since ? { since: new Date(params.since) } : {}),
+          ...(params.reviewed === undefined ? {} : { reviewed: params.reviewed }),
+          ...(params.address ? { address: params.address } : {}),
+          ...(params.reasonCode ? { reasonCode: params.reasonCode } : {}),
+          ...(params.reasonKind ? { reasonKind: params.reasonKind } : {}),
+          ...(params.listId ? { listId: params.listId } : {}),
           ...(params.cursor ? { cursor: params.cursor } : {}),
         }),
-      ),
-    );
+      );
+    // The cache's generation changes with new anomalies and reviews, not with label writes: a page by
+    // screening list is read fresh, or a label added now would not show for CACHE_TTL_QUERY_SECONDS.
+    const { value, isCached } = params.listId
+      ? { value: await load(), isCached: false }
+      : await queryCache.getOrLoad(params, load);
     res.json({ ...value, count: value.items.length, cached: isCached });
   };
   const list = {

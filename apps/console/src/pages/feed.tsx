@@ -1,73 +1,26 @@
-import type { Anomaly, Reason } from "@chainwatch/client";
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { type KeyboardEvent, useMemo, useRef, useState } from "react";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useMemo, useRef, useState } from "react";
 import { unwrap } from "../api/errors.ts";
 import { useAuth } from "../auth.tsx";
-import { Field } from "../components/field.tsx";
-import { RiskBadge } from "../components/risk.tsx";
+import { AnomalyList } from "../components/anomaly-list.tsx";
+import { DEFAULT_FILTERS, FeedFilterForm, queryOf, useStoredFilters } from "../components/feed-filters.tsx";
 import { Empty, ErrorNotice, Loading } from "../components/states.tsx";
-import { formatTime, shortHex } from "../format.ts";
-import { hrefOf, navigate } from "../router.ts";
 
 /** How often the newest page is asked for again; the gateway caches pages until a new anomaly lands. */
 export const FEED_POLL_MS = 2_000;
 const PAGE_SIZE = 100;
-const LEVELS = ["low", "medium", "high", "critical"] as const;
-
-export interface FeedFilters {
-  level: "all" | (typeof LEVELS)[number];
-  reason: string;
-  reviewed: "unreviewed" | "reviewed" | "all";
-}
-
-export const DEFAULT_FILTERS: FeedFilters = { level: "all", reason: "all", reviewed: "unreviewed" };
-
-/**
- * Applied in the browser: the API filters by the model's severity only, while the feed shows the combined
- * verdict's level, reason codes and review state, all of which each loaded anomaly carries.
- */
-export function filterAnomalies(items: readonly Anomaly[], filters: FeedFilters): Anomaly[] {
-  return items.filter(
-    (item) =>
-      (filters.level === "all" || (item.riskLevel ?? item.severity) === filters.level) &&
-      (filters.reason === "all" || item.reasons.some((reason) => reason.code === filters.reason)) &&
-      (filters.reviewed === "all" || item.reviewed === (filters.reviewed === "reviewed")),
-  );
-}
-
-const activeReasons = (reasons: readonly Reason[]) => reasons.filter((reason) => !reason.suppressed);
-
-/** Filters survive a trip to a detail page and back within the tab. */
-function useStoredFilters(): [FeedFilters, (next: FeedFilters) => void] {
-  const [filters, setFilters] = useState<FeedFilters>(() => {
-    try {
-      const stored = JSON.parse(
-        sessionStorage.getItem("chainwatch.console.feed") ?? "null",
-      ) as FeedFilters | null;
-      return stored ? { ...DEFAULT_FILTERS, ...stored } : DEFAULT_FILTERS;
-    } catch {
-      return DEFAULT_FILTERS;
-    }
-  });
-  return [
-    filters,
-    (next) => {
-      sessionStorage.setItem("chainwatch.console.feed", JSON.stringify(next));
-      setFilters(next);
-    },
-  ];
-}
 
 export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
   const { client } = useAuth();
   const [filters, setFilters] = useStoredFilters();
+  const query = queryOf(filters);
   const feed = useInfiniteQuery({
-    queryKey: ["anomalies", "feed"],
+    queryKey: ["anomalies", "feed", query],
     initialPageParam: null as string | null,
     queryFn: async ({ pageParam, signal }) =>
       unwrap(
         await client.GET("/api/v1/anomalies", {
-          params: { query: { limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) } },
+          params: { query: { limit: PAGE_SIZE, ...query, ...(pageParam ? { cursor: pageParam } : {}) } },
           signal,
         }),
       ),
@@ -75,84 +28,64 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
     refetchInterval: pollMs,
   });
   const all = useMemo(() => feed.data?.pages.flatMap((page) => page.items) ?? [], [feed.data]);
-  const shown = useMemo(() => filterAnomalies(all, filters), [all, filters]);
-  const reasonCodes = useMemo(
-    () => [...new Set(all.flatMap((item) => item.reasons.map((reason) => reason.code)))].sort(),
-    [all],
-  );
+  // Codes seen in this tab's feed, kept when a filter hides the anomalies that carried them.
+  const seenCodes = useRef(new Set<string>());
+  for (const item of all) for (const reason of item.reasons) seenCodes.current.add(reason.code);
   const total = feed.data?.pages[0]?.total;
+  const isFiltered = JSON.stringify(query) !== "{}";
+  // Only asked when a filtered feed is empty: whether nothing matches, or nothing was stored yet.
+  const stats = useQuery({
+    queryKey: ["anomalies", "stats"],
+    queryFn: async ({ signal }) => unwrap(await client.GET("/api/v1/anomalies/stats", { signal })),
+    enabled: all.length === 0 && !feed.isPending && isFiltered,
+    refetchInterval: pollMs,
+  });
+  const isStoreEmpty = !isFiltered || stats.data?.total === 0;
+  // Remounts the form on a reset, so its half-typed address goes too.
+  const [resets, setResets] = useState(0);
+  const isDefault = JSON.stringify(filters) === JSON.stringify(DEFAULT_FILTERS);
 
   return (
     <section aria-labelledby="feed-title">
       <h1 id="feed-title">Live anomalies</h1>
       <p className="hint">
         New anomalies appear on their own (checked every {Math.round(pollMs / 1000)} s). Keys: ↓/j and ↑/k
-        move, Enter opens.
+        move, Page Up/Down and Home/End jump, Enter opens.
       </p>
-      <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Feed filters">
-        <Field id="feed-level" label="Level">
-          <select
-            id="feed-level"
-            value={filters.level}
-            onChange={(event) =>
-              setFilters({ ...filters, level: event.target.value as FeedFilters["level"] })
-            }
-          >
-            <option value="all">all levels</option>
-            {LEVELS.map((level) => (
-              <option key={level} value={level}>
-                {level}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="feed-reason" label="Reason">
-          <select
-            id="feed-reason"
-            value={filters.reason}
-            onChange={(event) => setFilters({ ...filters, reason: event.target.value })}
-          >
-            <option value="all">any reason</option>
-            {[...new Set([...reasonCodes, ...(filters.reason === "all" ? [] : [filters.reason])])].map(
-              (code) => (
-                <option key={code} value={code}>
-                  {code}
-                </option>
-              ),
-            )}
-          </select>
-        </Field>
-        <Field id="feed-review" label="Review">
-          <select
-            id="feed-review"
-            value={filters.reviewed}
-            onChange={(event) =>
-              setFilters({ ...filters, reviewed: event.target.value as FeedFilters["reviewed"] })
-            }
-          >
-            <option value="unreviewed">not reviewed</option>
-            <option value="reviewed">reviewed</option>
-            <option value="all">reviewed or not</option>
-          </select>
-        </Field>
-      </form>
+      <FeedFilterForm
+        key={resets}
+        filters={filters}
+        onChange={setFilters}
+        reasonCodes={[...seenCodes.current]}
+      />
+      {!isDefault && (
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => {
+            setFilters(DEFAULT_FILTERS);
+            setResets((count) => count + 1);
+          }}
+        >
+          Reset filters
+        </button>
+      )}
       {feed.error && <ErrorNotice error={feed.error} title="Could not load anomalies" />}
       {feed.isPending ? (
         <Loading what="anomalies" />
       ) : (
         <>
           <p className="count" role="status" aria-live="polite">
-            {shown.length} shown of {all.length} loaded
-            {total !== undefined ? ` (${total} anomalies stored)` : ""}
+            {all.length} loaded of {total ?? all.length} {isFiltered ? "matching" : "stored"}
           </p>
-          {shown.length === 0 ? (
+          {all.length === 0 ? (
             <Empty>
-              {all.length === 0
+              {isStoreEmpty
                 ? "No anomalies yet. Ingest transactions (POST /api/v1/batch/transactions) and they appear here."
                 : "No anomaly matches these filters."}
             </Empty>
           ) : (
-            <AnomalyList items={shown} />
+            <AnomalyList items={all} />
           )}
           {feed.hasNextPage && (
             <button
@@ -166,58 +99,5 @@ export function FeedPage({ pollMs = FEED_POLL_MS }: { pollMs?: number }) {
         </>
       )}
     </section>
-  );
-}
-
-/** The rows, one link each; arrow keys and j/k move the focus between them, Enter follows the link. */
-export function AnomalyList({ items }: { items: readonly Anomaly[] }) {
-  const listRef = useRef<HTMLOListElement>(null);
-  const onKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {
-    const step =
-      event.key === "ArrowDown" || event.key === "j"
-        ? 1
-        : event.key === "ArrowUp" || event.key === "k"
-          ? -1
-          : 0;
-    if (step === 0 && event.key !== "o") return;
-    const links = [...(listRef.current?.querySelectorAll<HTMLAnchorElement>("a.feed-link") ?? [])];
-    const current = links.indexOf(document.activeElement as HTMLAnchorElement);
-    if (event.key === "o") {
-      const link = links[current];
-      if (link)
-        navigate({ page: "transaction", hash: link.dataset.hash ?? "", anomalyId: link.dataset.id ?? null });
-      return;
-    }
-    event.preventDefault();
-    const next = links[Math.min(Math.max(current + step, 0), links.length - 1)];
-    next?.focus();
-  };
-  return (
-    <ol className="feed" ref={listRef} onKeyDown={onKeyDown} aria-label="Anomalies, newest first">
-      {items.map((item) => (
-        <li key={item.id} className="feed-row">
-          <a
-            className="feed-link"
-            href={hrefOf({ page: "transaction", hash: item.txHash, anomalyId: item.id })}
-            data-hash={item.txHash}
-            data-id={item.id}
-          >
-            <RiskBadge level={item.riskLevel ?? item.severity} score={item.riskScore} />
-            <span className="feed-hash" title={item.txHash}>
-              {shortHex(item.txHash)}
-            </span>
-            <span className="feed-reasons">
-              {activeReasons(item.reasons)
-                .map((reason) => reason.code)
-                .join(", ") || "model only"}
-            </span>
-            <span className="feed-time">{formatTime(item.detectedAt)}</span>
-            <span className="feed-review">
-              {item.reviewed ? (item.falsePositive ? "false positive" : "confirmed") : "not reviewed"}
-            </span>
-          </a>
-        </li>
-      ))}
-    </ol>
   );
 }

@@ -57,5 +57,56 @@ describe("stream status", () => {
     expect(screen.getByText("3")).toBeTruthy();
     expect(screen.getByText("not measured yet (needs two samples)")).toBeTruthy();
     expect(screen.queryByRole("table")).toBeNull();
+    expect(screen.getByText(/This gateway follows no chain \(CHAIN_RPC_URL is not set\)/)).toBeTruthy();
+  });
+
+  it("shows the chain follower's head, processed block, lag and reorgs when the gateway follows a chain", async () => {
+    const embedded: StreamStatus = {
+      mode: "embedded",
+      description: "scored in process",
+      totals: { accepted: 10, rejected: 0 },
+      throughput: null,
+      chain: {
+        chainId: 1,
+        isRunning: true,
+        headBlock: 21_000_012,
+        processedBlock: 21_000_009,
+        processedHash: `0x${"ab".repeat(32)}`,
+        lagBlocks: 3,
+        lagSeconds: 185,
+        reorgs: 2,
+        lastReorgDepth: 4,
+        lastError: "eth_getBlockByNumber timed out after 10000 ms",
+      },
+      sampledAt: "2026-12-07T08:00:00.000Z",
+    };
+    renderWithGateway(
+      <StreamPage pollMs={60_000} />,
+      fakeGateway({ "GET /api/v1/stream/status": () => ({ body: embedded }) }),
+    );
+    const chain = await screen.findByLabelText("Chain follower");
+    const pairs = [...chain.querySelectorAll("dt")].map((term) => [
+      term.textContent,
+      term.nextElementSibling?.textContent,
+    ]);
+    expect(pairs).toEqual([
+      ["chain", "1 (following)"],
+      ["head block", "21000012"],
+      ["processed block", `21000009 0x${"ab".repeat(32)}`],
+      ["lag", "3 blocks, 3 min 5 s behind"],
+      ["reorgs", "2 (last 4 blocks deep)"],
+    ]);
+    expect(screen.getByRole("alert").textContent).toBe(
+      "The last round failed: eth_getBlockByNumber timed out after 10000 ms",
+    );
+  });
+
+  it("says where a chain's status lives in Kafka mode", async () => {
+    renderWithGateway(
+      <StreamPage pollMs={60_000} />,
+      fakeGateway({ "GET /api/v1/stream/status": () => ({ body: kafka }) }),
+    );
+    await screen.findByText(/each chain is followed by its own chain-follower process/);
+    expect(screen.queryByLabelText("Chain follower")).toBeNull();
   });
 });

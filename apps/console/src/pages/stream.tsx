@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { unwrap } from "../api/errors.ts";
 import { useAuth } from "../auth.tsx";
+import { ChainStatus } from "../components/chain-status.tsx";
 import { QueryState } from "../components/states.tsx";
 import { formatTime } from "../format.ts";
 
@@ -80,6 +81,8 @@ export function StreamPage({ pollMs = 5_000 }: { pollMs?: number }) {
                 </tbody>
               </table>
             )}
+            <h2>Chain</h2>
+            <ChainStatus chain={data.mode === "embedded" ? data.chain : undefined} mode={data.mode} />
           </>
         )}
       </QueryState>

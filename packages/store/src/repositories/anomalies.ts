@@ -1,6 +1,7 @@
 import type { Database, Queryable } from "../database.ts";
 import { StoreValidationError } from "../store-errors.ts";
 import { decodeAnomalyCursor, encodeAnomalyCursor } from "./anomaly-cursor.ts";
+import { anomalyFilters } from "./anomaly-filters.ts";
 import { isoOf, isoOrNull, jsonArrayOf, severityOf } from "./row-mapping.ts";
 import {
   type AnomalyPage,
@@ -49,36 +50,15 @@ interface AnomalyRow {
  * repeat rows), and the id tie-break orders rows that share a timestamp.
  */
 export async function listAnomalies(db: Database, options: ListAnomaliesOptions): Promise<AnomalyPage> {
-  const { limit, severity, since, cursor } = options;
+  const { limit, cursor, ...filtering } = options;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ANOMALY_PAGE_SIZE) {
     throw new StoreValidationError(`limit must be an integer in 1..${MAX_ANOMALY_PAGE_SIZE}`, {
       field: "limit",
     });
   }
-  if (severity?.some((value) => !SEVERITIES.includes(value))) {
-    throw new StoreValidationError("unknown severity", { field: "severity" });
-  }
-  if (since !== undefined && Number.isNaN(since.getTime())) {
-    throw new StoreValidationError("invalid since", { field: "since" });
-  }
+  const { filters, params } = anomalyFilters(filtering);
   const after = cursor === undefined ? undefined : decodeAnomalyCursor(cursor);
 
-  // Shadow models' anomalies are kept for comparison, not queued for review.
-  const filters: string[] = ["served"];
-  const params: unknown[] = [];
-  if (severity && severity.length === 1) {
-    // `=` rather than ANY of one: the planner then reads the (severity, detected_at, id) index in order
-    // and stops at the limit instead of sorting every match.
-    params.push(severity[0]);
-    filters.push(`severity = $${params.length}`);
-  } else if (severity && severity.length > 1) {
-    params.push(severity);
-    filters.push(`severity = ANY($${params.length}::text[])`);
-  }
-  if (since) {
-    params.push(since.toISOString());
-    filters.push(`detected_at >= $${params.length}::timestamptz`);
-  }
   const pageFilters = [...filters];
   const pageParams = [...params];
   if (after) {

@@ -1,5 +1,8 @@
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** The kinds of reason a combined verdict gives (@chainwatch/context's ReasonKind). */
+export const REASON_KINDS = ["model", "context", "label", "rule"] as const;
+export type ReasonKind = (typeof REASON_KINDS)[number];
 
 /** A transaction as the scoring path sees it; amounts in wei as bigint, `timestamp` in unix seconds. */
 export interface TransactionRecordInput {
@@ -201,8 +204,19 @@ export interface ListAnomaliesOptions {
   limit: number;
   /** Any of these; undefined or empty means all. */
   severity?: Severity[];
+  /** The combined verdict's level (the model's severity where none was recorded): any of these. */
+  level?: Severity[];
   /** detected_at >= since */
   since?: Date;
+  /** Reviewed (true) or waiting for a review (false). */
+  reviewed?: boolean;
+  /** Sender or recipient (0x + 40 lower-case hex). */
+  address?: string;
+  /** A non-suppressed reason with this code (and kind, when both are given). */
+  reasonCode?: string;
+  reasonKind?: ReasonKind;
+  /** Sender or recipient carries an unexpired label of this screening list. */
+  listId?: string;
   /** `nextCursor` of the previous page. */
   cursor?: string;
 }
