@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type ContextSnapshot, emptyAddressState, emptyGlobalState } from "./address-state.ts";
+import {
+  type AddressState,
+  type ContextSnapshot,
+  emptyAddressState,
+  emptyGlobalState,
+} from "./address-state.ts";
 import { viewContext } from "./context-view.ts";
 import { createMemoryStateStore } from "./memory-state-store.ts";
 
@@ -11,6 +16,17 @@ const observation = {
   valueLog10Eth: 0,
   isCall: false,
 };
+
+/** A snapshot with only the sender known, on a chain that has taught nothing yet. */
+const senderOnly = (sender: AddressState): ContextSnapshot => ({
+  applied: true,
+  sender,
+  recipient: null,
+  pairSeen: false,
+  global: emptyGlobalState(),
+  senderIncident: null,
+  recipientIncident: null,
+});
 
 describe("the amount a sender is judged against", () => {
   it("predicts from its few amounts, the chain's within-address spread and how addresses differ", () => {
@@ -24,15 +40,7 @@ describe("the amount a sender is judged against", () => {
       valueMean: -2,
       valueVar: 0.06,
     };
-    const snapshot: ContextSnapshot = {
-      applied: true,
-      sender,
-      recipient: null,
-      pairSeen: false,
-      global: emptyGlobalState(),
-      senderIncident: null,
-      recipientIncident: null,
-    };
+    const snapshot = senderOnly(sender);
     const view = viewContext(observation, snapshot);
     // By hand: σ² = (2·0.09 + 4·0.36)/6 = 0.27; τ² = max(1 − 0.36, 0.25) = 0.64;
     // var(centre) = 1/(1/0.64 + 3/0.27) = 0.078904; centre = 0.078904·(−1/0.64 − 6/0.27) = −1.876712;
@@ -80,15 +88,7 @@ describe("the amount a sender is judged against", () => {
       jumpEpisodePeakZ: 6,
       jumpLast: observation.timestamp - 1_800,
     };
-    const snapshot: ContextSnapshot = {
-      applied: true,
-      sender,
-      recipient: null,
-      pairSeen: false,
-      global: emptyGlobalState(),
-      senderIncident: null,
-      recipientIncident: null,
-    };
+    const snapshot = senderOnly(sender);
     // 1,800 s after its last jump: still the same episode (the gap must exceed 1,800 s).
     const during = viewContext(observation, snapshot);
     expect([during.senderJumpCount, during.senderJumpPeakZ]).toEqual([2, 4]);

@@ -34,6 +34,14 @@ const payment = (n: number, timestamp: number, from = SENDER) => ({
 const items = (payloads: unknown[]): PipelineItem<number>[] =>
   payloads.map((payload, ref) => ({ ref, payload }));
 
+/** The shipped model with in-process address state and cache: the embedded gateway's scoring. */
+const scoringWithContext = () =>
+  createScoringService({
+    models: staticModelProvider(loadDefaultModel()),
+    cache: createCache({ store: createMemoryStore(), logger: createLogger({ name: "t", level: "silent" }) }),
+    context: createContextScorer({ store: createMemoryStateStore() }),
+  });
+
 describe("incidents through the pipeline (PGlite)", () => {
   let database: Database;
   let repositories: Repositories;
@@ -47,14 +55,7 @@ describe("incidents through the pipeline (PGlite)", () => {
   });
 
   it("flags a quiet sender's whole burst, the first transactions retroactively and once", async () => {
-    const scoring = createScoringService({
-      models: staticModelProvider(loadDefaultModel()),
-      cache: createCache({
-        store: createMemoryStore(),
-        logger: createLogger({ name: "t", level: "silent" }),
-      }),
-      context: createContextScorer({ store: createMemoryStateStore() }),
-    });
+    const scoring = scoringWithContext();
     const corrections: CorrectedPrediction[][] = [];
     const pipeline = createTransactionPipeline({
       scoring,
@@ -104,14 +105,7 @@ describe("incidents through the pipeline (PGlite)", () => {
 
   it("keeps a correction pending until its publication is acknowledged; a redelivered trigger finds it", async () => {
     const sender = `0x${"6".repeat(40)}`;
-    const scoring = createScoringService({
-      models: staticModelProvider(loadDefaultModel()),
-      cache: createCache({
-        store: createMemoryStore(),
-        logger: createLogger({ name: "t", level: "silent" }),
-      }),
-      context: createContextScorer({ store: createMemoryStateStore() }),
-    });
+    const scoring = scoringWithContext();
     const pipeline = createTransactionPipeline({
       scoring,
       recordScored: repositories.recordScored,

@@ -1,15 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { createRedisStore, type RedisStore } from "@chainwatch/cache";
+import type { RedisStore } from "@chainwatch/cache";
 import { readAddressState } from "@chainwatch/context";
 import { decodeMessage, type OutgoingMessage, partitionForKey, ScoreMessageSchema } from "@chainwatch/kafka";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   cleanupScope,
+  deleteRedisPrefix,
   type KafkaHarness,
   kafkaHarness,
   offsetTotals,
   openScopeDatabase,
+  openTestRedis,
+  quietSenderBurst,
   SCOPE_PARTITIONS,
   type StreamScope,
   silentLogger,
@@ -35,16 +38,6 @@ function sendersOnEveryPartition(): string[] {
   return [...byPartition.values()];
 }
 
-/** Deletes every key under the prefix (address state, hash markers, cached predictions). */
-async function deletePrefix(redis: RedisStore, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
-    if (keys.length > 0) await redis.client.unlink(...keys);
-    cursor = next;
-  } while (cursor !== "0");
-}
-
 await describeWithServices(
   "address context with two workers on the real Kafka, PostgreSQL and Redis",
   ["kafka", "postgres", "redis"],
@@ -57,17 +50,12 @@ await describeWithServices(
 
     beforeAll(async () => {
       harness = kafkaHarness();
-      redis = createRedisStore({
-        url: serviceUrls.redisUrl,
-        commandTimeoutMs: 5_000,
-        connectionName: "test",
-      });
-      expect(await redis.waitUntilReady(5_000)).toBe(true);
+      redis = await openTestRedis();
     });
     afterAll(async () => {
       await Promise.all(workers.map((worker) => worker.stop()));
       if (scope) await cleanupScope(scope, harness);
-      await deletePrefix(redis, prefix);
+      await deleteRedisPrefix(redis, prefix);
       await redis.close();
       await harness.close();
     });
@@ -191,24 +179,8 @@ await describeWithServices(
     it("an incident corrects a burst's earlier verdicts in the store and publishes each correction once", async () => {
       // The workers of the first test keep serving this scope's topics.
       expect(workers.length).toBe(2);
-      const sender = randomAddress();
-      const day = 86_400;
-      const start = START_SECONDS + 10 * day;
-      // One 0.1 ETH payment a day for three days, then twelve to new recipients one block (12 s) apart. As
-      // in the scoring package's burst test: the j-th payment's burst (and fan-out) evidence against
-      // μ = 0.6 is 1.42 decades at j = 4, 3.33 at j = 7, 4.01 at j = 8, so the 8th opens the incident.
-      const payment = (nonce: number, timestamp: number) => ({
-        hash: randomHash(),
-        from: sender,
-        to: randomAddress(),
-        value: "0.10",
-        gas: 21_000,
-        gasPrice: 20,
-        nonce,
-        timestamp,
-      });
-      const history = [0, 1, 2].map((nonce) => payment(nonce, start + nonce * day));
-      const burst = Array.from({ length: 12 }, (_, j) => payment(3 + j, start + 3 * day + 12 * j));
+      // A quiet sender's burst: the 8th payment opens the incident that names the 1st–7th.
+      const { history, burst } = quietSenderBurst(randomAddress(), START_SECONDS + 10 * 86_400);
       const database = await openScopeDatabase(scope);
       try {
         const stored = async (hashes: string[]) => {

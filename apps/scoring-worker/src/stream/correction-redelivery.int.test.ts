@@ -1,14 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { createRedisStore, type RedisStore } from "@chainwatch/cache";
+import type { RedisStore } from "@chainwatch/cache";
 import { decodeMessage, type Publisher, ScoreMessageSchema } from "@chainwatch/kafka";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   cleanupScope,
+  deleteRedisPrefix,
   type KafkaHarness,
   kafkaHarness,
   offsetTotals,
   openScopeDatabase,
+  openTestRedis,
+  quietSenderBurst,
   type StreamScope,
   silentLogger,
   streamScope,
@@ -18,7 +21,6 @@ import {
 import { createScoringWorker, type ScoringWorker } from "../worker.ts";
 
 const randomAddress = () => `0x${randomBytes(20).toString("hex")}`;
-const randomHash = () => `0x${randomBytes(32).toString("hex")}`;
 const START_SECONDS = 1_735_689_600;
 
 /** A publisher that refuses every publish carrying a correction while `refusing` is set. */
@@ -54,22 +56,12 @@ await describeWithServices(
 
     beforeAll(async () => {
       harness = kafkaHarness();
-      redis = createRedisStore({
-        url: serviceUrls.redisUrl,
-        commandTimeoutMs: 5_000,
-        connectionName: "test",
-      });
-      expect(await redis.waitUntilReady(5_000)).toBe(true);
+      redis = await openTestRedis();
     });
     afterAll(async () => {
       await Promise.all(workers.map((worker) => worker.stop()));
       if (scope) await cleanupScope(scope, harness);
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
-        if (keys.length > 0) await redis.client.unlink(...keys);
-        cursor = next;
-      } while (cursor !== "0");
+      await deleteRedisPrefix(redis, prefix);
       await redis.close();
       await harness.close();
     });
@@ -93,22 +85,9 @@ await describeWithServices(
       workers.push(first);
       await first.start();
 
-      // The burst of address-context.int.test.ts: three daily payments, then twelve to new recipients a
-      // block apart; the 8th opens an incident that names the 1st–4th, stored by an earlier chunk.
-      const sender = randomAddress();
-      const day = 86_400;
-      const payment = (nonce: number, timestamp: number) => ({
-        hash: randomHash(),
-        from: sender,
-        to: randomAddress(),
-        value: "0.10",
-        gas: 21_000,
-        gasPrice: 20,
-        nonce,
-        timestamp,
-      });
-      const history = [0, 1, 2].map((nonce) => payment(nonce, START_SECONDS + nonce * day));
-      const burst = Array.from({ length: 12 }, (_, j) => payment(3 + j, START_SECONDS + 3 * day + 12 * j));
+      // The burst of address-context.int.test.ts: the 8th payment opens an incident that names the 1st–4th,
+      // stored by an earlier chunk.
+      const { history, burst } = quietSenderBurst(randomAddress(), START_SECONDS);
       const early = [...history, ...burst.slice(0, 4)];
       const database = await openScopeDatabase(scope);
       try {
