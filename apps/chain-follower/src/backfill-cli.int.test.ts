@@ -23,6 +23,8 @@ await describeWithServices("backfill CLI in Kafka mode", ["kafka", "postgres"], 
         CHAIN_ID: String(CHAIN_ID),
         DATABASE_URL: serviceUrls.databaseUrl,
         DATABASE_SCHEMA: uniqueName("cw_backfill").toLowerCase(),
+        // Logs on: they must go to stderr, never between the summary JSON on stdout.
+        LOG_LEVEL: "info",
         KAFKA_BROKERS: serviceUrls.kafkaBrokers.join(","),
         KAFKA_TOPIC_TRANSACTIONS: topic,
         KAFKA_TOPIC_RETRACTIONS: uniqueName("cw_backfill_retract"),

@@ -89,7 +89,12 @@ export async function runBackfillCli(args: string[], source: EnvSource): Promise
   const rps = values.rps === undefined ? env.CHAIN_RPC_MAX_REQUESTS_PER_SECOND : Number(values.rps);
   if (!Number.isFinite(rps) || rps < 0) return fail("--rps must be a non-negative number");
 
-  const logger = createLogger({ name: "chainwatch-backfill", level: env.LOG_LEVEL });
+  // stdout carries the summary JSON alone (scripts parse it); logs and progress go to stderr.
+  const logger = createLogger({
+    name: "chainwatch-backfill",
+    level: env.LOG_LEVEL,
+    destination: process.stderr,
+  });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);

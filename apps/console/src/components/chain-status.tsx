@@ -7,6 +7,12 @@ export function formatLagSeconds(seconds: number): string {
   return `${Math.floor(seconds / 3_600)} h ${Math.floor((seconds % 3_600) / 60)} min`;
 }
 
+const HEADS: Record<ChainFollowStatus["subscription"], string> = {
+  off: "polled (HTTP)",
+  connected: "pushed over WebSocket",
+  disconnected: "polled until the WebSocket is back",
+};
+
 /**
  * The gateway's chain follower: the node's head, the newest block scored and checkpointed, how far behind
  * that is in blocks and in time, and the reorganisations handled. `chain` is only reported by an embedded
@@ -63,6 +69,14 @@ export function ChainStatus({
         <dd>
           {chain.reorgs}
           {chain.lastReorgDepth === null ? "" : ` (last ${chain.lastReorgDepth} blocks deep)`}
+        </dd>
+        <dt>new heads</dt>
+        <dd>{HEADS[chain.subscription]}</dd>
+        <dt>mempool</dt>
+        <dd>
+          {chain.mempool === null
+            ? "off (CHAIN_MEMPOOL)"
+            : `${chain.mempool.tracked} pending now; ${chain.mempool.seen} scored while pending: ${chain.mempool.mined} mined, ${chain.mempool.replaced} replaced, ${chain.mempool.dropped} dropped, ${chain.mempool.skipped} skipped`}
         </dd>
       </dl>
     </>

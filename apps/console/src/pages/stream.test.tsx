@@ -77,6 +77,8 @@ describe("stream status", () => {
         reorgs: 2,
         lastReorgDepth: 4,
         lastError: "eth_getBlockByNumber timed out after 10000 ms",
+        subscription: "disconnected",
+        mempool: { tracked: 12, seen: 40, mined: 25, replaced: 2, dropped: 1, skipped: 0 },
       },
       sampledAt: "2026-12-07T08:00:00.000Z",
     };
@@ -95,6 +97,8 @@ describe("stream status", () => {
       ["processed block", `21000009 0x${"ab".repeat(32)}`],
       ["lag", "3 blocks, 3 min 5 s behind"],
       ["reorgs", "2 (last 4 blocks deep)"],
+      ["new heads", "polled until the WebSocket is back"],
+      ["mempool", "12 pending now; 40 scored while pending: 25 mined, 2 replaced, 1 dropped, 0 skipped"],
     ]);
     expect(screen.getByRole("alert").textContent).toBe(
       "The last round failed: eth_getBlockByNumber timed out after 10000 ms",
