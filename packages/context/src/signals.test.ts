@@ -114,6 +114,9 @@ describe("amount evidence", () => {
     // P(Z ≥ 4) = 3.16712e-5
     expect(amountSurprise(4, history)).toBeCloseTo(4.49933, 3);
   });
+  it("ignores a single earlier jump: one big payment is not yet a habit", () => {
+    expect(amountSurprise(4, { ...history, senderJumpCount: 1, senderJumpPeakZ: 5 })).toBeCloseTo(4.49933, 3);
+  });
   it("is bounded by how often the sender jumped before, up to its largest jump", () => {
     // 3 jumps over 20 amounts + 10 prior: rate 0.1, so 1 decade; z 4 is within its largest jump (5)
     expect(amountSurprise(4, { ...history, senderJumpCount: 3, senderJumpPeakZ: 5 })).toBeCloseTo(1, 6);

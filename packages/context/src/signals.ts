@@ -70,6 +70,11 @@ export function normalTailSurprise(z: number): number {
  * is not yet a habit.
  */
 export const JUMP_PRIOR_AMOUNTS = 10;
+/**
+ * Settled jumps a sender needs before they excuse the next: one big payment is an event, not yet a habit
+ * (and may itself have been the first move of a theft).
+ */
+export const MIN_JUMPS_EXCUSED = 2;
 
 /**
  * How surprising an amount z spreads above the sender's typical one is. Amounts are heavy-tailed for some
@@ -82,7 +87,7 @@ export function amountSurprise(
   view: Pick<ContextView, "senderJumpCount" | "senderJumpPeakZ" | "senderValueCount">,
 ): number {
   const normal = normalTailSurprise(z);
-  if (view.senderJumpCount <= 0) return normal;
+  if (view.senderJumpCount < MIN_JUMPS_EXCUSED) return normal;
   const jumpRate = view.senderJumpCount / (view.senderValueCount + JUMP_PRIOR_AMOUNTS);
   return Math.min(normal, -Math.log10(jumpRate) + normalTailSurprise(z - view.senderJumpPeakZ));
 }
