@@ -8,6 +8,7 @@ import {
   type CorrectedPrediction,
   createWriteBehindQueue,
   isStoreValidationError,
+  MAX_INCIDENT_CORRECTIONS,
   type RecordOrigin,
   type RecordScoredResult,
   type ScoredTransactionRecord,
@@ -291,8 +292,16 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
   async function correctIncidents(
     corrections: IncidentCorrection[] | undefined,
   ): Promise<CorrectedPrediction[]> {
-    if (!corrections || corrections.length === 0 || !options.applyIncidentCorrections) return [];
-    const corrected = await options.applyIncidentCorrections(corrections);
+    const apply = options.applyIncidentCorrections;
+    if (!corrections || corrections.length === 0 || !apply) return [];
+    // The store refuses more than MAX_INCIDENT_CORRECTIONS per call (one statement's parameter). Incident:
+    // a chunk of 6,000 uniform-traffic messages named ~10,900 earlier verdicts at once; the refusal was a
+    // validation error retried forever, and the worker stopped committing. Corrections are idempotent, so
+    // slices are safe to apply one after another and to repeat after a failure.
+    const corrected: CorrectedPrediction[] = [];
+    for (let from = 0; from < corrections.length; from += MAX_INCIDENT_CORRECTIONS) {
+      corrected.push(...(await apply(corrections.slice(from, from + MAX_INCIDENT_CORRECTIONS))));
+    }
     if (corrected.length > 0) await options.onIncidentsCorrected?.(corrected);
     return corrected;
   }
