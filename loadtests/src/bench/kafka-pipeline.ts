@@ -21,7 +21,10 @@ import { type ChildService, cpuTimeMs, sampleRss, spawnNode } from "../processes
 import { sampleBackendCpu, withApplicationName } from "../processes/postgres-backends.ts";
 
 const require = createRequire(import.meta.url);
-const workerMain = join(dirname(require.resolve("@chainwatch/scoring-worker/package.json")), "src/main.ts");
+export const workerMain = join(
+  dirname(require.resolve("@chainwatch/scoring-worker/package.json")),
+  "src/main.ts",
+);
 const NOOP_CONSUMER = fileURLToPath(new URL("./noop-consumer.ts", import.meta.url));
 
 export interface KafkaBenchOptions {
@@ -43,7 +46,11 @@ export interface KafkaBenchOptions {
    * turns). A variant with REDIS_URL gets a REDIS_KEY_PREFIX of its own, the Redis server's CPU over the run
    * is reported, and its keys are deleted afterwards.
    */
-  variants?: { tag: string; label: string; workers?: number; env: Record<string, string>;
+  variants?: {
+    tag: string;
+    label: string;
+    workers?: number;
+    env: Record<string, string>;
     /** Another checkout's worker entry point (a baseline in the same run), and Node flags of this run. */
     main?: string;
     nodeArgs?: string[];
@@ -165,8 +172,7 @@ export async function runKafkaPipeline(
       label?: string;
       main?: string;
       nodeArgs?: string[];
-    }[] =
-      options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
+    }[] = options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
     if (options.tunedWorkerEnv) plans.push({ workers: 1, tag: "tuned", env: options.tunedWorkerEnv });
     for (const variant of options.variants ?? []) {
       const redisUrl = variant.env.REDIS_URL;

@@ -52,7 +52,9 @@ const variants = Array.from({ length: Number(values.rounds) }, (_, round) =>
     };
   }),
 ).flat();
-log(`load ${formatLoad(loadAverages())}; ${messages} messages; variants ${variants.map((v) => v.tag).join(", ")}`);
+log(
+  `load ${formatLoad(loadAverages())}; ${messages} messages; variants ${variants.map((v) => v.tag).join(", ")}`,
+);
 const result = await runKafkaPipeline(
   {
     messages,
@@ -74,5 +76,7 @@ for (const run of result.runs.slice(1)) {
   const profile = JSON.parse(readFileSync(join(directory, file), "utf8")) as Profile;
   // The drain's active window (start-up, migrations and the group join left out) plus the shutdown.
   const window = { fromEndMs: (run.activeSeconds + 0.5) * 1000 + 2_000, toEndMs: 0 };
-  log(`\n== ${run.name}: ${join(directory, file)} ==\n${summariseProfile(profile, Number(values.top), window)}`);
+  log(
+    `\n== ${run.name}: ${join(directory, file)} ==\n${summariseProfile(profile, Number(values.top), window)}`,
+  );
 }
