@@ -10,6 +10,7 @@ import { reviewLoopMigration } from "./0009-review-loop.ts";
 import { chainFollowerMigration } from "./0010-chain-follower.ts";
 import { incidentsMigration } from "./0011-incidents.ts";
 import { alertOutboxMigration } from "./0012-alert-outbox.ts";
+import { cheapChecksMigration } from "./0014-cheap-checks.ts";
 import type { Migration } from "./migration.ts";
 
 /** Every migration, in apply order. Append only: a released migration is never edited or reordered. */
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   chainFollowerMigration,
   incidentsMigration,
   alertOutboxMigration,
+  cheapChecksMigration,
 ];
