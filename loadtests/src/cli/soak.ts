@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 /**
  * pnpm --filter @chainwatch/loadtests soak -- [--minutes 10] [--rate 500] [--kafka] [--redis --postgres]
+ *   [--on-disk]
  *
  * Memory soak (issue #21): distinct transactions, never a repeat, sent at a steady rate for `--minutes`,
  * while the RSS of each process is recorded every `--sample-seconds` (10). The gateway gets batches of 50 on
  * POST /api/v1/batch/predict (embedded defaults, or `--redis --postgres` for the local services, a scratch
- * schema dropped after). `--kafka` also runs a scoring worker (PostgreSQL scratch schema, in-process cache)
+ * schema dropped after; `--on-disk`: the embedded default's on-disk PGlite in a temporary directory, removed
+ * after, instead of the harness's in-memory one). `--kafka` also runs a scoring worker (PostgreSQL scratch schema, in-process cache)
  * fed the same rate of distinct transactions through a topic of its own. Prints one table row per sample and
  * writes results/soak-<time>.json. Growth is judged on the second half (after warm-up): a flat curve has a
  * last-half slope near zero.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -38,6 +43,7 @@ const { values } = parseArgs({
     kafka: { type: "boolean", default: false },
     redis: { type: "boolean", default: false },
     postgres: { type: "boolean", default: false },
+    "on-disk": { type: "boolean", default: false },
   },
 });
 const minutes = Number(values.minutes);
@@ -74,7 +80,12 @@ if (values.postgres) {
   scratch.push(schema);
   gatewayEnv.DATABASE_URL = schema.databaseUrl;
 }
-const stack = values.redis || values.postgres ? "Redis + PostgreSQL" : "embedded";
+const dataDir = values["on-disk"] ? mkdtempSync(join(tmpdir(), "chainwatch-soak-pglite-")) : undefined;
+if (dataDir) gatewayEnv.PGLITE_DATA_DIR = dataDir;
+const stack =
+  values.redis || values.postgres
+    ? "Redis + PostgreSQL"
+    : `embedded (PGlite ${dataDir ? "on disk" : "in memory"})`;
 log(
   `soak: ${minutes} min, ${rate} distinct tx/s to the gateway (${stack})${values.kafka ? ` and ${rate} tx/s to a worker` : ""}; ` +
     `RSS every ${sampleMs / 1000} s; machine ${machineInfo().cores} cores; load ${formatLoad(loadAverages())}`,
@@ -245,6 +256,7 @@ try {
     await admin.close();
   }
   for (const schema of scratch) await schema.drop().catch(() => {});
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 const summary = {
   stack,
