@@ -1,11 +1,25 @@
+#!/usr/bin/env node
+import type { ScoredTransactionRecord } from "@chainwatch/store";
+/**
+ * node src/cli/store-experiments.ts [transactions=10000] [rounds=2]
+ *
+ * What each part of the PostgreSQL write path costs per stored transaction (issue #21): the store
+ * benchmark's pass (recordScored in batches of 1,000, server CPU from the backend's /proc entry), once as
+ * migrated and once per variant with one thing removed after the migrations (an index, the format checks,
+ * the foreign keys, the generated columns) or one column left empty (features). Measurements, not
+ * proposals: a removed constraint is a lost guarantee. Rounds alternate the order.
+ */
 import * as store from "@chainwatch/store";
+import { scoredRecords, writePass } from "../bench/store-write.ts";
 import { formatLoad, loadAverages } from "../machine.ts";
-import { scoredRecords, writePass } from "./store-write.ts";
 
-const url = "postgres://postgres@127.0.0.1:5432/test";
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const n = Number(process.argv[2] ?? 10000);
 const batches = await scoredRecords(n, 1000);
-const lean = batches.map((b) => b.map((r) => ({ ...r, features: undefined })));
+const lean = batches.map((batch: ScoredTransactionRecord[]) =>
+  batch.map(({ features: _features, ...record }) => record),
+);
 const checks = `ALTER TABLE transactions DROP CONSTRAINT transactions_hash_check, DROP CONSTRAINT transactions_from_address_check,
  DROP CONSTRAINT transactions_to_address_check, DROP CONSTRAINT transactions_selector_check,
  DROP CONSTRAINT transactions_content_fingerprint_check, DROP CONSTRAINT transactions_previous_content_fingerprint_check;
@@ -48,10 +62,10 @@ for (let round = 0; round < Number(process.argv[3] ?? 2); round++) {
   for (const [name, sql, data] of round % 2 ? [...variants].reverse() : variants) {
     const r = await writePass(store, url, data, sql);
     results.set(name, [...(results.get(name) ?? []), r.serverMicrosPerTransaction]);
-    console.log(
+    log(
       `${name.padEnd(46)} server ${r.serverMicrosPerTransaction.toFixed(1)} client ${r.clientMicrosPerTransaction.toFixed(1)} bytes ${Math.round(r.bytesPerTransaction)} load ${formatLoad(loadAverages())}`,
     );
   }
 }
 for (const [name, values] of results)
-  console.log(`${name.padEnd(46)} ${values.map((v) => v.toFixed(1)).join(" / ")}`);
+  log(`${name.padEnd(46)} ${values.map((v) => v.toFixed(1)).join(" / ")}`);
