@@ -26,10 +26,11 @@ import {
   inputMessageKey,
   MESSAGE_SCHEMA_VERSION,
 } from "@chainwatch/kafka";
-import { createLogger } from "@chainwatch/service-kit";
+import { createLogger, withTimeout } from "@chainwatch/service-kit";
 import { workerMain } from "../bench/kafka-pipeline.ts";
 import { transactionFor } from "../data/transactions.ts";
 import { formatLoad, loadAverages, machineInfo } from "../machine.ts";
+import { fetchMetrics, sampleValue } from "../metrics/prometheus.ts";
 import { type ChildService, cpuTimeMs, procStatusBytes, spawnNode } from "../processes/child-service.ts";
 import { createScratchSchema, type ScratchSchema } from "../processes/database.ts";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
@@ -64,6 +65,9 @@ const freshHash = (lane: string) =>
 interface Sample {
   elapsedSeconds: number;
   gatewayRssMiB: number;
+  /** From the gateway's /metrics (prom-client): V8 heap in use and memory held outside it (buffers). */
+  gatewayHeapUsedMiB?: number;
+  gatewayExternalMiB?: number;
   gatewayCpuSeconds: number;
   workerRssMiB?: number;
   workerCpuSeconds?: number;
@@ -199,10 +203,17 @@ async function workerLoop() {
 
 async function sampler() {
   while (performance.now() < endAt + 1) {
+    const metrics = await withTimeout(fetchMetrics(gateway.url), 5_000, "metrics").catch(() => undefined);
     const sample: Sample = {
       elapsedSeconds: Math.round((performance.now() - startedAt) / 1000),
       gatewayRssMiB: mib(procStatusBytes(gateway.service.pid, "VmRSS")),
       gatewayCpuSeconds: (cpuTimeMs(gateway.service.pid) ?? 0) / 1000,
+      ...(metrics
+        ? {
+            gatewayHeapUsedMiB: mib(sampleValue(metrics, "nodejs_heap_size_used_bytes")),
+            gatewayExternalMiB: mib(sampleValue(metrics, "nodejs_external_memory_bytes")),
+          }
+        : {}),
       gatewayTransactions: gatewayDone,
       load: loadAverages(),
       ...(worker
@@ -217,7 +228,7 @@ async function sampler() {
     log(
       [
         `${String(sample.elapsedSeconds).padStart(5)} s`,
-        `gateway RSS ${sample.gatewayRssMiB} MiB`,
+        `gateway RSS ${sample.gatewayRssMiB} MiB (heap ${sample.gatewayHeapUsedMiB ?? "?"}, external ${sample.gatewayExternalMiB ?? "?"})`,
         `${sample.gatewayTransactions} tx`,
         sample.workerRssMiB === undefined
           ? ""
