@@ -308,7 +308,9 @@ const mayHoldUnstorableText = (json: string) => UNSTORABLE_ESCAPE.test(json);
  * native regex over it.
  */
 function assertStorableJson(batch: readonly ScoredTransactionRecord[]): void {
-  batch.forEach((record, index) => checkStorableJson(record, index));
+  batch.forEach((record, index) => {
+    checkStorableJson(record, index);
+  });
 }
 
 function checkStorableJson(record: ScoredTransactionRecord, index: number): void {
