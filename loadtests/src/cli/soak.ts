@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * pnpm --filter @chainwatch/loadtests soak -- [--minutes 10] [--rate 500] [--kafka] [--redis --postgres]
- *   [--on-disk]
+ *   [--on-disk] [--gateway-heap-mib N]
  *
  * Memory soak (issue #21): distinct transactions, never a repeat, sent at a steady rate for `--minutes`,
  * while the RSS of each process is recorded every `--sample-seconds` (10). The gateway gets batches of 50 on
  * POST /api/v1/batch/predict (embedded defaults, or `--redis --postgres` for the local services, a scratch
  * schema dropped after; `--on-disk`: the embedded default's on-disk PGlite in a temporary directory, removed
- * after, instead of the harness's in-memory one). `--kafka` also runs a scoring worker (PostgreSQL scratch schema, in-process cache)
+ * after, instead of the harness's in-memory one; `--gateway-heap-mib`: the gateway alone under
+ * `--max-old-space-size`). `--kafka` also runs a scoring worker (PostgreSQL scratch schema, in-process cache)
  * fed the same rate of distinct transactions through a topic of its own. Prints one table row per sample and
  * writes results/soak-<time>.json. Growth is judged on the second half (after warm-up): a flat curve has a
  * last-half slope near zero.
@@ -45,11 +46,13 @@ const { values } = parseArgs({
     redis: { type: "boolean", default: false },
     postgres: { type: "boolean", default: false },
     "on-disk": { type: "boolean", default: false },
+    "gateway-heap-mib": { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
 const rate = Number(values.rate);
 const sampleMs = Number(values["sample-seconds"]) * 1000;
+const heapMiB = values["gateway-heap-mib"];
 const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -92,9 +95,12 @@ const stack =
     : `embedded (PGlite ${dataDir ? "on disk" : "in memory"})`;
 log(
   `soak: ${minutes} min, ${rate} distinct tx/s to the gateway (${stack})${values.kafka ? ` and ${rate} tx/s to a worker` : ""}; ` +
-    `RSS every ${sampleMs / 1000} s; machine ${machineInfo().cores} cores; load ${formatLoad(loadAverages())}`,
+    `RSS every ${sampleMs / 1000} s;${heapMiB ? ` gateway --max-old-space-size=${heapMiB};` : ""} machine ${machineInfo().cores} cores; load ${formatLoad(loadAverages())}`,
 );
-const gateway = await startGateway(gatewayEnv, { name: "soak-gateway" });
+const gateway = await startGateway(gatewayEnv, {
+  name: "soak-gateway",
+  ...(heapMiB ? { nodeArgs: [`--max-old-space-size=${Number(heapMiB)}`] } : {}),
+});
 const keys = await createApiKeys(gateway.url, gateway.adminKey, "soak");
 
 let worker: ChildService | undefined;
