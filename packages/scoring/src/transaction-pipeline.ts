@@ -294,9 +294,9 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
   ): Promise<CorrectedPrediction[]> {
     const apply = options.applyIncidentCorrections;
     if (!corrections || corrections.length === 0 || !apply) return [];
-    // The store refuses more than MAX_INCIDENT_CORRECTIONS per call (one statement's parameter). Incident:
-    // a chunk of 6,000 uniform-traffic messages named ~10,900 earlier verdicts at once; the refusal was a
-    // validation error retried forever, and the worker stopped committing. Corrections are idempotent, so
+    // The store refuses more than MAX_INCIDENT_CORRECTIONS per call (one statement's parameter). Incident
+    // (issue #21 bench, uniform traffic: an incident storm): a chunk named more than that many earlier
+    // verdicts at once; the refusal was a validation error retried forever, and the worker stopped committing. Corrections are idempotent, so
     // slices are safe to apply one after another and to repeat after a failure.
     const corrected: CorrectedPrediction[] = [];
     for (let from = 0; from < corrections.length; from += MAX_INCIDENT_CORRECTIONS) {
