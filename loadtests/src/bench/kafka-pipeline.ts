@@ -18,9 +18,13 @@ import { transactionFor } from "../data/transactions.ts";
 import { contextualTrafficOptions, generateContextualTraffic } from "../detection/contextual-traffic.ts";
 import { loadAverages, type MachineInfo, machineInfo } from "../machine.ts";
 import { type ChildService, cpuTimeMs, sampleRss, spawnNode } from "../processes/child-service.ts";
+import { sampleBackendCpu, withApplicationName } from "../processes/postgres-backends.ts";
 
 const require = createRequire(import.meta.url);
-const workerMain = join(dirname(require.resolve("@chainwatch/scoring-worker/package.json")), "src/main.ts");
+export const workerMain = join(
+  dirname(require.resolve("@chainwatch/scoring-worker/package.json")),
+  "src/main.ts",
+);
 const NOOP_CONSUMER = fileURLToPath(new URL("./noop-consumer.ts", import.meta.url));
 
 export interface KafkaBenchOptions {
@@ -42,7 +46,15 @@ export interface KafkaBenchOptions {
    * turns). A variant with REDIS_URL gets a REDIS_KEY_PREFIX of its own, the Redis server's CPU over the run
    * is reported, and its keys are deleted afterwards.
    */
-  variants?: { tag: string; label: string; workers?: number; env: Record<string, string> }[];
+  variants?: {
+    tag: string;
+    label: string;
+    workers?: number;
+    env: Record<string, string>;
+    /** Another checkout's worker entry point (a baseline in the same run), and Node flags of this run. */
+    main?: string;
+    nodeArgs?: string[];
+  }[];
   /** What is published (default `uniform`, the figures published so far). */
   traffic?: BenchTraffic;
 }
@@ -69,6 +81,10 @@ export interface PipelineRun {
   scoresPublished?: number;
   /** Messages on the anomalies topic afterwards (the combined verdict's anomalies). */
   anomaliesPublished?: number;
+  /** CPU seconds of the PostgreSQL backends serving the workers over the run (their own application_name). */
+  postgresCpuSeconds?: number;
+  /** postgresCpuSeconds per published message, µs. */
+  postgresMicrosPerTransaction?: number;
   /** CPU seconds the Redis server used during the run (variants with REDIS_URL; shared Redis: other users count). */
   redisCpuSeconds?: number;
   load: number[];
@@ -149,8 +165,14 @@ export async function runKafkaPipeline(
       log(formatRun(runs.at(-1) as PipelineRun));
     }
 
-    const plans: { workers: number; tag: string; env: Record<string, string>; label?: string }[] =
-      options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
+    const plans: {
+      workers: number;
+      tag: string;
+      env: Record<string, string>;
+      label?: string;
+      main?: string;
+      nodeArgs?: string[];
+    }[] = options.workerCounts.map((workers) => ({ workers, tag: `w${workers}`, env: {} }));
     if (options.tunedWorkerEnv) plans.push({ workers: 1, tag: "tuned", env: options.tunedWorkerEnv });
     for (const variant of options.variants ?? []) {
       const redisUrl = variant.env.REDIS_URL;
@@ -158,12 +180,14 @@ export async function runKafkaPipeline(
         workers: variant.workers ?? 1,
         tag: variant.tag,
         label: variant.label,
+        ...(variant.main ? { main: variant.main } : {}),
+        ...(variant.nodeArgs ? { nodeArgs: variant.nodeArgs } : {}),
         env: redisUrl
           ? { REDIS_ENABLED: "true", REDIS_KEY_PREFIX: `bench_${runId}_${variant.tag}`, ...variant.env }
           : variant.env,
       });
     }
-    for (const { workers, tag, env, label } of plans) {
+    for (const { workers, tag, env, label, main, nodeArgs } of plans) {
       const groupId = `bench-${runId}-${tag}`;
       const schema = `bench_${runId}_${tag}`;
       schemas.push(schema);
@@ -182,10 +206,12 @@ export async function runKafkaPipeline(
         })),
       );
       const loadBefore = loadAverages();
+      const applicationName = `bench-${runId}-${tag}`;
+      const backendCpu = sampleBackendCpu(options.databaseUrl, applicationName);
       const services = Array.from({ length: workers }, (_, index) =>
         spawnNode(
           `scoring-worker-${index + 1}`,
-          workerMain,
+          main ?? workerMain,
           {
             LOG_LEVEL: "warn",
             HEALTH_PORT: "0",
@@ -194,14 +220,14 @@ export async function runKafkaPipeline(
             KAFKA_GROUP_ID: groupId,
             KAFKA_TOPIC_PARTITIONS: String(options.partitions),
             ...topics,
-            DATABASE_URL: options.databaseUrl,
+            DATABASE_URL: withApplicationName(options.databaseUrl, applicationName),
             DATABASE_SCHEMA: schema,
             REDIS_URL: undefined,
             REDIS_ENABLED: "false",
             ...options.workerEnv,
             ...env,
           },
-          options.workerNodeArgs ?? [],
+          [...(options.workerNodeArgs ?? []), ...(nodeArgs ?? [])],
         ),
       );
       const settings = Object.entries(env)
@@ -211,6 +237,7 @@ export async function runKafkaPipeline(
       const redisCpuBefore = redis ? await redis.cpuSeconds() : 0;
       let run: Omit<PipelineRun, "workers" | "load">;
       let redisCpuSeconds: number | undefined;
+      let postgresCpuSeconds: number | undefined;
       try {
         run = await drain({
           name: label ?? `scoring worker × ${workers}${settings ? ` (${settings})` : ""}`,
@@ -221,7 +248,9 @@ export async function runKafkaPipeline(
           timeoutMs: options.runTimeoutMs,
         });
         if (redis) redisCpuSeconds = (await redis.cpuSeconds()) - redisCpuBefore;
+        postgresCpuSeconds = (await backendCpu.stop()) / 1000;
       } finally {
+        await backendCpu.stop();
         if (redis && env.REDIS_KEY_PREFIX) await redis.deletePrefix(env.REDIS_KEY_PREFIX);
         await redis?.close();
       }
@@ -238,6 +267,12 @@ export async function runKafkaPipeline(
           ? {}
           : { cpuMicrosPerTransaction: (run.cpuSeconds * 1e6) / options.messages }),
         ...(redisCpuSeconds === undefined ? {} : { redisCpuSeconds }),
+        ...(postgresCpuSeconds === undefined
+          ? {}
+          : {
+              postgresCpuSeconds,
+              postgresMicrosPerTransaction: (postgresCpuSeconds * 1e6) / options.messages,
+            }),
         load: loadBefore,
       });
       log(formatRun(runs.at(-1) as PipelineRun));
@@ -456,6 +491,9 @@ export function formatRun(run: PipelineRun): string {
     run.cpuSeconds === undefined
       ? ""
       : `CPU ${run.cpuSeconds.toFixed(1)} s${run.cpuMicrosPerTransaction === undefined ? "" : ` (${run.cpuMicrosPerTransaction.toFixed(0)} µs/tx)`}`,
+    run.postgresCpuSeconds === undefined
+      ? ""
+      : `PostgreSQL CPU ${run.postgresCpuSeconds.toFixed(1)} s (${(run.postgresMicrosPerTransaction ?? 0).toFixed(0)} µs/tx)`,
     run.redisCpuSeconds === undefined ? "" : `Redis CPU ${run.redisCpuSeconds.toFixed(1)} s`,
     run.scoresPublished === undefined
       ? ""

@@ -10,6 +10,9 @@
  * Named only (issue #17, both need Redis at REDIS_URL, default redis://127.0.0.1:6379):
  * - `--only context`: address context's cost per transaction, scoring the contextual day in batches of 1,
  *   100 and 500 with no context, the in-process store and the Redis store (`--transactions N`, `--rounds N`);
+ * - `--only store` (issue #21; PostgreSQL at DATABASE_URL): what `recordScored` costs PostgreSQL and the
+ *   writer per stored transaction, server CPU read from the backend's /proc entry (`--transactions N`,
+ *   `--rounds N`, `--baseline <checkout>`: another checkout's store in turns with this one);
  * - `--only kafka-context`: the Kafka pipeline with one worker, CONTEXT_ENABLED=false against the default
  *   (context on, Redis), in turns (`--messages N`, `--rounds N`; `--traffic contextual` (default: the
  *   contextual day, time-ordered, with timestamps) or `uniform` (the `kafka` benchmark's traffic)).
@@ -20,6 +23,7 @@ import { parseArgs } from "node:util";
 import { type ContextCostResult, formatContextCost, runContextCost } from "../bench/context-cost.ts";
 import { runHttpThroughput, type ThroughputResult } from "../bench/http-throughput.ts";
 import { type BenchTraffic, type KafkaBenchResult, runKafkaPipeline } from "../bench/kafka-pipeline.ts";
+import { runStoreWrite, type StoreWriteResult } from "../bench/store-write.ts";
 import { formatBytes, formatLoad, loadAverages, machineInfo } from "../machine.ts";
 
 // `pnpm --filter … bench -- --only http` passes the "--" through; it separates nothing here.
@@ -36,10 +40,11 @@ const { values } = parseArgs({
     traffic: { type: "string" },
     redis: { type: "boolean", default: false },
     postgres: { type: "boolean", default: false },
+    baseline: { type: "string" },
   },
 });
 
-export const BENCH_NAMES = ["http", "kafka", "context", "kafka-context"] as const;
+export const BENCH_NAMES = ["http", "kafka", "context", "kafka-context", "store"] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchOptions {
@@ -52,8 +57,10 @@ export interface BenchOptions {
   transactions?: number;
   /** `context` and `kafka-context`: repetitions, interleaved. */
   rounds?: number;
-  /** Kafka benchmarks: what is published (`kafka`: uniform by default; `kafka-context`: contextual). */
+  /** Kafka benchmarks: what is published (contextual by default; `uniform`: the first round's traffic). */
   traffic?: BenchTraffic;
+  /** `store`: another checkout whose store is measured in turns with this one. */
+  baseline?: string;
   /** Gateway settings for the HTTP harness (REDIS_URL, DATABASE_URL); unset → embedded defaults. */
   gatewayEnv?: Record<string, string>;
 }
@@ -63,6 +70,7 @@ export interface BenchResults {
   kafka?: KafkaBenchResult;
   context?: ContextCostResult;
   kafkaContext?: KafkaBenchResult;
+  store?: StoreWriteResult;
 }
 
 const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -106,7 +114,10 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         messages: options.messages ?? (options.smoke ? 2_000 : 500_000),
         partitions: 6,
         workerCounts: options.smoke ? [1] : [1, 2],
-        traffic: options.traffic ?? "uniform",
+        // Contextual by default since issue #21: with the address context on (the worker's default), the
+        // uniform traffic (5,000 senders, each about once a second) is an incident storm, ~90 % flagged and
+        // ~6× the realistic cost per transaction (docs/benchmarks.md); `--traffic uniform` still measures it.
+        traffic: options.traffic ?? "contextual",
         ...kafkaSettings(),
         runTimeoutMs: options.smoke ? 120_000 : 1_800_000,
         // What configuration alone buys: 20x the default in-flight cap, 6 chunks at once (one per partition).
@@ -131,6 +142,19 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       log,
     );
     log(formatContextCost(results.context));
+  }
+  if (runs("store")) {
+    log("\n== PostgreSQL write path: recordScored per stored transaction ==");
+    results.store = await runStoreWrite(
+      {
+        databaseUrl: kafkaSettings().databaseUrl,
+        transactions: options.transactions ?? (options.smoke ? 2_000 : 30_000),
+        batchSize: 1_000,
+        rounds: options.rounds ?? (options.smoke ? 1 : 3),
+        ...(options.baseline ? { baseline: options.baseline } : {}),
+      },
+      log,
+    );
   }
   if (runs("kafka-context")) {
     log("\n== Kafka pipeline, one worker: address context off and on (Redis), in turns ==");
@@ -191,6 +215,7 @@ async function main(only: BenchName | undefined, gatewayEnv: Record<string, stri
       ...(values.messages ? { messages: Number(values.messages) } : {}),
       ...(values.transactions ? { transactions: Number(values.transactions) } : {}),
       ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+      ...(values.baseline ? { baseline: values.baseline } : {}),
       ...(values.traffic === "uniform" || values.traffic === "contextual" ? { traffic: values.traffic } : {}),
       ...(Object.keys(gatewayEnv).length > 0 ? { gatewayEnv } : {}),
     },

@@ -53,7 +53,8 @@ await runLoad({ ...load, headers, durationSeconds: 2 });
 const loadBefore = loadAverages();
 const result = await runLoad({ ...load, headers, durationSeconds: seconds });
 const stoppedAt = Date.now();
-await gateway.stop();
+// The profile is written at exit: a SIGKILL after the default grace (PGlite flushing under load) loses it.
+await gateway.service.stop(120_000);
 const shutdownMs = Date.now() - stoppedAt;
 const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile"));
 if (!file) throw new Error(`no profile written in ${directory}`);

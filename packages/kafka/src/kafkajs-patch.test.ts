@@ -91,6 +91,24 @@ describe("kafkajs patch", () => {
     expect(String(crc32C)).toContain("whole");
   });
 
+  it("encodes records into unzeroed buffers, and no stale byte of them reaches the encoded batch", async () => {
+    const values = ["a", "b".repeat(700), "", "é".repeat(300)];
+    // Garbage in Node's buffer pool, two different kinds: a byte of it in the output would make them differ.
+    const encodeAfter = async (garbage: number) => {
+      for (let n = 0; n < 64; n++) Buffer.allocUnsafe(512).fill(garbage);
+      return (await encodeBatch(0, values, "41")).buffer;
+    };
+    const zeroFills = vi.spyOn(Buffer, "alloc");
+    const first = await encodeAfter(0xab);
+    expect(zeroFills).not.toHaveBeenCalled();
+    zeroFills.mockRestore();
+    const second = await encodeAfter(0x5c);
+    expect(Buffer.compare(first, second)).toBe(0);
+    const decoded = await RecordBatchDecoder(new Decoder(first));
+    expect(decoded.records.map((record) => String(record.value))).toEqual(values);
+    expect(decoded.records.map((record) => String(record.key))).toEqual(["k0", "k1", "k2", "k3"]);
+  });
+
   it("groups messages per partition in input order, in linear time", () => {
     const messages = Array.from({ length: 1_000 }, (_, index) => ({ index, partition: (index * 7) % 3 }));
     const partitioner = ({ message }: { message: { partition: number } }) => message.partition;

@@ -8,6 +8,7 @@ import {
   type CorrectedPrediction,
   createWriteBehindQueue,
   isStoreValidationError,
+  MAX_INCIDENT_CORRECTIONS,
   type RecordOrigin,
   type RecordScoredResult,
   type ScoredTransactionRecord,
@@ -297,8 +298,16 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
   async function correctIncidents(
     corrections: IncidentCorrection[] | undefined,
   ): Promise<CorrectedPrediction[]> {
-    if (!corrections || corrections.length === 0 || !options.applyIncidentCorrections) return [];
-    const corrected = await options.applyIncidentCorrections(corrections);
+    const apply = options.applyIncidentCorrections;
+    if (!corrections || corrections.length === 0 || !apply) return [];
+    // The store refuses more than MAX_INCIDENT_CORRECTIONS per call (one statement's parameter). Incident
+    // (issue #21 bench, uniform traffic: an incident storm): a chunk named more than that many earlier
+    // verdicts at once; the refusal was a validation error retried forever, and the worker stopped committing. Corrections are idempotent, so
+    // slices are safe to apply one after another and to repeat after a failure.
+    const corrected: CorrectedPrediction[] = [];
+    for (let from = 0; from < corrections.length; from += MAX_INCIDENT_CORRECTIONS) {
+      corrected.push(...(await apply(corrections.slice(from, from + MAX_INCIDENT_CORRECTIONS))));
+    }
     if (corrected.length > 0) await options.onIncidentsCorrected?.(corrected);
     return corrected;
   }

@@ -11,6 +11,7 @@ import { chainFollowerMigration } from "./0010-chain-follower.ts";
 import { incidentsMigration } from "./0011-incidents.ts";
 import { alertOutboxMigration } from "./0012-alert-outbox.ts";
 import { chainMempoolMigration } from "./0013-chain-mempool.ts";
+import { cheapChecksMigration } from "./0014-cheap-checks.ts";
 import { correctionOutboxMigration } from "./0016-correction-outbox.ts";
 import type { Migration } from "./migration.ts";
 
@@ -29,5 +30,6 @@ export const migrations: readonly Migration[] = [
   incidentsMigration,
   alertOutboxMigration,
   chainMempoolMigration,
+  cheapChecksMigration,
   correctionOutboxMigration,
 ];

@@ -269,6 +269,28 @@ export function defineRepositorySuite(name: string, makeDb: () => Promise<Databa
           });
           expect(await count("transactions")).toBe(0);
         });
+
+        it("names the first bad record of a batch whatever the fault, and stores text that only looks escaped", async () => {
+          const nulReason = scoredRecord();
+          nulReason.prediction.reasons = [{ code: "x", message: "nul \u0000 here" }] as never;
+          const badHash = scoredRecord();
+          badHash.transaction.hash = "0x12";
+          await expect(repos.recordScored([scoredRecord(), nulReason, badHash])).rejects.toMatchObject({
+            details: { index: 1, field: "prediction.reasons" },
+          });
+          await expect(repos.recordScored([scoredRecord(), badHash, nulReason])).rejects.toMatchObject({
+            details: { index: 1, field: "transaction.hash" },
+          });
+          expect(await count("transactions")).toBe(0);
+          // A backslash followed by "u0000" or "ud800" is ordinary text: JSON escapes the backslash.
+          const lookalike = scoredRecord();
+          lookalike.prediction.explanation = [
+            { feature: "gas", contribution: 0.25, reason: String.raw`not a NUL: \u0000 \ud800` },
+          ] as never;
+          await expect(repos.recordScored([lookalike])).resolves.toMatchObject({ transactions: 1 });
+          const stored = await repos.getTransaction(lookalike.transaction.hash);
+          expect(stored?.latestPrediction?.explanation).toEqual(lookalike.prediction.explanation);
+        });
       });
 
       describe("getTransaction and lookupTransactions", () => {
