@@ -576,6 +576,11 @@ if (missing.length > 0 && isCI) {
       expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       expect(await accessibilityViolations(phonePage), "transaction on a phone").toEqual([]);
       await shot("transaction-phone", phonePage);
+      // The models page's widest parts: the versions table, the compare form and the drift chart.
+      await phonePage.goto(`${baseUrl}/console#/models`);
+      await phonePage.getByRole("form", { name: "Compare two versions" }).waitFor();
+      await phonePage.getByRole("img", { name: /^Largest PSI of/ }).waitFor();
+      expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await phone.close();
     });
   });
