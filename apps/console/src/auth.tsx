@@ -25,6 +25,7 @@ const CAN = {
   read: ["viewer", "analyst", "admin"],
   review: ["analyst", "admin"],
   writeLabels: ["analyst", "admin"],
+  analyzeModels: ["analyst", "admin"],
   manageModels: ["admin"],
   manageAccess: ["admin"],
   readAlerts: ["analyst", "admin"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatEth, formatGas, formatGwei, shortHex } from "./format.ts";
+import { formatEth, formatGas, formatGwei, formatPsi, formatRate, shortHex } from "./format.ts";
 
 describe("units", () => {
   it("shows wei as ETH exactly, to six decimals, rounded half up", () => {
@@ -28,5 +28,19 @@ describe("units", () => {
   it("shortens hashes for tables", () => {
     expect(shortHex(`0x${"ab".repeat(32)}`)).toBe("0xababab…ababab");
     expect(shortHex("0x1234")).toBe("0x1234");
+  });
+
+  it("shows PSI to three decimals, the stored stand-in for an infinite one as ∞", () => {
+    expect(formatPsi(0.0123)).toBe("0.012");
+    expect(formatPsi(8.3)).toBe("8.300");
+    expect(formatPsi(1.7976931348623157e308)).toBe("∞");
+    expect(formatPsi("Infinity")).toBe("∞");
+    expect(formatPsi("odd")).toBe("odd");
+  });
+
+  it("shows rates as percentages, nothing to divide by as a dash", () => {
+    expect(formatRate(0.034)).toBe("3.4 %");
+    expect(formatRate(1)).toBe("100.0 %");
+    expect(formatRate(null)).toBe("–");
   });
 });

@@ -46,3 +46,16 @@ export function formatTime(iso: string | null): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { hour12: false });
 }
+
+/**
+ * A population stability index, three decimals. The gateway stores an infinite PSI (a recent value in a bin
+ * the reference left empty) as the largest float8, so anything that large reads as infinite too.
+ */
+export function formatPsi(psi: number | string): string {
+  const value = typeof psi === "string" ? Number(psi) : psi;
+  if (Number.isNaN(value)) return String(psi);
+  return !Number.isFinite(value) || value >= 1e300 ? "∞" : value.toFixed(3);
+}
+
+/** A 0–1 share as a percentage, one decimal; null (nothing to divide by) as a dash. */
+export const formatRate = (rate: number | null) => (rate === null ? "–" : `${(rate * 100).toFixed(1)} %`);

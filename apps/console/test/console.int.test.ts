@@ -397,6 +397,27 @@ if (missing.length > 0 && isCI) {
         `deploy (canary, 25 %) by api_key:${keyId}`,
         `register by api_key:${keyId}`,
       ]);
+
+      // Compare the shipped model with the candidate: the shipped one served every transaction of the last
+      // hour; the candidate's canary saw none, so there is nothing both scored.
+      const compare = page.getByRole("form", { name: "Compare two versions" });
+      expect(await compare.getByLabel("First version", { exact: true }).inputValue()).toBe(shipped);
+      await compare.getByLabel("Second version", { exact: true }).selectOption(candidate);
+      await compare.getByLabel("Window", { exact: true }).selectOption("last 1 h");
+      await compare.getByRole("button", { name: "Compare" }).click();
+      const compared = page.getByRole("table", { name: /^Compared from / });
+      await compared.waitFor();
+      const scoredRow = (await compared.getByRole("row").nth(1).textContent()) ?? "";
+      expect(scoredRow).toMatch(/^transactions scored\d+0$/);
+      expect(Number(scoredRow.replace(/^transactions scored(\d+)0$/, "$1"))).toBeGreaterThanOrEqual(400);
+      await page.getByText(/^No transaction was scored by both versions/).waitFor();
+
+      // A drift check on demand lands in the chart.
+      await page.getByRole("button", { name: "Check drift now" }).click();
+      await page.getByText(/^Latest check .+\(api, by api_key:/).waitFor({ timeout: 30_000 });
+      expect(await page.getByRole("img", { name: /^Largest PSI of 1 drift checks/ }).count()).toBe(1);
+      await shot("models-compare-drift");
+      expect(await accessibilityViolations(page), "models with a comparison and a drift check").toEqual([]);
     });
 
     it("shows the stream's status", async () => {
@@ -555,6 +576,11 @@ if (missing.length > 0 && isCI) {
       expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       expect(await accessibilityViolations(phonePage), "transaction on a phone").toEqual([]);
       await shot("transaction-phone", phonePage);
+      // The models page's widest parts: the versions table, the compare form and the drift chart.
+      await phonePage.goto(`${baseUrl}/console#/models`);
+      await phonePage.getByRole("form", { name: "Compare two versions" }).waitFor();
+      await phonePage.getByRole("img", { name: /^Largest PSI of/ }).waitFor();
+      expect(await phonePage.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await phone.close();
     });
   });

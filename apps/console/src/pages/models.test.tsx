@@ -32,6 +32,7 @@ describe("models", () => {
   it("deploys a canary only after confirmation, with the chosen share", async () => {
     const gateway = fakeGateway({
       "GET /api/v1/models": () => ({ body: registry }),
+      "GET /api/v1/models/drift": () => ({ body: { reports: [] } }),
       "POST /api/v1/models/if-bbbbbbbbbbbb/deploy": () => ({
         body: { changed: true, deployment: null, set: registry.activeSet },
       }),
@@ -69,6 +70,7 @@ describe("models", () => {
   it("rolls back after confirmation and shows the refusal's code when there is nothing to roll back to", async () => {
     const gateway = fakeGateway({
       "GET /api/v1/models": () => ({ body: registry }),
+      "GET /api/v1/models/drift": () => ({ body: { reports: [] } }),
       "POST /api/v1/models/rollback": () => ({
         status: 409,
         body: { code: "MODEL_NO_ROLLBACK_TARGET", message: "no earlier version", requestId: "req-rb" },
@@ -92,10 +94,16 @@ describe("models", () => {
   it("shows a viewer the registry without deploy or rollback", async () => {
     renderWithGateway(
       <ModelsPage />,
-      fakeGateway({ "GET /api/v1/models": () => ({ body: registry }) }),
+      fakeGateway({
+        "GET /api/v1/models": () => ({ body: registry }),
+        "GET /api/v1/models/drift": () => ({ body: { reports: [] } }),
+      }),
       VIEWER,
     );
     await screen.findByText("if-bbbbbbbbbbbb");
-    expect(screen.queryByRole("button", { name: /Deploy|Roll back/ })).toBeNull();
+    await screen.findByText("No drift checks recorded yet.");
+    // Comparing and checking drift need models:analyze, which the gateway grants analysts and admins.
+    expect(screen.queryByRole("button", { name: /Deploy|Roll back|Compare|Check drift/ })).toBeNull();
+    expect(screen.queryByRole("form", { name: "Compare two versions" })).toBeNull();
   });
 });

@@ -6,6 +6,8 @@ import { can, useAuth } from "../auth.tsx";
 import { Confirm } from "../components/confirm.tsx";
 import { ErrorNotice, QueryState } from "../components/states.tsx";
 import { formatTime } from "../format.ts";
+import { CompareModels } from "./model-compare.tsx";
+import { DriftReports } from "./model-drift.tsx";
 
 type Strategy = "shadow" | "canary" | "full";
 
@@ -51,6 +53,8 @@ export function ModelsPage() {
     },
   });
   const canManage = can(principal, "manageModels");
+  // Comparing reads stored predictions in bulk: the gateway grants it to analysts and admins only.
+  const canAnalyze = can(principal, "analyzeModels");
 
   return (
     <section aria-labelledby="models-title">
@@ -144,9 +148,16 @@ export function ModelsPage() {
               </tbody>
             </table>
             {selected && <History version={selected} />}
+            {canAnalyze && (
+              <>
+                <h2>Compare</h2>
+                <CompareModels versions={data.versions} active={data.activeSet.active?.version ?? null} />
+              </>
+            )}
           </>
         )}
       </QueryState>
+      <DriftReports />
     </section>
   );
 }
