@@ -37,6 +37,51 @@ describe("review of an anomaly", () => {
     });
   });
 
+  it("allowlists the recipient with a false positive, for the days and reason given", async () => {
+    const record = anomaly(6);
+    const gateway = fakeGateway({
+      "POST /api/v1/anomalies/6/review": () => ({
+        body: { ...record, reviewed: true, falsePositive: true, reviewedBy: "api_key:key-1" },
+      }),
+      "GET /api/v1/anomalies": () => ({
+        body: { items: [], nextCursor: null, total: 0, count: 0, cached: false },
+      }),
+    });
+    renderWithGateway(<Review anomaly={record} />, gateway);
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText("Allowlist"), "to");
+    const days = screen.getByLabelText("for days");
+    await user.clear(days);
+    await user.type(days, "30");
+    await user.type(screen.getByLabelText("because"), "our deposit wallet");
+    await user.click(screen.getByRole("button", { name: "Mark false positive" }));
+    await screen.findByText(/Reviewed as a false positive/);
+    expect(gateway.requests.find((request) => request.method === "POST")?.body).toEqual({
+      falsePositive: true,
+      effect: { type: "allowlist", party: "to", days: 30, reason: "our deposit wallet" },
+    });
+  });
+
+  it("sends no allowlisting with a confirmation", async () => {
+    const record = anomaly(5);
+    const gateway = fakeGateway({
+      "POST /api/v1/anomalies/5/review": () => ({
+        body: { ...record, reviewed: true, falsePositive: false },
+      }),
+      "GET /api/v1/anomalies": () => ({
+        body: { items: [], nextCursor: null, total: 0, count: 0, cached: false },
+      }),
+    });
+    renderWithGateway(<Review anomaly={record} />, gateway);
+    const user = userEvent.setup();
+    await user.selectOptions(screen.getByLabelText("Allowlist"), "from");
+    await user.click(screen.getByRole("button", { name: "Confirm anomaly" }));
+    await screen.findByText(/Reviewed as a confirmed anomaly/);
+    expect(gateway.requests.find((request) => request.method === "POST")?.body).toEqual({
+      falsePositive: false,
+    });
+  });
+
   it("confirms without a note, and shows a refusal's code, message and request id", async () => {
     const gateway = fakeGateway({
       "POST /api/v1/anomalies/8/review": () => ({

@@ -210,17 +210,37 @@ function AddressLabels({ role, address }: { role: string; address: string }) {
   );
 }
 
-/** Confirm or mark a false positive, with an optional note; the feed reflects it at once. */
+/**
+ * Confirm or mark a false positive, with an optional note and, for a false positive, an allowlisting of
+ * one party (the API's review effect: an expiring label, audited, revocable); the feed reflects it at once.
+ */
 export function Review({ anomaly }: { anomaly: Anomaly }) {
   const { client, principal } = useAuth();
   const queryClient = useQueryClient();
   const [note, setNote] = useState(anomaly.reviewNote ?? "");
+  // With a false positive, optionally allowlist one party (a known-good address), for a while and why.
+  const [allowParty, setAllowParty] = useState<"" | "from" | "to">("");
+  const [allowDays, setAllowDays] = useState(90);
+  const [allowReason, setAllowReason] = useState("");
   const review = useMutation({
     mutationFn: async (falsePositive: boolean) =>
       unwrap(
         await client.POST("/api/v1/anomalies/{id}/review", {
           params: { path: { id: anomaly.id } },
-          body: { falsePositive, ...(note.trim() ? { note: note.trim() } : {}) },
+          body: {
+            falsePositive,
+            ...(note.trim() ? { note: note.trim() } : {}),
+            ...(falsePositive && allowParty
+              ? {
+                  effect: {
+                    type: "allowlist" as const,
+                    party: allowParty,
+                    days: allowDays,
+                    reason: allowReason.trim() || note.trim() || "reviewed as a false positive",
+                  },
+                }
+              : {}),
+          },
         }),
       ),
     onSuccess: async (reviewed) => {
@@ -253,6 +273,40 @@ export function Review({ anomaly }: { anomaly: Anomaly }) {
             rows={3}
             onChange={(e) => setNote(e.target.value)}
           />
+          <fieldset className="review-effect">
+            <legend>With a false positive</legend>
+            <label htmlFor="review-allow-party">Allowlist</label>
+            <select
+              id="review-allow-party"
+              value={allowParty}
+              onChange={(e) => setAllowParty(e.target.value as "" | "from" | "to")}
+            >
+              <option value="">nobody</option>
+              <option value="from">the sender</option>
+              <option value="to">the recipient</option>
+            </select>
+            {allowParty && (
+              <>
+                <label htmlFor="review-allow-days">for days</label>
+                <input
+                  id="review-allow-days"
+                  type="number"
+                  min={1}
+                  max={365}
+                  value={allowDays}
+                  onChange={(e) => setAllowDays(Number(e.target.value))}
+                />
+                <label htmlFor="review-allow-reason">because</label>
+                <input
+                  id="review-allow-reason"
+                  value={allowReason}
+                  maxLength={500}
+                  placeholder="e.g. our exchange's deposit wallet"
+                  onChange={(e) => setAllowReason(e.target.value)}
+                />
+              </>
+            )}
+          </fieldset>
           <div className="actions">
             <button type="submit" disabled={review.isPending}>
               Confirm anomaly
