@@ -89,48 +89,30 @@ export function FeedFilterForm({
   const codes = [...new Set([...reasonCodes, ...(filters.reason === "all" ? [] : [filters.reason])])].sort();
   return (
     <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Feed filters">
-      <Field id="feed-level" label="Level">
-        <select
-          id="feed-level"
-          value={filters.level}
-          onChange={(event) => set("level", event.target.value as FeedFilters["level"])}
-        >
-          <option value="all">all levels</option>
-          {LEVELS.map((level) => (
-            <option key={level} value={level}>
-              {level}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="feed-kind" label="Reason kind">
-        <select
-          id="feed-kind"
-          value={filters.reasonKind}
-          onChange={(event) => set("reasonKind", event.target.value as FeedFilters["reasonKind"])}
-        >
-          <option value="all">any kind</option>
-          {REASON_KINDS.map((kind) => (
-            <option key={kind} value={kind}>
-              {kind}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="feed-reason" label="Reason">
-        <select
-          id="feed-reason"
-          value={filters.reason}
-          onChange={(event) => set("reason", event.target.value)}
-        >
-          <option value="all">any reason</option>
-          {codes.map((code) => (
-            <option key={code} value={code}>
-              {code}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <FilterSelect
+        id="feed-level"
+        label="Level"
+        value={filters.level}
+        anyLabel="all levels"
+        options={LEVELS.map((level) => ({ value: level, label: level }))}
+        onChange={(value) => set("level", value as FeedFilters["level"])}
+      />
+      <FilterSelect
+        id="feed-kind"
+        label="Reason kind"
+        value={filters.reasonKind}
+        anyLabel="any kind"
+        options={REASON_KINDS.map((kind) => ({ value: kind, label: kind }))}
+        onChange={(value) => set("reasonKind", value as FeedFilters["reasonKind"])}
+      />
+      <FilterSelect
+        id="feed-reason"
+        label="Reason"
+        value={filters.reason}
+        anyLabel="any reason"
+        options={codes.map((code) => ({ value: code, label: code }))}
+        onChange={(value) => set("reason", value)}
+      />
       <Field id="feed-review" label="Review">
         <select
           id="feed-review"
@@ -142,16 +124,17 @@ export function FeedFilterForm({
           <option value="all">reviewed or not</option>
         </select>
       </Field>
-      <Field id="feed-list" label="Labelled on">
-        <select id="feed-list" value={filters.listId} onChange={(event) => set("listId", event.target.value)}>
-          <option value="all">any list or none</option>
-          {(lists.data?.lists ?? []).map((list) => (
-            <option key={list.id} value={list.id}>
-              {list.name} ({list.kind})
-            </option>
-          ))}
-        </select>
-      </Field>
+      <FilterSelect
+        id="feed-list"
+        label="Labelled on"
+        value={filters.listId}
+        anyLabel="any list or none"
+        options={(lists.data?.lists ?? []).map((list) => ({
+          value: list.id,
+          label: `${list.name} (${list.kind})`,
+        }))}
+        onChange={(value) => set("listId", value)}
+      />
       <div className="field">
         <label htmlFor="feed-address">Address (sender or recipient)</label>
         <input
@@ -175,5 +158,35 @@ export function FeedFilterForm({
         )}
       </div>
     </form>
+  );
+}
+
+/** One filter: "all" (shown as `anyLabel`) or one of the options. */
+function FilterSelect({
+  id,
+  label,
+  value,
+  anyLabel,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  anyLabel: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field id={id} label={label}>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+        <option value="all">{anyLabel}</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
