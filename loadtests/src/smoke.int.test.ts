@@ -13,57 +13,80 @@ import { runBench } from "./cli/bench.ts";
  */
 const resultsDir = mkdtempSync(join(tmpdir(), "chainwatch-loadtests-"));
 
-await describeWithServices("load test and benchmark harnesses (smoke)", ["kafka", "postgres"], () => {
-  it("runs an artillery scenario against a gateway it starts, with checks, cache hit rate and RSS", async () => {
-    const result = await runScenario("smoke", { resultsDir, echo: false });
-    expect(result.summary.requests).toBeGreaterThan(20);
-    expect(result.summary.codes["200"]).toBe(result.summary.requests);
-    expect(Number.isFinite(result.summary.p95Ms)).toBe(true);
-    expect(Object.keys(result.summary.endpoints)).toEqual(
-      expect.arrayContaining(["/api/v1/predict", "/api/v1/batch/predict", "/api/v1/anomalies", "/health"]),
-    );
-    // ensure ran (the plugin must be enabled for checks to run at all) and passed.
-    expect(result.checks.length).toBeGreaterThan(0);
-    expect(result.checks.every((check) => check.trim().startsWith("ok:"))).toBe(true);
-    // the smoke scenario repeats hashes, so a working hit-rate reading is above zero
-    expect(result.cacheHitRate).toBeGreaterThan(0);
-    expect(result.gatewayPeakRssBytes).toBeGreaterThan(0);
-    expect(result.gatewaySurvived).toBe(true);
-    expect(result.passed).toBe(true);
-  }, 180_000);
+await describeWithServices(
+  "load test and benchmark harnesses (smoke)",
+  ["kafka", "postgres", "redis"],
+  () => {
+    it("runs an artillery scenario against a gateway it starts, with checks, cache hit rate and RSS", async () => {
+      const result = await runScenario("smoke", { resultsDir, echo: false });
+      expect(result.summary.requests).toBeGreaterThan(20);
+      expect(result.summary.codes["200"]).toBe(result.summary.requests);
+      expect(Number.isFinite(result.summary.p95Ms)).toBe(true);
+      expect(Object.keys(result.summary.endpoints)).toEqual(
+        expect.arrayContaining(["/api/v1/predict", "/api/v1/batch/predict", "/api/v1/anomalies", "/health"]),
+      );
+      // ensure ran (the plugin must be enabled for checks to run at all) and passed.
+      expect(result.checks.length).toBeGreaterThan(0);
+      expect(result.checks.every((check) => check.trim().startsWith("ok:"))).toBe(true);
+      // the smoke scenario repeats hashes, so a working hit-rate reading is above zero
+      expect(result.cacheHitRate).toBeGreaterThan(0);
+      expect(result.gatewayPeakRssBytes).toBeGreaterThan(0);
+      expect(result.gatewaySurvived).toBe(true);
+      expect(result.passed).toBe(true);
+    }, 180_000);
 
-  it("runs the HTTP throughput harness and the Kafka pipeline benchmark end to end", async () => {
-    const lines: string[] = [];
-    const { http, kafka } = await runBench({ smoke: true }, (line) => lines.push(line));
-    expect(http?.variants.map((variant) => variant.name)).toEqual([
-      "bare Express 5 (ceiling)",
-      "predict, cache hit",
-      "predict, cache miss",
-      "batch of 100, all scored (miss)",
-      "batch of 100, all cached (hit)",
-      "batch of 100, all cached, explanations=false",
-    ]);
-    for (const variant of http?.variants ?? []) {
-      expect(variant.requests).toBeGreaterThan(0);
-      expect(variant.non2xx + variant.errors).toBe(0);
-      expect(variant.ratioToCeiling).toBeGreaterThan(0);
-      expect(Number.isFinite(variant.p99Ms)).toBe(true);
-    }
-    expect(http?.gzip?.reduction).toBeGreaterThan(0.5);
-    expect(kafka?.runs.map((run) => run.name)).toEqual([
-      "consume only (no-op, commits)",
-      "scoring worker × 1",
-    ]);
-    const worker = kafka?.runs[1];
-    expect(worker?.transactionsPerSecond).toBeGreaterThan(0);
-    expect(worker?.ratioToCeiling).toBeGreaterThan(0);
-    expect(worker?.scoresPublished).toBeGreaterThanOrEqual(
-      kafka?.publish.messages ?? Number.POSITIVE_INFINITY,
-    );
-    expect(worker?.peakRssBytes[0]).toBeGreaterThan(0);
-    expect(lines.some((line) => line.includes("% of ceiling"))).toBe(true);
-  }, 240_000);
-});
+    it("runs the HTTP throughput harness on both stacks, the realistic mix and the Kafka pipeline benchmark end to end, then the goals table", async () => {
+      const lines: string[] = [];
+      const { http, httpServices, mix, kafka, goals } = await runBench({ smoke: true }, (line) =>
+        lines.push(line),
+      );
+      expect(http?.variants.map((variant) => variant.name)).toEqual([
+        "bare Express 5 (ceiling)",
+        "predict, cache hit",
+        "predict, cache miss",
+        "batch of 100, all scored (miss)",
+        "batch of 100, all cached (hit)",
+        "batch of 100, all cached, explanations=false",
+      ]);
+      for (const variant of http?.variants ?? []) {
+        expect(variant.requests).toBeGreaterThan(0);
+        expect(variant.non2xx + variant.errors).toBe(0);
+        expect(variant.ratioToCeiling).toBeGreaterThan(0);
+        expect(Number.isFinite(variant.p99Ms)).toBe(true);
+      }
+      expect(http?.gzip?.reduction).toBeGreaterThan(0.5);
+      expect(httpServices?.variants.map((variant) => variant.name)).toEqual(
+        http?.variants.map((variant) => variant.name),
+      );
+      for (const variant of httpServices?.variants ?? []) {
+        expect(variant.requests).toBeGreaterThan(0);
+        expect(variant.non2xx + variant.errors).toBe(0);
+      }
+      for (const run of [mix?.paced, mix?.unpaced]) {
+        expect(run?.requests).toBeGreaterThan(0);
+        expect(run?.non2xx).toBe(0);
+        expect(run?.errors).toBe(0);
+        expect(run?.transactionsPerSecond).toBeGreaterThan(0);
+        expect(run?.generatorCoreShare).toBeGreaterThan(0);
+      }
+      // Every row of the table is measured by the default run: none says "not run".
+      expect(goals?.length).toBe(13);
+      expect(goals?.filter((row) => row.now.startsWith("not run"))).toEqual([]);
+      expect(kafka?.runs.map((run) => run.name)).toEqual([
+        "consume only (no-op, commits)",
+        "scoring worker × 1",
+      ]);
+      const worker = kafka?.runs[1];
+      expect(worker?.transactionsPerSecond).toBeGreaterThan(0);
+      expect(worker?.ratioToCeiling).toBeGreaterThan(0);
+      expect(worker?.scoresPublished).toBeGreaterThanOrEqual(
+        kafka?.publish.messages ?? Number.POSITIVE_INFINITY,
+      );
+      expect(worker?.peakRssBytes[0]).toBeGreaterThan(0);
+      expect(lines.some((line) => line.includes("% of ceiling"))).toBe(true);
+    }, 420_000);
+  },
+);
 
 await describeWithServices("address context benchmarks (smoke)", ["kafka", "postgres", "redis"], () => {
   it("measures context's cost per transaction for every variant and batch size, against no context in the same run", async () => {

@@ -16,6 +16,8 @@ export interface ThroughputOptions {
   batchSize: number;
   /** Extra gateway settings (e.g. REDIS_URL). */
   gatewayEnv?: Record<string, string>;
+  /** Another checkout's gateway entry point (a baseline in the same run). */
+  gatewayMain?: string;
 }
 
 export interface VariantResult extends LoadResult {
@@ -125,7 +127,10 @@ export async function runHttpThroughput(
   }
 
   // 2-6. The gateway with everything on.
-  const gateway = await startGateway(options.gatewayEnv ?? {});
+  const gateway = await startGateway(
+    options.gatewayEnv ?? {},
+    options.gatewayMain ? { main: options.gatewayMain } : {},
+  );
   let gzip: ThroughputResult["gzip"];
   let writeQueueDropped = 0;
   try {

@@ -2,8 +2,13 @@
 /**
  * pnpm bench  (turbo runs this package's `bench`)  |  node src/cli/bench.ts [--only <name>] [--smoke]
  *
- * One command for the published figures: the HTTP throughput harness (bare Express ceiling, predict hit
- * and miss, batch of 1000) and the Kafka pipeline (no-op consumer ceiling, 1 and 2 scoring workers).
+ * One command for the published figures, ending with the performance issue's (#21) goals table, each row
+ * with its ratio to the goal:
+ * - `http`: the HTTP throughput harness (bare Express ceiling, predict hit and miss, batch of 1000) against
+ *   the gateway's embedded default (in-process cache, PGlite on disk in a temporary directory);
+ * - `http-services`: the same against the gateway on Redis + PostgreSQL (a scratch schema);
+ * - `mix`: the realistic mix (autocannon) on Redis + PostgreSQL, paced at 1,500 req/s, then unpaced;
+ * - `kafka`: the Kafka pipeline (no-op consumer ceiling, 1 and 2 scoring workers).
  * Prints tables and writes results/bench-<time>.json. `--smoke` runs each for about a second on tiny
  * inputs: it proves the harness works, not how fast anything is.
  *
@@ -17,14 +22,20 @@
  *   (context on, Redis), in turns (`--messages N`, `--rounds N`; `--traffic contextual` (default: the
  *   contextual day, time-ordered, with timestamps) or `uniform` (the `kafka` benchmark's traffic)).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type ContextCostResult, formatContextCost, runContextCost } from "../bench/context-cost.ts";
+import { formatGoals, GOALS, type GoalRow, goalRows } from "../bench/goals.ts";
 import { runHttpThroughput, type ThroughputResult } from "../bench/http-throughput.ts";
 import { type BenchTraffic, type KafkaBenchResult, runKafkaPipeline } from "../bench/kafka-pipeline.ts";
+import { formatMix, type MixResult, runMix } from "../bench/mix.ts";
 import { runStoreWrite, type StoreWriteResult } from "../bench/store-write.ts";
 import { formatBytes, formatLoad, loadAverages, machineInfo } from "../machine.ts";
+import { createScratchSchema } from "../processes/database.ts";
+import { createApiKeys, startGateway } from "../processes/gateway.ts";
 
 // `pnpm --filter … bench -- --only http` passes the "--" through; it separates nothing here.
 const argv = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
@@ -44,12 +55,22 @@ const { values } = parseArgs({
   },
 });
 
-export const BENCH_NAMES = ["http", "kafka", "context", "kafka-context", "store"] as const;
+export const BENCH_NAMES = [
+  "http",
+  "http-services",
+  "mix",
+  "kafka",
+  "context",
+  "kafka-context",
+  "store",
+] as const;
+/** What `pnpm bench` runs when no benchmark is named: every row of the goals table. */
+const DEFAULT_BENCHES: readonly BenchName[] = ["http", "http-services", "mix", "kafka"];
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchOptions {
   smoke: boolean;
-  /** One benchmark; unset → http and kafka (the others run only when named). */
+  /** One benchmark; unset → the goals table's (http, http-services, mix, kafka; the others only when named). */
   only?: BenchName;
   seconds?: number;
   messages?: number;
@@ -59,7 +80,8 @@ export interface BenchOptions {
   rounds?: number;
   /** Kafka benchmarks: what is published (contextual by default; `uniform`: the first round's traffic). */
   traffic?: BenchTraffic;
-  /** `store`: another checkout whose store is measured in turns with this one. */
+  /** `store`: another checkout whose store is measured in turns with this one; http, http-services, mix: its
+   * gateway, measured before this one's in the same run. */
   baseline?: string;
   /** Gateway settings for the HTTP harness (REDIS_URL, DATABASE_URL); unset → embedded defaults. */
   gatewayEnv?: Record<string, string>;
@@ -67,6 +89,11 @@ export interface BenchOptions {
 
 export interface BenchResults {
   http?: ThroughputResult;
+  httpServices?: ThroughputResult;
+  mix?: { paced: MixResult; unpaced: MixResult };
+  goals?: GoalRow[];
+  /** `--baseline`: the gateway benchmarks against the other checkout, measured first in the same run. */
+  baseline?: Pick<BenchResults, "http" | "httpServices" | "mix">;
   kafka?: KafkaBenchResult;
   context?: ContextCostResult;
   kafkaContext?: KafkaBenchResult;
@@ -86,26 +113,96 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   );
   const results: BenchResults = {};
   const runs = (name: BenchName) =>
-    options.only === undefined ? name === "http" || name === "kafka" : options.only === name;
-  if (runs("http")) {
-    log("\n== HTTP throughput (autocannon; 50 connections, 4 for batches) ==");
-    results.http = await runHttpThroughput(
-      {
-        durationSeconds: options.seconds ?? (options.smoke ? 1 : 10),
-        warmupSeconds: options.smoke ? 0 : 3,
-        connections: options.smoke ? 4 : 50,
-        batchConnections: options.smoke ? 1 : 4,
-        batchSize: options.smoke ? 100 : 1_000,
-        ...(options.gatewayEnv ? { gatewayEnv: options.gatewayEnv } : {}),
-      },
-      log,
-    );
-    const { gzip } = results.http;
+    options.only === undefined ? DEFAULT_BENCHES.includes(name) : options.only === name;
+  const httpOptions = {
+    durationSeconds: options.seconds ?? (options.smoke ? 1 : 10),
+    warmupSeconds: options.smoke ? 0 : 3,
+    connections: options.smoke ? 4 : 50,
+    batchConnections: options.smoke ? 1 : 4,
+    batchSize: options.smoke ? 100 : 1_000,
+  };
+  const reportHttp = (result: ThroughputResult) => {
+    const { gzip } = result;
     if (gzip)
       log(
-        `gzip on a ${results.http.options.batchSize}-item batch response: ${formatBytes(gzip.identityBytes)} (${gzip.identityBytes} B) → ${gzip.gzipBytes} B, ${(gzip.reduction * 100).toFixed(1)} % smaller`,
+        `gzip on a ${result.options.batchSize}-item batch response: ${formatBytes(gzip.identityBytes)} (${gzip.identityBytes} B) → ${gzip.gzipBytes} B, ${(gzip.reduction * 100).toFixed(1)} % smaller`,
       );
-    log(`write-behind records dropped (database behind): ${results.http.writeQueueDropped}`);
+    log(`write-behind records dropped (database behind): ${result.writeQueueDropped}`);
+  };
+  // With `--baseline <checkout>`, each gateway benchmark runs against that checkout's gateway first, then
+  // this one's, so before and after share the machine's state (ratios printed at the end).
+  const baselineMain = options.baseline ? join(options.baseline, "apps/api-gateway/src/main.ts") : undefined;
+  const sides = (baselineMain ? [baselineMain, undefined] : [undefined]) as (string | undefined)[];
+  const sideLabel = (main: string | undefined) =>
+    main ? " [baseline]" : options.baseline ? " [this checkout]" : "";
+  const embeddedHttp = async (main: string | undefined) => {
+    log(
+      `\n== HTTP throughput, embedded default${sideLabel(main)} (autocannon; 50 connections, 4 for batches) ==`,
+    );
+    // The default as a bare clone runs it: PGlite on disk (a temporary directory, removed afterwards).
+    const dataDir = options.gatewayEnv ? undefined : await mkdtemp(join(tmpdir(), "chainwatch-bench-"));
+    try {
+      const result = await runHttpThroughput(
+        {
+          ...httpOptions,
+          gatewayEnv: options.gatewayEnv ?? { PGLITE_DATA_DIR: dataDir ?? "" },
+          ...(main ? { gatewayMain: main } : {}),
+        },
+        log,
+      );
+      reportHttp(result);
+      return result;
+    } finally {
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    }
+  };
+  const servicesHttp = async (main: string | undefined) => {
+    log(
+      `\n== HTTP throughput, Redis + PostgreSQL${sideLabel(main)} (autocannon; 50 connections, 4 for batches) ==`,
+    );
+    const result = await withServicesGateway((gatewayEnv) =>
+      runHttpThroughput({ ...httpOptions, gatewayEnv, ...(main ? { gatewayMain: main } : {}) }, log),
+    );
+    reportHttp(result);
+    return result;
+  };
+  const mix = async (main: string | undefined) => {
+    log(
+      `\n== Realistic mix, Redis + PostgreSQL${sideLabel(main)} (autocannon: 50 % predict, 25 % batch of 10–100, 15 % anomaly queries, 10 % health) ==`,
+    );
+    return withServicesGateway(async (gatewayEnv) => {
+      const gateway = await startGateway(gatewayEnv, main ? { main } : {});
+      try {
+        const keys = await createApiKeys(gateway.url, gateway.adminKey, "mix");
+        const base = {
+          url: gateway.url,
+          keys,
+          serverPid: gateway.service.pid,
+          connections: options.smoke ? 4 : 100,
+        };
+        const seconds = options.seconds ?? (options.smoke ? 1 : 30);
+        if (!options.smoke) await runMix("warm-up", { ...base, durationSeconds: 5, rate: 500 });
+        const rate = options.smoke ? 50 : GOALS.mixRequestsPerSecond;
+        const paced = await runMix(`paced at ${rate} req/s`, { ...base, durationSeconds: seconds, rate });
+        log(formatMix(paced));
+        const unpaced = await runMix("unpaced", { ...base, durationSeconds: seconds, seed: 22 });
+        log(formatMix(unpaced));
+        return { paced, unpaced };
+      } finally {
+        await gateway.stop();
+      }
+    });
+  };
+  if (baselineMain) results.baseline = {};
+  for (const main of sides) {
+    const target = (main ? results.baseline : results) ?? results;
+    if (runs("http")) target.http = await embeddedHttp(main);
+    if (runs("http-services")) target.httpServices = await servicesHttp(main);
+    if (runs("mix")) target.mix = await mix(main);
+  }
+  if (results.baseline) {
+    log(`\n== Before (${options.baseline}) → after (this checkout), same run ==`);
+    log(formatComparison(results.baseline, results));
   }
   if (runs("kafka")) {
     log("\n== Kafka pipeline (publish, then drain; 6 partitions) ==");
@@ -182,7 +279,78 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       log,
     );
   }
+  if (options.only === undefined) {
+    results.goals = goalRows({
+      ...(results.http ? { httpEmbedded: results.http } : {}),
+      ...(results.httpServices ? { httpServices: results.httpServices } : {}),
+      ...(results.kafka ? { kafka: results.kafka } : {}),
+      ...(results.mix ? { mix: results.mix } : {}),
+    });
+    log(`\n== Goals of the performance issue (#21); load now ${formatLoad(loadAverages())} ==`);
+    log(formatGoals(results.goals));
+  }
   return results;
+}
+
+/** Each gateway figure before → after with its ratio (rates: after / before; so > 1 is faster). */
+function formatComparison(
+  before: Pick<BenchResults, "http" | "httpServices" | "mix">,
+  after: Pick<BenchResults, "http" | "httpServices" | "mix">,
+): string {
+  const lines: string[] = [];
+  const int = (value: number) => Math.round(value).toLocaleString("en-US");
+  const pair = (label: string, a: number | undefined, b: number | undefined, unit: string) => {
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return;
+    lines.push(
+      `${label.padEnd(60)} ${int(a).padStart(9)} → ${int(b).padStart(9)} ${unit.padEnd(6)} ×${(b / a).toFixed(2)}`,
+    );
+  };
+  for (const [stack, key] of [
+    ["embedded", "http"],
+    ["Redis + PostgreSQL", "httpServices"],
+  ] as const) {
+    for (const variant of after[key]?.variants ?? []) {
+      const earlier = before[key]?.variants.find((candidate) => candidate.name === variant.name);
+      pair(
+        `${stack}: ${variant.name}`,
+        earlier?.transactionsPerSecond,
+        variant.transactionsPerSecond,
+        "tx/s",
+      );
+      pair(
+        `${stack}: ${variant.name}, server CPU per request`,
+        earlier?.serverCpuUsPerRequest,
+        variant.serverCpuUsPerRequest,
+        "µs",
+      );
+    }
+  }
+  for (const kind of ["paced", "unpaced"] as const) {
+    pair(
+      `mix ${kind}: requests/s`,
+      before.mix?.[kind].requestsPerSecond,
+      after.mix?.[kind].requestsPerSecond,
+      "req/s",
+    );
+    pair(`mix ${kind}: p95`, before.mix?.[kind].p95Ms, after.mix?.[kind].p95Ms, "ms");
+    pair(
+      `mix ${kind}: gateway share of a core`,
+      (before.mix?.[kind].serverCoreShare ?? Number.NaN) * 100,
+      (after.mix?.[kind].serverCoreShare ?? Number.NaN) * 100,
+      "%",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Runs `work` with the settings of a gateway on Redis and a scratch PostgreSQL schema (dropped after). */
+async function withServicesGateway<T>(work: (gatewayEnv: Record<string, string>) => Promise<T>): Promise<T> {
+  const scratch = await createScratchSchema(kafkaSettings().databaseUrl);
+  try {
+    return await work({ REDIS_URL: redisUrl(), DATABASE_URL: scratch.databaseUrl });
+  } finally {
+    await scratch.drop();
+  }
 }
 
 if (import.meta.main) {
@@ -194,7 +362,6 @@ if (import.meta.main) {
     ...(values.redis ? { REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379" } : {}),
   };
   if (values.postgres) {
-    const { createScratchSchema } = await import("../processes/database.ts");
     const scratch = await createScratchSchema(
       process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
     );

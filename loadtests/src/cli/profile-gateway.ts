@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * node src/cli/profile-gateway.ts [hit|miss|batch|batch-hit] [seconds=10]
+ * node src/cli/profile-gateway.ts [hit|miss|batch|batch-hit] [seconds=10] [embedded|services]
  *
  * Starts the gateway under `node --cpu-prof`, drives one throughput variant with autocannon, and prints
  * the request rate, the gateway's CPU time per request (busy samples / requests: comparable across runs
- * even when other jobs share the machine) and where that time went (the load window only).
+ * even when other jobs share the machine) and where that time went (the load window only). `services`:
+ * the gateway on Redis (REDIS_URL) and a scratch PostgreSQL schema (DATABASE_URL) instead of its embedded
+ * default.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,13 +14,24 @@ import { join } from "node:path";
 import { runLoad } from "../bench/load.ts";
 import { poolHash, transactionFor } from "../data/transactions.ts";
 import { formatLoad, loadAverages } from "../machine.ts";
+import { createScratchSchema } from "../processes/database.ts";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
 import { busyMilliseconds, summariseProfile } from "./profile-summary.ts";
 
 const variant = process.argv[2] ?? "hit";
 const seconds = Number(process.argv[3] ?? 10);
+const stack = process.argv[4] ?? "embedded";
 const directory = mkdtempSync(join(tmpdir(), "chainwatch-prof-"));
-const gateway = await startGateway({}, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${directory}`] });
+const scratch =
+  stack === "services"
+    ? await createScratchSchema(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test")
+    : undefined;
+const gatewayEnv: Record<string, string> = scratch
+  ? { REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", DATABASE_URL: scratch.databaseUrl }
+  : {};
+const gateway = await startGateway(gatewayEnv, {
+  nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${directory}`],
+});
 const keys = await createApiKeys(gateway.url, gateway.adminKey, "profile");
 const headers = { "content-type": "application/json", "accept-encoding": "gzip", "x-api-key": keys.scorer };
 const single = JSON.stringify(transactionFor(poolHash("cafe0001", 1)));
@@ -66,3 +79,4 @@ process.stdout.write(
     `gateway CPU ${((busyMs * 1000) / result.requests).toFixed(0)} µs per request; load ${formatLoad(loadBefore)}\n` +
     `profile: ${join(directory, file)}\n${summariseProfile(profile, 40, window)}\n`,
 );
+await scratch?.drop();

@@ -42,13 +42,19 @@ export const LOAD_GATEWAY_ENV: Readonly<Record<string, string>> = {
  */
 export async function startGateway(
   env: Record<string, string> = {},
-  options: { nodeArgs?: readonly string[]; name?: string; startTimeoutMs?: number } = {},
+  options: {
+    nodeArgs?: readonly string[];
+    name?: string;
+    startTimeoutMs?: number;
+    /** Another checkout's gateway entry point (a baseline measured in the same run); this one's by default. */
+    main?: string;
+  } = {},
 ): Promise<LoadGateway> {
   const adminKey = env.BOOTSTRAP_ADMIN_API_KEY ?? generateApiKey();
   // Inherited connection settings would silently change what is measured: only `env` decides.
   const service = spawnNode(
     options.name ?? "api-gateway",
-    gatewayMain,
+    options.main ?? gatewayMain,
     {
       REDIS_URL: undefined,
       DATABASE_URL: undefined,

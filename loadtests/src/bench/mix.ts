@@ -1,0 +1,167 @@
+import { randomBytes } from "node:crypto";
+import autocannon from "autocannon";
+import { createWorkload, DEFAULT_WORKLOAD, seededRandom } from "../data/transactions.ts";
+import { loadAverages } from "../machine.ts";
+import { cpuTimeMs, procStatusBytes, sampleRss } from "../processes/child-service.ts";
+import type { ApiKeys } from "../processes/gateway.ts";
+import { percentile } from "./load.ts";
+
+/**
+ * The realistic mix of `scenarios/realistic.yml` (50 % predict, 25 % batch of 10–100, 15 % anomaly queries,
+ * 10 % health; 80 % of transactions from a Zipf pool of 10,000, 20 % never seen) driven by autocannon
+ * instead of artillery: artillery spent more CPU than the gateway it measured (its knee was its own).
+ * One cycle of 40 requests per connection keeps the shares exact; bodies are drawn per request from a
+ * seeded workload.
+ */
+export const MIX_CYCLE = [
+  ...Array.from({ length: 20 }, () => "predict" as const),
+  ...Array.from({ length: 10 }, () => "batch" as const),
+  ...Array.from({ length: 3 }, () => "anomalies newest" as const),
+  ...Array.from({ length: 2 }, () => "anomalies by severity" as const),
+  "anomaly stats" as const,
+  ...Array.from({ length: 4 }, () => "health" as const),
+];
+export type MixKind = (typeof MIX_CYCLE)[number];
+
+export interface MixOptions {
+  url: string;
+  keys: ApiKeys;
+  /** Server process to sample (CPU, RSS). */
+  serverPid: number;
+  durationSeconds: number;
+  connections: number;
+  /** Requests per second offered in all (autocannon `overallRate`); unset → as fast as the server answers. */
+  rate?: number;
+  seed?: number;
+}
+
+export interface MixResult {
+  name: string;
+  offeredRate?: number;
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** autocannon's p99 corrected for coordinated omission (paced runs: what a request sent on schedule saw). */
+  correctedP99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** Transactions scored per second (single + batch items). */
+  transactionsPerSecond: number;
+  /** Share of one core the load generator (this process) used: well below 1 means it was not the bottleneck. */
+  generatorCoreShare: number;
+  serverCoreShare?: number;
+  serverPeakRssBytes?: number;
+  serverEndRssBytes?: number;
+  load: number[];
+}
+
+const BATCH_MIN = 10;
+const BATCH_MAX = 100;
+
+export async function runMix(name: string, options: MixOptions): Promise<MixResult> {
+  const random = seededRandom(options.seed ?? 21);
+  // A fresh salt per run: a warm Redis from an earlier run must not turn this run's pool into hits.
+  const workload = createWorkload({ ...DEFAULT_WORKLOAD, salt: randomBytes(4).toString("hex") }, random);
+  let transactions = 0;
+  const scorer = { "content-type": "application/json", "x-api-key": options.keys.scorer };
+  const viewer = { "x-api-key": options.keys.viewer };
+  const requestFor = (kind: MixKind): autocannon.Request => {
+    switch (kind) {
+      case "predict":
+        return {
+          method: "POST",
+          path: "/api/v1/predict",
+          headers: scorer,
+          setupRequest: (request) => {
+            transactions += 1;
+            return { ...request, body: JSON.stringify(workload.next()) };
+          },
+        };
+      case "batch":
+        return {
+          method: "POST",
+          path: "/api/v1/batch/predict",
+          headers: scorer,
+          setupRequest: (request) => {
+            const size = BATCH_MIN + Math.floor(random() * (BATCH_MAX - BATCH_MIN + 1));
+            transactions += size;
+            return { ...request, body: JSON.stringify({ transactions: workload.batch(size) }) };
+          },
+        };
+      case "anomalies newest":
+        return { method: "GET", path: "/api/v1/anomalies?limit=20", headers: viewer };
+      case "anomalies by severity":
+        return { method: "GET", path: "/api/v1/anomalies?limit=50&severity=high", headers: viewer };
+      case "anomaly stats":
+        return { method: "GET", path: "/api/v1/anomalies/stats", headers: viewer };
+      case "health":
+        return { method: "GET", path: "/health" };
+    }
+  };
+  const cycle = MIX_CYCLE.map(requestFor);
+  const latencies: number[] = [];
+  const rss = sampleRss(options.serverPid);
+  const loadBefore = loadAverages();
+  const serverCpuBefore = cpuTimeMs(options.serverPid);
+  const selfCpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const instance = autocannon({
+    url: options.url,
+    duration: options.durationSeconds,
+    connections: options.connections,
+    timeout: 30,
+    requests: cycle,
+    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
+  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+  });
+  const result = await instance;
+  const wallSeconds = (performance.now() - started) / 1000;
+  const selfCpu = process.cpuUsage(selfCpuBefore);
+  const serverCpuAfter = cpuTimeMs(options.serverPid);
+  const serverPeakRssBytes = rss.stop();
+  const serverEndRssBytes = procStatusBytes(options.serverPid, "VmRSS");
+  const sorted = Float64Array.from(latencies).sort();
+  const seconds = result.duration;
+  return {
+    name,
+    ...(options.rate === undefined ? {} : { offeredRate: options.rate }),
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.total / seconds,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    correctedP99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    transactionsPerSecond: transactions / seconds,
+    generatorCoreShare: (selfCpu.user + selfCpu.system) / 1e6 / wallSeconds,
+    ...(serverCpuBefore !== undefined && serverCpuAfter !== undefined
+      ? { serverCoreShare: (serverCpuAfter - serverCpuBefore) / 1000 / wallSeconds }
+      : {}),
+    ...(serverPeakRssBytes === undefined ? {} : { serverPeakRssBytes }),
+    ...(serverEndRssBytes === undefined ? {} : { serverEndRssBytes }),
+    load: loadBefore,
+  };
+}
+
+const int = (value: number) => Math.round(value).toLocaleString("en-US");
+const mib = (bytes: number | undefined) => (bytes === undefined ? "?" : `${Math.round(bytes / 2 ** 20)}`);
+
+export function formatMix(r: MixResult): string {
+  return [
+    r.name.padEnd(34),
+    `${r.offeredRate === undefined ? "unpaced" : `offered ${int(r.offeredRate)}`} → ${int(r.requestsPerSecond)} req/s`,
+    `${int(r.transactionsPerSecond)} tx/s`,
+    `p50 ${r.p50Ms.toFixed(1)} / p95 ${r.p95Ms.toFixed(1)} / p99 ${r.p99Ms.toFixed(1)} ms`,
+    `non-2xx ${r.non2xx}, errors ${r.errors}`,
+    `generator ${(r.generatorCoreShare * 100).toFixed(0)} % of a core, gateway ${r.serverCoreShare === undefined ? "?" : (r.serverCoreShare * 100).toFixed(0)} %`,
+    `RSS peak ${mib(r.serverPeakRssBytes)} / end ${mib(r.serverEndRssBytes)} MiB`,
+    `load ${r.load.join("/")}`,
+  ].join(" | ");
+}
