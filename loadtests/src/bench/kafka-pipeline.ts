@@ -13,12 +13,12 @@ import {
 } from "@chainwatch/kafka";
 import { createLogger } from "@chainwatch/service-kit";
 import { createPostgresDatabase } from "@chainwatch/store";
-import { Redis } from "ioredis";
 import { transactionFor } from "../data/transactions.ts";
-import { contextualTrafficOptions, generateContextualTraffic } from "../detection/contextual-traffic.ts";
 import { loadAverages, type MachineInfo, machineInfo } from "../machine.ts";
 import { type ChildService, cpuTimeMs, sampleRss, spawnNode } from "../processes/child-service.ts";
 import { sampleBackendCpu, withApplicationName } from "../processes/postgres-backends.ts";
+import { openRedisProbe } from "../processes/redis-probe.ts";
+import { contextualStream } from "./contextual-stream.ts";
 
 const require = createRequire(import.meta.url);
 export const workerMain = join(
@@ -296,30 +296,6 @@ export async function runKafkaPipeline(
   }
 }
 
-/** The Redis a variant uses: its server CPU (INFO cpu) and the deletion of the variant's keys. */
-async function openRedisProbe(url: string) {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  return {
-    async cpuSeconds() {
-      const info = await redis.info("cpu");
-      const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, "m").exec(info)?.[1] ?? 0);
-      return field("used_cpu_user") + field("used_cpu_sys");
-    },
-    async deletePrefix(prefix: string) {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 5_000);
-        if (keys.length > 0) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== "0");
-    },
-    close: async () => {
-      await redis.quit();
-    },
-  };
-}
-
 /**
  * The transactions to publish, in order. `uniform`: fields derived from a fresh hash each (5,000 senders and
  * recipients drawn uniformly, no timestamps: the address context sees them at scoring time, every sender
@@ -340,20 +316,11 @@ function transactionSource(traffic: BenchTraffic, count: number, log: (line: str
       return { ...transactionFor(hash) };
     };
   }
-  // The default day has 17–20 transactions per established address: enough addresses for `count` (more
-  // if the first draw falls short), then cut.
-  const startedAt = performance.now();
-  const options = contextualTrafficOptions("default");
-  let addresses = Math.max(options.addresses, Math.ceil(count / 16));
-  let day = generateContextualTraffic({ ...options, addresses });
-  while (day.transactions.length < count) {
-    addresses = Math.ceil((addresses * count * 1.1) / Math.max(1, day.transactions.length));
-    day = generateContextualTraffic({ ...options, addresses });
-  }
+  const stream = contextualStream(count);
   log(
-    `contextual traffic: ${day.transactions.length} generated in ${((performance.now() - startedAt) / 1000).toFixed(1)} s, the first ${count} published in time order`,
+    `contextual traffic: ${stream.transactions.length} generated in ${stream.seconds.toFixed(1)} s, published in time order`,
   );
-  return (index: number): Record<string, unknown> => ({ ...(day.transactions[index]?.tx ?? {}) });
+  return (index: number): Record<string, unknown> => ({ ...(stream.transactions[index] ?? {}) });
 }
 
 async function publishTransactions(

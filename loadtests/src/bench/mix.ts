@@ -1,9 +1,11 @@
-import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
-import { createWorkload, DEFAULT_WORKLOAD, seededRandom } from "../data/transactions.ts";
+import { createZipfSampler, seededRandom } from "../data/transactions.ts";
+import type { BenchTransaction } from "../detection/contextual-traffic.ts";
 import { loadAverages } from "../machine.ts";
 import { cpuTimeMs, procStatusBytes, sampleRss } from "../processes/child-service.ts";
 import type { ApiKeys } from "../processes/gateway.ts";
+import { sampleBackendCpu } from "../processes/postgres-backends.ts";
+import { openRedisProbe } from "../processes/redis-probe.ts";
 import { percentile } from "./load.ts";
 
 /**
@@ -12,6 +14,12 @@ import { percentile } from "./load.ts";
  * instead of artillery: artillery spent more CPU than the gateway it measured (its knee was its own).
  * One cycle of 40 requests per connection keeps the shares exact; bodies are drawn per request from a
  * seeded workload.
+ *
+ * The transactions are the contextual day's (realistic senders and amounts, ~1.5–3 % anomalous): the pool
+ * is its first 10,000, scored before the measurement (a hot transaction is a cached one), and each never-seen
+ * transaction is the day's next one, in time order. The artillery scenario's synthetic transactions are
+ * nearly all flagged by the address context (every one from a never-seen sender with an unusual amount), so
+ * every stored row also wrote an anomaly: a workload no deployment sees.
  */
 export const MIX_CYCLE = [
   ...Array.from({ length: 20 }, () => "predict" as const),
@@ -23,8 +31,53 @@ export const MIX_CYCLE = [
 ];
 export type MixKind = (typeof MIX_CYCLE)[number];
 
+/** What a mix run sends: the pool and the stream of never-seen transactions, shared by consecutive runs. */
+export interface MixTraffic {
+  /** The pool in batches, to score before measuring. */
+  warmupBodies(batchSize: number): string[];
+  next(): BenchTransaction;
+  /** Never-seen transactions handed out so far. */
+  freshUsed(): number;
+}
+
+const REPEAT_SHARE = 0.8;
+const POOL_SIZE = 10_000;
+
+/**
+ * `salt` (8 hex digits) replaces the start of every hash, so the same day sent to two gateways sharing one
+ * Redis (a baseline and this checkout) is never-seen for both; past the end of the day, the stream starts
+ * again with another salt.
+ */
+export function createMixTraffic(day: readonly BenchTransaction[], salt: string, seed = 21): MixTraffic {
+  if (day.length <= POOL_SIZE) throw new RangeError(`the mix needs more than ${POOL_SIZE} transactions`);
+  const random = seededRandom(seed);
+  const sample = createZipfSampler(POOL_SIZE, 1);
+  const salted = (tx: BenchTransaction, prefix: string): BenchTransaction => ({
+    ...tx,
+    hash: `0x${prefix}${tx.hash.slice(10)}`,
+  });
+  const pool = day.slice(0, POOL_SIZE).map((tx) => salted(tx, salt));
+  let fresh = 0;
+  return {
+    warmupBodies: (batchSize) =>
+      Array.from({ length: Math.ceil(pool.length / batchSize) }, (_, index) =>
+        JSON.stringify({ transactions: pool.slice(index * batchSize, (index + 1) * batchSize) }),
+      ),
+    next() {
+      if (random() < REPEAT_SHARE) return pool[sample(random)] as BenchTransaction;
+      const span = day.length - POOL_SIZE;
+      const lap = Math.floor(fresh / span);
+      const tx = day[POOL_SIZE + (fresh % span)] as BenchTransaction;
+      fresh += 1;
+      return salted(tx, lap === 0 ? salt : (Number.parseInt(salt, 16) ^ lap).toString(16).padStart(8, "0"));
+    },
+    freshUsed: () => fresh,
+  };
+}
+
 export interface MixOptions {
   url: string;
+  traffic: MixTraffic;
   keys: ApiKeys;
   /** Server process to sample (CPU, RSS). */
   serverPid: number;
@@ -32,6 +85,10 @@ export interface MixOptions {
   connections: number;
   /** Requests per second offered in all (autocannon `overallRate`); unset → as fast as the server answers. */
   rate?: number;
+  /** The Redis the gateway uses: its server CPU over the run (INFO cpu; a shared server counts everyone). */
+  redisUrl?: string;
+  /** The gateway's PostgreSQL connections (their application_name): their backends' CPU over the run. */
+  postgres?: { connectionString: string; applicationName: string };
   seed?: number;
 }
 
@@ -53,6 +110,8 @@ export interface MixResult {
   /** Share of one core the load generator (this process) used: well below 1 means it was not the bottleneck. */
   generatorCoreShare: number;
   serverCoreShare?: number;
+  redisCoreShare?: number;
+  postgresCoreShare?: number;
   serverPeakRssBytes?: number;
   serverEndRssBytes?: number;
   load: number[];
@@ -63,8 +122,7 @@ const BATCH_MAX = 100;
 
 export async function runMix(name: string, options: MixOptions): Promise<MixResult> {
   const random = seededRandom(options.seed ?? 21);
-  // A fresh salt per run: a warm Redis from an earlier run must not turn this run's pool into hits.
-  const workload = createWorkload({ ...DEFAULT_WORKLOAD, salt: randomBytes(4).toString("hex") }, random);
+  const { traffic } = options;
   let transactions = 0;
   const scorer = { "content-type": "application/json", "x-api-key": options.keys.scorer };
   const viewer = { "x-api-key": options.keys.viewer };
@@ -77,7 +135,7 @@ export async function runMix(name: string, options: MixOptions): Promise<MixResu
           headers: scorer,
           setupRequest: (request) => {
             transactions += 1;
-            return { ...request, body: JSON.stringify(workload.next()) };
+            return { ...request, body: JSON.stringify(traffic.next()) };
           },
         };
       case "batch":
@@ -88,7 +146,10 @@ export async function runMix(name: string, options: MixOptions): Promise<MixResu
           setupRequest: (request) => {
             const size = BATCH_MIN + Math.floor(random() * (BATCH_MAX - BATCH_MIN + 1));
             transactions += size;
-            return { ...request, body: JSON.stringify({ transactions: workload.batch(size) }) };
+            return {
+              ...request,
+              body: JSON.stringify({ transactions: Array.from({ length: size }, traffic.next) }),
+            };
           },
         };
       case "anomalies newest":
@@ -106,6 +167,11 @@ export async function runMix(name: string, options: MixOptions): Promise<MixResu
   const rss = sampleRss(options.serverPid);
   const loadBefore = loadAverages();
   const serverCpuBefore = cpuTimeMs(options.serverPid);
+  const redis = options.redisUrl ? await openRedisProbe(options.redisUrl) : undefined;
+  const redisCpuBefore = await redis?.cpuSeconds();
+  const postgres = options.postgres
+    ? sampleBackendCpu(options.postgres.connectionString, options.postgres.applicationName, 200, "now")
+    : undefined;
   const selfCpuBefore = process.cpuUsage();
   const started = performance.now();
   const instance = autocannon({
@@ -123,6 +189,9 @@ export async function runMix(name: string, options: MixOptions): Promise<MixResu
   const wallSeconds = (performance.now() - started) / 1000;
   const selfCpu = process.cpuUsage(selfCpuBefore);
   const serverCpuAfter = cpuTimeMs(options.serverPid);
+  const redisCpuAfter = await redis?.cpuSeconds();
+  await redis?.close();
+  const postgresCpuMs = await postgres?.stop();
   const serverPeakRssBytes = rss.stop();
   const serverEndRssBytes = procStatusBytes(options.serverPid, "VmRSS");
   const sorted = Float64Array.from(latencies).sort();
@@ -144,6 +213,10 @@ export async function runMix(name: string, options: MixOptions): Promise<MixResu
     ...(serverCpuBefore !== undefined && serverCpuAfter !== undefined
       ? { serverCoreShare: (serverCpuAfter - serverCpuBefore) / 1000 / wallSeconds }
       : {}),
+    ...(redisCpuBefore !== undefined && redisCpuAfter !== undefined
+      ? { redisCoreShare: (redisCpuAfter - redisCpuBefore) / wallSeconds }
+      : {}),
+    ...(postgresCpuMs === undefined ? {} : { postgresCoreShare: postgresCpuMs / 1000 / wallSeconds }),
     ...(serverPeakRssBytes === undefined ? {} : { serverPeakRssBytes }),
     ...(serverEndRssBytes === undefined ? {} : { serverEndRssBytes }),
     load: loadBefore,
@@ -151,6 +224,7 @@ export async function runMix(name: string, options: MixOptions): Promise<MixResu
 }
 
 const int = (value: number) => Math.round(value).toLocaleString("en-US");
+const percent = (share: number | undefined) => (share === undefined ? "?" : (share * 100).toFixed(0));
 const mib = (bytes: number | undefined) => (bytes === undefined ? "?" : `${Math.round(bytes / 2 ** 20)}`);
 
 export function formatMix(r: MixResult): string {
@@ -160,7 +234,7 @@ export function formatMix(r: MixResult): string {
     `${int(r.transactionsPerSecond)} tx/s`,
     `p50 ${r.p50Ms.toFixed(1)} / p95 ${r.p95Ms.toFixed(1)} / p99 ${r.p99Ms.toFixed(1)} ms`,
     `non-2xx ${r.non2xx}, errors ${r.errors}`,
-    `generator ${(r.generatorCoreShare * 100).toFixed(0)} % of a core, gateway ${r.serverCoreShare === undefined ? "?" : (r.serverCoreShare * 100).toFixed(0)} %`,
+    `CPU, % of a core: generator ${percent(r.generatorCoreShare)}, gateway ${percent(r.serverCoreShare)}, Redis ${percent(r.redisCoreShare)}, PostgreSQL ${percent(r.postgresCoreShare)}`,
     `RSS peak ${mib(r.serverPeakRssBytes)} / end ${mib(r.serverEndRssBytes)} MiB`,
     `load ${r.load.join("/")}`,
   ].join(" | ");

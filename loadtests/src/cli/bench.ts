@@ -22,20 +22,24 @@
  *   (context on, Redis), in turns (`--messages N`, `--rounds N`; `--traffic contextual` (default: the
  *   contextual day, time-ordered, with timestamps) or `uniform` (the `kafka` benchmark's traffic)).
  */
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type ContextCostResult, formatContextCost, runContextCost } from "../bench/context-cost.ts";
+import { contextualStream } from "../bench/contextual-stream.ts";
 import { formatGoals, GOALS, type GoalRow, goalRows } from "../bench/goals.ts";
 import { runHttpThroughput, type ThroughputResult } from "../bench/http-throughput.ts";
 import { type BenchTraffic, type KafkaBenchResult, runKafkaPipeline } from "../bench/kafka-pipeline.ts";
-import { formatMix, type MixResult, runMix } from "../bench/mix.ts";
+import { createMixTraffic, formatMix, type MixResult, runMix } from "../bench/mix.ts";
 import { runStoreWrite, type StoreWriteResult } from "../bench/store-write.ts";
 import { formatBytes, formatLoad, loadAverages, machineInfo } from "../machine.ts";
 import { createScratchSchema } from "../processes/database.ts";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
+import { withApplicationName } from "../processes/postgres-backends.ts";
+import { openRedisProbe } from "../processes/redis-probe.ts";
 
 // `pnpm --filter … bench -- --only http` passes the "--" through; it separates nothing here.
 const argv = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
@@ -100,6 +104,8 @@ export interface BenchResults {
   store?: StoreWriteResult;
 }
 
+/** The mix gateway's PostgreSQL connections carry it, so their backends' CPU can be read. */
+const MIX_APPLICATION_NAME = "chainwatch-bench-mix";
 const redisUrl = () => process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const kafkaSettings = () => ({
   brokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
@@ -166,20 +172,36 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     reportHttp(result);
     return result;
   };
+  let day: ReturnType<typeof contextualStream> | undefined;
   const mix = async (main: string | undefined) => {
     log(
       `\n== Realistic mix, Redis + PostgreSQL${sideLabel(main)} (autocannon: 50 % predict, 25 % batch of 10–100, 15 % anomaly queries, 10 % health) ==`,
     );
     return withServicesGateway(async (gatewayEnv) => {
-      const gateway = await startGateway(gatewayEnv, main ? { main } : {});
+      const gateway = await startGateway(
+        {
+          ...gatewayEnv,
+          DATABASE_URL: withApplicationName(gatewayEnv.DATABASE_URL ?? "", MIX_APPLICATION_NAME),
+        },
+        main ? { main } : {},
+      );
       try {
         const keys = await createApiKeys(gateway.url, gateway.adminKey, "mix");
+        day ??= contextualStream(options.smoke ? 12_000 : 160_000);
+        const traffic = createMixTraffic(day.transactions, randomBytes(4).toString("hex"));
         const base = {
           url: gateway.url,
           keys,
+          traffic,
+          redisUrl: redisUrl(),
+          postgres: { connectionString: kafkaSettings().databaseUrl, applicationName: MIX_APPLICATION_NAME },
           serverPid: gateway.service.pid,
           connections: options.smoke ? 4 : 100,
         };
+        const warmup = await warmPool(gateway.url, keys.scorer, traffic.warmupBodies(500));
+        log(
+          `pool of 10,000 contextual transactions scored first (${warmup.toFixed(1)} s); never-seen ones follow the day in time order (${day.transactions.length.toLocaleString("en-US")} generated in ${day.seconds.toFixed(1)} s)`,
+        );
         const seconds = options.seconds ?? (options.smoke ? 1 : 30);
         if (!options.smoke) await runMix("warm-up", { ...base, durationSeconds: 5, rate: 500 });
         const rate = options.smoke ? 50 : GOALS.mixRequestsPerSecond;
@@ -187,6 +209,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         log(formatMix(paced));
         const unpaced = await runMix("unpaced", { ...base, durationSeconds: seconds, seed: 22 });
         log(formatMix(unpaced));
+        log(`never-seen transactions sent: ${traffic.freshUsed().toLocaleString("en-US")}`);
         return { paced, unpaced };
       } finally {
         await gateway.stop();
@@ -344,13 +367,41 @@ function formatComparison(
 }
 
 /** Runs `work` with the settings of a gateway on Redis and a scratch PostgreSQL schema (dropped after). */
+/**
+ * Runs `work` with the settings of a gateway on Redis and a scratch PostgreSQL schema, with a Redis key
+ * prefix of its own (the address context of one run must not be the next one's history); both are
+ * removed afterwards.
+ */
 async function withServicesGateway<T>(work: (gatewayEnv: Record<string, string>) => Promise<T>): Promise<T> {
   const scratch = await createScratchSchema(kafkaSettings().databaseUrl);
+  const keyPrefix = `bench-${randomBytes(4).toString("hex")}`;
   try {
-    return await work({ REDIS_URL: redisUrl(), DATABASE_URL: scratch.databaseUrl });
+    return await work({
+      REDIS_URL: redisUrl(),
+      REDIS_KEY_PREFIX: keyPrefix,
+      DATABASE_URL: scratch.databaseUrl,
+    });
   } finally {
     await scratch.drop();
+    const redis = await openRedisProbe(redisUrl());
+    await redis.deletePrefix(keyPrefix).finally(() => redis.close());
   }
+}
+
+/** Scores the mix's pool in batches, one request at a time; returns the seconds it took. */
+async function warmPool(url: string, apiKey: string, bodies: readonly string[]): Promise<number> {
+  const startedAt = performance.now();
+  for (const body of bodies) {
+    const response = await fetch(`${url}/api/v1/batch/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": apiKey },
+      body,
+    });
+    if (!response.ok)
+      throw new Error(`warming the pool answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+  return (performance.now() - startedAt) / 1000;
 }
 
 if (import.meta.main) {

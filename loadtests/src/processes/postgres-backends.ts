@@ -20,8 +20,11 @@ export function sampleBackendCpu(
   connectionString: string,
   applicationName: string,
   intervalMs = 200,
+  /** `now`: count only what the backends use from the first sample on (a window of a longer-lived pool). */
+  from: "start" | "now" = "start",
 ): BackendCpuSampler {
   const cpuByPid = new Map<number, number>();
+  const startByPid = new Map<number, number>();
   const connected: Promise<Database> = createPostgresDatabase({
     connectionString,
     maxConnections: 1,
@@ -32,7 +35,11 @@ export function sampleBackendCpu(
       "SELECT pid FROM pg_stat_activity WHERE application_name = $1",
       [applicationName],
     );
-    for (const { pid } of rows) if (!cpuByPid.has(pid)) cpuByPid.set(pid, 0);
+    for (const { pid } of rows) {
+      if (cpuByPid.has(pid)) continue;
+      cpuByPid.set(pid, 0);
+      if (from === "now") startByPid.set(pid, cpuTimeMs(pid) ?? 0);
+    }
     for (const pid of cpuByPid.keys()) {
       const ms = cpuTimeMs(pid);
       if (ms !== undefined && ms > (cpuByPid.get(pid) ?? 0)) cpuByPid.set(pid, ms);
@@ -55,7 +62,7 @@ export function sampleBackendCpu(
         await sample().catch(() => {});
         await (await connected).close().catch(() => {});
         let total = 0;
-        for (const ms of cpuByPid.values()) total += ms;
+        for (const [pid, ms] of cpuByPid) total += Math.max(0, ms - (startByPid.get(pid) ?? 0));
         return total;
       })();
       return stopped;
