@@ -52,6 +52,13 @@ describe("pglite in a worker thread", () => {
     await database.query("DELETE FROM events");
   });
 
+  it("refuses a parameter that cannot cross to the thread, and keeps serving", async () => {
+    await expect(database.query("SELECT $1::text", [() => "a function"])).rejects.toMatchObject({
+      name: "DataCloneError",
+    });
+    expect(await database.ping()).toBe(true);
+  });
+
   it("refuses a statement of a transaction that has already ended", async () => {
     let late: Database["query"] | undefined;
     await database.transaction(async (tx) => {
@@ -73,6 +80,20 @@ describe("pglite in a worker thread that dies or closes", () => {
     await expect(database.transaction(async () => 1)).rejects.toThrow("embedded database thread exited");
     expect(await database.ping()).toBe(false);
     await database.close();
+  });
+
+  it("rejects with PGlite's own error when it cannot open its directory", async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "chainwatch-pglite-file-"));
+    const file = path.join(directory, "a-file");
+    writeFileSync(file, "not a directory");
+    try {
+      await expect(createThreadedPgliteDatabase({ dataDir: path.join(file, "data") })).rejects.toMatchObject({
+        message: `ENOTDIR: not a directory, mkdir '${path.join(file, "data")}'`,
+        code: "ENOTDIR",
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it("closes once however often close is called, and refuses calls after", async () => {
@@ -118,6 +139,8 @@ describe("pglite in a worker thread that dies or closes", () => {
       script,
       `import { createThreadedPgliteDatabase } from ${JSON.stringify(module)};\n` +
         `const database = await createThreadedPgliteDatabase();\n` +
+        // A call refused before it reached the thread must not count as pending either.
+        `await database.query("SELECT $1::text", [() => 1]).catch(() => {});\n` +
         `const { rows } = await database.query("SELECT 40 + 2 AS answer");\n` +
         `process.stdout.write(JSON.stringify(rows));\n`,
     );

@@ -92,8 +92,14 @@ export async function startPgliteThread(options: PgliteDatabaseOptions = {}): Pr
     const answer = new Promise<QueryResult<unknown> | undefined>((resolve, reject) =>
       pending.set(id, { resolve, reject }),
     );
+    try {
+      worker.postMessage({ ...request, id });
+    } catch (error) {
+      // A parameter structured clone cannot carry (a function, a symbol): refused here, never sent.
+      pending.delete(id);
+      return Promise.reject(error);
+    }
     updateRef();
-    worker.postMessage({ ...request, id });
     return answer;
   };
 
