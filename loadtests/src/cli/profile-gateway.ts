@@ -75,7 +75,7 @@ const profile = JSON.parse(readFileSync(join(directory, file), "utf8"));
 const window = { fromEndMs: seconds * 1000 + shutdownMs, toEndMs: shutdownMs + 100 };
 const busyMs = busyMilliseconds(profile, window);
 process.stdout.write(
-  `${variant}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(1)} / p95 ${result.p95Ms.toFixed(1)} / p99 ${result.p99Ms.toFixed(1)} ms; ` +
+  `${variant}: ${Math.round(result.requestsPerSecond)} req/s (${result.requests} in ${seconds} s${variant.startsWith("batch") ? `: ${Math.round((result.requests * 1000) / seconds)} tx/s` : ""}), p50 ${result.p50Ms.toFixed(1)} / p95 ${result.p95Ms.toFixed(1)} / p99 ${result.p99Ms.toFixed(1)} ms; ` +
     `gateway CPU ${((busyMs * 1000) / result.requests).toFixed(0)} µs per request; load ${formatLoad(loadBefore)}\n` +
     `profile: ${join(directory, file)}\n${summariseProfile(profile, 40, window)}\n`,
 );

@@ -11,7 +11,9 @@
  * `--max-old-space-size`). `--kafka` also runs a scoring worker (PostgreSQL scratch schema, in-process cache)
  * fed the same rate of distinct transactions through a topic of its own. Prints one table row per sample and
  * writes results/soak-<time>.json. Growth is judged on the second half (after warm-up): a flat curve has a
- * last-half slope near zero.
+ * last-half slope near zero. Once a second it also GETs the gateway's /health/live (the event loop alone)
+ * and /health (which pings the database) with a 10 s timeout: their latency shows whether the gateway
+ * stays responsive under the load (each sample has the worst of its interval, the summary p50/p99/max).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -31,6 +33,7 @@ import { createLogger, withTimeout } from "@chainwatch/service-kit";
 import { workerMain } from "../bench/kafka-pipeline.ts";
 import { transactionFor } from "../data/transactions.ts";
 import { formatLoad, loadAverages, machineInfo } from "../machine.ts";
+import { startLatencyProbe } from "../metrics/latency-probe.ts";
 import { fetchMetrics, sampleValue } from "../metrics/prometheus.ts";
 import { type ChildService, cpuTimeMs, procStatusBytes, spawnNode } from "../processes/child-service.ts";
 import { createScratchSchema, type ScratchSchema } from "../processes/database.ts";
@@ -75,6 +78,8 @@ interface Sample {
   workerRssMiB?: number;
   workerCpuSeconds?: number;
   gatewayTransactions: number;
+  /** Worst probe latency since the previous sample, per path (10,000 = timed out). */
+  worstProbeMs: Record<string, number>;
   workerTransactions?: number;
   load: number[];
 }
@@ -144,6 +149,7 @@ let failures = 0;
 const startedAt = performance.now();
 const endAt = startedAt + minutes * 60_000;
 const mib = (bytes: number | undefined) => Math.round(((bytes ?? 0) / 2 ** 20) * 10) / 10;
+const probe = startLatencyProbe({ baseUrl: gateway.url, paths: ["/health/live", "/health"], until: endAt });
 
 /** Paced sender: `rate` tx/s in batches of BATCH, never more than 8 requests in flight. */
 async function gatewayLoop() {
@@ -221,6 +227,7 @@ async function sampler() {
           }
         : {}),
       gatewayTransactions: gatewayDone,
+      worstProbeMs: probe.takeWorstMs(),
       load: loadAverages(),
       ...(worker
         ? {
@@ -240,6 +247,7 @@ async function sampler() {
           ? ""
           : `worker RSS ${sample.workerRssMiB} MiB, ${sample.workerTransactions} tx published`,
         `failed requests ${failures}`,
+        `worst /health/live ${sample.worstProbeMs["/health/live"]} ms, /health ${sample.worstProbeMs["/health"]} ms`,
         `load ${formatLoad(sample.load)}`,
       ]
         .filter(Boolean)
@@ -263,7 +271,7 @@ function lateSlope(points: { x: number; y: number }[]): number {
 }
 
 try {
-  await Promise.all([gatewayLoop(), workerLoop(), sampler()]);
+  await Promise.all([gatewayLoop(), workerLoop(), sampler(), probe.done]);
 } finally {
   await gateway.stop();
   await worker?.stop(30_000);
@@ -283,6 +291,7 @@ const summary = {
   failedRequests: failures,
   gatewayPeakRssMiB: Math.max(...samples.map((s) => s.gatewayRssMiB)),
   gatewayLateSlopeMiBPerMinute: lateSlope(samples.map((s) => ({ x: s.elapsedSeconds, y: s.gatewayRssMiB }))),
+  gatewayProbes: probe.summary(),
   ...(worker
     ? {
         workerPeakRssMiB: Math.max(...samples.map((s) => s.workerRssMiB ?? 0)),

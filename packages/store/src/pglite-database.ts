@@ -1,6 +1,7 @@
 import { once } from "@chainwatch/service-kit";
-import { PGlite, type Results } from "@electric-sql/pglite";
+import { PGlite } from "@electric-sql/pglite";
 import type { Database, QueryResult } from "./database.ts";
+import { toQueryResult } from "./pglite-results.ts";
 
 export interface PgliteDatabaseOptions {
   /** A directory to persist to; undefined → in memory (lost on exit). */
@@ -10,6 +11,10 @@ export interface PgliteDatabaseOptions {
 /**
  * Embedded PostgreSQL for the zero-dependency quick start. PGlite runs one connection, so statements are
  * serialised; that is fine for a laptop and the reason production uses the `pg` driver.
+ *
+ * This one runs PGlite on the caller's thread: for tests, benchmarks and CLIs, where nothing else waits on
+ * the event loop and a thread would only add a structured clone per statement. A server uses
+ * createThreadedPgliteDatabase (pglite-thread-database.ts), the same port with PGlite in a worker thread.
  */
 export async function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Promise<Database> {
   const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
@@ -44,14 +49,4 @@ export async function createPgliteDatabase(options: PgliteDatabaseOptions = {}):
     },
     close: once(() => db.close()),
   };
-}
-
-/**
- * Matches pg's rowCount: rows returned for a statement with a result set (SELECT, ... RETURNING), rows
- * affected otherwise. PGlite reports affectedRows 0 for a SELECT, which made "does this row exist" checks
- * on rowCount silently wrong on one driver only.
- */
-function toQueryResult<Row>(result: Results<Row>): QueryResult<Row> {
-  const hasResultSet = result.fields.length > 0;
-  return { rows: result.rows, rowCount: hasResultSet ? result.rows.length : (result.affectedRows ?? 0) };
 }

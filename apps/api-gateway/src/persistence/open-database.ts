@@ -1,7 +1,12 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "@chainwatch/service-kit";
-import { createPgliteDatabase, type Database, openPostgresFromEnv, runMigrations } from "@chainwatch/store";
+import {
+  createThreadedPgliteDatabase,
+  type Database,
+  openPostgresFromEnv,
+  runMigrations,
+} from "@chainwatch/store";
 import type { GatewayEnv } from "../env.ts";
 
 /** PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite; migrations run before anything else. */
@@ -32,9 +37,13 @@ export function embeddedDataDir(
   return path.resolve(env.PGLITE_DATA_DIR);
 }
 
+/**
+ * PGlite in a worker thread, on disk or in memory: on the event loop its WebAssembly held up every request
+ * (under overload /health went unanswered for minutes, docs/benchmarks.md issue #21).
+ */
 function openEmbedded(dataDir: string | undefined): Promise<Database> {
-  if (!dataDir) return createPgliteDatabase();
+  if (!dataDir) return createThreadedPgliteDatabase();
   // PGlite creates only the last level of its directory.
   mkdirSync(dataDir, { recursive: true });
-  return createPgliteDatabase({ dataDir });
+  return createThreadedPgliteDatabase({ dataDir });
 }

@@ -1,3 +1,5 @@
+// The threaded PGlite with its Worker exposed, for tests that kill the thread.
+export { type PgliteThread, startPgliteThread } from "../pglite-thread-database.ts";
 export { defineChainStateSuite } from "./chain-state-suite.ts";
 export { type CountingDatabase, countingDatabase } from "./counting-database.ts";
 export {
