@@ -58,16 +58,23 @@ function service(cache: Cache, store: AddressStateStore, shadows: Scorer[] = [])
   });
 }
 
-/** Caches verdicts through another process's state, as a worker whose context store was down would. */
-async function cachedElsewhere(cache: Cache, transactions: NormalizedTransaction[]) {
-  const outcome = await service(cache, createMemoryStateStore()).scoreBatch(transactions);
+/** Caches verdicts computed while the address state was down: scored without it, never applied to it. */
+async function cachedWhileStateDown(cache: Cache, transactions: NormalizedTransaction[]) {
+  const down: AddressStateStore = {
+    ...createMemoryStateStore(),
+    observe: async () => {
+      throw new Error("address state unavailable");
+    },
+  };
+  const outcome = await service(cache, down).scoreBatch(transactions);
+  expect(outcome.computed).toBe(transactions.length);
   expect(await outcome.cacheWrite).toBe(true);
 }
 
 describe("cached verdicts and the address state", () => {
   it("counts a cached transaction the state never applied, once, without building its view", async () => {
     const cache = newCache();
-    await cachedElsewhere(cache, [payment(1)]);
+    await cachedWhileStateDown(cache, [payment(1)]);
     const { store, asked } = recordingStore();
     const scoring = service(cache, store);
 
@@ -115,7 +122,7 @@ describe("cached verdicts and the address state", () => {
     const batch = [payment(1), payment(3), payment(2), payment(4), payment(1)];
     const outcomes = [];
     for (const history of histories) {
-      await cachedElsewhere(history.cache, [payment(1), payment(2)]);
+      await cachedWhileStateDown(history.cache, [payment(1), payment(2)]);
       await (await history.scoring.scoreBatch([payment(5)])).cacheWrite;
       outcomes.push(await history.scoring.scoreBatch(batch));
     }

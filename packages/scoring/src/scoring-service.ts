@@ -436,8 +436,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       for (const [scorer, group] of groups) lookups.push(await lookup(scorer, group.items, group.strategy));
       // Every distinct transaction of the batch, in input order, goes through the address state once (tx i
       // sees txs < i). Cached ones too: the store applies a hash once, so a redelivery changes nothing, but
-      // a result cached by another path (a worker whose context store was down, a restarted in-process
-      // state) still counts in its addresses' history. Their views are needed only by shadow models (they
+      // a verdict cached without being applied (computed while the state store was down: scored without
+      // context, cached all the same) still counts in its addresses' history. Their views are needed only by shadow models (they
       // may compute what the served model had cached): without shadows, a repeated cache hit costs the
       // store one SET NX and nothing else (issue #21).
       const isCachedViewNeeded = models.shadows.length > 0;
