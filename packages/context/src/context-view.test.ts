@@ -7,6 +7,7 @@ import {
 } from "./address-state.ts";
 import { viewContext } from "./context-view.ts";
 import { createMemoryStateStore } from "./memory-state-store.ts";
+import { observeSnapshots } from "./testing/observe-snapshots.ts";
 
 const observation = {
   hash: `0x${"1".repeat(64)}`,
@@ -67,7 +68,7 @@ describe("the amount a sender is judged against", () => {
       { ...observation, hash: `0x${"3".repeat(64)}`, from: a, to: d, timestamp: 14_020, valueLog10Eth: 2 },
       { ...observation, hash: `0x${"4".repeat(64)}`, from: c, to: d, timestamp: 14_030, valueLog10Eth: null },
     ];
-    const snapshots = await store.observe(stream);
+    const snapshots = await observeSnapshots(store, stream);
     const views = stream.map((tx, index) => viewContext(tx, snapshots[index] ?? null));
     // The same 100 ETH payment as the store contract's (z = 2.819): unusual, and counted for D.
     expect(views.map((view) => view.paymentUnusual)).toEqual([false, false, true, false]);

@@ -5,6 +5,7 @@ import { episodeBefore, groupIncidents, type IncidentCandidate } from "./inciden
 import { createMemoryStateStore } from "./memory-state-store.ts";
 import type { Reason } from "./reasons.ts";
 import type { AddressStateStore } from "./state-store.ts";
+import { observeSnapshots } from "./testing/observe-snapshots.ts";
 import { joinIncident, scoreOfEvidence } from "./verdict.ts";
 
 const address = (digit: string) => `0x${digit.repeat(40)}`;
@@ -35,7 +36,7 @@ async function batch(
   observations: Observation[],
   reasons: Record<string, Reason[]> = {},
 ): Promise<IncidentCandidate[]> {
-  const snapshots = await store.observe(observations);
+  const snapshots = await observeSnapshots(store, observations);
   return observations.map((observation, index) => ({
     view: viewContext(observation, snapshots[index] ?? null),
     reasons: reasons[observation.hash] ?? [],

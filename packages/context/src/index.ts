@@ -10,7 +10,9 @@ export {
   type IncidentOpening,
   type IncidentSide,
   type Observation,
+  type ObserveReply,
   STATE_PARAMETERS,
+  type ViewlessReply,
 } from "./address-state.ts";
 export {
   AMOUNT_PRIORS,
@@ -23,6 +25,7 @@ export {
   type ContextScorer,
   type ContextScorerOptions,
   createContextScorer,
+  type ObservedBatch,
   toObservation,
 } from "./context-scorer.ts";
 export { CONTEXT_PRIORS, type ContextView, viewContext } from "./context-view.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryStateStore } from "./memory-state-store.ts";
+import { observeSnapshots } from "./testing/observe-snapshots.ts";
 import { describeStateStoreContract } from "./testing/state-store-contract.ts";
 
 describeStateStoreContract("memory", async () => createMemoryStateStore());
@@ -45,7 +46,7 @@ describe("memory address state bounds", () => {
     ]);
     expect(evicted).toEqual(["address"]);
     expect(store.evictions()).toBe(1);
-    const [one, two] = await store.observe([
+    const [one, two] = await observeSnapshots(store, [
       {
         hash: `0x${"5".repeat(64)}`,
         from: address("1"),

@@ -1,7 +1,6 @@
 import {
   type AddressState,
   applyObservation,
-  type ContextSnapshot,
   type EpisodeMember,
   emptyAddressState,
   emptyGlobalState,
@@ -11,6 +10,7 @@ import {
   type IncidentSide,
   isRecipientEpisodeMember,
   type Observation,
+  type ObserveReply,
 } from "./address-state.ts";
 import type { AddressStateStore } from "./state-store.ts";
 
@@ -72,22 +72,27 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
     }
   }
 
-  function observeOne(observation: Observation): ContextSnapshot {
+  function observeOne(observation: Observation): ObserveReply {
+    const isNew = !applied.has(observation.hash);
+    const isViewNeeded = observation.viewNeeded !== false;
+    if (!isNew && !isViewNeeded) return { applied: false, viewless: true };
     const { from, to, timestamp } = observation;
     const sender = from === null ? undefined : addresses.get(from);
     const recipient = to === null ? undefined : addresses.get(to);
     const pairKey = from !== null && to !== null ? `${from}>${to}` : null;
     const pairSeen = pairKey !== null && pairs.has(pairKey);
-    const snapshot: ContextSnapshot = {
-      applied: !applied.has(observation.hash),
-      sender: sender ? { ...sender } : null,
-      recipient: recipient ? { ...recipient } : null,
-      pairSeen,
-      global: { ...global },
-      senderIncident: from === null ? null : (markers.get(sideKey("sender", from)) ?? null),
-      recipientIncident: to === null ? null : (markers.get(sideKey("recipient", to)) ?? null),
-    };
-    if (!snapshot.applied) return snapshot;
+    const reply: ObserveReply = isViewNeeded
+      ? {
+          applied: isNew,
+          sender: sender ? { ...sender } : null,
+          recipient: recipient ? { ...recipient } : null,
+          pairSeen,
+          global: { ...global },
+          senderIncident: from === null ? null : (markers.get(sideKey("sender", from)) ?? null),
+          recipientIncident: to === null ? null : (markers.get(sideKey("recipient", to)) ?? null),
+        }
+      : { applied: true, viewless: true };
+    if (!isNew) return reply;
 
     applied.add(observation.hash);
     bound(applied, maxAppliedHashes, "hash");
@@ -107,7 +112,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): A
     const member = { hash: observation.hash, timestamp };
     if (from !== null) remember("sender", from, member);
     if (to !== null && isRecipientEpisodeMember(observation, pairSeen)) remember("recipient", to, member);
-    return snapshot;
+    return reply;
   }
 
   return {

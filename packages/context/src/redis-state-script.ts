@@ -8,9 +8,12 @@ import { AMOUNT_PRIORS, UNUSUAL_AMOUNT_Z } from "./amount-model.ts";
  * (SET NX marker) is replied to but never applied again.
  *
  * ARGV: prefix, ttlSeconds, hashTtlSeconds, count, then per transaction: hash, from, to, timestamp, valueLog10Eth ('' =
- * none), isCall (1|0). Reply per transaction: { applied 0|1, sender fields joined by ',' or '', recipient likewise,
- * pairSeen 0|1, global fields joined by ',', sender's incident marker 'id@timestamp@surprise' or '', recipient's
- * likewise }.
+ * none), isCall (1|0), viewNeeded (1|0). Reply per transaction whose view is needed: { applied 0|1, sender fields
+ * joined by ',' or '', recipient likewise, pairSeen 0|1, global fields joined by ',', sender's incident marker
+ * 'id@timestamp@surprise' or '', recipient's likewise }. Per transaction whose view is not needed (viewNeeded 0,
+ * a cached verdict): the integer applied 0|1 alone, not an array; when 0, the SET NX marker is the only key the
+ * script touched for it (the repeated cache hit, made cheap: no reads, no state in the reply). When 1, it was
+ * applied exactly like any other transaction.
  *
  * Episode members (incidents.ts): each applied transaction is appended as 'hash@timestamp' to its sender's
  * list `e:s:<from>` and, when it is a plain payment from a new sender, to its recipient's `e:r:<to>`; both
@@ -109,34 +112,41 @@ end
 local globalChanged = false
 local reply = {}
 for i = 0, count - 1 do
-  local base = 5 + i * 6
+  local base = 5 + i * 7
   local hash, from, to = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local ts = tonumber(ARGV[base + 3])
   local x = nil
   if ARGV[base + 4] ~= '' then x = tonumber(ARGV[base + 4]) end
   local isCall = ARGV[base + 5] == '1'
+  local viewNeeded = ARGV[base + 6] == '1'
 
+  local fresh = redis.call('SET', prefix .. 'h:' .. hash, '1', 'NX', 'EX', hashTtl)
   local skey = prefix .. 'a:' .. from
   local rkey = prefix .. 'a:' .. to
+  local pkey = prefix .. 'p:' .. from .. '>' .. to
   local stext = false
   local rtext = false
-  if from ~= '' then stext = redis.call('GET', skey) end
-  if to ~= '' then
-    if to == from then rtext = stext else rtext = redis.call('GET', rkey) end
+  local pairSeen = false
+  if fresh or viewNeeded then
+    if from ~= '' then stext = redis.call('GET', skey) end
+    if to ~= '' then
+      if to == from then rtext = stext else rtext = redis.call('GET', rkey) end
+    end
+    pairSeen = from ~= '' and to ~= '' and redis.call('EXISTS', pkey) == 1
   end
-  local pkey = prefix .. 'p:' .. from .. '>' .. to
-  local pairSeen = from ~= '' and to ~= '' and redis.call('EXISTS', pkey) == 1
-  local fresh = redis.call('SET', prefix .. 'h:' .. hash, '1', 'NX', 'EX', hashTtl)
-  if globalChanged then
-    gtext = encode(global, GFIELDS)
-    globalChanged = false
+  if viewNeeded then
+    if globalChanged then
+      gtext = encode(global, GFIELDS)
+      globalChanged = false
+    end
+    local smarker = false
+    local rmarker = false
+    if from ~= '' then smarker = redis.call('GET', prefix .. 'm:s:' .. from) end
+    if to ~= '' then rmarker = redis.call('GET', prefix .. 'm:r:' .. to) end
+    reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext, smarker or '', rmarker or '' }
+  else
+    reply[i + 1] = fresh and 1 or 0
   end
-
-  local smarker = false
-  local rmarker = false
-  if from ~= '' then smarker = redis.call('GET', prefix .. 'm:s:' .. from) end
-  if to ~= '' then rmarker = redis.call('GET', prefix .. 'm:r:' .. to) end
-  reply[i + 1] = { fresh and 1 or 0, stext or '', rtext or '', pairSeen and 1 or 0, gtext, smarker or '', rmarker or '' }
 
   if fresh then
     local s = nil

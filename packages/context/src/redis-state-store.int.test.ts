@@ -2,7 +2,8 @@ import { createRedisStore, type RedisStore } from "@chainwatch/cache";
 import { describeWithServices, serviceUrls, uniqueName } from "@chainwatch/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMemoryStateStore } from "./memory-state-store.ts";
-import { createRedisStateStore } from "./redis-state-store.ts";
+import { addressStatePrefix, createRedisStateStore } from "./redis-state-store.ts";
+import { observeSnapshots } from "./testing/observe-snapshots.ts";
 import { describeStateStoreContract } from "./testing/state-store-contract.ts";
 
 await describeWithServices("redis address state (real Redis)", ["redis"], () => {
@@ -22,6 +23,45 @@ await describeWithServices("redis address state (real Redis)", ["redis"], () => 
     createRedisStateStore({ redis, keyPrefix: uniqueName("ctxtest"), ttlSeconds: 600, hashTtlSeconds: 600 });
 
   describeStateStoreContract("redis", fresh);
+
+  it("touches no key for a viewless observation of an applied hash: no value, no lifetime", async () => {
+    const keyPrefix = uniqueName("ctxtest");
+    const store = createRedisStateStore({ redis, keyPrefix, ttlSeconds: 600, hashTtlSeconds: 600 });
+    const hash = `0x${"7".repeat(64)}`;
+    const observation = {
+      hash,
+      from: `0x${"a".repeat(40)}`,
+      to: `0x${"b".repeat(40)}`,
+      timestamp: 1_000,
+      valueLog10Eth: 0,
+      isCall: false,
+    };
+    await store.observe([observation]);
+    const keys = (await redis.client.keys(`${addressStatePrefix(keyPrefix)}*`)).sort();
+    // Lifetimes cut short by hand: any key the script wrote again would get its full 600 s back.
+    for (const key of keys) if (!key.endsWith(":g")) await redis.client.expire(key, 100);
+    const contents = async () =>
+      Promise.all(
+        keys.map(async (key) => [
+          key,
+          (await redis.client.type(key)) === "list"
+            ? await redis.client.lrange(key, 0, -1)
+            : await redis.client.get(key),
+        ]),
+      );
+    const before = await contents();
+    expect(await store.observe([{ ...observation, viewNeeded: false }])).toEqual([
+      { applied: false, viewless: true },
+    ]);
+    expect(await contents()).toEqual(before);
+    expect((await redis.client.keys(`${addressStatePrefix(keyPrefix)}*`)).sort()).toEqual(keys);
+    for (const key of keys) {
+      if (key.endsWith(":g")) expect(await redis.client.ttl(key)).toBe(-1);
+      else expect(await redis.client.ttl(key)).toBeLessThanOrEqual(100);
+    }
+    // a: ×2, p:, h:, e:s:, e:r:, g
+    expect(keys.length).toBe(7);
+  });
 
   describe("against the in-process store", () => {
     it("gives the same snapshots for the same stream, in one round trip per batch", async () => {
@@ -44,8 +84,8 @@ await describeWithServices("redis address state (real Redis)", ["redis"], () => 
       for (let start = 0; start < stream.length; start += 100) {
         const batch = stream.slice(start, start + 100);
         const [fromRedis, fromMemory] = await Promise.all([
-          redisStore.observe(batch),
-          memoryStore.observe(batch),
+          observeSnapshots(redisStore, batch),
+          observeSnapshots(memoryStore, batch),
         ]);
         fromMemory.forEach((expected, index) => {
           const actual = fromRedis[index];

@@ -7,6 +7,7 @@ import {
   type GlobalState,
   INCIDENT_PARAMETERS,
   type IncidentMarker,
+  type ObserveReply,
 } from "./address-state.ts";
 import { OBSERVE_SCRIPT, OPEN_INCIDENTS_SCRIPT } from "./redis-state-script.ts";
 import type { AddressStateStore } from "./state-store.ts";
@@ -43,7 +44,7 @@ export function createRedisStateStore(options: RedisStateStoreOptions): AddressS
         Math.ceil(options.hashTtlSeconds),
         observations.length,
       ];
-      for (const { hash, from, to, timestamp, valueLog10Eth, isCall } of observations) {
+      for (const { hash, from, to, timestamp, valueLog10Eth, isCall, viewNeeded } of observations) {
         args.push(
           hash,
           from ?? "",
@@ -51,30 +52,30 @@ export function createRedisStateStore(options: RedisStateStoreOptions): AddressS
           timestamp,
           valueLog10Eth === null ? "" : valueLog10Eth,
           isCall ? 1 : 0,
+          viewNeeded === false ? 0 : 1,
         );
       }
       trips++;
-      const reply = (await script.run([], args)) as [
-        number,
-        string,
-        string,
-        number,
-        string,
-        string,
-        string,
-      ][];
+      const reply = (await script.run([], args)) as (
+        | [number, string, string, number, string, string, string]
+        | number
+      )[];
       if (!Array.isArray(reply) || reply.length !== observations.length) {
         throw new Error(`address state replied ${String(reply?.length)} entries for ${observations.length}`);
       }
-      return reply.map(([applied, sender, recipient, pairSeen, global, senderMarker, recipientMarker]) => ({
-        applied: applied === 1,
-        sender: decodeAddress(sender),
-        recipient: decodeAddress(recipient),
-        pairSeen: pairSeen === 1,
-        global: decodeGlobal(global),
-        senderIncident: decodeMarker(senderMarker),
-        recipientIncident: decodeMarker(recipientMarker),
-      }));
+      return reply.map((entry): ObserveReply => {
+        if (typeof entry === "number") return { applied: entry === 1, viewless: true };
+        const [applied, sender, recipient, pairSeen, global, senderMarker, recipientMarker] = entry;
+        return {
+          applied: applied === 1,
+          sender: decodeAddress(sender),
+          recipient: decodeAddress(recipient),
+          pairSeen: pairSeen === 1,
+          global: decodeGlobal(global),
+          senderIncident: decodeMarker(senderMarker),
+          recipientIncident: decodeMarker(recipientMarker),
+        };
+      });
     },
     async openIncidents(openings) {
       if (openings.length === 0) return [];

@@ -1,19 +1,21 @@
 import type {
   AddressState,
-  ContextSnapshot,
   EpisodeMember,
   IncidentOpening,
   Observation,
+  ObserveReply,
 } from "./address-state.ts";
 
 /**
  * The port both address-state stores implement. `observe` applies a batch in order — transaction i sees
  * transactions < i, and each snapshot is the state *before* its own transaction — and applies each hash at
- * most once, across calls, processes and (with Redis) replicas.
+ * most once, across calls, processes and (with Redis) replicas. An observation with `viewNeeded: false` is
+ * applied exactly as any other when its hash is new, and answered with a ViewlessReply instead of a
+ * snapshot; when its hash was applied before, nothing of the state is read for it.
  */
 export interface AddressStateStore {
   readonly kind: "memory" | "redis";
-  observe(observations: readonly Observation[]): Promise<ContextSnapshot[]>;
+  observe(observations: readonly Observation[]): Promise<ObserveReply[]>;
   /** One address's current state, without changing it (the address screen); null when unknown. */
   peek(address: string): Promise<AddressState | null>;
   /**

@@ -54,7 +54,11 @@ export interface ScoringByproducts {
    * by content fingerprint; cached results are absent (recorded when first computed).
    */
   features: Map<string, Record<string, number>>;
-  /** The context each computed result saw, by content fingerprint: shadow models score with the same. */
+  /**
+   * The context each result computed in this call saw, by content fingerprint: shadow models score with the
+   * same. Cached results have one only while shadow models serve (a shadow may have to compute what the
+   * served model had cached); otherwise their view is never built (the store is asked for none).
+   */
   contexts: ReadonlyMap<string, ContextView>;
 }
 
@@ -84,6 +88,11 @@ export interface BatchScoreOutcome extends ScoringByproducts {
   cacheWrite: Promise<boolean>;
   /** Earlier transactions this batch's incidents name (none without context); the caller stores them. */
   incidentCorrections: IncidentCorrection[];
+  /**
+   * Hashes of the batch the address state had applied before (a redelivery, a repeated lookup), cached or
+   * computed; empty without context or when the state was unavailable.
+   */
+  appliedBefore: string[];
 }
 
 export interface ScoringServiceOptions {
@@ -230,16 +239,26 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     return { scorer, strategy, byContent, toCompute, uniqueCount: unique.size } satisfies GroupLookup;
   }
 
-  /** The context of what is about to be computed, in input order: one store call per batch. */
-  async function observeContext(items: readonly Fingerprinted[]): Promise<Map<string, ContextView>> {
-    if (!options.context || items.length === 0) return NO_CONTEXT;
-    const views = await options.context.observe(items.map((item) => item.tx));
+  /**
+   * The batch's distinct transactions through the address state, in input order: one store call. Those
+   * with `isViewNeeded` false are applied when new but get no view, and cost the store nothing more than
+   * its applied-once marker when they are not.
+   */
+  async function observeContext(
+    items: readonly Fingerprinted[],
+    isViewNeeded: (item: Fingerprinted) => boolean,
+  ): Promise<{ contexts: Map<string, ContextView>; appliedBefore: string[] }> {
+    if (!options.context || items.length === 0) return { contexts: NO_CONTEXT, appliedBefore: [] };
+    const { views, appliedBefore } = await options.context.observeBatch(
+      items.map((item) => item.tx),
+      items.map(isViewNeeded),
+    );
     const byContent = new Map<string, ContextView>();
     items.forEach((item, index) => {
       const view = views[index];
       if (view) byContent.set(item.fingerprint, view);
     });
-    return byContent;
+    return { contexts: byContent, appliedBefore };
   }
 
   /** One model call for a group's misses, each combined with its context into the verdict; one cache write. */
@@ -417,10 +436,17 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       for (const [scorer, group] of groups) lookups.push(await lookup(scorer, group.items, group.strategy));
       // Every distinct transaction of the batch, in input order, goes through the address state once (tx i
       // sees txs < i). Cached ones too: the store applies a hash once, so a redelivery changes nothing, but
-      // a result cached by another path (the warmer, a crashed worker) still counts in its addresses' history.
+      // a verdict cached without being applied (computed while the state store was down: scored without
+      // context, cached all the same) still counts in its addresses' history. Their views are needed only by shadow models (they
+      // may compute what the served model had cached): without shadows, a repeated cache hit costs the
+      // store one SET NX and nothing else (issue #21).
+      const isCachedViewNeeded = models.shadows.length > 0;
+      const isViewNeeded = (item: Fingerprinted) =>
+        isCachedViewNeeded || !lookups.some((group) => group.byContent.has(item.fingerprint));
       const seen = new Set<string>();
-      const contexts = await observeContext(
+      const { contexts, appliedBefore } = await observeContext(
         items.filter((item) => !seen.has(item.fingerprint) && seen.add(item.fingerprint) !== undefined),
+        isViewNeeded,
       );
 
       // Usually one group (no canary): its map and its write are the batch's, with nothing to merge.
@@ -454,6 +480,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
           (writes.length === 1 ? writes[0] : undefined) ??
           Promise.all(writes).then((done) => done.every(Boolean)),
         incidentCorrections: incidents.corrections,
+        appliedBefore,
       };
     },
 

@@ -213,6 +213,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
     {
       results: (ScoreResult | Error)[];
       incidentCorrections?: IncidentCorrection[];
+      appliedBefore?: string[];
     } & Partial<ScoringByproducts>
   > {
     try {
@@ -224,6 +225,7 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
         features: outcome.features,
         contexts: outcome.contexts,
         incidentCorrections: outcome.incidentCorrections,
+        appliedBefore: outcome.appliedBefore,
       };
     } catch {
       const results: (ScoreResult | Error)[] = [];
@@ -403,13 +405,11 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
           ...(processOptions.onStoreRetry ? { onRetry: processOptions.onStoreRetry } : {}),
         });
       }
-      if (options.pendingIncidentCorrections && "contexts" in scoring && scoring.contexts) {
+      if (options.pendingIncidentCorrections && "appliedBefore" in scoring && scoring.appliedBefore) {
         const pending = options.pendingIncidentCorrections;
         // A redelivered transaction (the state had applied it) may have triggered corrections whose
-        // messages never went out; a first delivery cannot have.
-        const redelivered = [...scoring.contexts.values()]
-          .filter((view) => view.available && !view.applied)
-          .map((view) => view.observation.hash);
+        // messages never went out; a first delivery cannot have. Usually a cache hit: it has no view.
+        const redelivered = scoring.appliedBefore;
         if (redelivered.length > 0) {
           const again = await retryWithBackoff(() => pending(redelivered), {
             ...options.storeRetry,
