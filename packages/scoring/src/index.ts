@@ -46,5 +46,6 @@ export {
   type TransactionPipeline,
   type TransactionPipelineOptions,
   validateItem,
+  WriteBacklogError,
 } from "./transaction-pipeline.ts";
 export { type WarmRecentProgress, warmRecentPredictions } from "./warm-recent.ts";

@@ -10,7 +10,7 @@ import {
   runMigrations,
   type ScoredTransactionRecord,
 } from "@chainwatch/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { staticModelProvider } from "./model-provider.ts";
 import { createScoringService } from "./scoring-service.ts";
 import {
@@ -255,5 +255,121 @@ describe("transaction pipeline", () => {
     expect(outcome.scored.map((item) => item.ref)).toEqual([0, 2]);
     expect(await repositories.getTransaction(hashOf(601))).toBeNull();
     expect(await repositories.getTransaction(hashOf(602))).not.toBeNull();
+  });
+});
+
+describe("scoreDeferred when the store falls behind", () => {
+  const logger = createLogger({ name: "t", level: "silent" });
+  /** Records are queued on the turn after the answer, as a request's would be before the next one arrives. */
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  const txs = (from: number, count: number) =>
+    Array.from({ length: count }, (_, index) => normalizeTransaction(simple(from + index)));
+
+  it("refuses a call whose records would not fit the write-behind queue, before scoring it: nothing answered is dropped", async () => {
+    const { scoring } = scoringService();
+    let scoredBatches = 0;
+    const counting = {
+      ...scoring,
+      scoreBatch: (transactions: Parameters<typeof scoring.scoreBatch>[0]) => {
+        scoredBatches += 1;
+        return scoring.scoreBatch(transactions);
+      },
+    };
+    let dropped = 0;
+    const written: string[] = [];
+    let releaseWrites: () => void = () => {};
+    const writesMayGo = new Promise<void>((resolve) => {
+      releaseWrites = resolve;
+    });
+    const pipeline = createTransactionPipeline({
+      scoring: counting,
+      // The database is stuck until the test lets it go: the queue only fills.
+      recordScored: async (records) => {
+        await writesMayGo;
+        for (const record of records) written.push(record.transaction.hash);
+        return { transactions: records.length, predictions: records.length, anomalies: 0 };
+      },
+      deferredWrites: {
+        logger,
+        maxQueueSize: 5,
+        batchSize: 5,
+        flushIntervalMs: 5,
+        metrics: { depth() {}, dropped: (items) => (dropped += items), written() {}, failures() {} },
+      },
+    });
+    pipeline.start();
+    const first = await pipeline.scoreDeferred(txs(1, 3));
+    expect(first.results).toHaveLength(3);
+    await nextTurn();
+    // 3 of 5 places are taken (queued or about to be): a call of 3 does not fit, a call of 2 does.
+    await expect(pipeline.scoreDeferred(txs(10, 3))).rejects.toMatchObject({
+      code: "STORE_BACKLOGGED",
+      details: { capacity: 5, requested: 3 },
+    });
+    expect(scoredBatches).toBe(1);
+    const second = await pipeline.scoreDeferred(txs(20, 2));
+    expect(second.results).toHaveLength(2);
+    await nextTurn();
+    await expect(pipeline.scoreDeferred(txs(30, 1))).rejects.toMatchObject({ code: "STORE_BACKLOGGED" });
+    expect(scoredBatches).toBe(2);
+    releaseWrites();
+    await pipeline.stop();
+    expect(dropped).toBe(0);
+    expect(written.sort()).toEqual([hashOf(1), hashOf(2), hashOf(3), hashOf(20), hashOf(21)]);
+  });
+
+  it("keeps answering while the store's writes fail (a database outage): what does not fit is dropped and counted", async () => {
+    const { scoring } = scoringService();
+    let dropped = 0;
+    let failures = 0;
+    const pipeline = createTransactionPipeline({
+      scoring,
+      recordScored: async () => {
+        throw new Error("connection refused");
+      },
+      deferredWrites: {
+        logger,
+        maxQueueSize: 5,
+        batchSize: 5,
+        flushIntervalMs: 5,
+        stopTimeoutMs: 50,
+        metrics: {
+          depth() {},
+          dropped: (items) => (dropped += items),
+          written() {},
+          failures: () => (failures += 1),
+        },
+      },
+    });
+    pipeline.start();
+    expect((await pipeline.scoreDeferred(txs(50, 3))).results).toHaveLength(3);
+    await nextTurn();
+    await vi.waitFor(() => expect(failures).toBeGreaterThan(0));
+    expect((await pipeline.scoreDeferred(txs(60, 3))).results).toHaveLength(3);
+    await vi.waitFor(() => expect(dropped).toBe(1));
+    await pipeline.stop();
+  });
+
+  it("gives the room back when scoring fails, so a failed call does not shrink the queue", async () => {
+    const { scoring } = scoringService();
+    let fail = true;
+    const pipeline = createTransactionPipeline({
+      scoring: {
+        ...scoring,
+        scoreBatch: (transactions) =>
+          fail ? Promise.reject(new Error("model crashed")) : scoring.scoreBatch(transactions),
+      },
+      recordScored: async (records) => ({
+        transactions: records.length,
+        predictions: records.length,
+        anomalies: 0,
+      }),
+      deferredWrites: { logger, maxQueueSize: 4, batchSize: 4, flushIntervalMs: 5 },
+    });
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expect(pipeline.scoreDeferred(txs(40, 4))).rejects.toThrow("model crashed");
+    fail = false;
+    expect((await pipeline.scoreDeferred(txs(40, 4))).results).toHaveLength(4);
+    await pipeline.stop();
   });
 });

@@ -84,8 +84,12 @@ export interface ProcessOptions {
  * - `process` (durable): validate → cache-aware score → idempotent store write, retried, before it
  *   resolves. The scoring worker and the ingest API in embedded mode.
  * - `scoreDeferred`: score now, answer now; the records of what was newly computed go through a bounded
- *   write-behind queue (a full queue drops and counts). The predict API, whose answer must not wait for
- *   the database.
+ *   write-behind queue. The predict API, whose answer must not wait for the database. Room for a call's
+ *   records is reserved before it is scored. When the queue cannot take them while the store is writing
+ *   (behind, not down), the call is refused with `WriteBacklogError` (the gateway's 503): load is shed
+ *   instead of answering verdicts whose records would be dropped. While the store's writes fail (down),
+ *   the call is answered and what does not fit is dropped and counted (decision 0003: scoring stays up
+ *   through a database outage).
  * Both build records the same way (with the fingerprints and features the scorer computed), score shadow
  * models after the served results are handed to the store, and run `afterStore` after each durable write.
  */
@@ -102,6 +106,13 @@ export interface TransactionPipeline {
   /** Records waiting in the write-behind queue, and whether its last write succeeded. */
   deferredDepth(): number;
   isDeferredHealthy(): boolean;
+}
+
+/** `scoreDeferred` refused: the write-behind queue has no room for the records of this call. */
+export class WriteBacklogError extends ChainwatchError {
+  constructor(details: { queued: number; capacity: number; requested: number }) {
+    super("STORE_BACKLOGGED", "the store is behind on writes; retry later", { details });
+  }
 }
 
 /** The write-behind queue behind `scoreDeferred`. */
@@ -439,19 +450,39 @@ export function createTransactionPipeline(options: TransactionPipelineOptions): 
 
     async scoreDeferred(transactions, origin) {
       if (!deferred) throw new Error("scoreDeferred needs the pipeline's deferredWrites option");
-      const outcome = await options.scoring.scoreBatch(transactions);
+      // At most one record per transaction is newly computed: its room is set aside before scoring, so
+      // concurrent calls cannot together overfill the queue between this check and their enqueue.
+      let reservation = transactions.length;
+      if (!deferred.reserve(reservation)) {
+        if (!deferred.isFailing()) {
+          throw new WriteBacklogError({
+            queued: deferred.depth(),
+            capacity: options.deferredWrites?.maxQueueSize ?? 0,
+            requested: reservation,
+          });
+        }
+        reservation = 0;
+      }
+      let outcome: BatchScoreOutcome;
+      try {
+        outcome = await options.scoring.scoreBatch(transactions);
+      } catch (error) {
+        deferred.release(reservation);
+        throw error;
+      }
       // Built after the caller has answered (the next turn of the event loop), off the response's latency;
       // only what was computed now: a cached result was queued when it was first computed.
       setImmediate(() => {
+        let records: ScoredTransactionRecord[] = [];
         try {
-          const records = newlyScoredRecords(transactions, outcome, { origin });
-          if (records.length > 0) deferred.enqueue(records);
+          records = newlyScoredRecords(transactions, outcome, { origin });
         } catch (error) {
           options.deferredWrites?.logger.error(
             { err: error },
             "scored records could not be built; not stored",
           );
         }
+        deferred.enqueue(records, reservation);
       });
       recordShadows(transactions, origin, outcome.contexts, (shadow) => {
         deferred.enqueue(shadow);

@@ -100,6 +100,39 @@ describe("write-behind queue", () => {
     await queue.stop();
   });
 
+  it("reserves room for items still to come: others cannot take it, and a reservation that does not fit is refused", async () => {
+    const { seen, metrics } = recordingMetrics();
+    const stuckWriter = () => new Promise<void>(() => {});
+    const queue = queueOf(stuckWriter, { maxQueueSize: 10, metrics, stopTimeoutMs: 50 });
+    queue.start();
+    expect(queue.enqueue(range(0, 4))).toEqual({ accepted: 4, dropped: 0 });
+    expect(queue.reserve(5)).toBe(true);
+    // 4 queued + 5 promised: one place left.
+    expect(queue.reserve(2)).toBe(false);
+    expect(queue.reserve(1)).toBe(true);
+    // An enqueue without a reservation finds no room: the promised places are not its to take.
+    expect(queue.enqueue([100])).toEqual({ accepted: 0, dropped: 1 });
+    // The reserving callers come back with fewer items than they reserved; the rest of their room is freed.
+    expect(queue.enqueue([10, 11, 12], 5)).toEqual({ accepted: 3, dropped: 0 });
+    expect(queue.enqueue([], 1)).toEqual({ accepted: 0, dropped: 0 });
+    expect(queue.depth()).toBe(7);
+    expect(queue.reserve(3)).toBe(true);
+    queue.release(3);
+    expect(queue.reserve(3)).toBe(true);
+    expect(queue.reserve(1)).toBe(false);
+    expect(seen.dropped).toBe(1);
+    await queue.stop();
+  });
+
+  it("lets one reservation larger than the whole queue through once the queue is empty", async () => {
+    const { write } = fakeWriter();
+    const queue = queueOf(write, { maxQueueSize: 4 });
+    expect(queue.reserve(6)).toBe(true);
+    expect(queue.reserve(1)).toBe(false);
+    expect(queue.enqueue(range(0, 6), 6)).toEqual({ accepted: 4, dropped: 2 });
+    await queue.stop();
+  });
+
   it("keeps a failed batch at the head and retries it: nothing lost, nothing written twice, order kept", async () => {
     const { state, write } = fakeWriter();
     const { seen, metrics } = recordingMetrics();

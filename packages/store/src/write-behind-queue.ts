@@ -32,14 +32,27 @@ export interface WriteBehindQueueOptions<T> {
 }
 
 export interface WriteBehindQueue<T> {
-  /** Never waits: accepts what fits and drops the rest. */
-  enqueue(items: T[]): { accepted: number; dropped: number };
+  /**
+   * Never waits: accepts what fits and drops the rest. `reserved`: the room `reserve` set aside for these
+   * items, given back first (pass it even when `items` is empty).
+   */
+  enqueue(items: T[], reserved?: number): { accepted: number; dropped: number };
+  /**
+   * Sets room aside for items that will be enqueued later (a caller that must refuse work it could not
+   * store, rather than accept it and drop its records). False, and nothing reserved, when the queue has no
+   * such room; a count above the queue's size reserves the whole queue once it is empty.
+   */
+  reserve(count: number): boolean;
+  /** Gives back room reserved for items that will not come (the work failed). */
+  release(count: number): void;
   depth(): number;
   start(): void;
   /** Flushes what it can within stopTimeoutMs; idempotent. */
   stop(): Promise<void>;
   /** False while writes keep failing or the queue is full. */
   isHealthy(): boolean;
+  /** True from a failed write until the next one succeeds: the store is down or refusing, not just behind. */
+  isFailing(): boolean;
 }
 
 const noMetrics: WriteBehindQueueMetrics = { depth() {}, dropped() {}, written() {}, failures() {} };
@@ -70,6 +83,8 @@ export function createWriteBehindQueue<T>(options: WriteBehindQueueOptions<T>): 
   const log = options.logger.child({ component: "write-behind-queue" });
 
   const items: T[] = [];
+  /** Room promised by reserve() and not yet used by enqueue() or given back. */
+  let reserved = 0;
   let consecutiveFailures = 0;
   let isStarted = false;
   let isStopping = false;
@@ -158,18 +173,28 @@ export function createWriteBehindQueue<T>(options: WriteBehindQueueOptions<T>): 
   }
 
   return {
-    enqueue(batch) {
+    enqueue(batch, reservedForBatch = 0) {
+      reserved -= Math.min(reserved, Math.min(reservedForBatch, maxQueueSize));
       if (isStopping) {
         metrics.dropped(batch.length);
         return { accepted: 0, dropped: batch.length };
       }
-      const accepted = Math.max(0, Math.min(batch.length, maxQueueSize - items.length));
+      const accepted = Math.max(0, Math.min(batch.length, maxQueueSize - items.length - reserved));
       for (let index = 0; index < accepted; index += 1) items.push(batch[index] as T);
       const dropped = batch.length - accepted;
       if (dropped > 0) metrics.dropped(dropped);
       metrics.depth(items.length);
       if (items.length >= batchSize && isWaitingForItems) wakeUp?.();
       return { accepted, dropped };
+    },
+    reserve(count) {
+      const needed = Math.min(count, maxQueueSize);
+      if (isStopping || items.length + reserved + needed > maxQueueSize) return false;
+      reserved += needed;
+      return true;
+    },
+    release(count) {
+      reserved -= Math.min(reserved, Math.min(count, maxQueueSize));
     },
     depth: () => items.length,
     start() {
@@ -196,5 +221,6 @@ export function createWriteBehindQueue<T>(options: WriteBehindQueueOptions<T>): 
       return stopPromise;
     },
     isHealthy: () => consecutiveFailures < unhealthyAfterFailures && items.length < maxQueueSize,
+    isFailing: () => consecutiveFailures > 0,
   };
 }

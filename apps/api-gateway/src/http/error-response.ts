@@ -26,6 +26,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_ERROR: 400,
   NOT_FOUND: 404,
   SERVICE_UNAVAILABLE: 503,
+  // @chainwatch/scoring: the write-behind queue has no room for a predict call's records (load shed).
+  STORE_BACKLOGGED: 503,
   // ModelRegistryError (model lifecycle)
   MODEL_NOT_FOUND: 404,
   MODEL_VERSION_CONFLICT: 409,
@@ -42,6 +44,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   ALERT_SECRET_UNREADABLE: 409,
 };
 
+/** Seconds a client should wait before retrying, for codes that shed load. */
+const RETRY_AFTER_BY_CODE: Record<string, number> = { STORE_BACKLOGGED: 1 };
+
 /**
  * The single place where any thrown value becomes an HTTP answer. Internals (stack, SQL, hosts) never
  * reach the body: unknown errors are a generic 500 whose detail is only in the log, under the request id.
@@ -56,7 +61,15 @@ export function mapError(error: unknown, requestId: string): MappedError {
   if (error instanceof HttpError)
     return body(error.status, error.code, error.message, error.details, error.headers);
   if (error instanceof ChainwatchError && error.code in STATUS_BY_CODE) {
-    return body(STATUS_BY_CODE[error.code] ?? 500, error.code, error.message, error.details);
+    return body(
+      STATUS_BY_CODE[error.code] ?? 500,
+      error.code,
+      error.message,
+      error.details,
+      RETRY_AFTER_BY_CODE[error.code] === undefined
+        ? {}
+        : { "Retry-After": String(RETRY_AFTER_BY_CODE[error.code]) },
+    );
   }
   const bodyError = error as ExpressBodyError;
   switch (bodyError?.type) {

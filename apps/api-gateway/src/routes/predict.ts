@@ -45,7 +45,8 @@ export function predictEndpoints(options: PredictRoutesOptions): Endpoint[] {
     method: "post",
     access: "score",
     tag: "scoring",
-    errors: [400, 405, 413, 415, 429],
+    // 503 STORE_BACKLOGGED: the store is behind and the call's records would not fit its write-behind queue.
+    errors: [400, 405, 413, 415, 429, 503],
   } as const;
 
   const predictOne: Endpoint = {
