@@ -65,7 +65,9 @@ const gatewayStorageEnv = envFragment("Gateway storage: the embedded database an
     ),
   DB_WRITE_QUEUE_MAX: positiveInt
     .default(50_000)
-    .describe("Scored records held in memory for the database; past this, new ones are dropped and counted."),
+    .describe(
+      "Scored records held in memory for the database (~4 KB each; lowered to what a quarter of the heap limit holds). Full while the database writes: predict answers 503 STORE_BACKLOGGED; full while it is down: new records are dropped and counted.",
+    ),
   DB_WRITE_BATCH_SIZE: positiveInt.max(5_000).default(500).describe("Records per multi-row insert."),
   DB_WRITE_FLUSH_INTERVAL_MS: positiveInt
     .default(200)

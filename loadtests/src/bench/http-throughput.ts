@@ -22,7 +22,7 @@ export interface ThroughputOptions {
 
 export interface VariantResult extends LoadResult {
   name: string;
-  /** Transactions scored per second (batch variants: requests × batch size). */
+  /** Transactions scored per second (batch variants: answered requests × batch size; non-2xx excluded). */
   transactionsPerSecond: number;
   /** requests/s over the bare-Express ceiling's. */
   ratioToCeiling: number;
@@ -91,7 +91,8 @@ export async function runHttpThroughput(
     const variant: VariantResult = {
       name,
       ...result,
-      transactionsPerSecond: result.requestsPerSecond * itemsPerRequest,
+      // Answered ones only: a shed request (503 STORE_BACKLOGGED, 429) scored nothing.
+      transactionsPerSecond: ((result.requests - result.non2xx) / result.durationSeconds) * itemsPerRequest,
       ratioToCeiling: result.requestsPerSecond / ceiling,
       ...(serverPeakRssBytes !== undefined ? { serverPeakRssBytes } : {}),
       ...(cpuMs && requestsPerCpuSecond

@@ -96,6 +96,9 @@ export function mapError(error: unknown, requestId: string): MappedError {
 
 export function logMappedError(logger: Logger, error: unknown, mapped: MappedError): void {
   const fields = { requestId: mapped.body.requestId, status: mapped.status, code: mapped.body.code };
-  if (mapped.status >= 500) logger.error({ ...fields, err: error }, "request failed");
+  // Shed load is the intended answer to overload, one per refused request: counted in http_errors_total,
+  // logged like a rejection, not as a failure with a stack.
+  if (mapped.body.code in RETRY_AFTER_BY_CODE) logger.info(fields, "request shed");
+  else if (mapped.status >= 500) logger.error({ ...fields, err: error }, "request failed");
   else logger.info(fields, "request rejected");
 }

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import type { StoreMetrics } from "@chainwatch/metrics";
 import {
   createTransactionPipeline,
@@ -24,6 +25,13 @@ export function createGatewayPipeline(options: {
   onIncidentsCorrected?: (corrected: CorrectedPrediction[]) => Promise<void>;
 }): TransactionPipeline {
   const { env, logger, storeMetrics } = options;
+  const maxQueueSize = writeQueueBound(env.DB_WRITE_QUEUE_MAX, getHeapStatistics().heap_size_limit);
+  if (maxQueueSize < env.DB_WRITE_QUEUE_MAX) {
+    logger.warn(
+      { configured: env.DB_WRITE_QUEUE_MAX, bound: maxQueueSize, heapLimitMiB: heapLimitMiB() },
+      "write-behind queue bounded below DB_WRITE_QUEUE_MAX to fit the heap limit (--max-old-space-size)",
+    );
+  }
   return createTransactionPipeline({
     scoring: options.scoring,
     recordScored: options.repositories.recordScored,
@@ -36,7 +44,7 @@ export function createGatewayPipeline(options: {
     onShadowError: (error) => logger.warn({ err: error }, "shadow scoring failed; shadow rows missing"),
     deferredWrites: {
       logger,
-      maxQueueSize: env.DB_WRITE_QUEUE_MAX,
+      maxQueueSize,
       batchSize: env.DB_WRITE_BATCH_SIZE,
       flushIntervalMs: env.DB_WRITE_FLUSH_INTERVAL_MS,
       stopTimeoutMs: writeBehindStopBudgetMs(env),
@@ -48,6 +56,30 @@ export function createGatewayPipeline(options: {
       },
     },
   });
+}
+
+/**
+ * Heap a queued record holds until written: the record with its verdict, explanation, reasons and features
+ * (measured 4.4 KB per record scored and queued, in-process cache and context included; rounded down).
+ */
+export const QUEUED_RECORD_BYTES = 4_096;
+/** Share of the heap limit the write-behind queue may fill: the rest is requests, cache and context. */
+export const QUEUE_HEAP_SHARE = 0.25;
+
+const heapLimitMiB = () => Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+
+/**
+ * DB_WRITE_QUEUE_MAX, lowered to what a quarter of the heap limit holds. A gateway run with
+ * `--max-old-space-size=256` (the memory setting docs/operations.md recommends) and the default 50,000
+ * crashed out of memory once the queue filled (a store behind or down), losing everything queued; with
+ * 256 MiB the queue is bounded at ~16,000 records and load is shed (or, store down, dropped and counted)
+ * from there.
+ */
+export function writeQueueBound(configured: number, heapLimitBytes: number): number {
+  return Math.max(
+    1,
+    Math.min(configured, Math.floor((heapLimitBytes * QUEUE_HEAP_SHARE) / QUEUED_RECORD_BYTES)),
+  );
 }
 
 /** What closing the clients after the flush is given of the shutdown budget. */

@@ -63,6 +63,11 @@ describe("predict when the store is behind on writes", () => {
       requestId: refused.headers["x-request-id"],
       details: { capacity: 6, requested: 3 },
     });
+    expect(app.logLines().find((line) => line.requestId === refused.headers["x-request-id"])).toMatchObject({
+      level: 30,
+      msg: "request shed",
+      code: "STORE_BACKLOGGED",
+    });
     const single = await app.send("/api/v1/predict", { method: "POST", body: simpleTransaction(base + 20) });
     expect(single.status).toBe(200);
     store.release();
