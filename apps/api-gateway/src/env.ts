@@ -64,9 +64,9 @@ const gatewayStorageEnv = envFragment("Gateway storage: the embedded database an
       "true → /health/ready answers 503 while the database is down. Default: scoring keeps working without it.",
     ),
   DB_WRITE_QUEUE_MAX: positiveInt
-    .default(50_000)
+    .optional()
     .describe(
-      "Scored records held in memory for the database (~4 KB each; lowered to what a quarter of the heap limit holds). Full while the database writes: predict answers 503 STORE_BACKLOGGED; full while it is down: new records are dropped and counted.",
+      "Scored records held in memory for the database (~4 KB each; lowered to what a quarter of the heap limit holds). Default 50,000 with DATABASE_URL, 10,000 on the embedded PGlite (a few seconds of its writes). Full while the database writes: predict answers 503 STORE_BACKLOGGED; full while it is down: new records are dropped and counted.",
     ),
   DB_WRITE_BATCH_SIZE: positiveInt.max(5_000).default(500).describe("Records per multi-row insert."),
   DB_WRITE_FLUSH_INTERVAL_MS: positiveInt

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writeBehindStopBudgetMs, writeQueueBound } from "./gateway-pipeline.ts";
+import { defaultWriteQueueMax, writeBehindStopBudgetMs, writeQueueBound } from "./gateway-pipeline.ts";
 
 describe("the write-behind flush's share of the shutdown budget", () => {
   it("is what the budget leaves after the HTTP drain and 2 s for closing clients, at least 1 s", () => {
@@ -28,5 +28,12 @@ describe("the write-behind queue's bound", () => {
     expect(writeQueueBound(50_000, 128 * MiB)).toBe(8_192);
     expect(writeQueueBound(10_000, 256 * MiB)).toBe(10_000);
     expect(writeQueueBound(50_000, 1_000)).toBe(1);
+  });
+});
+
+describe("the write-behind queue's default size", () => {
+  it("is 50,000 records before PostgreSQL and 10,000 before the embedded PGlite", () => {
+    expect(defaultWriteQueueMax({ DATABASE_URL: "postgres://db/chainwatch" })).toBe(50_000);
+    expect(defaultWriteQueueMax({ DATABASE_URL: undefined })).toBe(10_000);
   });
 });
