@@ -6,7 +6,7 @@ import { cpuTimeMs, procStatusBytes, sampleRss } from "../processes/child-servic
 import type { ApiKeys } from "../processes/gateway.ts";
 import { sampleBackendCpu } from "../processes/postgres-backends.ts";
 import { openRedisProbe } from "../processes/redis-probe.ts";
-import { percentile } from "./load.ts";
+import { type LoadResult, percentile } from "./load.ts";
 
 /**
  * The realistic mix of `scenarios/realistic.yml` (50 % predict, 25 % batch of 10–100, 15 % anomaly queries,
@@ -92,19 +92,15 @@ export interface MixOptions {
   seed?: number;
 }
 
-export interface MixResult {
+export interface MixResult
+  extends Pick<
+    LoadResult,
+    "requests" | "requestsPerSecond" | "p50Ms" | "p95Ms" | "p99Ms" | "maxMs" | "non2xx" | "errors"
+  > {
   name: string;
   offeredRate?: number;
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
   /** autocannon's p99 corrected for coordinated omission (paced runs: what a request sent on schedule saw). */
   correctedP99Ms: number;
-  non2xx: number;
-  errors: number;
   /** Transactions scored per second (single + batch items). */
   transactionsPerSecond: number;
   /** Share of one core the load generator (this process) used: well below 1 means it was not the bottleneck. */
