@@ -6,6 +6,20 @@ import { toQueryResult } from "./pglite-results.ts";
 export interface PgliteDatabaseOptions {
   /** A directory to persist to; undefined → in memory (lost on exit). */
   dataDir?: string;
+  /**
+   * PostgreSQL's shared_buffers, e.g. "32MB"; unset → PGlite's 128MB. PGlite's WebAssembly memory holds
+   * them whether or not the data needs them: 16MB instead of 128MB took a reopened database from 354 to
+   * 233 MiB of RSS (docs/benchmarks.md, issue #21).
+   */
+  sharedBuffers?: string;
+}
+
+/** PGlite's constructor options for ours: postgresql.conf lines for the settings given. */
+export function pgliteSettings(options: PgliteDatabaseOptions): { postgresqlconf?: string[] } {
+  if (options.sharedBuffers === undefined) return {};
+  if (!/^[1-9][0-9]{0,5}(kB|MB|GB)$/.test(options.sharedBuffers))
+    throw new RangeError(`sharedBuffers must be a size like 32MB, got ${options.sharedBuffers}`);
+  return { postgresqlconf: [`shared_buffers = ${options.sharedBuffers}`] };
 }
 
 /**
@@ -17,7 +31,8 @@ export interface PgliteDatabaseOptions {
  * createThreadedPgliteDatabase (pglite-thread-database.ts), the same port with PGlite in a worker thread.
  */
 export async function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Promise<Database> {
-  const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  const settings = pgliteSettings(options);
+  const db = options.dataDir ? new PGlite(options.dataDir, settings) : new PGlite(settings);
   await db.waitReady;
 
   const query = async <Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> =>

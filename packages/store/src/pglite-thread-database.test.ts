@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "./database.ts";
+import { createPgliteDatabase } from "./pglite-database.ts";
 import { createThreadedPgliteDatabase, startPgliteThread } from "./pglite-thread-database.ts";
 
 const run = promisify(execFile);
@@ -150,5 +151,24 @@ describe("pglite in a worker thread that dies or closes", () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe("pglite's shared_buffers", () => {
+  it("is the size given, in the thread and on the caller's thread; PGlite's 128MB when none is", async () => {
+    const shown = async (database: Database) => {
+      const { rows } = await database.query<{ shared_buffers: string }>("SHOW shared_buffers");
+      await database.close();
+      return rows[0]?.shared_buffers;
+    };
+    expect(await shown(await createThreadedPgliteDatabase({ sharedBuffers: "32MB" }))).toBe("32MB");
+    expect(await shown(await createPgliteDatabase({ sharedBuffers: "16MB" }))).toBe("16MB");
+    expect(await shown(await createThreadedPgliteDatabase())).toBe("128MB");
+  });
+
+  it("refuses a size PostgreSQL would not read, before a thread starts", async () => {
+    await expect(createThreadedPgliteDatabase({ sharedBuffers: "32 MB; fsync=off" })).rejects.toThrow(
+      "sharedBuffers must be a size like 32MB",
+    );
   });
 });

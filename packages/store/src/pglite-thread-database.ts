@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { once } from "@chainwatch/service-kit";
 import { messages } from "@electric-sql/pglite";
 import type { Database, Queryable, QueryResult } from "./database.ts";
-import type { PgliteDatabaseOptions } from "./pglite-database.ts";
+import { type PgliteDatabaseOptions, pgliteSettings } from "./pglite-database.ts";
 import type {
   PgliteThreadData,
   SerializedError,
@@ -38,7 +38,12 @@ export async function createThreadedPgliteDatabase(options: PgliteDatabaseOption
 }
 
 export async function startPgliteThread(options: PgliteDatabaseOptions = {}): Promise<PgliteThread> {
-  const workerData: PgliteThreadData = options.dataDir === undefined ? {} : { dataDir: options.dataDir };
+  // Checked here too, so a bad setting is the caller's RangeError rather than a thread that failed to open.
+  pgliteSettings(options);
+  const workerData: PgliteThreadData = {
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.sharedBuffers === undefined ? {} : { sharedBuffers: options.sharedBuffers }),
+  };
   const worker = new Worker(PGLITE_THREAD_URL, { workerData });
   const pending = new Map<
     number,

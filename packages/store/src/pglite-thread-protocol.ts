@@ -11,6 +11,8 @@ import type { QueryResult } from "./database.ts";
 export type PgliteThreadData = {
   /** A directory to persist to; undefined → in memory. */
   dataDir?: string;
+  /** PostgreSQL's shared_buffers (PgliteDatabaseOptions.sharedBuffers). */
+  sharedBuffers?: string;
 };
 
 /**

@@ -10,6 +10,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { messages, PGlite, type Transaction } from "@electric-sql/pglite";
+import { pgliteSettings } from "./pglite-database.ts";
 import { toQueryResult } from "./pglite-results.ts";
 import {
   DATABASE_ERROR_FIELDS,
@@ -51,7 +52,8 @@ function serializeError(error: unknown): SerializedError {
 
 let db: PGlite;
 try {
-  db = data.dataDir ? new PGlite(data.dataDir) : new PGlite();
+  const settings = pgliteSettings(data);
+  db = data.dataDir ? new PGlite(data.dataDir, settings) : new PGlite(settings);
   await db.waitReady;
 } catch (error) {
   post({ type: "open-failed", error: serializeError(error) });
