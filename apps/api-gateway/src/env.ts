@@ -62,9 +62,11 @@ const gatewayStorageEnv = envFragment("Gateway storage: the embedded database an
     .string()
     .regex(/^[1-9][0-9]{0,5}(kB|MB|GB)$/, "a size like 32MB")
     .default("32MB")
-    .describe(
-      "Without DATABASE_URL: the embedded PostgreSQL's shared_buffers when an existing data directory is reopened (a new one keeps PGlite's 128MB until the next start). 32MB holds ~120 MiB less memory than 128MB.",
-    ),
+    .meta({
+      description:
+        "Without DATABASE_URL: the embedded PostgreSQL's shared_buffers when an existing data directory is reopened (a new one keeps PGlite's 128MB until the next start). 32MB holds ~120 MiB less memory than 128MB.",
+      commentedOut: true,
+    }),
   DATABASE_REQUIRED: envBoolean
     .default(false)
     .describe(

@@ -46,8 +46,15 @@ await describeWithServices(
     afterAll(async () => {
       await first?.stop();
       await second?.stop();
-      await databases[0]?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      // Both replicas' pools closed first (a pool's end waits for its queries): dropping the schema while one
+      // still ran a statement on it deadlocked once in CI (40P01 between the DROP and a straggling read).
       for (const database of databases) await database.close();
+      const admin = await createPostgresDatabase({ connectionString: serviceUrls.databaseUrl });
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await admin.close();
+      }
     });
 
     const predict = async (gateway: TestGateway, from: string, to: string) => {
