@@ -39,7 +39,7 @@ import { formatBytes, formatLoad, loadAverages, machineInfo } from "../machine.t
 import { createScratchSchema } from "../processes/database.ts";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
 import { withApplicationName } from "../processes/postgres-backends.ts";
-import { openRedisProbe } from "../processes/redis-probe.ts";
+import { withServicesEnv } from "../processes/services-env.ts";
 
 // `pnpm --filter … bench -- --only http` passes the "--" through; it separates nothing here.
 const argv = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--"));
@@ -366,27 +366,9 @@ function formatComparison(
   return lines.join("\n");
 }
 
-/** Runs `work` with the settings of a gateway on Redis and a scratch PostgreSQL schema (dropped after). */
-/**
- * Runs `work` with the settings of a gateway on Redis and a scratch PostgreSQL schema, with a Redis key
- * prefix of its own (the address context of one run must not be the next one's history); both are
- * removed afterwards.
- */
-async function withServicesGateway<T>(work: (gatewayEnv: Record<string, string>) => Promise<T>): Promise<T> {
-  const scratch = await createScratchSchema(kafkaSettings().databaseUrl);
-  const keyPrefix = `bench-${randomBytes(4).toString("hex")}`;
-  try {
-    return await work({
-      REDIS_URL: redisUrl(),
-      REDIS_KEY_PREFIX: keyPrefix,
-      DATABASE_URL: scratch.databaseUrl,
-    });
-  } finally {
-    await scratch.drop();
-    const redis = await openRedisProbe(redisUrl());
-    await redis.deletePrefix(keyPrefix).finally(() => redis.close());
-  }
-}
+/** A gateway's settings on the local Redis and a scratch PostgreSQL schema, removed after `work`. */
+const withServicesGateway = <T>(work: (gatewayEnv: Record<string, string>) => Promise<T>) =>
+  withServicesEnv({ databaseUrl: kafkaSettings().databaseUrl, redisUrl: redisUrl() }, work);
 
 /** Scores the mix's pool in batches, one request at a time; returns the seconds it took. */
 async function warmPool(url: string, apiKey: string, bodies: readonly string[]): Promise<number> {

@@ -437,9 +437,9 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
       // Every distinct transaction of the batch, in input order, goes through the address state once (tx i
       // sees txs < i). Cached ones too: the store applies a hash once, so a redelivery changes nothing, but
       // a verdict cached without being applied (computed while the state store was down: scored without
-      // context, cached all the same) still counts in its addresses' history. Their views are needed only by shadow models (they
-      // may compute what the served model had cached): without shadows, a repeated cache hit costs the
-      // store one SET NX and nothing else (issue #21).
+      // context, cached all the same) still counts in its addresses' history. Their views are needed only by
+      // shadow models (they may compute what the served model had cached): without shadows, a repeated cache
+      // hit costs the store one SET NX and nothing else (issue #21).
       const isCachedViewNeeded = models.shadows.length > 0;
       const isViewNeeded = (item: Fingerprinted) =>
         isCachedViewNeeded || !lookups.some((group) => group.byContent.has(item.fingerprint));
