@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRedisStore } from "@chainwatch/cache";
 import { type Anvil, anvilBinary, startAnvil } from "@chainwatch/chain/testing";
@@ -76,6 +77,8 @@ await describeWithServices(
     const topicPrefix = uniqueName("deploy.metrics");
     const retractionsTopic = `${topicPrefix}.retractions`;
     let anvil: Anvil | undefined;
+    // Its own embedded database: none left in deploy/ for the next file's gateway to reopen.
+    const gatewayDataDir = mkdtempSync(join(tmpdir(), "chainwatch-deploy-metrics-"));
     const topics = {
       KAFKA_TOPIC_TRANSACTIONS: `${topicPrefix}.transactions`,
       KAFKA_TOPIC_SCORES: `${topicPrefix}.scores`,
@@ -97,6 +100,7 @@ await describeWithServices(
         HOST: "127.0.0.1",
         PORT: String(ports["api-gateway"]),
         BOOTSTRAP_ADMIN_API_KEY: `cw_${"d".repeat(64)}`,
+        PGLITE_DATA_DIR: gatewayDataDir,
       });
       services["scoring-worker"] = spawnService(join(repoRoot, "apps/scoring-worker/src/main.ts"), {
         ...common,
@@ -152,7 +156,7 @@ await describeWithServices(
       await Promise.all(
         APP_NAMES.map((app) =>
           waitForHttp(`http://127.0.0.1:${ports[app]}/health/ready`, {
-            timeoutMs: 60_000,
+            timeoutMs: 180_000,
             ...(services[app] ? { service: services[app] } : {}),
           }),
         ),
@@ -168,7 +172,7 @@ await describeWithServices(
         expect(response.status).toBe(200);
         families[app] = parseExposition(await response.text());
       }
-    }, 90_000);
+    }, 300_000);
 
     afterAll(async () => {
       const codes = await Promise.all(APP_NAMES.map((app) => services[app]?.stop("SIGTERM")));
@@ -184,7 +188,14 @@ await describeWithServices(
       expect(await redis.waitUntilReady(5_000)).toBe(true);
       await redis.client.flushdb();
       redis.client.disconnect();
-      expect(codes).toEqual([0, 0, 0, 0, 0]);
+      rmSync(gatewayDataDir, { recursive: true, force: true });
+      // Each app's own output names why it did not exit 0 (a failed or timed-out shutdown step).
+      const failed = APP_NAMES.flatMap((app, index) =>
+        codes[index] === 0
+          ? []
+          : [`${app} exited ${String(codes[index])}:\n${services[app]?.output().slice(-4_000) ?? ""}`],
+      );
+      expect(failed).toEqual([]);
     }, 60_000);
 
     it("scrapes each app's own families", () => {

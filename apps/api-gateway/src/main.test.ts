@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 const mainPath = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 describe("api-gateway process", () => {
-  it("starts on the embedded defaults, prints its URL and the console's, serves /health and exits 0 on SIGTERM", async () => {
+  it("starts on the embedded defaults, prints its URL and the console's, serves /health and exits 0 on SIGTERM", {
+    timeout: 150_000,
+  }, async () => {
     const port = String(await freePort());
     const service = spawnService(mainPath, {
       PORT: port,
@@ -30,8 +32,9 @@ describe("api-gateway process", () => {
     expect(service.output()).toContain('"msg":"shutdown complete"');
   });
 
+  // Two cold starts, the first creating the database: bounds for a busy CI machine, not speed checks.
   it("keeps its admin key and data across a restart on the embedded default", {
-    timeout: 90_000,
+    timeout: 300_000,
   }, async () => {
     const workDir = mkdtempSync(path.join(tmpdir(), "chainwatch-start-"));
     const port = String(await freePort());

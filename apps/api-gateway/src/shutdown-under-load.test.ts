@@ -54,7 +54,7 @@ describe("SIGTERM under keep-alive load", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("answers every request in flight, exits 0, and stores every prediction it answered 200", {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const port = await freePort();
     const apiKey = generateApiKey();

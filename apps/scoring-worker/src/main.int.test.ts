@@ -52,7 +52,7 @@ await describeWithServices(
       const port = await randomPort();
       const service = spawnService(mainPath, scope.env({ HEALTH_PORT: port, ...overrides }));
       services.push(service);
-      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service, timeoutMs: 30_000 });
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service, timeoutMs: 90_000 });
       return { service, port };
     };
     const newScope = async (prefix: string) => {

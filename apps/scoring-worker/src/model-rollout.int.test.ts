@@ -97,7 +97,7 @@ await describeWithServices(
         mainPath,
         scope.env({ HEALTH_PORT: port, MODEL_REFRESH_INTERVAL_SECONDS: String(REFRESH_SECONDS) }),
       );
-      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service: worker, timeoutMs: 30_000 });
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, { service: worker, timeoutMs: 90_000 });
       database = await openScopeDatabase(scope);
       registry = createModelRegistry(database);
       await registerModelFile(registry, challenger, "rollout-test");

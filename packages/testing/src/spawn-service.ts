@@ -37,12 +37,16 @@ export function spawnService(
   };
 }
 
-/** Polls `url` until it answers with `status`, or throws with the service's output after `timeoutMs`. */
+/**
+ * Polls `url` until it answers with `status`, or throws with the service's output after `timeoutMs`. The
+ * default is a bound for a cold start on a busy 2-core CI machine (a new embedded database took 33 s at load
+ * 10), not a speed check.
+ */
 export async function waitForHttp(
   url: string,
   options: { status?: number; timeoutMs?: number; service?: SpawnedService } = {},
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 45_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (options.service && options.service.child.exitCode !== null) break;
     try {
