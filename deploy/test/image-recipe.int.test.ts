@@ -56,13 +56,14 @@ function runStep(command: string, cwd: string, app: AppName, replacements: [stri
 const pnpm = findTool("pnpm");
 const turbo = join(repoRoot, "node_modules/.bin/turbo");
 /**
- * The local pnpm store stands in for the build cache mount; --prefer-offline keeps it quick. Hard links
- * instead of the image's copies: the same tree, without writing ~1 GB per run (the image copies because
- * its store is a cache mount that does not ship).
+ * The local pnpm store stands in for the build cache mount; --prefer-offline keeps it quick. pnpm's own
+ * choice of import (a hard link where the store shares the file system) instead of the image's copies:
+ * the same tree without writing ~1 GB per run (the image copies because its store is a cache mount that
+ * does not ship).
  */
 const LOCAL_INSTALL: [string, string][] = [
   ["--store-dir /pnpm/store ", "--prefer-offline "],
-  ["--package-import-method copy ", "--package-import-method hardlink "],
+  ["--package-import-method copy ", "--package-import-method auto "],
   ["pnpm ", `${pnpm ?? "pnpm"} `],
 ];
 
