@@ -38,6 +38,7 @@ import { fetchMetrics, sampleValue } from "../metrics/prometheus.ts";
 import { type ChildService, cpuTimeMs, procStatusBytes, spawnNode } from "../processes/child-service.ts";
 import { createScratchSchema, type ScratchSchema } from "../processes/database.ts";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
+import { openRedisProbe } from "../processes/redis-probe.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--")),
@@ -86,7 +87,13 @@ interface Sample {
 
 const scratch: ScratchSchema[] = [];
 const gatewayEnv: Record<string, string> = {};
-if (values.redis) gatewayEnv.REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisUrl = values.redis ? (process.env.REDIS_URL ?? "redis://127.0.0.1:6379") : undefined;
+// Keys of this run only (removed after): a second soak beside it, or the next one, shares no address state.
+const redisKeyPrefix = `soak-${runId}`;
+if (redisUrl) {
+  gatewayEnv.REDIS_URL = redisUrl;
+  gatewayEnv.REDIS_KEY_PREFIX = redisKeyPrefix;
+}
 if (values.postgres) {
   const schema = await createScratchSchema(serverUrl);
   scratch.push(schema);
@@ -281,6 +288,10 @@ try {
     await admin.close();
   }
   for (const schema of scratch) await schema.drop().catch(() => {});
+  if (redisUrl) {
+    const redis = await openRedisProbe(redisUrl);
+    await redis.deletePrefix(redisKeyPrefix).finally(() => redis.close());
+  }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 const summary = {
