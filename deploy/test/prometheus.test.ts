@@ -135,8 +135,9 @@ describeWithTool("promtool", "promtool", (promtool) => {
     expect(run(["check", "rules", file])).toMatch(/SUCCESS/);
   });
 
+  // promtool's rule tests took 31 s in a CI rehearsal on a busy machine: a bound, not a speed check.
   it("test rules: each alert fires on the series the apps export, and stays quiet on healthy ones", {
-    timeout: 60_000,
+    timeout: 180_000,
   }, () => {
     expect(run(["test", "rules", "prometheus/tests/chainwatch.rules.test.yaml"])).toMatch(/SUCCESS/);
   });

@@ -7,7 +7,9 @@ import { runCli, summaryOf } from "../testing/run-cli.ts";
 
 const address = (index: number) => `0x${index.toString(16).padStart(40, "0")}`;
 
-describe("chainwatch labels import (embedded PGlite)", () => {
+// Each case starts the CLI (and PGlite) in a process of its own: ~4 s apiece on a busy 2-core machine, so
+// a test of eight of them needs a bound above the unit default.
+describe("chainwatch labels import (embedded PGlite)", { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "cw-labels-cli-"));
   const dataDir = join(dir, "db");
   const file = join(dir, "ops.csv");
