@@ -40,7 +40,9 @@ export const contextEnvFragment = envFragment(
       .int()
       .positive()
       .default(1_000_000)
-      .describe("In-process store only: addresses kept (least recently active evicted, counted)."),
+      .describe(
+        'In-process store only: addresses kept (least recently active evicted, counted), with twice as many sender->recipient pairs, as many transaction hashes and as many incident episode members. Full, that is ~360 MiB of heap with 5,000 busy addresses and ~1.1 GiB with 1,000,000 (docs/operations.md, "Scoring worker memory"): a worker without Redis in a 768 MiB pod wants 100000.',
+      ),
   },
 );
 
@@ -100,6 +102,7 @@ export function createAddressStateFromEnv(
       maxAddresses,
       maxPairs: maxAddresses * 2,
       maxAppliedHashes: maxAddresses,
+      maxEpisodeMembers: maxAddresses,
       ...(options.onEvict ? { onEvict: options.onEvict } : {}),
     }),
     redis: undefined,

@@ -1,5 +1,9 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import type { Observation } from "./address-state.ts";
 import { createMemoryStateStore } from "./memory-state-store.ts";
+import type { AddressStateStore } from "./state-store.ts";
 import { observeSnapshots } from "./testing/observe-snapshots.ts";
 import { describeStateStoreContract } from "./testing/state-store-contract.ts";
 
@@ -66,5 +70,130 @@ describe("memory address state bounds", () => {
     ]);
     expect(one?.sender?.outCount).toBe(2);
     expect(two?.sender).toBeNull();
+  });
+});
+
+describe("memory address state bounds, at scale", () => {
+  /** Transactions that touch only the applied-hash set (no addresses): `count` of them from `start`. */
+  const hashesOnly = (start: number, count: number): Observation[] =>
+    Array.from({ length: count }, (_, offset) => ({
+      hash: `0x${(start + offset).toString(16).padStart(64, "0")}`,
+      from: null,
+      to: null,
+      timestamp: start + offset,
+      valueLog10Eth: null,
+      isCall: false,
+    }));
+
+  it("evicts a large set down to 10 % under its bound in one pass, counting every entry", async () => {
+    const store = createMemoryStateStore({ maxAppliedHashes: 10_000 });
+    await store.observe(hashesOnly(0, 10_000));
+    expect(store.evictions()).toBe(0);
+    await store.observe(hashesOnly(10_000, 1));
+    // 10,001 → 9,000: the 1,001 oldest at once.
+    expect(store.evictions()).toBe(1_001);
+    await store.observe(hashesOnly(10_001, 1_000));
+    expect(store.evictions()).toBe(1_001);
+    await store.observe(hashesOnly(11_001, 1));
+    expect(store.evictions()).toBe(2_002);
+    // The oldest kept is hash 2,002: hash 2,001 counts as new again, hash 2,002 does not.
+    const [forgotten, remembered] = await store.observe(hashesOnly(2_001, 2));
+    expect(forgotten?.applied).toBe(true);
+    expect(remembered?.applied).toBe(false);
+  });
+
+  it("keeps at most maxEpisodeMembers episode members over all addresses, least recently written first", async () => {
+    const store = createMemoryStateStore({ maxEpisodeMembers: 1_000 });
+    const sender = (index: number) => `0x${index.toString(16).padStart(40, "0")}`;
+    // 100 senders, 20 transactions each, one sender after the other: 2,000 sender-side members. At 1,001
+    // the oldest lists go, whole, down to 900 (six lists: 881); that repeats every 120 members, so 54 lists
+    // are gone at the end and 46 × 20 = 920 members are kept.
+    for (let index = 0; index < 100; index++) {
+      await store.observe(
+        Array.from({ length: 20 }, (_, offset) => ({
+          hash: `0x${(index * 20 + offset).toString(16).padStart(64, "0")}`,
+          from: sender(index),
+          to: null,
+          timestamp: index * 20 + offset,
+          valueLog10Eth: null,
+          isCall: false,
+        })),
+      );
+    }
+    const marker = { id: "inc_test", triggerTimestamp: 2_000, surprise: 4 };
+    const lists = await store.openIncidents(
+      Array.from({ length: 100 }, (_, index) => ({
+        side: "sender" as const,
+        address: sender(index),
+        marker,
+      })),
+    );
+    expect(lists.reduce((total, list) => total + list.length, 0)).toBe(920);
+    expect(lists[53]).toEqual([]);
+    expect(lists[54]?.length).toBe(20);
+    expect(store.evictions()).toBe(54);
+  });
+
+  it("costs about the same per transaction past its bound as below it", async () => {
+    const store = createMemoryStateStore({ maxAppliedHashes: 100_000 });
+    const timed = async (start: number) => {
+      const startedAt = performance.now();
+      for (let offset = 0; offset < 100_000; offset += 1_000)
+        await store.observe(hashesOnly(start + offset, 1_000));
+      return performance.now() - startedAt;
+    };
+    const below = await timed(0);
+    const past = await timed(100_000);
+    // One eviction per insert, each walking the dead slots again: 8.5x as long past the bound (1.2x now).
+    expect(past / below).toBeLessThan(4);
+  });
+});
+
+describe("memory address state footprint", () => {
+  setFlagsFromString("--expose-gc");
+  const collectGarbage = runInNewContext("gc") as () => void;
+  const ADDRESSES = 300;
+  const pool = Array.from({ length: ADDRESSES }, (_, index) => `0x${index.toString(16).padStart(40, "0")}`);
+  const address = (index: number) => pool[index % ADDRESSES] as string;
+  /** Transaction i: sender i mod 300, recipient ⌊i / 300⌋ mod 300, so every pair below 90,000 is new. */
+  const observation = (index: number, copy: (text: string) => string): Observation => ({
+    hash: `0x${index.toString(16).padStart(64, "0")}`,
+    from: copy(address(index)),
+    to: copy(address(Math.floor(index / ADDRESSES))),
+    timestamp: index,
+    valueLog10Eth: -1,
+    isCall: false,
+  });
+
+  /**
+   * Heap bytes a store grows by per transaction, over 30,000 transactions after 1,000 of warm-up. Stores
+   * measured earlier are passed in and so stay alive: one freed during the window would be counted.
+   */
+  async function bytesPerTransaction(
+    copy: (text: string) => string,
+    kept: AddressStateStore[],
+  ): Promise<number> {
+    const store = createMemoryStateStore();
+    kept.push(store);
+    const batch = (start: number, size: number) =>
+      store.observe(Array.from({ length: size }, (_, offset) => observation(start + offset, copy)));
+    await batch(0, 1_000);
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    for (let start = 1_000; start < 31_000; start += 500) await batch(start, 500);
+    collectGarbage();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(store.evictions()).toBe(0);
+    return grown / 30_000;
+  }
+
+  it("keeps one copy of each address, however many copies the transactions bring", async () => {
+    // The worker decodes each message on its own, so its transactions carry their own copies of the same
+    // addresses. Holding on to them cost ~128 bytes more per transaction than shared strings (531 against
+    // 403 bytes per transaction here, Node 24.21), for as long as the pair was remembered.
+    const kept: AddressStateStore[] = [];
+    const shared = await bytesPerTransaction((text) => text, kept);
+    const copied = await bytesPerTransaction((text) => JSON.parse(JSON.stringify(text)) as string, kept);
+    expect(Math.round(copied - shared)).toBeLessThan(16);
   });
 });
