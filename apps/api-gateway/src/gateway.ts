@@ -44,7 +44,7 @@ import { checkDependencies, type DependencyCheck } from "./http/dependencies.ts"
 import { createHttpServer } from "./http/http-server.ts";
 import { AUTO_BASELINE_ACTOR, createAutoBaseline } from "./models/auto-baseline.ts";
 import { createModelOperations } from "./models/model-operations.ts";
-import { trainBaselineFromServed } from "./models/train-baseline.ts";
+import { trainBaselineInThread } from "./models/train-baseline.ts";
 import { createAnomalyQueryCache } from "./persistence/anomaly-query-cache.ts";
 import { createCacheWarmJobs } from "./persistence/cache-warm-jobs.ts";
 import { createGatewayPipeline } from "./persistence/gateway-pipeline.ts";
@@ -194,7 +194,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     registry: modelRegistry,
     servedFeatureVectors: repositories.servedFeatureVectors,
     countServedFeatureVectors: repositories.countServedFeatureVectors,
-    train: trainBaselineFromServed,
+    train: (rows) =>
+      trainBaselineInThread(rows, { maxOldGenerationSizeMb: env.MODEL_TRAINING_MAX_MEMORY_MB }),
     isDriftAlarm: () => modelOperations.isDriftAlarm(),
     audit: (event) => security.audit.recordSystem(AUTO_BASELINE_ACTOR, event),
     logger: logger.child({ component: "auto-baseline" }),
