@@ -12,7 +12,7 @@ import {
   envFragment,
   logLevel,
 } from "@chainwatch/service-kit";
-import { databaseEnvFragment } from "@chainwatch/store";
+import { databaseEnvFragment, PGLITE_SIZE_PATTERN } from "@chainwatch/store";
 import { z } from "zod";
 import { secretWeakness } from "./auth/secret-strength.ts";
 
@@ -58,15 +58,11 @@ const gatewayStorageEnv = envFragment("Gateway storage: the embedded database an
       "Without DATABASE_URL: directory of the embedded PostgreSQL (PGlite), relative to the working directory, created if missing, so keys and data survive a restart. `memory` → in memory, lost on exit (throwaway runs, tests).",
     commentedOut: true,
   }),
-  PGLITE_SHARED_BUFFERS: z
-    .string()
-    .regex(/^[1-9][0-9]{0,5}(kB|MB|GB)$/, "a size like 32MB")
-    .default("32MB")
-    .meta({
-      description:
-        "Without DATABASE_URL: the embedded PostgreSQL's shared_buffers when an existing data directory is reopened (a new one keeps PGlite's 128MB until the next start). 32MB holds ~120 MiB less memory than 128MB.",
-      commentedOut: true,
-    }),
+  PGLITE_SHARED_BUFFERS: z.string().regex(PGLITE_SIZE_PATTERN, "a size like 32MB").default("32MB").meta({
+    description:
+      "Without DATABASE_URL: the embedded PostgreSQL's shared_buffers when an existing data directory is reopened (a new one keeps PGlite's 128MB until the next start). 32MB holds ~120 MiB less memory than 128MB.",
+    commentedOut: true,
+  }),
   DATABASE_REQUIRED: envBoolean
     .default(false)
     .describe(

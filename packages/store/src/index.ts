@@ -1,7 +1,11 @@
 export type { Database, Queryable, QueryResult } from "./database.ts";
 export { type DatabaseEnv, databaseEnvFragment, openPostgresFromEnv } from "./env.ts";
 export { type Migration, type MigrationResult, migrations, runMigrations } from "./migrations/index.ts";
-export { createPgliteDatabase, type PgliteDatabaseOptions } from "./pglite-database.ts";
+export {
+  createPgliteDatabase,
+  PGLITE_SIZE_PATTERN,
+  type PgliteDatabaseOptions,
+} from "./pglite-database.ts";
 export { createThreadedPgliteDatabase } from "./pglite-thread-database.ts";
 export { createPostgresDatabase, type PostgresDatabaseOptions } from "./postgres-database.ts";
 export { type AuthRepositories, createAuthRepositories, MAX_AUDIT_PAGE_SIZE } from "./repositories/auth.ts";

@@ -14,10 +14,13 @@ export interface PgliteDatabaseOptions {
   sharedBuffers?: string;
 }
 
+/** A memory size as postgresql.conf takes it ("32MB"): nothing else may reach the configuration line. */
+export const PGLITE_SIZE_PATTERN = /^[1-9][0-9]{0,5}(kB|MB|GB)$/;
+
 /** PGlite's constructor options for ours: postgresql.conf lines for the settings given. */
 export function pgliteSettings(options: PgliteDatabaseOptions): { postgresqlconf?: string[] } {
   if (options.sharedBuffers === undefined) return {};
-  if (!/^[1-9][0-9]{0,5}(kB|MB|GB)$/.test(options.sharedBuffers))
+  if (!PGLITE_SIZE_PATTERN.test(options.sharedBuffers))
     throw new RangeError(`sharedBuffers must be a size like 32MB, got ${options.sharedBuffers}`);
   return { postgresqlconf: [`shared_buffers = ${options.sharedBuffers}`] };
 }
