@@ -38,7 +38,7 @@ import { fetchMetrics, sampleValue } from "../metrics/prometheus.ts";
 import { type ChildService, cpuTimeMs, procStatusBytes, spawnNode } from "../processes/child-service.ts";
 import { createScratchSchema, type ScratchSchema } from "../processes/database.ts";
 import { createApiKeys, startGateway } from "../processes/gateway.ts";
-import { openRedisProbe } from "../processes/redis-probe.ts";
+import { redisKeyScope } from "../processes/services-env.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === "--")),
@@ -87,12 +87,12 @@ interface Sample {
 
 const scratch: ScratchSchema[] = [];
 const gatewayEnv: Record<string, string> = {};
-const redisUrl = values.redis ? (process.env.REDIS_URL ?? "redis://127.0.0.1:6379") : undefined;
 // Keys of this run only (removed after): a second soak beside it, or the next one, shares no address state.
-const redisKeyPrefix = `soak-${runId}`;
-if (redisUrl) {
+const redisUrl = values.redis ? (process.env.REDIS_URL ?? "redis://127.0.0.1:6379") : undefined;
+const redisKeys = redisUrl ? redisKeyScope(redisUrl, "soak") : undefined;
+if (redisUrl && redisKeys) {
   gatewayEnv.REDIS_URL = redisUrl;
-  gatewayEnv.REDIS_KEY_PREFIX = redisKeyPrefix;
+  gatewayEnv.REDIS_KEY_PREFIX = redisKeys.keyPrefix;
 }
 if (values.postgres) {
   const schema = await createScratchSchema(serverUrl);
@@ -288,10 +288,7 @@ try {
     await admin.close();
   }
   for (const schema of scratch) await schema.drop().catch(() => {});
-  if (redisUrl) {
-    const redis = await openRedisProbe(redisUrl);
-    await redis.deletePrefix(redisKeyPrefix).finally(() => redis.close());
-  }
+  await redisKeys?.remove();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 const summary = {
